@@ -1,0 +1,168 @@
+//! The model artifact (`.aqm`): one self-describing file per model.
+//!
+//! ```text
+//! header (56 bytes)
+//!   magic          8  89 41 51 4D 0D 0A 1A 0A   ("\x89AQM\r\n\x1a\n", PNG-style)
+//!   version        u16 LE                       (FORMAT_VERSION)
+//!   flags          u16 LE                       (0)
+//!   reserved       u32 LE                       (0)
+//!   payload_len    u64 LE                       (bytes after the header)
+//!   sha256         32                           (of the payload)
+//! payload: sections, each  tag [4] · len u64 LE · body
+//!   "META"  JSON: metadata, feature names, per-head scalars (target, horizon, quantile,
+//!           precision, link, base score, averaging)
+//!   "TREE"  one per head, in head order: the ensemble's arrays, structure of arrays,
+//!           each float array stored as f32 when every value survives the round trip
+//!           exactly, else as f64 (lossless and compact)
+//! ```
+//!
+//! The JSON form ([`Model::to_json`]) holds the same content for people and tools.
+//! Decoding checks the magic, version, length and checksum before parsing, never reads or
+//! allocates beyond what the input holds, and validates every tree (see
+//! [`Ensemble::validate`]), so untrusted bytes produce a model that is safe to run or an
+//! [`Error`], never a panic.
+
+mod codec;
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ensemble::Ensemble;
+use crate::predict::Predictor;
+use crate::Error;
+
+pub use codec::{FORMAT_VERSION, MAGIC};
+
+/// A model: one or more heads (one per forecast horizon and quantile) over the same
+/// features, with everything needed to know where it came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Descriptive metadata and provenance.
+    pub metadata: Metadata,
+    /// Feature names, in input order.
+    pub features: Vec<String>,
+    /// False when the names are placeholders (`f0`, `f1`, … from an unnamed import):
+    /// then inputs are matched by position only.
+    pub named_features: bool,
+    /// The prediction heads.
+    pub heads: Vec<Head>,
+}
+
+/// One prediction head: an ensemble for one target, horizon and quantile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Head {
+    /// What the head predicts (e.g. `no2`).
+    pub target: String,
+    /// Forecast horizon in hours, when the head is a forecast.
+    pub horizon_hours: Option<u32>,
+    /// The quantile the head predicts (e.g. 0.9), when it is a quantile model.
+    pub quantile: Option<f64>,
+    /// The trees.
+    pub ensemble: Ensemble,
+}
+
+/// Descriptive metadata and provenance of a model.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// Model name (the registry key).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// What produced the trees: `aqcast 0.1.0`, `LightGBM v4`, `XGBoost 3.2.0`.
+    pub source: String,
+    /// The training objective as the source named it.
+    pub objective: String,
+    /// When the model was made (RFC 3339), as told by the front end that made it.
+    pub created: Option<String>,
+    /// Training parameters.
+    pub params: BTreeMap<String, String>,
+    /// The data the model was made from.
+    pub data: Vec<DataSource>,
+    /// Evaluation metrics (name → value).
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// A file of training data, identified by content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataSource {
+    /// File name or URL.
+    pub name: String,
+    /// SHA-256 of the content, lower-case hex.
+    pub sha256: String,
+    /// Rows taken from it.
+    pub rows: u64,
+}
+
+impl Model {
+    /// Checks the whole model: at least one head, every ensemble valid and over exactly
+    /// the model's features, quantiles in (0, 1).
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.heads.is_empty() {
+            return Err(Error::Malformed("the model has no heads".into()));
+        }
+        for (i, h) in self.heads.iter().enumerate() {
+            h.ensemble.validate().map_err(|e| match e {
+                Error::Malformed(m) => Error::Malformed(alloc::format!("head {i}: {m}")),
+                other => other,
+            })?;
+            if h.ensemble.n_features as usize != self.features.len() {
+                return Err(Error::Malformed(alloc::format!(
+                    "head {i} uses {} features but the model names {}",
+                    h.ensemble.n_features,
+                    self.features.len()
+                )));
+            }
+            if let Some(q) = h.quantile {
+                if !(q > 0.0 && q < 1.0) {
+                    return Err(Error::Malformed(alloc::format!(
+                        "head {i}: quantile {q} is not in (0, 1)"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Encodes the model as `.aqm` bytes. The model must be valid.
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
+        self.validate()?;
+        codec::encode(self)
+    }
+
+    /// Decodes and verifies `.aqm` bytes (magic, version, checksum, structure).
+    pub fn decode(bytes: &[u8]) -> Result<Model, Error> {
+        let m = codec::decode(bytes)?;
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// The JSON form of the model (same content as the binary form).
+    pub fn to_json(&self) -> Result<String, Error> {
+        serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Malformed(alloc::format!("cannot write JSON: {e}")))
+    }
+
+    /// Reads the JSON form and validates it.
+    pub fn from_json(text: &str) -> Result<Model, Error> {
+        let m: Model = serde_json::from_str(text)
+            .map_err(|e| Error::Malformed(alloc::format!("invalid model JSON: {e}")))?;
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// Compiles every head for fast prediction.
+    pub fn predictors(&self) -> Result<Vec<Predictor>, Error> {
+        self.heads
+            .iter()
+            .map(|h| Predictor::new(&h.ensemble))
+            .collect()
+    }
+
+    /// Total number of trees over all heads.
+    pub fn n_trees(&self) -> usize {
+        self.heads.iter().map(|h| h.ensemble.n_trees()).sum()
+    }
+}

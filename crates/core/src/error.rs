@@ -1,0 +1,122 @@
+//! The one error type of the core. Every message says what was wrong and, where it can,
+//! where (byte offset, line, tree, node) and what to do about it.
+
+use alloc::string::String;
+use core::fmt;
+
+/// Everything that can go wrong in the core.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    /// The bytes are not an aqcast model artifact (wrong magic number).
+    NotAnArtifact,
+    /// The artifact was written by a newer format version than this build reads.
+    UnsupportedVersion {
+        /// Version found in the file.
+        found: u16,
+        /// Newest version this build reads.
+        supported: u16,
+    },
+    /// The artifact's payload does not match its SHA-256 checksum.
+    ChecksumMismatch,
+    /// The bytes end before a value that should be there.
+    Truncated {
+        /// What was being read.
+        what: &'static str,
+        /// Byte offset at which it was read.
+        offset: usize,
+    },
+    /// A structurally invalid artifact or model.
+    Malformed(String),
+    /// A LightGBM or XGBoost model file could not be parsed.
+    Import {
+        /// `"LightGBM"` or `"XGBoost"`.
+        format: &'static str,
+        /// 1-based line of the model file, when the format is line based.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A valid model that uses something aqcast does not implement.
+    Unsupported(String),
+    /// Input of the wrong shape for the model.
+    InputShape {
+        /// Values the model expects (per row, or in all).
+        expected: usize,
+        /// Values received.
+        got: usize,
+    },
+    /// A head index out of range.
+    NoSuchHead {
+        /// Index asked for.
+        index: usize,
+        /// Heads in the model.
+        heads: usize,
+    },
+    /// An AQI request that the chosen table does not define.
+    Aqi(String),
+}
+
+impl Error {
+    /// A short, stable, machine-readable code for the error (used by the HTTP and JS APIs).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotAnArtifact => "not_an_artifact",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
+            Error::ChecksumMismatch => "checksum_mismatch",
+            Error::Truncated { .. } => "truncated",
+            Error::Malformed(_) => "malformed_model",
+            Error::Import { .. } => "import_failed",
+            Error::Unsupported(_) => "unsupported_model",
+            Error::InputShape { .. } => "bad_input_shape",
+            Error::NoSuchHead { .. } => "no_such_head",
+            Error::Aqi(_) => "aqi_undefined",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotAnArtifact => f.write_str(
+                "not an aqcast model: the file does not start with the .aqm magic number \
+                 (LightGBM text and XGBoost JSON models must be imported first)",
+            ),
+            Error::UnsupportedVersion { found, supported } => write!(
+                f,
+                "model format version {found} is newer than this aqcast reads \
+                 (up to {supported}); upgrade aqcast"
+            ),
+            Error::ChecksumMismatch => f.write_str(
+                "model checksum mismatch: the file is corrupt or was modified after it was written",
+            ),
+            Error::Truncated { what, offset } => {
+                write!(f, "model is truncated: {what} expected at byte {offset}")
+            }
+            Error::Malformed(m) => write!(f, "malformed model: {m}"),
+            Error::Import {
+                format,
+                line: Some(line),
+                message,
+            } => write!(f, "{format} model, line {line}: {message}"),
+            Error::Import {
+                format,
+                line: None,
+                message,
+            } => write!(f, "{format} model: {message}"),
+            Error::Unsupported(m) => write!(f, "unsupported model: {m}"),
+            Error::InputShape { expected, got } => {
+                write!(
+                    f,
+                    "input has {got} values where the model expects {expected}"
+                )
+            }
+            Error::NoSuchHead { index, heads } => {
+                write!(f, "model has {heads} heads; head {index} does not exist")
+            }
+            Error::Aqi(m) => f.write_str(m),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}

@@ -1,0 +1,79 @@
+//! Importers: LightGBM text models and XGBoost JSON models, turned into aqcast's
+//! [`Model`](crate::Model) with predictions equal to the originating library's.
+
+mod lightgbm;
+mod xgboost;
+
+pub use lightgbm::from_lightgbm_text;
+pub use xgboost::from_xgboost_json;
+
+use crate::artifact::Model;
+use crate::Error;
+
+/// The kind of model file, told from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// An aqcast `.aqm` artifact.
+    Aqcast,
+    /// A LightGBM text model (`tree` on the first line).
+    LightGbm,
+    /// A JSON object: an XGBoost JSON model (it has a `learner`) or the JSON form of an
+    /// aqcast artifact (it has `heads`).
+    Json,
+}
+
+/// Tells the format of a model file from its content.
+pub fn detect(bytes: &[u8]) -> Option<Format> {
+    if bytes.starts_with(&crate::artifact::MAGIC) {
+        return Some(Format::Aqcast);
+    }
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = &bytes[start..];
+    if rest.starts_with(b"tree\n") || rest.starts_with(b"tree\r\n") {
+        Some(Format::LightGbm)
+    } else if rest.starts_with(b"{") {
+        Some(Format::Json)
+    } else {
+        None
+    }
+}
+
+/// Loads any supported model file: an artifact is decoded and verified, LightGBM and
+/// XGBoost models are imported.
+pub fn load_any(bytes: &[u8]) -> Result<Model, Error> {
+    match detect(bytes) {
+        Some(Format::Aqcast) => Model::decode(bytes),
+        Some(Format::LightGbm) => {
+            let text = core::str::from_utf8(bytes).map_err(|e| Error::Import {
+                format: "LightGBM",
+                line: None,
+                message: alloc::format!("not UTF-8 text ({e})"),
+            })?;
+            from_lightgbm_text(text)
+        }
+        Some(Format::Json) => {
+            let v: serde_json::Value = serde_json::from_slice(bytes)
+                .map_err(|e| Error::Malformed(alloc::format!("not valid JSON: {e}")))?;
+            if v.get("learner").is_some() {
+                from_xgboost_json(bytes)
+            } else if v.get("heads").is_some() {
+                let m: Model = serde_json::from_value(v).map_err(|e| {
+                    Error::Malformed(alloc::format!("invalid aqcast model JSON: {e}"))
+                })?;
+                m.validate()?;
+                Ok(m)
+            } else {
+                Err(Error::Unsupported(
+                    "a JSON file that is neither an XGBoost model (no `learner`) nor an \
+                     aqcast model (no `heads`)"
+                        .into(),
+                ))
+            }
+        }
+        None => Err(Error::Unsupported(
+            "unknown model format: expected an aqcast .aqm artifact, a LightGBM text model \
+             (first line `tree`) or an XGBoost JSON model"
+                .into(),
+        )),
+    }
+}

@@ -1,0 +1,38 @@
+//! # aqcast-core
+//!
+//! Everything that runs wherever aqcast runs (the `aqcast` CLI, the npm package, the edge
+//! worker and the browser dashboard), written once:
+//!
+//! - [`pollutant`]: the pollutant and unit vocabulary and the EPA unit conversions;
+//! - [`aqi`]: US EPA AQI (1999, 2012 and 2024 tables), NowCast and the European AQI;
+//! - [`ensemble`]: the canonical tree-ensemble representation and its invariants;
+//! - [`predict`]: the compiled, fast inference engine;
+//! - [`shap`]: exact TreeSHAP explanations;
+//! - [`artifact`]: the `.aqm` model file (binary and JSON forms);
+//! - [`import`]: LightGBM text and XGBoost JSON model importers.
+//!
+//! The crate is `#![no_std]` + `alloc`. It does no I/O, reads no clock, spawns no threads and
+//! draws no random numbers: front ends hand it bytes and numbers and get values back.
+#![cfg_attr(not(feature = "std"), no_std)]
+// Unsafe code is denied everywhere but in the audited inner step of `predict`.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod aqi;
+pub mod artifact;
+pub mod ensemble;
+mod error;
+pub mod import;
+pub mod pollutant;
+pub mod predict;
+pub mod shap;
+
+pub use artifact::{Head, Metadata, Model};
+pub use ensemble::{Ensemble, Link, Precision};
+pub use error::Error;
+pub use predict::{Matrix, Predictor};
+
+/// The version of this crate, recorded in artifacts as the trainer version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,458 @@
+//! The compiled inference engine.
+//!
+//! [`Predictor::new`] compiles a validated [`Ensemble`] into a form built for speed:
+//!
+//! 1. **Quantized inputs.** Each feature's distinct thresholds are sorted once. A row is
+//!    turned into bin numbers, `bin(x) = #{thresholds of x's feature < x}`, compared in the
+//!    model's own precision; then `x <= t_k ⇔ bin(x) <= k` exactly. Every node test becomes
+//!    one integer comparison, and the f64 semantics of LightGBM or the f32 semantics of
+//!    XGBoost are kept bit for bit, whatever the input type.
+//!    Each feature gets two bin columns that differ only for a missing value: in the
+//!    first NaN is bin 0 (left at every node), in the second it is the largest bin (right
+//!    at every node). A node reads the column of its own default direction, so the step
+//!    has no NaN test at all.
+//! 2. **Flat 8-byte nodes.** All trees live in one array of nodes `{column << 16 | bin,
+//!    left}`, siblings side by side, so a step is `i = left + (bin(row, column) > k)`:
+//!    one load, one compare, one add. Leaves are nodes that step to themselves, so a walk
+//!    of `depth(tree)` steps ends on the leaf whatever path it took.
+//! 3. **Interleaved rows.** Batches are quantized in blocks and [`LANES`] rows walk each tree
+//!    in lock step, giving the CPU independent loads to overlap instead of one chain of
+//!    dependent ones. Trees are visited in order, so each row's sum is accumulated in exactly
+//!    the order of [`Ensemble::predict_reference`] and the two agree bit for bit.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::ensemble::{Child, Ensemble, Link, Precision};
+use crate::Error;
+
+/// Rows walked in lock step.
+pub const LANES: usize = 8;
+/// Rows quantized per block (bins of a block stay in L1 cache).
+const BLOCK: usize = 128;
+/// Bin of a missing value in a feature's "missing goes right" column; also the `k` of
+/// a leaf, which no bin of a "missing goes left" column exceeds.
+const TOP: u16 = u16::MAX;
+/// Most distinct thresholds per feature (real bins stay below [`TOP`] − 1).
+const MAX_CUTS: usize = u16::MAX as usize - 2;
+
+#[derive(Clone, Copy, Debug)]
+#[repr(C)]
+struct Node {
+    /// `column << 16 | k`: go to `left` when the row's bin in `column` is `<= k`, else
+    /// to `left + 1`.
+    key: u32,
+    left: u32,
+}
+
+/// Input to a batch prediction: a dense matrix with one column per model feature.
+/// The number of rows is the length divided by the number of features. NaN is missing.
+#[derive(Clone, Copy, Debug)]
+pub enum Matrix<'a> {
+    /// Row-major `f64` (row after row).
+    RowMajorF64(&'a [f64]),
+    /// Row-major `f32`.
+    RowMajorF32(&'a [f32]),
+    /// Column-major `f64` (feature after feature).
+    ColMajorF64(&'a [f64]),
+    /// Column-major `f32`.
+    ColMajorF32(&'a [f32]),
+}
+
+impl Matrix<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Matrix::RowMajorF64(d) | Matrix::ColMajorF64(d) => d.len(),
+            Matrix::RowMajorF32(d) | Matrix::ColMajorF32(d) => d.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, r: usize, f: usize, n_rows: usize, n_cols: usize) -> f64 {
+        match self {
+            Matrix::RowMajorF64(d) => d[r * n_cols + f],
+            Matrix::RowMajorF32(d) => d[r * n_cols + f] as f64,
+            Matrix::ColMajorF64(d) => d[f * n_rows + r],
+            Matrix::ColMajorF32(d) => d[f * n_rows + r] as f64,
+        }
+    }
+}
+
+/// A compiled ensemble, ready to predict. Cheap to share; prediction takes `&self`.
+#[derive(Clone, Debug)]
+pub struct Predictor {
+    n_features: usize,
+    precision: Precision,
+    link: Link,
+    base_score: f64,
+    /// 1 or 1/n_trees (random forests).
+    scale: f64,
+    average: bool,
+    /// Sorted distinct thresholds of feature `f`: `cuts[cut_offsets[f]..cut_offsets[f+1]]`.
+    cuts: Vec<f64>,
+    cut_offsets: Vec<u32>,
+    nodes: Vec<Node>,
+    /// Leaf output per node (0 for internal nodes).
+    values: Vec<f64>,
+    roots: Vec<u32>,
+    depths: Vec<u32>,
+}
+
+impl Predictor {
+    /// Compiles an ensemble. Validates it first, so any [`Ensemble`] is safe to pass.
+    pub fn new(e: &Ensemble) -> Result<Predictor, Error> {
+        e.validate()?;
+        let nf = e.n_features as usize;
+        if nf == 0 {
+            return Err(Error::Malformed("the model has no input features".into()));
+        }
+        // Distinct thresholds per feature.
+        let mut per_feature: Vec<Vec<f64>> = vec![Vec::new(); nf];
+        for (f, t) in e.feature.iter().zip(&e.threshold) {
+            per_feature[*f as usize].push(*t);
+        }
+        let mut cuts = Vec::new();
+        let mut cut_offsets = Vec::with_capacity(nf + 1);
+        cut_offsets.push(0u32);
+        for list in &mut per_feature {
+            list.sort_by(f64::total_cmp);
+            list.dedup();
+            cuts.extend_from_slice(list);
+            cut_offsets.push(cuts.len() as u32);
+        }
+        let bin_of = |f: usize, t: f64| -> u32 {
+            let s = &cuts[cut_offsets[f] as usize..cut_offsets[f + 1] as usize];
+            s.partition_point(|&c| c < t) as u32
+        };
+        use alloc::format;
+
+        if let Some(f) =
+            (0..nf).find(|&f| (cut_offsets[f + 1] - cut_offsets[f]) as usize > MAX_CUTS)
+        {
+            return Err(Error::Unsupported(format!(
+                "feature {f} has more than {MAX_CUTS} distinct thresholds"
+            )));
+        }
+        if 2 * nf > 1 << 16 {
+            return Err(Error::Unsupported(format!(
+                "{nf} features; the engine takes up to 32768"
+            )));
+        }
+        let total = e.n_nodes() + e.n_leaves();
+        if total >= u32::MAX as usize {
+            return Err(Error::Unsupported("more than 4 billion nodes".into()));
+        }
+        let mut nodes = Vec::with_capacity(total);
+        let mut values = Vec::with_capacity(total);
+        let mut roots = Vec::with_capacity(e.n_trees());
+        for t in 0..e.n_trees() {
+            let (nr, lr) = e.tree_ranges(t);
+            // Breadth first: the root, then both children of each placed node, side by side.
+            let base = nodes.len();
+            roots.push(base as u32);
+            let mut queue = alloc::collections::VecDeque::new();
+            queue.push_back(e.root(t));
+            nodes.push(Node { key: 0, left: 0 });
+            values.push(0.0);
+            let mut slot = base;
+            while let Some(c) = queue.pop_front() {
+                match c {
+                    Child::Node(i) => {
+                        let g = nr.start + i;
+                        let f = e.feature[g] as usize;
+                        let column = 2 * f as u32 + u32::from(!e.default_left[g]);
+                        let left = nodes.len() as u32;
+                        nodes[slot] = Node {
+                            key: column << 16 | bin_of(f, e.threshold[g]),
+                            left,
+                        };
+                        for child in [e.left[g], e.right[g]] {
+                            queue.push_back(Child::of(child));
+                            nodes.push(Node { key: 0, left: 0 });
+                            values.push(0.0);
+                        }
+                    }
+                    Child::Leaf(i) => {
+                        // Column 0 is a "missing goes left" column: its bins never exceed
+                        // TOP − 1, so the leaf always steps to itself.
+                        nodes[slot] = Node {
+                            key: u32::from(TOP),
+                            left: slot as u32,
+                        };
+                        values[slot] = e.leaf_value[lr.start + i];
+                    }
+                }
+                slot += 1;
+            }
+        }
+        let depths = e.depths().into_iter().map(|d| d as u32).collect();
+        Ok(Predictor {
+            n_features: nf,
+            precision: e.precision,
+            link: e.link,
+            base_score: e.base_score,
+            scale: if e.average {
+                1.0 / e.n_trees() as f64
+            } else {
+                1.0
+            },
+            average: e.average,
+            cuts,
+            cut_offsets,
+            nodes,
+            values,
+            roots,
+            depths,
+        })
+    }
+
+    /// Number of input features (columns) the model expects.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Number of trees.
+    pub fn n_trees(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// Writes feature `f`'s two bin columns for value `x`.
+    #[inline]
+    fn bin(&self, f: usize, x: f64, out: &mut [u16]) {
+        if x.is_nan() {
+            out[2 * f] = 0;
+            out[2 * f + 1] = TOP;
+            return;
+        }
+        let x = match self.precision {
+            Precision::F64 => x,
+            Precision::F32 => x as f32 as f64,
+        };
+        let s = &self.cuts[self.cut_offsets[f] as usize..self.cut_offsets[f + 1] as usize];
+        let b = s.partition_point(|&c| c < x) as u16;
+        out[2 * f] = b;
+        out[2 * f + 1] = b;
+    }
+
+    #[inline]
+    fn finish(&self, sum: f64) -> f64 {
+        let s = if self.average { sum * self.scale } else { sum };
+        let raw = self.base_score + s;
+        match self.link {
+            Link::Identity => raw,
+            Link::Exp => libm::exp(raw),
+        }
+    }
+
+    #[inline(always)]
+    fn step(&self, i: u32, row: &[u16]) -> u32 {
+        debug_assert!((i as usize) < self.nodes.len());
+        // SAFETY: `i` is a root, or `left` or `left + 1` of a node, all written by
+        // `Predictor::new` as indices of nodes it pushed (a leaf's `left` is itself, and a
+        // leaf never steps to `left + 1`), so `i < nodes.len()`. Every column is
+        // `2 * feature + 0|1` with `feature < n_features`, and every `row` passed here
+        // holds exactly `2 * n_features` bins.
+        #[allow(unsafe_code)]
+        let (n, b) = unsafe {
+            let n = *self.nodes.get_unchecked(i as usize);
+            debug_assert!(((n.key >> 16) as usize) < row.len());
+            (n, *row.get_unchecked((n.key >> 16) as usize))
+        };
+        n.left + u32::from(u32::from(b) > n.key & 0xFFFF)
+    }
+
+    /// Predicts one row of `f64` values (one per feature, NaN = missing).
+    pub fn predict_row(&self, row: &[f64]) -> Result<f64, Error> {
+        self.predict_one(row.len(), |f| row[f])
+    }
+
+    /// Predicts one row of `f32` values.
+    pub fn predict_row_f32(&self, row: &[f32]) -> Result<f64, Error> {
+        self.predict_one(row.len(), |f| row[f] as f64)
+    }
+
+    fn predict_one(&self, len: usize, get: impl Fn(usize) -> f64) -> Result<f64, Error> {
+        if len != self.n_features {
+            return Err(Error::InputShape {
+                expected: self.n_features,
+                got: len,
+            });
+        }
+        let mut bins = vec![0u16; 2 * self.n_features];
+        for f in 0..self.n_features {
+            self.bin(f, get(f), &mut bins);
+        }
+        let mut sum = 0.0;
+        for (&root, &depth) in self.roots.iter().zip(&self.depths) {
+            let mut i = root;
+            for _ in 0..depth {
+                i = self.step(i, &bins);
+            }
+            sum += self.values[i as usize];
+        }
+        Ok(self.finish(sum))
+    }
+
+    /// Predicts every row of `input` into `out` (one value per row).
+    pub fn predict_into(&self, input: Matrix<'_>, out: &mut [f64]) -> Result<(), Error> {
+        let nf = self.n_features;
+        let len = input.len();
+        if len % nf != 0 {
+            return Err(Error::InputShape {
+                expected: (len / nf + 1) * nf,
+                got: len,
+            });
+        }
+        let n_rows = len / nf;
+        if out.len() != n_rows {
+            return Err(Error::InputShape {
+                expected: n_rows,
+                got: out.len(),
+            });
+        }
+        let w = 2 * nf;
+        let mut bins = vec![0u16; BLOCK * w];
+        let mut start = 0;
+        while start < n_rows {
+            let rows = (n_rows - start).min(BLOCK);
+            for r in 0..rows {
+                let row = &mut bins[r * w..(r + 1) * w];
+                for f in 0..nf {
+                    self.bin(f, input.get(start + r, f, n_rows, nf), row);
+                }
+            }
+            let acc = &mut out[start..start + rows];
+            acc.fill(0.0);
+            self.walk_block(&bins[..rows * w], acc);
+            for v in acc.iter_mut() {
+                *v = self.finish(*v);
+            }
+            start += rows;
+        }
+        Ok(())
+    }
+
+    /// Predicts every row of `input`.
+    pub fn predict(&self, input: Matrix<'_>) -> Result<Vec<f64>, Error> {
+        let mut out = vec![0.0; input.len() / self.n_features];
+        self.predict_into(input, &mut out)?;
+        Ok(out)
+    }
+
+    /// The same predictions as [`Predictor::predict`], walking one row at a time with an
+    /// early exit at the leaf instead of interleaving rows at fixed depth. Kept so the
+    /// benchmarks can show which strategy wins; not part of the API.
+    #[doc(hidden)]
+    pub fn predict_row_at_a_time(&self, input: &[f64]) -> Vec<f64> {
+        let nf = self.n_features;
+        let mut bins = vec![0u16; 2 * nf];
+        input
+            .chunks_exact(nf)
+            .map(|row| {
+                for (f, &x) in row.iter().enumerate() {
+                    self.bin(f, x, &mut bins);
+                }
+                let mut sum = 0.0;
+                for &root in &self.roots {
+                    let mut i = root;
+                    loop {
+                        let next = self.step(i, &bins);
+                        if next == i {
+                            break;
+                        }
+                        i = next;
+                    }
+                    sum += self.values[i as usize];
+                }
+                self.finish(sum)
+            })
+            .collect()
+    }
+
+    /// Adds every tree's leaf to `acc` for the quantized rows in `bins`.
+    fn walk_block(&self, bins: &[u16], acc: &mut [f64]) {
+        let nf = 2 * self.n_features;
+        let rows = acc.len();
+        let full = rows - rows % LANES;
+        for (&root, &depth) in self.roots.iter().zip(&self.depths) {
+            let mut r0 = 0;
+            while r0 < full {
+                let lanes: [&[u16]; LANES] =
+                    core::array::from_fn(|j| &bins[(r0 + j) * nf..(r0 + j + 1) * nf]);
+                let mut idx = [root; LANES];
+                // Walk until every lane sits on its leaf (a leaf steps to itself), at most
+                // `depth` steps.
+                for _ in 0..depth {
+                    let mut moved = false;
+                    for j in 0..LANES {
+                        let next = self.step(idx[j], lanes[j]);
+                        moved |= next != idx[j];
+                        idx[j] = next;
+                    }
+                    if !moved {
+                        break;
+                    }
+                }
+                for j in 0..LANES {
+                    acc[r0 + j] += self.values[idx[j] as usize];
+                }
+                r0 += LANES;
+            }
+            for r in full..rows {
+                let row = &bins[r * nf..(r + 1) * nf];
+                let mut i = root;
+                for _ in 0..depth {
+                    i = self.step(i, row);
+                }
+                acc[r] += self.values[i as usize];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ensemble::tests::tiny;
+
+    #[test]
+    fn agrees_with_the_reference_walk() {
+        let e = tiny();
+        let p = Predictor::new(&e).unwrap();
+        let rows = [
+            [1.0, 0.0],
+            [1.5, 0.6],
+            [2.0, 0.0],
+            [f64::NAN, 0.0],
+            [0.0, f64::NAN],
+            [-1e300, 1e300],
+        ];
+        for r in &rows {
+            assert_eq!(p.predict_row(r).unwrap(), e.predict_reference(r));
+        }
+        // A batch larger than one block and not a multiple of LANES.
+        let flat: Vec<f64> = (0..300).flat_map(|i| rows[i % rows.len()]).collect();
+        let out = p.predict(Matrix::RowMajorF64(&flat)).unwrap();
+        for (i, v) in out.iter().enumerate() {
+            assert_eq!(*v, e.predict_reference(&rows[i % rows.len()]));
+        }
+        // Column-major gives the same.
+        let n = 300;
+        let flat_ref = &flat;
+        let cols: Vec<f64> = (0..2)
+            .flat_map(|f| (0..n).map(move |r| flat_ref[r * 2 + f]))
+            .collect();
+        assert_eq!(p.predict(Matrix::ColMajorF64(&cols)).unwrap(), out);
+    }
+
+    #[test]
+    fn wrong_shapes_are_errors() {
+        let p = Predictor::new(&tiny()).unwrap();
+        assert!(p.predict_row(&[1.0]).is_err());
+        assert!(p.predict(Matrix::RowMajorF64(&[1.0, 2.0, 3.0])).is_err());
+        assert_eq!(
+            p.predict(Matrix::RowMajorF32(&[])).unwrap(),
+            Vec::<f64>::new()
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! One module per subcommand.
+
+pub mod aqi;
+pub mod explain;
+pub mod import;
+pub mod inspect;
+pub mod predict;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::CliError;
+use crate::files;
+
+/// Writes `lines` to `output` atomically, or to stdout when no output is given.
+pub(crate) fn emit(
+    output: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), CliError> {
+    match output {
+        Some(p) => files::write_atomic(p, write),
+        None => {
+            let stdout = io::stdout();
+            let mut lock = io::BufWriter::new(stdout.lock());
+            write(&mut lock)
+                .and_then(|_| lock.flush())
+                .map_err(CliError::io(PathBuf::from("<stdout>")))
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! `aqcast`: the command-line front end of aqcast.
+//!
+//! Every command reports a failure as one line on stderr, `error: <file>, line <n>,
+//! column <c>: <why>` where those apply, and exits with code 2.
+
+mod commands;
+mod error;
+mod files;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// aqcast: air-quality forecasting models, from raw measurements to predictions.
+#[derive(Parser)]
+#[command(name = "aqcast", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Predict every row of a CSV file with a model.
+    Predict(commands::predict::Args),
+    /// Explain every row of a CSV file: exact TreeSHAP contributions per feature.
+    Explain(commands::explain::Args),
+    /// Turn a LightGBM text or XGBoost JSON model into an aqcast model (.aqm or .json).
+    Import(commands::import::Args),
+    /// Summarise a model file.
+    Inspect(commands::inspect::Args),
+    /// Compute the Air Quality Index of concentrations.
+    Aqi(commands::aqi::Args),
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Predict(a) => commands::predict::run(a),
+        Command::Explain(a) => commands::explain::run(a),
+        Command::Import(a) => commands::import::run(a),
+        Command::Inspect(a) => commands::inspect::run(a),
+        Command::Aqi(a) => commands::aqi::run(a),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed standard output (`aqcast … | head`) is not an error of ours.
+        Err(CliError::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads a model file of any supported kind (aqcast binary or JSON, LightGBM, XGBoost).
+pub(crate) fn load_model(path: &PathBuf) -> Result<aqcast_core::Model, CliError> {
+    let bytes = files::read_all(path)?;
+    aqcast_core::import::load_any(&bytes).map_err(CliError::model(path))
+}

@@ -1,0 +1,128 @@
+//! Input tables: a CSV file with a header, read into rows of `f64` for a model.
+//!
+//! Columns are matched to the model's features by name when the model has names, else by
+//! position. Empty cells, `NaN`, `NA` and `nan` are missing values. Any other cell that is
+//! not a number is an error naming the file, line and column.
+
+use std::path::Path;
+
+use aqcast_core::Model;
+
+use crate::error::CliError;
+use crate::files;
+
+/// A dense, row-major table of model inputs.
+pub struct Table {
+    /// `n_rows × n_features` values, row after row.
+    pub values: Vec<f64>,
+    /// Rows read.
+    pub n_rows: usize,
+}
+
+/// Whether a cell means "missing".
+fn is_missing(cell: &str) -> bool {
+    matches!(
+        cell,
+        "" | "NaN" | "nan" | "NA" | "na" | "N/A" | "null" | "NULL"
+    )
+}
+
+/// Reads the CSV at `path` into the model's feature order.
+pub fn read(path: &Path, model: &Model) -> Result<Table, CliError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(files::open(path)?);
+    let csv_err = |e: csv::Error| match e.position() {
+        Some(p) => CliError::Table {
+            path: path.to_path_buf(),
+            line: p.line(),
+            column: "-".into(),
+            message: e.to_string(),
+        },
+        None => CliError::Columns {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        },
+    };
+    let header = rdr.headers().map_err(csv_err)?.clone();
+    if header.is_empty() {
+        return Err(CliError::Columns {
+            path: path.to_path_buf(),
+            message: "the file is empty: expected a header line".into(),
+        });
+    }
+    let nf = model.features.len();
+    // For each model feature, the CSV column that holds it.
+    let columns: Vec<usize> = if model.named_features {
+        let mut missing = Vec::new();
+        let cols = model
+            .features
+            .iter()
+            .filter_map(|f| {
+                let c = header.iter().position(|h| h == f);
+                if c.is_none() {
+                    missing.push(f.as_str());
+                }
+                c
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(CliError::Columns {
+                path: path.to_path_buf(),
+                message: format!(
+                    "no column for feature(s) {}; the model needs columns named {}",
+                    missing.join(", "),
+                    model.features.join(", ")
+                ),
+            });
+        }
+        cols
+    } else {
+        if header.len() != nf {
+            return Err(CliError::Columns {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{} columns, but the model has {nf} unnamed features matched by position \
+                     (import it with --feature-names to match by name)",
+                    header.len()
+                ),
+            });
+        }
+        (0..nf).collect()
+    };
+    let mut values = Vec::new();
+    let mut n_rows = 0;
+    let mut record = csv::StringRecord::new();
+    while rdr.read_record(&mut record).map_err(csv_err)? {
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != header.len() {
+            return Err(CliError::Table {
+                path: path.to_path_buf(),
+                line,
+                column: "-".into(),
+                message: format!(
+                    "{} fields where the header has {}",
+                    record.len(),
+                    header.len()
+                ),
+            });
+        }
+        for &c in &columns {
+            let cell = &record[c];
+            let v = if is_missing(cell) {
+                f64::NAN
+            } else {
+                cell.parse::<f64>().map_err(|_| CliError::Table {
+                    path: path.to_path_buf(),
+                    line,
+                    column: header[c].to_string(),
+                    message: format!("{cell:?} is not a number"),
+                })?
+            };
+            values.push(v);
+        }
+        n_rows += 1;
+    }
+    Ok(Table { values, n_rows })
+}

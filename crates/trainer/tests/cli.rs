@@ -1,0 +1,358 @@
+//! The `aqcast` command line, as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aqcast(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aqcast"))
+        .args(args)
+        .output()
+        .expect("run aqcast")
+}
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models")
+}
+
+fn fx(name: &str) -> String {
+    fixtures().join(name).display().to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A failure: exit code 2, one line on stderr mentioning every `needle`, no panic.
+fn assert_clean_failure(o: &Output, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{n:?} not in: {err}");
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+fn floats(text: &str) -> Vec<f64> {
+    text.lines().map(|l| l.trim().parse().unwrap()).collect()
+}
+
+#[test]
+fn predict_equals_lightgbm_on_the_canonical_test_set() {
+    let o = aqcast(&[
+        "predict",
+        "--model",
+        &fx("lightgbm_l2.txt"),
+        "--input",
+        &fx("test_X_h1.csv.gz"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = floats(&stdout(&o));
+    let want = floats(&std::fs::read_to_string(fixtures().join("lightgbm_l2_pred.csv")).unwrap());
+    assert_eq!(got.len(), 8240);
+    assert_eq!(got, want, "bit-exact, printed in shortest round-trip form");
+}
+
+#[test]
+fn import_inspect_and_predict_through_an_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let aqm = dir.path().join("no2.aqm").display().to_string();
+    let names = "hour,dow,month,ws,wind_u,wind_v,air_temp,no2_lag0,no2_lag1,no2_lag2,no2_lag3,no2_lag23,no2_lag167,no2_roll24,bg_no2";
+    let o = aqcast(&[
+        "import",
+        &fx("lightgbm_l2.txt"),
+        "-o",
+        &aqm,
+        "--feature-names",
+        names,
+        "--target",
+        "no2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = aqcast(&["inspect", &aqm]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("aqcast artifact") && text.contains("100 trees"),
+        "{text}"
+    );
+    let o = aqcast(&["inspect", &aqm, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["heads"][0]["trees"], 100);
+    assert_eq!(v["named_features"], true);
+    assert_eq!(v["heads"][0]["target"], "no2");
+    // Columns by name: reorder them and add an unrelated one.
+    let src = String::from_utf8(aqcast_e2e_rows(5)).unwrap();
+    let mut lines = src.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut shuffled = String::from("station,");
+    shuffled.push_str(&header.iter().rev().cloned().collect::<Vec<_>>().join(","));
+    shuffled.push('\n');
+    for l in lines {
+        let cells: Vec<&str> = l.split(',').collect();
+        shuffled.push_str("X1,");
+        shuffled.push_str(&cells.iter().rev().cloned().collect::<Vec<_>>().join(","));
+        shuffled.push('\n');
+    }
+    let input = write(dir.path(), "rows.csv", &shuffled);
+    let by_name = aqcast(&["predict", "--model", &aqm, "--input", &input]);
+    assert!(by_name.status.success(), "{}", stderr(&by_name));
+    let plain = write(dir.path(), "plain.csv", &src);
+    let by_pos = aqcast(&[
+        "predict",
+        "--model",
+        &fx("lightgbm_l2.txt"),
+        "--input",
+        &plain,
+    ]);
+    assert_eq!(stdout(&by_name), stdout(&by_pos));
+    // --output writes a CSV with a header, atomically.
+    let out = dir.path().join("pred.csv");
+    let o = aqcast(&[
+        "predict",
+        "--model",
+        &aqm,
+        "--input",
+        &input,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written, format!("no2\n{}", stdout(&by_pos)));
+    // The JSON form is a model too.
+    let json = dir.path().join("no2.json").display().to_string();
+    assert!(aqcast(&["import", &aqm, "-o", &json]).status.success());
+    let o = aqcast(&["predict", "--model", &json, "--input", &input]);
+    assert_eq!(stdout(&o), stdout(&by_pos));
+}
+
+/// The first `n` canonical test rows as CSV text, with the header.
+fn aqcast_e2e_rows(n: usize) -> Vec<u8> {
+    use std::io::Read;
+    let raw = std::fs::read(fixtures().join("test_X_h1.csv.gz")).unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut out = String::new();
+    for l in text.lines().take(n + 1) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+#[test]
+fn explain_sums_to_the_prediction() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "x.csv",
+        &String::from_utf8(aqcast_e2e_rows(20)).unwrap(),
+    );
+    let e = aqcast(&[
+        "explain",
+        "--model",
+        &fx("xgboost_named.json"),
+        "--input",
+        &input,
+    ]);
+    assert!(e.status.success(), "{}", stderr(&e));
+    let p = aqcast(&[
+        "predict",
+        "--model",
+        &fx("xgboost_named.json"),
+        "--input",
+        &input,
+    ]);
+    let text = stdout(&e);
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("hour,dow,month,") && header.ends_with(",bias"),
+        "{header}"
+    );
+    for (l, pred) in lines.zip(floats(&stdout(&p))) {
+        let sum: f64 = l.split(',').map(|c| c.parse::<f64>().unwrap()).sum();
+        assert!((sum - pred).abs() < 1e-3, "{sum} vs {pred}");
+    }
+}
+
+#[test]
+fn missing_values_are_accepted_in_every_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = String::from_utf8(aqcast_e2e_rows(1)).unwrap();
+    let header = rows.lines().next().unwrap();
+    let text = format!(
+        "{header}\n{}\n{}\n{}\n",
+        ["NaN"; 15].join(","),
+        ["NA"; 15].join(","),
+        [""; 15].join(",")
+    );
+    let input = write(dir.path(), "m.csv", &text);
+    let o = aqcast(&[
+        "predict",
+        "--model",
+        &fx("lightgbm_l2.txt"),
+        "--input",
+        &input,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = floats(&stdout(&o));
+    assert_eq!(v.len(), 3);
+    assert!(v[0] == v[1] && v[1] == v[2] && v[0].is_finite());
+}
+
+#[test]
+fn aqi_matches_epa_worked_examples() {
+    let o = aqcast(&["aqi", "--pollutant", "o3", "0.07853"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["aqi"], 126);
+    assert_eq!(v["category"], "Unhealthy for Sensitive Groups");
+    assert_eq!(v["color"], "#FF7E00");
+    let o = aqcast(&[
+        "aqi",
+        "--pollutant",
+        "pm2.5",
+        "35.9",
+        "12.0",
+        "--table",
+        "2012",
+    ]);
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["aqi"], 102);
+    assert_eq!(lines[1]["aqi"], 50);
+    let o = aqcast(&["aqi", "--pollutant", "co", "8.4"]);
+    assert!(stdout(&o).contains("\"aqi\":90"));
+    let o = aqcast(&[
+        "aqi",
+        "--pollutant",
+        "o3",
+        "--unit",
+        "ppb",
+        "--nowcast",
+        "63",
+        "69",
+        "80",
+        "74",
+        "60",
+        "NaN",
+        "35",
+        "22",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["concentration"], 0.065);
+    let o = aqcast(&[
+        "aqi",
+        "--pollutant",
+        "no2",
+        "--scale",
+        "eea",
+        "--unit",
+        "ug/m3",
+        "95",
+    ]);
+    assert!(
+        stdout(&o).contains("\"category\":\"Moderate\""),
+        "{}",
+        stdout(&o)
+    );
+    let o = aqcast(&["aqi", "--pollutant", "pm2.5", "--palette", "cva", "5"]);
+    assert!(stdout(&o).contains("\"color\":\"#F0E442\""));
+}
+
+#[test]
+fn bad_input_is_one_clear_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = String::from_utf8(aqcast_e2e_rows(3)).unwrap();
+    let model = fx("xgboost_named.json");
+
+    // A missing file.
+    let o = aqcast(&[
+        "predict",
+        "--model",
+        "/nonexistent/m.txt",
+        "--input",
+        &fx("test_X_h1.csv.gz"),
+    ]);
+    assert_clean_failure(&o, &["/nonexistent/m.txt"]);
+    // A non-number: file, line and column named.
+    let mut lines: Vec<String> = rows.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[2].split(',').map(String::from).collect();
+    cells[3] = "fast".into();
+    lines[2] = cells.join(",");
+    let input = write(dir.path(), "bad.csv", &(lines.join("\n") + "\n"));
+    let o = aqcast(&["predict", "--model", &model, "--input", &input]);
+    assert_clean_failure(&o, &["bad.csv", "line 3", "column ws", "\"fast\""]);
+    // Wrong columns.
+    let input = write(dir.path(), "cols.csv", "a,b\n1,2\n");
+    let o = aqcast(&["predict", "--model", &model, "--input", &input]);
+    assert_clean_failure(&o, &["cols.csv", "hour"]);
+    let o = aqcast(&[
+        "predict",
+        "--model",
+        &fx("lightgbm_l2.txt"),
+        "--input",
+        &input,
+    ]);
+    assert_clean_failure(&o, &["cols.csv", "2 columns", "15"]);
+    // A ragged row.
+    let input = write(dir.path(), "ragged.csv", &format!("{}1,2\n", rows));
+    let o = aqcast(&["predict", "--model", &model, "--input", &input]);
+    assert_clean_failure(&o, &["ragged.csv", "line 5"]);
+    // Malformed and truncated models.
+    let garbage = write(dir.path(), "garbage.txt", "hello\n");
+    let o = aqcast(&["predict", "--model", &garbage, "--input", &input]);
+    assert_clean_failure(&o, &["garbage.txt", "unknown model format"]);
+    let lgb = std::fs::read_to_string(fixtures().join("lightgbm_l2.txt")).unwrap();
+    let cut = write(dir.path(), "cut.txt", &lgb[..lgb.len() / 2]);
+    let o = aqcast(&["inspect", &cut]);
+    assert_clean_failure(&o, &["cut.txt", "LightGBM"]);
+    let aqm = dir.path().join("m.aqm");
+    assert!(aqcast(&["import", &model, "-o", aqm.to_str().unwrap()])
+        .status
+        .success());
+    let bytes = std::fs::read(&aqm).unwrap();
+    let short = dir.path().join("short.aqm");
+    std::fs::write(&short, &bytes[..bytes.len() - 10]).unwrap();
+    let o = aqcast(&["inspect", short.to_str().unwrap()]);
+    assert_clean_failure(&o, &["short.aqm", "truncated"]);
+    let mut flipped = bytes.clone();
+    let n = flipped.len() - 3;
+    flipped[n] ^= 0x40;
+    let bad = dir.path().join("flipped.aqm");
+    std::fs::write(&bad, &flipped).unwrap();
+    let o = aqcast(&["inspect", bad.to_str().unwrap()]);
+    assert_clean_failure(&o, &["flipped.aqm", "checksum"]);
+    // AQI requests the table does not define.
+    assert_clean_failure(
+        &aqcast(&["aqi", "--pollutant", "pm2.5", "-3"]),
+        &["negative"],
+    );
+    assert_clean_failure(&aqcast(&["aqi", "--pollutant", "o3", "0.3"]), &["1-hour"]);
+    assert_clean_failure(
+        &aqcast(&["aqi", "--pollutant", "benzene", "1"]),
+        &["benzene"],
+    );
+    assert_clean_failure(
+        &aqcast(&["aqi", "--pollutant", "pm10", "--table", "2000", "1"]),
+        &["2000"],
+    );
+    // A failed write leaves no file behind.
+    let o = aqcast(&["import", &model, "-o", "/nonexistent-dir/x.aqm"]);
+    assert_clean_failure(&o, &["/nonexistent-dir/x.aqm"]);
+}

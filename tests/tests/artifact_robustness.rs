@@ -1,0 +1,95 @@
+//! Decoding untrusted bytes never panics and never accepts a corrupted model.
+
+use aqcast_core::{Error, Model};
+use aqcast_e2e::model;
+use proptest::prelude::*;
+use sha2::{Digest, Sha256};
+
+fn valid() -> Vec<u8> {
+    model("lightgbm_l2.txt").encode().unwrap()
+}
+
+/// Recomputes the header checksum, so that mutations reach the parser behind it.
+fn resign(bytes: &mut [u8]) {
+    if bytes.len() >= 56 {
+        let sum = Sha256::digest(&bytes[56..]);
+        bytes[24..56].copy_from_slice(&sum);
+    }
+}
+
+#[test]
+fn header_errors_are_specific() {
+    let good = valid();
+    assert_eq!(Model::decode(b"tree\n").unwrap_err(), Error::NotAnArtifact);
+    assert!(matches!(
+        Model::decode(&good[..40]).unwrap_err(),
+        Error::Truncated { .. }
+    ));
+    assert!(matches!(
+        Model::decode(&good[..good.len() - 1]).unwrap_err(),
+        Error::Truncated { .. }
+    ));
+    let mut v = good.clone();
+    v[8] = 9;
+    assert!(matches!(
+        Model::decode(&v).unwrap_err(),
+        Error::UnsupportedVersion { found: 9, .. }
+    ));
+    let mut flipped = good.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    assert_eq!(
+        Model::decode(&flipped).unwrap_err(),
+        Error::ChecksumMismatch
+    );
+    let mut longer = good.clone();
+    longer.push(0);
+    assert!(Model::decode(&longer).is_err());
+}
+
+#[test]
+fn a_huge_declared_length_allocates_nothing() {
+    // A tree section that claims 2^32-1 nodes in a few bytes must fail before allocating.
+    let mut v = valid();
+    let at = v
+        .windows(4)
+        .position(|w| w == b"TREE")
+        .expect("tree section");
+    let nodes = at + 12 + 4;
+    v[nodes..nodes + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    resign(&mut v);
+    assert!(matches!(Model::decode(&v), Err(Error::Truncated { .. })));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = Model::decode(&bytes);
+        let _ = aqcast_core::import::load_any(&bytes);
+    }
+
+    #[test]
+    fn mutated_artifacts_fail_cleanly_or_stay_safe(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in proptest::option::of(any::<prop::sample::Index>()),
+    ) {
+        let mut v = valid();
+        for (i, b) in edits {
+            let i = 56 + i.index(v.len() - 56);
+            v[i] = b;
+        }
+        if let Some(c) = cut {
+            v.truncate(56 + c.index(v.len() - 56));
+        }
+        resign(&mut v);
+        if let Ok(m) = Model::decode(&v) {
+            // Whatever decodes is valid and runs without panicking.
+            let p = m.predictors().unwrap();
+            let row = vec![1.0; m.features.len()];
+            let _ = p[0].predict_row(&row);
+            let _ = aqcast_core::shap::explain(&m.heads[0].ensemble, &row);
+        }
+    }
+}
