@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::io::Read;
 use std::path::PathBuf;
 
+use aqcast_core::predict::Strategy;
 use aqcast_core::{import, shap, Matrix};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -61,12 +62,21 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group(format!("batch_{rows}_rows_{trees}_trees"));
     g.throughput(Throughput::Elements(rows as u64));
     g.sample_size(20);
-    g.bench_function("interleaved_f64", |b| {
+    let mut out = vec![0.0; rows];
+    g.bench_function("auto_f64", |b| {
         b.iter(|| p.predict(Matrix::RowMajorF64(black_box(&x))).unwrap())
     });
-    g.bench_function("interleaved_f32", |b| {
+    g.bench_function("auto_f32", |b| {
         b.iter(|| p.predict(Matrix::RowMajorF32(black_box(&x32))).unwrap())
     });
+    for s in [Strategy::Bitvector, Strategy::Walk] {
+        g.bench_function(format!("{s:?}").to_lowercase(), |b| {
+            b.iter(|| {
+                p.predict_with(Matrix::RowMajorF64(black_box(&x)), &mut out, s)
+                    .unwrap()
+            })
+        });
+    }
     g.bench_function("row_at_a_time", |b| {
         b.iter(|| p.predict_row_at_a_time(black_box(&x)))
     });

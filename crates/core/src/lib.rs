@@ -22,6 +22,7 @@ extern crate alloc;
 
 pub mod aqi;
 pub mod artifact;
+mod bitvector;
 pub mod ensemble;
 mod error;
 pub mod import;

@@ -23,6 +23,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 
+use crate::bitvector::Bitvector;
 use crate::ensemble::{Child, Ensemble, Link, Precision};
 use crate::Error;
 
@@ -96,6 +97,22 @@ pub struct Predictor {
     values: Vec<f64>,
     roots: Vec<u32>,
     depths: Vec<u32>,
+    /// The batch engine for ensembles of trees with at most 32 leaves.
+    bitvector: Option<Bitvector>,
+}
+
+/// How a batch is evaluated. [`Strategy::Auto`] is what [`Predictor::predict`] uses; the
+/// others exist so tests can check that all give the same bits and benchmarks can show
+/// which is fastest.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Bitvectors when every tree has at most 32 leaves, else interleaved walks.
+    Auto,
+    /// Interleaved tree walks.
+    Walk,
+    /// QuickScorer-style bitvectors (falls back to walks when not available).
+    Bitvector,
 }
 
 impl Predictor {
@@ -186,6 +203,13 @@ impl Predictor {
             }
         }
         let depths = e.depths().into_iter().map(|d| d as u32).collect();
+        let bitvector = Bitvector::new(e, 2 * nf, |g| {
+            let f = e.feature[g] as usize;
+            (
+                2 * f as u32 + u32::from(!e.default_left[g]),
+                bin_of(f, e.threshold[g]),
+            )
+        });
         Ok(Predictor {
             n_features: nf,
             precision: e.precision,
@@ -203,6 +227,7 @@ impl Predictor {
             values,
             roots,
             depths,
+            bitvector,
         })
     }
 
@@ -295,6 +320,21 @@ impl Predictor {
 
     /// Predicts every row of `input` into `out` (one value per row).
     pub fn predict_into(&self, input: Matrix<'_>, out: &mut [f64]) -> Result<(), Error> {
+        self.predict_with(input, out, Strategy::Auto)
+    }
+
+    /// [`Predictor::predict_into`] with a chosen evaluation strategy.
+    #[doc(hidden)]
+    pub fn predict_with(
+        &self,
+        input: Matrix<'_>,
+        out: &mut [f64],
+        strategy: Strategy,
+    ) -> Result<(), Error> {
+        let bitvector = match strategy {
+            Strategy::Walk => None,
+            Strategy::Auto | Strategy::Bitvector => self.bitvector.as_ref(),
+        };
         let nf = self.n_features;
         let len = input.len();
         if len % nf != 0 {
@@ -312,6 +352,7 @@ impl Predictor {
         }
         let w = 2 * nf;
         let mut bins = vec![0u16; BLOCK * w];
+        let mut scratch = Vec::new();
         let mut start = 0;
         while start < n_rows {
             let rows = (n_rows - start).min(BLOCK);
@@ -323,7 +364,16 @@ impl Predictor {
             }
             let acc = &mut out[start..start + rows];
             acc.fill(0.0);
-            self.walk_block(&bins[..rows * w], acc);
+            match bitvector {
+                Some(bv) => {
+                    for (g, chunk) in acc.chunks_mut(crate::bitvector::LANES).enumerate() {
+                        let r0 = g * crate::bitvector::LANES;
+                        let rows_bins = &bins[r0 * w..(r0 + chunk.len()) * w];
+                        bv.eval(rows_bins, w, chunk, &mut scratch);
+                    }
+                }
+                None => self.walk_block(&bins[..rows * w], acc),
+            }
             for v in acc.iter_mut() {
                 *v = self.finish(*v);
             }
