@@ -80,6 +80,16 @@ if (args.bench) {
   }
   times.sort((a, b) => a - b);
   result.batch_rows_per_s = rows / (times[Math.floor(reps / 2)] / 1000);
+  for (const [name, id] of [["walk", 1], ["bitvector", 2]]) {
+    const ts = [];
+    for (let i = 0; i < reps; i++) {
+      const t = performance.now();
+      if (w.predict_batch_with(handle, xp, rows, op, id) !== 1) throw new Error(errorText());
+      ts.push(performance.now() - t);
+    }
+    ts.sort((a, b) => a - b);
+    result[`batch_rows_per_s_${name}`] = rows / (ts[Math.floor(reps / 2)] / 1000);
+  }
   const n = Math.min(rows, 2000);
   const t = performance.now();
   let sink = 0;

@@ -1,9 +1,9 @@
 //! Decoding untrusted bytes never panics and never accepts a corrupted model.
 
+use aqcast_core::artifact::{checksum, HEADER_LEN};
 use aqcast_core::{Error, Model};
 use aqcast_e2e::model;
 use proptest::prelude::*;
-use sha2::{Digest, Sha256};
 
 fn valid() -> Vec<u8> {
     model("lightgbm_l2.txt").encode().unwrap()
@@ -11,8 +11,8 @@ fn valid() -> Vec<u8> {
 
 /// Recomputes the header checksum, so that mutations reach the parser behind it.
 fn resign(bytes: &mut [u8]) {
-    if bytes.len() >= 56 {
-        let sum = Sha256::digest(&bytes[56..]);
+    if bytes.len() >= HEADER_LEN {
+        let sum = checksum(&bytes[HEADER_LEN..]);
         bytes[24..56].copy_from_slice(&sum);
     }
 }

@@ -76,6 +76,38 @@ fn with<T>(handle: u32, f: impl FnOnce(&Loaded) -> T) -> Option<T> {
     MODELS.with(|m| m.borrow().get((handle as usize).wrapping_sub(1)).map(f))
 }
 
+/// Like `predict_batch` with a chosen engine: 0 automatic, 1 interleaved walk,
+/// 2 bitvectors (for the benchmark).
+///
+/// # Safety
+/// As for `predict_batch`.
+#[no_mangle]
+pub unsafe extern "C" fn predict_batch_with(
+    handle: u32,
+    x: *const f64,
+    rows: usize,
+    out: *mut f64,
+    strategy: u32,
+) -> u32 {
+    use aqcast_core::predict::Strategy;
+    let s = match strategy {
+        1 => Strategy::Walk,
+        2 => Strategy::Bitvector,
+        _ => Strategy::Auto,
+    };
+    let r = with(handle, |l| {
+        let nf = l.predictor.n_features();
+        let input = std::slice::from_raw_parts(x, rows * nf);
+        let out = std::slice::from_raw_parts_mut(out, rows);
+        l.predictor.predict_with(Matrix::RowMajorF64(input), out, s)
+    });
+    match r {
+        Some(Ok(())) => 1,
+        Some(Err(e)) => fail(e.to_string()),
+        None => fail(format!("no model {handle}")),
+    }
+}
+
 /// Predicts `rows` row-major f64 rows at `x` into `out`; returns 1, or 0 on error.
 ///
 /// # Safety

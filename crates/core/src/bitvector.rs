@@ -15,8 +15,7 @@ use alloc::vec::Vec;
 
 use crate::ensemble::{Child, Ensemble};
 
-/// Rows evaluated together.
-pub(crate) const LANES: usize = 8;
+pub(crate) use crate::lanes::LANES;
 
 /// Most leaves per tree this engine handles.
 pub(crate) const MAX_LEAVES: usize = 32;
@@ -132,7 +131,7 @@ impl Bitvector {
                 return self.eval_avx2(bins, width, acc, scratch);
             }
         }
-        self.eval_portable(bins, width, acc, scratch)
+        self.eval_with::<crate::lanes::Native>(bins, width, acc, scratch)
     }
 
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
@@ -144,11 +143,11 @@ impl Bitvector {
         acc: &mut [f64],
         scratch: &mut Vec<[u32; LANES]>,
     ) {
-        self.eval_portable(bins, width, acc, scratch)
+        self.eval_with::<crate::lanes::Avx2>(bins, width, acc, scratch)
     }
 
     #[inline(always)]
-    fn eval_portable(
+    fn eval_with<L: crate::lanes::Lanes>(
         &self,
         bins: &[u16],
         width: usize,
@@ -161,12 +160,13 @@ impl Bitvector {
         scratch.extend(self.init.iter().map(|&m| [m; LANES]));
         let v = scratch.as_mut_slice();
         for c in 0..width {
-            let mut b = [0u32; LANES];
+            let mut b = [0i32; LANES];
             for (j, bj) in b.iter_mut().enumerate() {
                 // Lanes past the last row repeat it: computed, then ignored.
-                *bj = u32::from(bins[j.min(rows - 1) * width + c]);
+                *bj = i32::from(bins[j.min(rows - 1) * width + c]);
             }
-            let bmax = b.iter().copied().max().unwrap_or(0);
+            let bmax = b.iter().copied().max().unwrap_or(0) as u32;
+            let bv = L::prepare(&b);
             let (s, e) = (
                 self.col_offsets[c] as usize,
                 self.col_offsets[c + 1] as usize,
@@ -178,12 +178,8 @@ impl Bitvector {
                 if k >= bmax {
                     break;
                 }
-                let vt = &mut v[t as usize];
-                for j in 0..LANES {
-                    // false node for row j (bin > k): clear its left subtree's leaves.
-                    let keep = (b[j] <= k) as u32;
-                    vt[j] &= m | keep.wrapping_neg();
-                }
+                // A false node (row bin > k) clears its left subtree's leaves.
+                L::apply(&mut v[t as usize], bv, k as i32 + 1, m);
             }
         }
         for (t, vt) in v.iter().enumerate() {

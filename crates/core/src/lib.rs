@@ -26,6 +26,7 @@ mod bitvector;
 pub mod ensemble;
 mod error;
 pub mod import;
+mod lanes;
 pub mod pollutant;
 pub mod predict;
 pub mod shap;

@@ -15,7 +15,13 @@ use crate::Error;
 pub const MAGIC: [u8; 8] = *b"\x89AQM\r\n\x1a\n";
 /// The format version this build writes and the newest it reads.
 pub const FORMAT_VERSION: u16 = 1;
-const HEADER_LEN: usize = 8 + 2 + 2 + 4 + 8 + 32;
+/// Bytes before the payload.
+pub const HEADER_LEN: usize = 8 + 2 + 2 + 4 + 8 + 32;
+
+/// The SHA-256 of a payload, as stored in the header (bytes 24..56).
+pub fn checksum(payload: &[u8]) -> [u8; 32] {
+    Sha256::digest(payload).into()
+}
 const ENC_F32: u8 = 0;
 const ENC_F64: u8 = 1;
 
@@ -73,7 +79,7 @@ pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend_from_slice(&checksum(&payload));
     out.extend_from_slice(&payload);
     Ok(out)
 }
@@ -263,7 +269,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, Error> {
         )));
     }
     let payload = &bytes[HEADER_LEN..];
-    if Sha256::digest(payload).as_slice() != sum {
+    if checksum(payload) != sum {
         return Err(Error::ChecksumMismatch);
     }
 

@@ -34,7 +34,7 @@ use crate::ensemble::Ensemble;
 use crate::predict::Predictor;
 use crate::Error;
 
-pub use codec::{FORMAT_VERSION, MAGIC};
+pub use codec::{checksum, FORMAT_VERSION, HEADER_LEN, MAGIC};
 
 /// A model: one or more heads (one per forecast horizon and quantile) over the same
 /// features, with everything needed to know where it came from.
