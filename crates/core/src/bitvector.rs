@@ -165,6 +165,7 @@ impl Bitvector {
                 // Lanes past the last row repeat it: computed, then ignored.
                 *bj = i32::from(bins[j.min(rows - 1) * width + c]);
             }
+            let bmin = b.iter().copied().min().unwrap_or(0) as u32;
             let bmax = b.iter().copied().max().unwrap_or(0) as u32;
             let bv = L::prepare(&b);
             let (s, e) = (
@@ -174,11 +175,16 @@ impl Bitvector {
             let keys = &self.keys[s..e];
             let trees = &self.trees[s..e];
             let masks = &self.masks[s..e];
-            for ((&k, &t), &m) in keys.iter().zip(trees).zip(masks) {
+            // Nodes below every row's bin are false for all rows; then, up to the largest
+            // bin, false for some; beyond it, for none.
+            let all = keys.partition_point(|&k| k < bmin);
+            for (&t, &m) in trees[..all].iter().zip(&masks[..all]) {
+                L::apply_all(&mut v[t as usize], m);
+            }
+            for ((&k, &t), &m) in keys[all..].iter().zip(&trees[all..]).zip(&masks[all..]) {
                 if k >= bmax {
                     break;
                 }
-                // A false node (row bin > k) clears its left subtree's leaves.
                 L::apply(&mut v[t as usize], bv, k as i32 + 1, m);
             }
         }

@@ -19,6 +19,14 @@ pub(crate) trait Lanes {
     fn prepare(b: &[i32; 8]) -> Self::Bins;
     /// `v[j] &= m` for every row `j` whose bin is above `k1 − 1`.
     fn apply(v: &mut [u32; 8], b: Self::Bins, k1: i32, m: u32);
+
+    /// `v[j] &= m` for every row (a node false for all of them).
+    #[inline(always)]
+    fn apply_all(v: &mut [u32; 8], m: u32) {
+        for x in v.iter_mut() {
+            *x &= m;
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]

@@ -123,6 +123,11 @@ impl Predictor {
         if nf == 0 {
             return Err(Error::Malformed("the model has no input features".into()));
         }
+        if 2 * nf > 1 << 16 {
+            return Err(Error::Unsupported(alloc::format!(
+                "{nf} features; the engine takes up to 32768"
+            )));
+        }
         // Distinct thresholds per feature.
         let mut per_feature: Vec<Vec<f64>> = vec![Vec::new(); nf];
         for (f, t) in e.feature.iter().zip(&e.threshold) {
@@ -148,11 +153,6 @@ impl Predictor {
         {
             return Err(Error::Unsupported(format!(
                 "feature {f} has more than {MAX_CUTS} distinct thresholds"
-            )));
-        }
-        if 2 * nf > 1 << 16 {
-            return Err(Error::Unsupported(format!(
-                "{nf} features; the engine takes up to 32768"
             )));
         }
         let total = e.n_nodes() + e.n_leaves();
