@@ -1,5 +1,378 @@
-//! `aqcast-wasm`: the wasm-bindgen bindings over `aqcast-core` that wasm-pack builds into
-//! the npm package in `pkg/` (SPEC §8).
+//! `aqcast-wasm`: aqcast in JavaScript (SPEC §8). wasm-bindgen bindings over `aqcast-core`
+//! only — no second implementation — built by wasm-pack into the npm package in `pkg/`.
 //!
-//! Not built yet: this crate is an empty placeholder in the workspace layout, so that the
-//! bindings (issue #5) have a home. It exports nothing and claims nothing.
+//! ```js
+//! import init, { Model, aqi } from "aqcast";
+//! await init();
+//! const model = Model.fromBytes(bytes);            // .aqm, LightGBM text or XGBoost JSON
+//! model.predict({ hour: 7, ws: 3.1, /* … */ });    // by feature name, or a typed array
+//! model.predictBatch(float64Matrix, nRows);        // Float64Array, one value per row
+//! aqi.compute("pm2.5", 35.9);                      // { aqi: 102, category: …, color: … }
+//! ```
+//!
+//! Every failure is thrown as an `AqcastError` (a subclass of `Error`) with a `code`
+//! (`bad_input_shape`, `not_an_artifact`, `aqi_undefined`, …) and a message; no call traps.
+
+mod errors;
+mod inputs;
+
+use aqcast_core::aqi::{self, eea, nowcast, sensitive_groups, Averaging, Category, Palette, Table};
+use aqcast_core::pollutant::{Pollutant, Unit};
+use aqcast_core::{import, shap, Matrix, Predictor};
+use js_sys::{Float64Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::errors::{core_error, error};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** One row: values in feature order, or an object keyed by feature name. NaN, null and
+ * missing keys are missing values. */
+export type Row = Float64Array | Float32Array | number[] | Record<string, number | null>;
+
+/** One prediction head of a model. */
+export interface Head {
+  target: string;
+  horizonHours: number | null;
+  quantile: number | null;
+}
+
+/** Where a model came from. */
+export interface Metadata {
+  name: string;
+  description: string;
+  source: string;
+  objective: string;
+  created: string | null;
+  params: Record<string, string>;
+  data: { name: string; sha256: string; rows: number }[];
+  metrics: Record<string, number>;
+}
+
+/** Options of `aqi.compute`. */
+export interface AqiOptions {
+  unit?: "µg/m³" | "ug/m3" | "mg/m3" | "ppb" | "ppm";
+  averaging?: "1h" | "8h" | "24h";
+  table?: "1999" | "2012" | "2024";
+  scale?: "epa" | "eea";
+  palette?: "epa" | "cva";
+}
+
+/** The result of `aqi.compute` on the US EPA scale. */
+export interface EpaAqi {
+  scale: "epa";
+  pollutant: string;
+  value: number;
+  unit: string;
+  table: number;
+  averaging: "1h" | "8h" | "24h";
+  concentration: number;
+  concentrationUnit: string;
+  aqi: number;
+  category: string;
+  color: string;
+  healthMessage: string;
+  sensitiveGroups: string;
+  beyondIndex: boolean;
+}
+
+/** The result of `aqi.compute` with `scale: "eea"` (European AQI). */
+export interface EeaAqi {
+  scale: "eea";
+  pollutant: string;
+  value: number;
+  unit: string;
+  level: number;
+  category: string;
+  color: string;
+}
+
+/** One EPA AQI category. */
+export interface AqiCategory {
+  name: string;
+  min: number;
+  max: number;
+  color: string;
+  colorVisionAssist: string;
+  healthMessage: string;
+}
+
+/** Thrown by every function of this package: `name` is "AqcastError", `code` is stable. */
+export interface AqcastError extends Error {
+  name: "AqcastError";
+  code: string;
+}
+"#;
+
+/// Installs a panic hook that prints Rust panics to the console (debug builds only).
+#[cfg(feature = "debug")]
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// A loaded, verified, compiled model.
+#[wasm_bindgen]
+pub struct Model {
+    model: aqcast_core::Model,
+    predictors: Vec<Predictor>,
+}
+
+#[wasm_bindgen]
+impl Model {
+    /// Loads a model from its bytes: an aqcast `.aqm` artifact (checksum verified), its
+    /// JSON form, a LightGBM text model or an XGBoost JSON model.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, JsValue> {
+        let model = import::load_any(bytes).map_err(|e| core_error(&e))?;
+        let predictors = model.predictors().map_err(|e| core_error(&e))?;
+        Ok(Model { model, predictors })
+    }
+
+    /// Feature names, in input order.
+    #[wasm_bindgen(getter)]
+    pub fn features(&self) -> Vec<String> {
+        self.model.features.clone()
+    }
+
+    /// Whether inputs can be matched by feature name (else only by position).
+    #[wasm_bindgen(getter, js_name = namedFeatures)]
+    pub fn named_features(&self) -> bool {
+        self.model.named_features
+    }
+
+    /// One entry per head: `{ target, horizonHours, quantile }` (null where not set).
+    #[wasm_bindgen(getter, unchecked_return_type = "Head[]")]
+    pub fn heads(&self) -> Result<JsValue, JsValue> {
+        let arr = js_sys::Array::new();
+        for h in &self.model.heads {
+            let o = Object::new();
+            set(&o, "target", &JsValue::from_str(&h.target))?;
+            set(
+                &o,
+                "horizonHours",
+                &h.horizon_hours.map_or(JsValue::NULL, JsValue::from),
+            )?;
+            set(
+                &o,
+                "quantile",
+                &h.quantile.map_or(JsValue::NULL, JsValue::from),
+            )?;
+            arr.push(&o);
+        }
+        Ok(arr.into())
+    }
+
+    /// Forecast horizons of the heads, in hours (null for a head that is not a forecast).
+    #[wasm_bindgen(getter, unchecked_return_type = "(number | null)[]")]
+    pub fn horizons(&self) -> Vec<JsValue> {
+        self.model
+            .heads
+            .iter()
+            .map(|h| h.horizon_hours.map_or(JsValue::NULL, JsValue::from))
+            .collect()
+    }
+
+    /// The model's metadata (name, source, objective, created, params, data, metrics).
+    #[wasm_bindgen(getter, unchecked_return_type = "Metadata")]
+    pub fn metadata(&self) -> Result<JsValue, JsValue> {
+        let ser = serde_wasm_bindgen::Serializer::json_compatible();
+        serde::Serialize::serialize(&self.model.metadata, &ser)
+            .map_err(|e| error("internal", &e.to_string()))
+    }
+
+    /// Predicts one row: a `Float64Array`/`Float32Array`/array of numbers in feature order,
+    /// or an object keyed by feature name. `NaN`, `null` and missing keys are missing
+    /// values. `head` selects the head (default 0).
+    pub fn predict(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Row")] row: JsValue,
+        head: Option<usize>,
+    ) -> Result<f64, JsValue> {
+        let p = self.predictor(head)?;
+        let row = inputs::row(&row, &self.model)?;
+        p.predict_row(&row).map_err(|e| core_error(&e))
+    }
+
+    /// Predicts `nRows` rows given row-major in one `Float64Array` or `Float32Array`
+    /// (`nRows × features` values). Returns one value per row.
+    #[wasm_bindgen(js_name = predictBatch)]
+    pub fn predict_batch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Float64Array | Float32Array")] matrix: JsValue,
+        n_rows: usize,
+        head: Option<usize>,
+    ) -> Result<Float64Array, JsValue> {
+        let p = self.predictor(head)?;
+        let nf = self.model.features.len();
+        let out = match inputs::Typed::of(&matrix)? {
+            inputs::Typed::F64(v) => {
+                inputs::check_len(v.len(), n_rows, nf)?;
+                p.predict(Matrix::RowMajorF64(&v))
+            }
+            inputs::Typed::F32(v) => {
+                inputs::check_len(v.len(), n_rows, nf)?;
+                p.predict(Matrix::RowMajorF32(&v))
+            }
+        }
+        .map_err(|e| core_error(&e))?;
+        Ok(Float64Array::from(&out[..]))
+    }
+
+    /// Exact TreeSHAP contributions of one row (same input forms as `predict`): one value
+    /// per feature, then the bias; they sum to the raw prediction.
+    pub fn explain(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Row")] row: JsValue,
+        head: Option<usize>,
+    ) -> Result<Float64Array, JsValue> {
+        let h = self.head(head)?;
+        let row = inputs::row(&row, &self.model)?;
+        let phi = shap::explain(&self.model.heads[h].ensemble, &row).map_err(|e| core_error(&e))?;
+        Ok(Float64Array::from(&phi[..]))
+    }
+}
+
+impl Model {
+    fn head(&self, head: Option<usize>) -> Result<usize, JsValue> {
+        let h = head.unwrap_or(0);
+        if h >= self.predictors.len() {
+            return Err(core_error(&aqcast_core::Error::NoSuchHead {
+                index: h,
+                heads: self.predictors.len(),
+            }));
+        }
+        Ok(h)
+    }
+
+    fn predictor(&self, head: Option<usize>) -> Result<&Predictor, JsValue> {
+        Ok(&self.predictors[self.head(head)?])
+    }
+}
+
+fn set(o: &Object, key: &str, v: &JsValue) -> Result<(), JsValue> {
+    Reflect::set(o, &JsValue::from_str(key), v).map(|_| ())
+}
+
+fn opt_str(options: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(None);
+    }
+    let v = Reflect::get(options, &JsValue::from_str(key))?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(Some(n.to_string()));
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| error("bad_option", &format!("option `{key}` must be a string")))
+}
+
+/// The Air Quality Index: `aqi.compute`, `aqi.nowcast`, `aqi.categories`.
+#[wasm_bindgen(js_name = aqi)]
+pub struct Aqi;
+
+#[wasm_bindgen(js_class = aqi)]
+impl Aqi {
+    /// The AQI of one concentration. `options`: `{ unit, averaging: "1h"|"8h"|"24h",
+    /// table: "1999"|"2012"|"2024", scale: "epa"|"eea", palette: "epa"|"cva" }`; default
+    /// units are EPA's (µg/m³ for PM, ppm for O3 and CO, ppb for SO2 and NO2).
+    #[wasm_bindgen(unchecked_return_type = "EpaAqi | EeaAqi")]
+    pub fn compute(
+        pollutant: &str,
+        value: f64,
+        #[wasm_bindgen(unchecked_param_type = "AqiOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let p: Pollutant = pollutant.parse().map_err(|e| core_error(&e))?;
+        let unit = match opt_str(&options, "unit")? {
+            Some(u) => u.parse::<Unit>().map_err(|e| core_error(&e))?,
+            None => match p {
+                Pollutant::Pm25 | Pollutant::Pm10 => Unit::UgM3,
+                Pollutant::O3 | Pollutant::Co => Unit::Ppm,
+                _ => Unit::Ppb,
+            },
+        };
+        let o = Object::new();
+        set(&o, "pollutant", &JsValue::from_str(p.id()))?;
+        set(&o, "value", &JsValue::from(value))?;
+        set(&o, "unit", &JsValue::from_str(unit.symbol()))?;
+        if opt_str(&options, "scale")?.as_deref() == Some("eea") {
+            let l = eea::level(p, value, unit).map_err(|e| core_error(&e))?;
+            set(&o, "scale", &JsValue::from_str("eea"))?;
+            set(&o, "level", &JsValue::from(l.number()))?;
+            set(&o, "category", &JsValue::from_str(l.name()))?;
+            set(&o, "color", &JsValue::from_str(l.color()))?;
+            return Ok(o.into());
+        }
+        let averaging = opt_str(&options, "averaging")?
+            .map(|a| a.parse::<Averaging>())
+            .transpose()
+            .map_err(|e| core_error(&e))?;
+        let table = opt_str(&options, "table")?
+            .map(|t| t.parse::<Table>())
+            .transpose()
+            .map_err(|e| core_error(&e))?
+            .unwrap_or_default();
+        let palette = match opt_str(&options, "palette")?.as_deref() {
+            None | Some("epa") => Palette::Epa,
+            Some("cva") => Palette::ColorVisionAssist,
+            Some(other) => {
+                return Err(error(
+                    "bad_option",
+                    &format!("unknown palette {other:?}; expected epa or cva"),
+                ))
+            }
+        };
+        let r = aqi::compute(p, value, unit, averaging, table).map_err(|e| core_error(&e))?;
+        set(&o, "scale", &JsValue::from_str("epa"))?;
+        set(&o, "table", &JsValue::from(table.year()))?;
+        set(&o, "averaging", &JsValue::from_str(r.averaging.id()))?;
+        set(&o, "concentration", &JsValue::from(r.concentration))?;
+        set(&o, "concentrationUnit", &JsValue::from_str(r.unit.symbol()))?;
+        set(&o, "aqi", &JsValue::from(r.aqi))?;
+        set(&o, "category", &JsValue::from_str(r.category.name()))?;
+        set(&o, "color", &JsValue::from_str(r.category.color(palette)))?;
+        set(
+            &o,
+            "healthMessage",
+            &JsValue::from_str(r.category.health_message()),
+        )?;
+        set(
+            &o,
+            "sensitiveGroups",
+            &JsValue::from_str(sensitive_groups(p)),
+        )?;
+        set(&o, "beyondIndex", &JsValue::from(r.beyond_index))?;
+        Ok(o.into())
+    }
+
+    /// EPA's NowCast of hourly concentrations, most recent first (NaN = missing hour).
+    pub fn nowcast(pollutant: &str, hourly: &[f64]) -> Result<f64, JsValue> {
+        let p: Pollutant = pollutant.parse().map_err(|e| core_error(&e))?;
+        nowcast::nowcast(p, hourly).map_err(|e| core_error(&e))
+    }
+
+    /// The six EPA categories: `{ name, min, max, color, colorVisionAssist, healthMessage }`.
+    #[wasm_bindgen(unchecked_return_type = "AqiCategory[]")]
+    pub fn categories() -> Result<JsValue, JsValue> {
+        let arr = js_sys::Array::new();
+        for c in Category::ALL {
+            let (lo, hi) = c.range();
+            let o = Object::new();
+            set(&o, "name", &JsValue::from_str(c.name()))?;
+            set(&o, "min", &JsValue::from(lo))?;
+            set(&o, "max", &JsValue::from(hi))?;
+            set(&o, "color", &JsValue::from_str(c.color(Palette::Epa)))?;
+            set(
+                &o,
+                "colorVisionAssist",
+                &JsValue::from_str(c.color(Palette::ColorVisionAssist)),
+            )?;
+            set(&o, "healthMessage", &JsValue::from_str(c.health_message()))?;
+            arr.push(&o);
+        }
+        Ok(arr.into())
+    }
+}

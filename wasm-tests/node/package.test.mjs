@@ -1,0 +1,128 @@
+// The npm package as users import it, under Node's own test runner.
+// Needs: scripts/build-pkg (pkg/ built) and the native CLI at $AQCAST_BIN.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { gunzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const pkg = path.join(root, "pkg");
+const fx = path.join(root, "tests/fixtures/models");
+const aqcastBin = process.env.AQCAST_BIN ?? path.join(root, "target/debug/aqcast");
+
+const { initSync, Model, aqi } = await import(path.join(pkg, "aqcast.js"));
+initSync({ module: readFileSync(path.join(pkg, "aqcast_bg.wasm")) });
+
+function testRows() {
+  const lines = gunzipSync(readFileSync(path.join(fx, "test_X_h1.csv.gz"))).toString().trim().split("\n");
+  const header = lines[0].split(",");
+  const rows = lines.slice(1).map((l) => l.split(",").map(Number));
+  return { header, rows };
+}
+
+test("predictions equal the native aqcast CLI, bit for bit, on every canonical row", () => {
+  const { header, rows } = testRows();
+  for (const name of ["lightgbm_l2.txt", "xgboost_named.json", "lightgbm_poisson.txt"]) {
+    const model = Model.fromBytes(readFileSync(path.join(fx, name)));
+    assert.equal(model.features.length, header.length);
+    const flat = new Float64Array(rows.flat());
+    const got = model.predictBatch(flat, rows.length);
+    const native = execFileSync(aqcastBin, ["predict", "--model", path.join(fx, name), "--input", path.join(fx, "test_X_h1.csv.gz")], { maxBuffer: 1 << 26 })
+      .toString().trim().split("\n").map(Number);
+    assert.equal(got.length, native.length);
+    for (let i = 0; i < got.length; i++) {
+      assert.ok(Object.is(got[i], native[i]), `${name} row ${i}: wasm ${got[i]} native ${native[i]}`);
+    }
+    // One row at a time, as an array, a Float32Array and (named models) an object.
+    for (let i = 0; i < 50; i++) {
+      assert.ok(Object.is(model.predict(rows[i]), native[i]));
+      if (model.namedFeatures) {
+        const obj = Object.fromEntries(header.map((h, j) => [h, Number.isNaN(rows[i][j]) ? null : rows[i][j]]));
+        assert.ok(Object.is(model.predict(obj), native[i]));
+      }
+    }
+    const f32 = new Float32Array(flat.subarray(0, 15 * 10));
+    assert.equal(model.predictBatch(f32, 10).length, 10);
+  }
+});
+
+test("explanations sum to the prediction and match the CLI", () => {
+  const { rows } = testRows();
+  const model = Model.fromBytes(readFileSync(path.join(fx, "lightgbm_l2.txt")));
+  for (const r of rows.slice(0, 20)) {
+    const phi = model.explain(new Float64Array(r));
+    assert.equal(phi.length, 16);
+    const sum = phi.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - model.predict(r)) < 1e-9);
+  }
+});
+
+test("metadata, heads and horizons describe the model", () => {
+  const model = Model.fromBytes(readFileSync(path.join(fx, "lightgbm_q90.txt")));
+  assert.equal(model.metadata.source, "LightGBM v4");
+  assert.equal(model.heads.length, 1);
+  assert.equal(model.heads[0].quantile, 0.9);
+  assert.deepEqual(model.horizons, [null]);
+  assert.equal(model.namedFeatures, false);
+});
+
+test("the AQI matches EPA's worked examples", () => {
+  assert.equal(aqi.compute("o3", 0.07853).aqi, 126);
+  assert.equal(aqi.compute("pm2.5", 35.9).aqi, 102);
+  assert.equal(aqi.compute("co", 8.4).aqi, 90);
+  assert.equal(aqi.compute("pm2.5", 12.0, { table: "2012" }).aqi, 50);
+  const r = aqi.compute("pm2.5", 35.9, { palette: "cva" });
+  assert.equal(r.category, "Unhealthy for Sensitive Groups");
+  assert.equal(aqi.compute("no2", 95, { unit: "ug/m3", scale: "eea" }).category, "Moderate");
+  const nc = aqi.nowcast("o3", [63, 69, 80, 74, 60, NaN, 35, 22]);
+  assert.ok(Math.abs(nc - 65.27) < 0.01);
+  assert.equal(aqi.categories().length, 6);
+});
+
+test("bad input throws AqcastError with a code, never a trap", () => {
+  const model = Model.fromBytes(readFileSync(path.join(fx, "xgboost_named.json")));
+  const cases = [
+    [() => Model.fromBytes(new Uint8Array([1, 2, 3])), "unsupported_model"],
+    [() => Model.fromBytes(new TextEncoder().encode("tree\nversion=v4\n")), "import_failed"],
+    [() => model.predict(new Float64Array(3)), "bad_input_shape"],
+    [() => model.predict("hello"), "bad_input"],
+    [() => model.predictBatch(new Float64Array(31), 2), "bad_input_shape"],
+    [() => model.predictBatch([1, 2], 1), "bad_input"],
+    [() => model.predict(new Float64Array(15), 3), "no_such_head"],
+    [() => aqi.compute("pm2.5", -1), "aqi_undefined"],
+    [() => aqi.compute("benzene", 1), "aqi_undefined"],
+    [() => aqi.compute("pm2.5", 1, { palette: "neon" }), "bad_option"],
+    [() => aqi.nowcast("pm2.5", [1]), "aqi_undefined"],
+  ];
+  for (const [f, code] of cases) {
+    assert.throws(f, (e) => e instanceof Error && e.name === "AqcastError" && e.code === code && e.message.length > 0, code);
+  }
+  // A corrupted artifact is refused by its checksum.
+  const aqm = path.join(root, "wasm-tests/.tmp/m.aqm");
+  mkdirSync(path.dirname(aqm), { recursive: true });
+  execFileSync(aqcastBin, ["import", path.join(fx, "xgboost_named.json"), "-o", aqm], { stdio: "ignore" });
+  const bytes = readFileSync(aqm);
+  assert.ok(Model.fromBytes(bytes).features.length === 15);
+  bytes[bytes.length - 2] ^= 1;
+  assert.throws(() => Model.fromBytes(bytes), (e) => e.code === "checksum_mismatch");
+});
+
+test("the Node example of pkg/README.md runs as written", () => {
+  const readme = readFileSync(path.join(pkg, "README.md"), "utf8");
+  const block = readme.split("```js node\n")[1].split("```")[0];
+  const dir = path.join(root, "wasm-tests/.tmp/node_modules/aqcast");
+  mkdirSync(dir, { recursive: true });
+  // Install the package as npm would: its files, under node_modules/aqcast.
+  for (const f of JSON.parse(readFileSync(path.join(pkg, "package.json"))).files.concat("package.json")) {
+    execFileSync("cp", ["-r", path.join(pkg, f), dir]);
+  }
+  const file = path.join(root, "wasm-tests/.tmp/example.mjs");
+  writeFileSync(file, block);
+  const out = execFileSync("node", [file], { env: { ...process.env, AQCAST_MODEL: path.join(fx, "lightgbm_l2.txt") } }).toString().trim().split("\n");
+  assert.equal(out.length, 3);
+  assert.match(out[0], /^\d+\.\d{3} true$/);
+  assert.equal(out[2], "102");
+});
