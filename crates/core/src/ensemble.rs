@@ -93,7 +93,7 @@ mod json_floats {
     use alloc::vec::Vec;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    #[derive(Serialize, Deserialize)]
+    #[derive(Serialize)]
     #[serde(untagged)]
     enum F {
         Num(f64),
@@ -115,17 +115,22 @@ mod json_floats {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        Vec::<F>::deserialize(d)?
+        // Through `Value`, which reads numbers exactly (serde_json parses them with core's
+        // correctly rounded parser) and strings alike.
+        Vec::<serde_json::Value>::deserialize(d)?
             .into_iter()
-            .map(|f| match f {
-                F::Num(x) => Ok(x),
-                F::Text(t) => match t.as_str() {
-                    "inf" => Ok(f64::INFINITY),
-                    "-inf" => Ok(f64::NEG_INFINITY),
-                    _ => Err(serde::de::Error::custom(alloc::format!(
-                        "threshold {t:?} is not a number, \"inf\" or \"-inf\""
-                    ))),
-                },
+            .map(|v| match &v {
+                serde_json::Value::Number(n) => n.as_f64().ok_or(v.clone()),
+                serde_json::Value::String(t) if t == "inf" => Ok(f64::INFINITY),
+                serde_json::Value::String(t) if t == "-inf" => Ok(f64::NEG_INFINITY),
+                _ => Err(v.clone()),
+            })
+            .map(|r| {
+                r.map_err(|v| {
+                    serde::de::Error::custom(alloc::format!(
+                        "threshold {v} is not a number, \"inf\" or \"-inf\""
+                    ))
+                })
             })
             .collect()
     }

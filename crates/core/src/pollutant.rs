@@ -154,7 +154,7 @@ impl FromStr for Pollutant {
         let k: alloc::string::String = s
             .chars()
             .filter(|c| !matches!(c, '_' | '-' | ' ' | '.'))
-            .flat_map(char::to_lowercase)
+            .map(|c| c.to_ascii_lowercase())
             .collect();
         Ok(match k.as_str() {
             "pm25" => Pollutant::Pm25,
@@ -217,7 +217,7 @@ impl FromStr for Unit {
             .trim()
             .chars()
             .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
+            .map(|c| c.to_ascii_lowercase())
             .collect();
         let k = k.split('(').next().unwrap_or("");
         Ok(match k {
