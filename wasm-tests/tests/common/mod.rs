@@ -1,15 +1,13 @@
-//! The bindings of `crates/wasm`, exercised inside wasm (wasm-bindgen-test; Node by
-//! default). Compiled only for wasm32.
-#![cfg(target_arch = "wasm32")]
+//! The binding tests shared by the Node and browser test binaries.
 
 use aqcast_wasm::{Aqi, Model};
 use js_sys::{Float32Array, Float64Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
-const LGB: &[u8] = include_bytes!("../../tests/fixtures/models/lightgbm_l2.txt");
-const XGB: &[u8] = include_bytes!("../../tests/fixtures/models/xgboost_named.json");
-const LGB_PRED: &str = include_str!("../../tests/fixtures/models/lightgbm_l2_pred.csv");
+const LGB: &[u8] = include_bytes!("../../../tests/fixtures/models/lightgbm_l2.txt");
+const XGB: &[u8] = include_bytes!("../../../tests/fixtures/models/xgboost_named.json");
+const LGB_PRED: &str = include_str!("../../../tests/fixtures/models/lightgbm_l2_pred.csv");
 
 /// The first two rows of the canonical test set (tests/fixtures/models/test_X_h1.csv.gz),
 /// copied digit for digit as the fixture writes them (`%.17g`).
