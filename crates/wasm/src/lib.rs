@@ -288,11 +288,7 @@ impl Aqi {
         let p: Pollutant = pollutant.parse().map_err(|e| core_error(&e))?;
         let unit = match opt_str(&options, "unit")? {
             Some(u) => u.parse::<Unit>().map_err(|e| core_error(&e))?,
-            None => match p {
-                Pollutant::Pm25 | Pollutant::Pm10 => Unit::UgM3,
-                Pollutant::O3 | Pollutant::Co => Unit::Ppm,
-                _ => Unit::Ppb,
-            },
+            None => aqi::default_unit(p),
         };
         let o = Object::new();
         set(&o, "pollutant", &JsValue::from_str(p.id()))?;

@@ -110,6 +110,16 @@ impl FromStr for Averaging {
     }
 }
 
+/// The unit EPA's tables and reports use for a pollutant's AQI concentration: µg/m³ for
+/// PM, ppm for O3 and CO, ppb for SO2, NO2 and NOx. Front ends take values in it by default.
+pub fn default_unit(p: Pollutant) -> Unit {
+    match p {
+        Pollutant::Pm25 | Pollutant::Pm10 => Unit::UgM3,
+        Pollutant::O3 | Pollutant::Co => Unit::Ppm,
+        Pollutant::So2 | Pollutant::No2 | Pollutant::Nox => Unit::Ppb,
+    }
+}
+
 /// One line of a breakpoint table: concentrations `lo..=hi` map to indices `ilo..=ihi`.
 #[derive(Clone, Copy, Debug)]
 struct Seg {

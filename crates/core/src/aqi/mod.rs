@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::pollutant::Pollutant;
 
-pub use epa::{compute, dominant, Averaging, Reading, Table};
+pub use epa::{compute, default_unit, dominant, Averaging, Reading, Table};
 
 /// The six EPA AQI categories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

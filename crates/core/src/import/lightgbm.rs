@@ -11,7 +11,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use crate::artifact::{Head, Metadata, Model};
+use crate::artifact::Model;
 use crate::ensemble::{Ensemble, Link, Precision};
 use crate::Error;
 
@@ -297,24 +297,15 @@ pub fn from_lightgbm_text(text: &str) -> Result<Model, Error> {
         .collect();
     params.insert("objective".to_string(), objective.trim().to_string());
     let version = h.get("version").map(|(_, v)| v).unwrap_or("?");
-    let model = Model {
-        metadata: Metadata {
-            source: format!("LightGBM {version}"),
-            objective: obj.to_string(),
-            params,
-            ..Metadata::default()
-        },
+    super::single_head_model(
+        format!("LightGBM {version}"),
+        obj.to_string(),
+        params,
         features,
         named_features,
-        heads: alloc::vec![Head {
-            target: String::new(),
-            horizon_hours: None,
-            quantile,
-            ensemble: e,
-        }],
-    };
-    model.validate()?;
-    Ok(model)
+        quantile,
+        e,
+    )
 }
 
 #[cfg(test)]

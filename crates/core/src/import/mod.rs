@@ -7,8 +7,43 @@ mod xgboost;
 pub use lightgbm::from_lightgbm_text;
 pub use xgboost::from_xgboost_json;
 
-use crate::artifact::Model;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::artifact::{Head, Metadata, Model};
+use crate::ensemble::Ensemble;
 use crate::Error;
+
+/// The model an importer returns: one head, the source's name and objective, validated.
+fn single_head_model(
+    source: String,
+    objective: String,
+    params: BTreeMap<String, String>,
+    features: Vec<String>,
+    named_features: bool,
+    quantile: Option<f64>,
+    ensemble: Ensemble,
+) -> Result<Model, Error> {
+    let model = Model {
+        metadata: Metadata {
+            source,
+            objective,
+            params,
+            ..Metadata::default()
+        },
+        features,
+        named_features,
+        heads: alloc::vec![Head {
+            target: String::new(),
+            horizon_hours: None,
+            quantile,
+            ensemble,
+        }],
+    };
+    model.validate()?;
+    Ok(model)
+}
 
 /// The kind of model file, told from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

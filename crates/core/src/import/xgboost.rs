@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 
 use serde_json::Value;
 
-use crate::artifact::{Head, Metadata, Model};
+use crate::artifact::Model;
 use crate::ensemble::{Ensemble, Link, Precision};
 use crate::Error;
 
@@ -279,24 +279,15 @@ pub fn from_xgboost_json(bytes: &[u8]) -> Result<Model, Error> {
     let mut params = BTreeMap::new();
     params.insert("objective".to_string(), objective.to_string());
     params.insert("base_score".to_string(), format!("{base_score}"));
-    let model = Model {
-        metadata: Metadata {
-            source: format!("XGBoost {version}"),
-            objective: objective.to_string(),
-            params,
-            ..Metadata::default()
-        },
+    super::single_head_model(
+        format!("XGBoost {version}"),
+        objective.to_string(),
+        params,
         features,
         named_features,
-        heads: alloc::vec![Head {
-            target: String::new(),
-            horizon_hours: None,
-            quantile,
-            ensemble: e,
-        }],
-    };
-    model.validate()?;
-    Ok(model)
+        quantile,
+        e,
+    )
 }
 
 #[cfg(test)]

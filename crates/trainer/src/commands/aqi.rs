@@ -63,11 +63,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
     };
     let unit: Unit = match &a.unit {
         Some(u) => u.parse().map_err(usage)?,
-        None => match pollutant {
-            Pollutant::Pm25 | Pollutant::Pm10 => Unit::UgM3,
-            Pollutant::O3 | Pollutant::Co => Unit::Ppm,
-            _ => Unit::Ppb,
-        },
+        None => aqi::default_unit(pollutant),
     };
     let values = if a.nowcast {
         vec![nowcast(pollutant, &a.values).map_err(usage)?]
