@@ -388,22 +388,45 @@ impl Ensemble {
     /// Turns the sum of leaf outputs into the prediction (averaging, base score, link).
     #[inline]
     pub fn finish(&self, leaf_sum: f64) -> f64 {
-        let raw = self.raw(leaf_sum);
+        self.output().apply(leaf_sum)
+    }
+
+    /// How this ensemble turns a sum of leaves into a prediction.
+    pub(crate) fn output(&self) -> Output {
+        Output {
+            trees: if self.average {
+                Some(self.n_trees() as f64)
+            } else {
+                None
+            },
+            base_score: self.base_score,
+            link: self.link,
+        }
+    }
+}
+
+/// The output transformation, kept apart so that every evaluation path applies exactly
+/// the same operations (and so the same bits): mean over trees for random forests (a
+/// division, as LightGBM does), plus the base score, then the link.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Output {
+    trees: Option<f64>,
+    base_score: f64,
+    link: Link,
+}
+
+impl Output {
+    #[inline]
+    pub(crate) fn apply(self, leaf_sum: f64) -> f64 {
+        let s = match self.trees {
+            Some(n) => leaf_sum / n,
+            None => leaf_sum,
+        };
+        let raw = self.base_score + s;
         match self.link {
             Link::Identity => raw,
             Link::Exp => libm::exp(raw),
         }
-    }
-
-    /// The raw (margin) score from the sum of leaf outputs.
-    #[inline]
-    pub fn raw(&self, leaf_sum: f64) -> f64 {
-        let s = if self.average {
-            leaf_sum / self.n_trees() as f64
-        } else {
-            leaf_sum
-        };
-        self.base_score + s
     }
 }
 

@@ -24,7 +24,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::bitvector::Bitvector;
-use crate::ensemble::{Child, Ensemble, Link, Precision};
+use crate::ensemble::{Child, Ensemble, Output, Precision};
 use crate::Error;
 
 /// Rows walked in lock step.
@@ -84,11 +84,7 @@ impl Matrix<'_> {
 pub struct Predictor {
     n_features: usize,
     precision: Precision,
-    link: Link,
-    base_score: f64,
-    /// 1 or 1/n_trees (random forests).
-    scale: f64,
-    average: bool,
+    output: Output,
     /// Sorted distinct thresholds of feature `f`: `cuts[cut_offsets[f]..cut_offsets[f+1]]`.
     cuts: Vec<f64>,
     cut_offsets: Vec<u32>,
@@ -213,14 +209,7 @@ impl Predictor {
         Ok(Predictor {
             n_features: nf,
             precision: e.precision,
-            link: e.link,
-            base_score: e.base_score,
-            scale: if e.average {
-                1.0 / e.n_trees() as f64
-            } else {
-                1.0
-            },
-            average: e.average,
+            output: e.output(),
             cuts,
             cut_offsets,
             nodes,
@@ -261,12 +250,7 @@ impl Predictor {
 
     #[inline]
     fn finish(&self, sum: f64) -> f64 {
-        let s = if self.average { sum * self.scale } else { sum };
-        let raw = self.base_score + s;
-        match self.link {
-            Link::Identity => raw,
-            Link::Exp => libm::exp(raw),
-        }
+        self.output.apply(sum)
     }
 
     #[inline(always)]
