@@ -15,10 +15,12 @@
 //!    left}`, siblings side by side, so a step is `i = left + (bin(row, column) > k)`:
 //!    one load, one compare, one add. Leaves are nodes that step to themselves, so a walk
 //!    of `depth(tree)` steps ends on the leaf whatever path it took.
-//! 3. **Interleaved rows.** Batches are quantized in blocks and [`LANES`] rows walk each tree
-//!    in lock step, giving the CPU independent loads to overlap instead of one chain of
-//!    dependent ones. Trees are visited in order, so each row's sum is accumulated in exactly
-//!    the order of [`Ensemble::predict_reference`] and the two agree bit for bit.
+//! 3. **Batches** are quantized in blocks of rows. When every tree has at most 32 leaves
+//!    they go to the bitvector engine (`bitvector.rs`, 8 rows per SIMD step); otherwise 8
+//!    rows walk each tree in lock step, giving the CPU independent loads to overlap. Single
+//!    rows walk. On every path trees are visited in order, so each row's sum is accumulated
+//!    in exactly the order of [`Ensemble::predict_reference`] and the same `Output`
+//!    transform follows: all paths agree bit for bit.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -27,8 +29,8 @@ use crate::bitvector::Bitvector;
 use crate::ensemble::{Child, Ensemble, Output, Precision};
 use crate::Error;
 
-/// Rows walked in lock step.
-pub const LANES: usize = 8;
+/// Rows walked in lock step by the interleaved walk.
+const WALK_LANES: usize = 8;
 /// Rows quantized per block (bins of a block stay in L1 cache).
 const BLOCK: usize = 128;
 /// Bin of a missing value in a feature's "missing goes right" column; also the `k` of
@@ -407,18 +409,18 @@ impl Predictor {
     fn walk_block(&self, bins: &[u16], acc: &mut [f64]) {
         let nf = 2 * self.n_features;
         let rows = acc.len();
-        let full = rows - rows % LANES;
+        let full = rows - rows % WALK_LANES;
         for (&root, &depth) in self.roots.iter().zip(&self.depths) {
             let mut r0 = 0;
             while r0 < full {
-                let lanes: [&[u16]; LANES] =
+                let lanes: [&[u16]; WALK_LANES] =
                     core::array::from_fn(|j| &bins[(r0 + j) * nf..(r0 + j + 1) * nf]);
-                let mut idx = [root; LANES];
+                let mut idx = [root; WALK_LANES];
                 // Walk until every lane sits on its leaf (a leaf steps to itself), at most
                 // `depth` steps.
                 for _ in 0..depth {
                     let mut moved = false;
-                    for j in 0..LANES {
+                    for j in 0..WALK_LANES {
                         let next = self.step(idx[j], lanes[j]);
                         moved |= next != idx[j];
                         idx[j] = next;
@@ -427,10 +429,10 @@ impl Predictor {
                         break;
                     }
                 }
-                for j in 0..LANES {
+                for j in 0..WALK_LANES {
                     acc[r0 + j] += self.values[idx[j] as usize];
                 }
-                r0 += LANES;
+                r0 += WALK_LANES;
             }
             for r in full..rows {
                 let row = &bins[r * nf..(r + 1) * nf];
@@ -464,7 +466,7 @@ mod tests {
         for r in &rows {
             assert_eq!(p.predict_row(r).unwrap(), e.predict_reference(r));
         }
-        // A batch larger than one block and not a multiple of LANES.
+        // A batch larger than one block and not a multiple of the lane counts.
         let flat: Vec<f64> = (0..300).flat_map(|i| rows[i % rows.len()]).collect();
         let out = p.predict(Matrix::RowMajorF64(&flat)).unwrap();
         for (i, v) in out.iter().enumerate() {

@@ -1,5 +1,5 @@
 //! Importers: LightGBM text models and XGBoost JSON models, turned into aqcast's
-//! [`Model`](crate::Model) with predictions equal to the originating library's.
+//! [`Model`] with predictions equal to the originating library's.
 
 mod lightgbm;
 mod xgboost;
