@@ -356,3 +356,31 @@ fn bad_input_is_one_clear_line_and_exit_code_2() {
     let o = aqcast(&["import", &model, "-o", "/nonexistent-dir/x.aqm"]);
     assert_clean_failure(&o, &["/nonexistent-dir/x.aqm"]);
 }
+
+#[test]
+fn spreadsheet_exports_and_broken_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = String::from_utf8(aqcast_e2e_rows(3)).unwrap();
+    // A CSV saved by a spreadsheet: UTF-8 byte-order mark and CRLF line ends.
+    let crlf = format!("\u{feff}{}", rows.replace('\n', "\r\n"));
+    let input = write(dir.path(), "excel.csv", &crlf);
+    let plain = write(dir.path(), "plain.csv", &rows);
+    let model = fx("xgboost_named.json");
+    let a = aqcast(&["predict", "--model", &model, "--input", &input]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    let b = aqcast(&["predict", "--model", &model, "--input", &plain]);
+    assert_eq!(stdout(&a), stdout(&b));
+    // A truncated gzip: a clear error, and no partial output.
+    let gz = std::fs::read(fixtures().join("test_X_h1.csv.gz")).unwrap();
+    let cut = dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 3]).unwrap();
+    let o = aqcast(&[
+        "predict",
+        "--model",
+        &model,
+        "--input",
+        cut.to_str().unwrap(),
+    ]);
+    assert_clean_failure(&o, &["cut.csv.gz", "deflate"]);
+    assert!(o.stdout.is_empty());
+}
