@@ -119,17 +119,7 @@ pub unsafe extern "C" fn predict_batch(
     rows: usize,
     out: *mut f64,
 ) -> u32 {
-    let r = with(handle, |l| {
-        let nf = l.predictor.n_features();
-        let input = std::slice::from_raw_parts(x, rows * nf);
-        let out = std::slice::from_raw_parts_mut(out, rows);
-        l.predictor.predict_into(Matrix::RowMajorF64(input), out)
-    });
-    match r {
-        Some(Ok(())) => 1,
-        Some(Err(e)) => fail(e.to_string()),
-        None => fail(format!("no model {handle}")),
-    }
+    predict_batch_with(handle, x, rows, out, 0)
 }
 
 /// Predicts one row of f64 values at `x`; NaN on error.

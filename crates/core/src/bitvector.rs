@@ -7,8 +7,9 @@
 //! tree leaves the exit leaf as the lowest set bit. Nodes are grouped by the bin column
 //! they test (see `predict`) and sorted by threshold bin, so for a group of rows the false
 //! nodes of a column are a prefix of its list: the scan stops at the first node whose
-//! threshold no row of the group exceeds. The per-node work is the same few integer
-//! operations on [`LANES`] rows at once, which the compiler turns into SIMD.
+//! threshold no row of the group exceeds; nodes below every row's bin skip the per-row
+//! test. The per-node work is a few integer operations on [`LANES`] rows at once, written
+//! with explicit SIMD in `lanes.rs`.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -53,11 +54,8 @@ impl Bitvector {
                 return None;
             }
             leaf_base.push(leaf_values.len() as u32);
-            init.push(if leaves.len() == 32 {
-                u32::MAX
-            } else {
-                (1u32 << leaves.len()) - 1
-            });
+            // Bits 0..leaves set (a tree has 1 to 32 leaves here).
+            init.push(u32::MAX >> (32 - leaves.len()));
             // Depth-first, left first: leaves get their left-to-right positions, and each
             // internal node learns the run of positions its left subtree covers.
             let mut pos = 0u32;

@@ -119,14 +119,14 @@ mod json_floats {
         // correctly rounded parser) and strings alike.
         Vec::<serde_json::Value>::deserialize(d)?
             .into_iter()
-            .map(|v| match &v {
-                serde_json::Value::Number(n) => n.as_f64().ok_or(v.clone()),
-                serde_json::Value::String(t) if t == "inf" => Ok(f64::INFINITY),
-                serde_json::Value::String(t) if t == "-inf" => Ok(f64::NEG_INFINITY),
-                _ => Err(v.clone()),
-            })
-            .map(|r| {
-                r.map_err(|v| {
+            .map(|v| {
+                match &v {
+                    serde_json::Value::Number(n) => n.as_f64(),
+                    serde_json::Value::String(t) if t == "inf" => Some(f64::INFINITY),
+                    serde_json::Value::String(t) if t == "-inf" => Some(f64::NEG_INFINITY),
+                    _ => None,
+                }
+                .ok_or_else(|| {
                     serde::de::Error::custom(alloc::format!(
                         "threshold {v} is not a number, \"inf\" or \"-inf\""
                     ))

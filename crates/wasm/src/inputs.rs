@@ -13,6 +13,13 @@ pub(crate) enum Typed {
 }
 
 impl Typed {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Typed::F64(v) => v.len(),
+            Typed::F32(v) => v.len(),
+        }
+    }
+
     pub(crate) fn of(v: &JsValue) -> Result<Typed, JsValue> {
         if let Some(a) = v.dyn_ref::<Float64Array>() {
             Ok(Typed::F64(a.to_vec()))

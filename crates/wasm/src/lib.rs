@@ -205,15 +205,11 @@ impl Model {
     ) -> Result<Float64Array, JsValue> {
         let p = self.predictor(head)?;
         let nf = self.model.features.len();
-        let out = match inputs::Typed::of(&matrix)? {
-            inputs::Typed::F64(v) => {
-                inputs::check_len(v.len(), n_rows, nf)?;
-                p.predict(Matrix::RowMajorF64(&v))
-            }
-            inputs::Typed::F32(v) => {
-                inputs::check_len(v.len(), n_rows, nf)?;
-                p.predict(Matrix::RowMajorF32(&v))
-            }
+        let typed = inputs::Typed::of(&matrix)?;
+        inputs::check_len(typed.len(), n_rows, nf)?;
+        let out = match &typed {
+            inputs::Typed::F64(v) => p.predict(Matrix::RowMajorF64(v)),
+            inputs::Typed::F32(v) => p.predict(Matrix::RowMajorF32(v)),
         }
         .map_err(|e| core_error(&e))?;
         Ok(Float64Array::from(&out[..]))

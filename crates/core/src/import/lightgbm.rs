@@ -284,12 +284,6 @@ pub fn from_lightgbm_text(text: &str) -> Result<Model, Error> {
         e.node_offsets.push(e.feature.len() as u32);
         e.leaf_offsets.push(e.leaf_value.len() as u32);
     }
-    e.validate().map_err(|m| Error::Import {
-        format: "LightGBM",
-        line: None,
-        message: m.to_string(),
-    })?;
-
     let mut params: BTreeMap<String, String> = trained_with
         .iter()
         .filter(|(_, v)| !v.is_empty())
@@ -298,6 +292,7 @@ pub fn from_lightgbm_text(text: &str) -> Result<Model, Error> {
     params.insert("objective".to_string(), objective.trim().to_string());
     let version = h.get("version").map(|(_, v)| v).unwrap_or("?");
     super::single_head_model(
+        "LightGBM",
         format!("LightGBM {version}"),
         obj.to_string(),
         params,

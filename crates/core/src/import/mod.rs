@@ -15,8 +15,11 @@ use crate::artifact::{Head, Metadata, Model};
 use crate::ensemble::Ensemble;
 use crate::Error;
 
-/// The model an importer returns: one head, the source's name and objective, validated.
+/// The model an importer returns: one head, the source's name and objective, validated
+/// (every tree and the feature count) once, with failures reported as import errors.
+#[allow(clippy::too_many_arguments)]
 fn single_head_model(
+    format: &'static str,
     source: String,
     objective: String,
     params: BTreeMap<String, String>,
@@ -41,7 +44,14 @@ fn single_head_model(
             ensemble,
         }],
     };
-    model.validate()?;
+    model.validate().map_err(|e| match e {
+        Error::Malformed(message) => Error::Import {
+            format,
+            line: None,
+            message,
+        },
+        other => other,
+    })?;
     Ok(model)
 }
 

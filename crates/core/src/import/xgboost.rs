@@ -274,12 +274,11 @@ pub fn from_xgboost_json(bytes: &[u8]) -> Result<Model, Error> {
         e.node_offsets.push(e.feature.len() as u32);
         e.leaf_offsets.push(e.leaf_value.len() as u32);
     }
-    e.validate().map_err(|m| err(m.to_string()))?;
-
     let mut params = BTreeMap::new();
     params.insert("objective".to_string(), objective.to_string());
     params.insert("base_score".to_string(), format!("{base_score}"));
     super::single_head_model(
+        "XGBoost",
         format!("XGBoost {version}"),
         objective.to_string(),
         params,
