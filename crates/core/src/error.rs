@@ -54,6 +54,8 @@ pub enum Error {
     },
     /// An AQI request that the chosen table does not define.
     Aqi(String),
+    /// A pipeline spec that cannot work, or data it cannot be fitted on.
+    Pipeline(String),
 }
 
 impl Error {
@@ -70,6 +72,7 @@ impl Error {
             Error::InputShape { .. } => "bad_input_shape",
             Error::NoSuchHead { .. } => "no_such_head",
             Error::Aqi(_) => "aqi_undefined",
+            Error::Pipeline(_) => "bad_pipeline",
         }
     }
 }
@@ -114,6 +117,7 @@ impl fmt::Display for Error {
                 write!(f, "model has {heads} heads; head {index} does not exist")
             }
             Error::Aqi(m) => f.write_str(m),
+            Error::Pipeline(m) => write!(f, "pipeline: {m}"),
         }
     }
 }

@@ -9,7 +9,9 @@
 //! - [`predict`]: the compiled, fast inference engine;
 //! - [`shap`]: exact TreeSHAP explanations;
 //! - [`artifact`]: the `.aqm` model file (binary and JSON forms);
-//! - [`import`]: LightGBM text and XGBoost JSON model importers.
+//! - [`import`]: LightGBM text and XGBoost JSON model importers;
+//! - [`pipeline`]: the fitted preprocessing and feature pipeline;
+//! - [`time`]: civil time from Unix seconds (no clock).
 //!
 //! The crate is `#![no_std]` + `alloc`. It does no I/O, reads no clock, spawns no threads and
 //! draws no random numbers: front ends hand it bytes and numbers and get values back.
@@ -27,9 +29,11 @@ pub mod ensemble;
 mod error;
 pub mod import;
 mod lanes;
+pub mod pipeline;
 pub mod pollutant;
 pub mod predict;
 pub mod shap;
+pub mod time;
 
 pub use artifact::{Head, Metadata, Model};
 pub use ensemble::{Ensemble, Link, Precision};

@@ -323,7 +323,7 @@ impl Predictor {
         };
         let nf = self.n_features;
         let len = input.len();
-        if len % nf != 0 {
+        if !len.is_multiple_of(nf) {
             return Err(Error::InputShape {
                 expected: (len / nf + 1) * nf,
                 got: len,

@@ -41,6 +41,20 @@ pub enum CliError {
         /// What is wrong.
         message: String,
     },
+    /// Ingestion stopped.
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// A task file's pipeline cannot work, or cannot be fitted on the data.
+    #[error("{}: {source}", path.display())]
+    Config {
+        /// The task file.
+        path: PathBuf,
+        /// What the core said.
+        source: aqcast_core::Error,
+    },
     /// A command-line argument is wrong.
     #[error("{0}")]
     Usage(String),
@@ -51,6 +65,12 @@ impl CliError {
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> CliError {
         let path = path.into();
         move |source| CliError::Io { path, source }
+    }
+
+    /// Wraps a core pipeline error with the task file's path.
+    pub fn config(path: impl Into<PathBuf>) -> impl FnOnce(aqcast_core::Error) -> CliError {
+        let path = path.into();
+        move |source| CliError::Config { path, source }
     }
 
     /// Wraps a core error with the model's path.

@@ -4,8 +4,11 @@
 //! column <c>: <why>` where those apply, and exits with code 2.
 
 mod commands;
+mod config;
 mod error;
 mod files;
+mod ingest;
+mod store;
 mod table;
 
 use std::path::PathBuf;
@@ -35,6 +38,12 @@ enum Command {
     Inspect(commands::inspect::Args),
     /// Compute the Air Quality Index of concentrations.
     Aqi(commands::aqi::Args),
+    /// Take measurement files (EPA AQS, AirNow, OpenAQ, openair/AURN, mapped CSV) into the store.
+    Ingest(commands::ingest::Args),
+    /// Build a task's feature table from the store (fits its pipeline on the training rows).
+    Features(commands::features::Args),
+    /// Print the observations a store holds, as CSV.
+    Export(commands::export::Args),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -44,11 +53,23 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(a) => commands::import::run(a),
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Aqi(a) => commands::aqi::run(a),
+        Command::Ingest(a) => commands::ingest::run(a),
+        Command::Features(a) => commands::features::run(a),
+        Command::Export(a) => commands::export::run(a),
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr; AQCAST_LOG=info (or debug, trace) shows more.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AQCAST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed standard output (`aqcast … | head`) is not an error of ours.

@@ -2,7 +2,10 @@
 
 pub mod aqi;
 pub mod explain;
+pub mod export;
+pub mod features;
 pub mod import;
+pub mod ingest;
 pub mod inspect;
 pub mod predict;
 

@@ -1,0 +1,488 @@
+//! The preprocessing and feature pipeline: fitted once on training data by the trainer,
+//! stored inside the model artifact, and applied by every front end with the same bits.
+//!
+//! Data flow of [`Pipeline::transform`]:
+//!
+//! ```text
+//! observations (time, value) per variable, canonical units
+//!   ─▶ resample onto the regular grid (mean per step), unit of each input
+//!   ─▶ steps in order (fill, interpolate, impute, outliers, scale, encode), fitted on the
+//!      training rows
+//!   ─▶ features (values, lags, rolling windows, calendar, cyclic, wind u/v, interactions)
+//!   ─▶ targets (an input's *measured* value h steps ahead, before any step touched it)
+//! ```
+
+mod features;
+pub mod spec;
+mod stats;
+mod steps;
+
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use spec::Spec;
+pub use steps::Fitted;
+
+use crate::pollutant::{Pollutant, Unit};
+use crate::Error;
+
+/// Most grid rows one transform builds (about 1,100 years of hours): a bound on the
+/// memory a bad time range can ask for.
+pub const MAX_ROWS: usize = 10_000_000;
+
+/// The observations of one variable, in its canonical unit, in any order; NaN values are
+/// ignored. Several observations in one grid step are averaged.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series {
+    /// Variable (as in [`spec::Input::variable`]).
+    pub variable: String,
+    /// Unix seconds, UTC.
+    pub times: Vec<i64>,
+    /// Values, one per time.
+    pub values: Vec<f64>,
+}
+
+/// A named column of a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    /// Name.
+    pub name: String,
+    /// One value per grid row; NaN is missing.
+    pub values: Vec<f64>,
+}
+
+/// The pipeline's output: one row per grid step, the feature columns then the target
+/// columns.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// Unix seconds of each row.
+    pub times: Vec<i64>,
+    /// Feature columns, in the spec's order.
+    pub features: Vec<Column>,
+    /// Target columns (`target_h{h}`), one per horizon; empty without a target.
+    pub targets: Vec<Column>,
+}
+
+/// A fitted pipeline: the spec and what each step learned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pipeline {
+    /// What the user asked for.
+    pub spec: Spec,
+    /// One entry per step.
+    pub fitted: Vec<Fitted>,
+}
+
+fn bad(m: String) -> Error {
+    Error::Pipeline(m)
+}
+
+impl Spec {
+    /// Checks the spec: grid step, unique names, known units, and that every step, feature
+    /// and target refers to a column that exists at that point.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.grid.step <= 0 {
+            return Err(bad(format!(
+                "grid step must be a positive number of seconds, not {}",
+                self.grid.step
+            )));
+        }
+        if self.inputs.is_empty() {
+            return Err(bad(
+                "the pipeline reads no inputs; add at least one [[inputs]]".into(),
+            ));
+        }
+        let mut columns: Vec<String> = Vec::new();
+        for i in &self.inputs {
+            if columns.iter().any(|c| c == i.column()) {
+                return Err(bad(format!("two inputs are named {:?}", i.column())));
+            }
+            if let Some(u) = &i.unit {
+                input_unit(&i.variable, u)?;
+            }
+            columns.push(i.column().into());
+        }
+        let inputs = columns.clone();
+        for (n, step) in self.steps.iter().enumerate() {
+            for c in steps::step_columns(step, &inputs) {
+                if !columns.contains(c) {
+                    return Err(bad(format!(
+                        "step {} refers to unknown column {c:?}",
+                        n + 1
+                    )));
+                }
+            }
+            if let spec::Step::Encode {
+                method: spec::EncodeMethod::OneHot,
+                columns: enc,
+            } = step
+            {
+                // One-hot columns are only known once fitted: their source disappears.
+                columns.retain(|c| !enc.contains(c));
+            }
+        }
+        let mut names = BTreeSet::new();
+        for f in &self.features {
+            if !names.insert(f.name()) {
+                return Err(bad(format!("two features are named {:?}", f.name())));
+            }
+            use spec::Feature as F;
+            let refs: Vec<&String> = match f {
+                F::Value { of, .. } | F::Lag { of, .. } => vec![of],
+                F::Rolling {
+                    of,
+                    window,
+                    min_count,
+                    ..
+                } => {
+                    if *window == 0 || min_count.is_some_and(|m| m > *window) {
+                        return Err(bad(format!(
+                            "feature {:?}: window must be ≥ 1 and min_count ≤ window",
+                            f.name()
+                        )));
+                    }
+                    vec![of]
+                }
+                F::Calendar { .. } => vec![],
+                F::Cyclic { field, .. } => {
+                    if matches!(
+                        field,
+                        spec::CalendarField::Weekend | spec::CalendarField::Year
+                    ) {
+                        return Err(bad(format!(
+                            "feature {:?}: {field:?} has no cycle",
+                            f.name()
+                        )));
+                    }
+                    vec![]
+                }
+                F::WindU {
+                    speed, direction, ..
+                }
+                | F::WindV {
+                    speed, direction, ..
+                } => vec![speed, direction],
+                F::Interaction { a, b, .. } => vec![a, b],
+            };
+            for r in refs {
+                // One-hot outputs (`col=value`) are checked when fitted.
+                if !columns.contains(r) && !r.contains('=') {
+                    return Err(bad(format!(
+                        "feature {:?} refers to unknown column {r:?}",
+                        f.name()
+                    )));
+                }
+            }
+        }
+        if self.features.is_empty() {
+            return Err(bad(
+                "the pipeline builds no features; add at least one [[features]]".into(),
+            ));
+        }
+        if let Some(t) = &self.target {
+            if !inputs.contains(&t.of) {
+                return Err(bad(format!(
+                    "target refers to unknown input column {:?}",
+                    t.of
+                )));
+            }
+            let hs: BTreeSet<u32> = t.horizons.iter().copied().collect();
+            if t.horizons.is_empty() || hs.contains(&0) || hs.len() != t.horizons.len() {
+                return Err(bad("target horizons must be distinct and ≥ 1".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Fits the pipeline on `series`: the grid spans every observation, and steps are
+    /// fitted on the rows at or before `train_end` (all rows if `None`).
+    pub fn fit(&self, series: &[Series], train_end: Option<i64>) -> Result<Pipeline, Error> {
+        self.validate()?;
+        let (start, end) = span(series, self.grid.step)
+            .ok_or_else(|| bad("no observations of any input: nothing to fit on".into()))?;
+        let mut frame = resample(self, series, start, end)?;
+        for (i, c) in frame.columns.iter().enumerate() {
+            if c.values.iter().all(|v| v.is_nan()) {
+                return Err(bad(format!(
+                    "input {:?} has no observations",
+                    self.inputs[i].variable
+                )));
+            }
+        }
+        let train = match train_end {
+            Some(t) if t < start => {
+                return Err(bad(
+                    "the training period ends before the first observation".into()
+                ))
+            }
+            Some(t) => ((t.min(end) - start) / self.grid.step + 1) as usize,
+            None => frame.len,
+        };
+        let inputs: Vec<String> = self.inputs.iter().map(|i| i.column().into()).collect();
+        let mut fitted = Vec::with_capacity(self.steps.len());
+        for (n, step) in self.steps.iter().enumerate() {
+            let cols = steps::step_columns(step, &inputs);
+            let f = steps::fit(step, &frame.columns, cols, train).map_err(|e| in_step(n, e))?;
+            steps::apply(step, &f, &mut frame.columns, cols).map_err(|e| in_step(n, e))?;
+            fitted.push(f);
+        }
+        Ok(Pipeline {
+            spec: self.clone(),
+            fitted,
+        })
+    }
+}
+
+fn in_step(n: usize, e: Error) -> Error {
+    match e {
+        Error::Pipeline(m) => bad(format!("step {}: {m}", n + 1)),
+        e => e,
+    }
+}
+
+fn input_unit(variable: &str, unit: &str) -> Result<(Pollutant, Unit), Error> {
+    let p = Pollutant::from_str(variable).map_err(|_| {
+        bad(format!(
+            "input {variable:?} has a unit but is not a pollutant (units convert pollutants only)"
+        ))
+    })?;
+    let u = Unit::from_str(unit).map_err(|e| bad(format!("input {variable:?}: {e}")))?;
+    // Refuse impossible conversions now, not on the first value.
+    p.convert(1.0, p.canonical_unit(), u)
+        .map_err(|e| bad(format!("input {variable:?}: {e}")))?;
+    Ok((p, u))
+}
+
+/// The first and last grid step holding an observation.
+fn span(series: &[Series], step: i64) -> Option<(i64, i64)> {
+    let mut it = series
+        .iter()
+        .flat_map(|s| s.times.iter().zip(&s.values))
+        .filter(|(_, v)| !v.is_nan())
+        .map(|(&t, _)| t.div_euclid(step) * step);
+    let first = it.next()?;
+    Some(it.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
+}
+
+struct Frame {
+    start: i64,
+    len: usize,
+    columns: Vec<Column>,
+}
+
+fn resample(spec: &Spec, series: &[Series], start: i64, end: i64) -> Result<Frame, Error> {
+    let step = spec.grid.step;
+    let rows = (end - start) / step + 1;
+    if end < start || rows as u64 > MAX_ROWS as u64 {
+        return Err(bad(format!(
+            "the time range asks for {rows} grid rows; at most {MAX_ROWS} are allowed"
+        )));
+    }
+    let len = rows as usize;
+    let mut columns = Vec::with_capacity(spec.inputs.len());
+    let mut count = vec![0u32; len];
+    for input in &spec.inputs {
+        let unit = input
+            .unit
+            .as_deref()
+            .map(|u| input_unit(&input.variable, u))
+            .transpose()?;
+        let mut sum = vec![0.0f64; len];
+        count.iter_mut().for_each(|c| *c = 0);
+        for s in series.iter().filter(|s| s.variable == input.variable) {
+            if s.times.len() != s.values.len() {
+                return Err(bad(format!(
+                    "series {:?} has {} times but {} values",
+                    s.variable,
+                    s.times.len(),
+                    s.values.len()
+                )));
+            }
+            for (&t, &v) in s.times.iter().zip(&s.values) {
+                let g = t.div_euclid(step) * step;
+                if v.is_nan() || g < start || g > end {
+                    continue;
+                }
+                let v = match unit {
+                    Some((p, u)) => p.convert(v, p.canonical_unit(), u)?,
+                    None => v,
+                };
+                let i = ((g - start) / step) as usize;
+                sum[i] += v;
+                count[i] += 1;
+            }
+        }
+        for (s, &c) in sum.iter_mut().zip(&count) {
+            *s = if c == 0 { f64::NAN } else { *s / f64::from(c) };
+        }
+        columns.push(Column {
+            name: input.column().into(),
+            values: sum,
+        });
+    }
+    Ok(Frame {
+        start,
+        len,
+        columns,
+    })
+}
+
+impl Pipeline {
+    /// The feature names, in output order (the model's features).
+    pub fn feature_names(&self) -> Vec<String> {
+        self.spec.features.iter().map(|f| f.name().into()).collect()
+    }
+
+    /// Checks a pipeline read from an artifact: a valid spec and one fitted entry per step.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.spec.validate()?;
+        if self.fitted.len() != self.spec.steps.len() {
+            return Err(bad(format!(
+                "{} steps but {} fitted entries",
+                self.spec.steps.len(),
+                self.fitted.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Applies the fitted pipeline to observations. The grid runs from `range.0` to
+    /// `range.1` (inclusive, floored to the grid), or over every observation if `None`.
+    pub fn transform(&self, series: &[Series], range: Option<(i64, i64)>) -> Result<Table, Error> {
+        self.validate()?;
+        let step = self.spec.grid.step;
+        let (start, end) = match range {
+            Some((a, b)) => (a.div_euclid(step) * step, b.div_euclid(step) * step),
+            None => span(series, step).ok_or_else(|| bad("no observations of any input".into()))?,
+        };
+        let mut frame = resample(&self.spec, series, start, end)?;
+        let measured = frame.columns.clone();
+        let inputs: Vec<String> = self.spec.inputs.iter().map(|i| i.column().into()).collect();
+        for (n, (step, f)) in self.spec.steps.iter().zip(&self.fitted).enumerate() {
+            let cols = steps::step_columns(step, &inputs);
+            steps::apply(step, f, &mut frame.columns, cols).map_err(|e| in_step(n, e))?;
+        }
+        let times: Vec<i64> = (0..frame.len as i64)
+            .map(|i| frame.start + i * step)
+            .collect();
+        let mut out = Vec::with_capacity(self.spec.features.len());
+        for f in &self.spec.features {
+            let values = features::build(f, &frame.columns, &times, self.spec.grid.utc_offset)?;
+            out.push(Column {
+                name: f.name().into(),
+                values,
+            });
+        }
+        let mut targets = Vec::new();
+        if let Some(t) = &self.spec.target {
+            let m = measured
+                .iter()
+                .find(|c| c.name == t.of)
+                .ok_or_else(|| bad(format!("target refers to unknown input column {:?}", t.of)))?;
+            for &h in &t.horizons {
+                let h = h as usize;
+                let values = (0..frame.len)
+                    .map(|i| m.values.get(i + h).copied().unwrap_or(f64::NAN))
+                    .collect();
+                targets.push(Column {
+                    name: spec::Target::column(h as u32),
+                    values,
+                });
+            }
+        }
+        Ok(Table {
+            times,
+            features: out,
+            targets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(toml_like: &str) -> Spec {
+        serde_json::from_str(toml_like).unwrap()
+    }
+
+    #[test]
+    fn hourly_lags_rolling_and_targets() {
+        let s = spec(
+            r#"{"grid": {"step": 3600},
+                "inputs": [{"variable": "no2"}, {"variable": "ws"}],
+                "steps": [{"kind": "impute", "method": "mean", "columns": ["ws"]}],
+                "features": [
+                  {"kind": "calendar", "name": "hour", "field": "hour"},
+                  {"kind": "lag", "name": "no2_lag1", "of": "no2", "lag": 1},
+                  {"kind": "rolling", "name": "r3", "of": "no2", "window": 3, "min_count": 2, "stat": "mean"},
+                  {"kind": "value", "name": "ws", "of": "ws"}],
+                "target": {"of": "no2", "horizons": [1]}}"#,
+        );
+        let t0 = 978_307_200; // 2001-01-01 00:00 UTC
+        let series = [
+            Series {
+                variable: "no2".into(),
+                times: vec![t0, t0 + 3600, t0 + 3 * 3600 + 5],
+                values: vec![1.0, 2.0, 4.0],
+            },
+            Series {
+                variable: "ws".into(),
+                times: vec![t0, t0 + 7200],
+                values: vec![3.0, 5.0],
+            },
+        ];
+        let p = s.fit(&series, None).unwrap();
+        let t = p.transform(&series, None).unwrap();
+        assert_eq!(t.times.len(), 4);
+        assert_eq!(t.features[0].values, [0.0, 1.0, 2.0, 3.0]);
+        assert!(t.features[1].values[0].is_nan());
+        assert_eq!(&t.features[1].values[1..3], &[1.0, 2.0]);
+        assert!(t.features[2].values[0].is_nan());
+        assert_eq!(t.features[2].values[1], 1.5);
+        assert_eq!(t.features[2].values[2], 1.5);
+        assert_eq!(t.features[2].values[3], 3.0);
+        assert_eq!(t.features[3].values, [3.0, 4.0, 5.0, 4.0]);
+        let y = &t.targets[0].values;
+        assert!(
+            y[0] == 2.0 && y[1].is_nan() && y[2] == 4.0 && y[3].is_nan(),
+            "{y:?}"
+        );
+        // Serialises and comes back equal (it travels inside the artifact).
+        let back: Pipeline = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn refuses_specs_that_cannot_work() {
+        let base = r#""grid": {"step": 3600}, "inputs": [{"variable": "no2"}]"#;
+        for (body, needle) in [
+            (
+                r#""features": [{"kind": "lag", "name": "x", "of": "pm", "lag": 1}]"#,
+                "unknown column \"pm\"",
+            ),
+            (r#""features": []"#, "no features"),
+            (
+                r#""features": [{"kind": "value", "name": "x", "of": "no2"}], "target": {"of": "no2", "horizons": [0]}"#,
+                "horizons",
+            ),
+        ] {
+            let s = spec(&format!("{{{base}, {body}}}"));
+            let e = s.validate().unwrap_err().to_string();
+            assert!(e.contains(needle), "{e}");
+        }
+        let s = spec(
+            r#"{"grid": {"step": 3600}, "inputs": [{"variable": "pm2.5", "unit": "ppb"}], "features": [{"kind": "value", "name": "x", "of": "pm2.5"}]}"#,
+        );
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("particulate"));
+    }
+}

@@ -1,0 +1,108 @@
+//! The task file (`--config F`, TOML): which data, which split, which pipeline.
+//!
+//! ```toml
+//! [data]
+//! site = "aurn_no2_2001_2003"          # the site id in the store
+//!
+//! [split]
+//! train_end = "2002-12-31 23:00:00"    # rows at or before: training; after: test
+//!
+//! [pipeline.grid]
+//! step = 3600                          # seconds
+//! [[pipeline.inputs]]
+//! variable = "no2"
+//! unit = "ug/m3"
+//! [[pipeline.features]]
+//! kind = "lag"
+//! name = "no2_lag1"
+//! of = "no2"
+//! lag = 1
+//! ```
+//!
+//! `configs/canonical.toml` is the canonical task of `../shared/bench/TASK.md` in full.
+
+use std::path::{Path, PathBuf};
+
+use aqcast_core::pipeline::Spec;
+use serde::Deserialize;
+
+use crate::error::CliError;
+use crate::files;
+
+/// A task file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// What to read from the store.
+    pub data: Data,
+    /// Where training ends.
+    #[serde(default)]
+    pub split: Option<Split>,
+    /// The preprocessing and feature pipeline.
+    pub pipeline: Spec,
+}
+
+/// The data a task reads.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Data {
+    /// Site id in the store.
+    pub site: String,
+}
+
+/// The train/test split in time.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    /// Last training timestamp (`YYYY-MM-DD HH:MM:SS`, UTC, or RFC 3339).
+    pub train_end: String,
+}
+
+impl Config {
+    /// Reads and checks a task file.
+    pub fn read(path: &Path) -> Result<Config, CliError> {
+        let text = String::from_utf8(files::read_all(path)?).map_err(|_| CliError::Columns {
+            path: path.to_path_buf(),
+            message: "not UTF-8 text".into(),
+        })?;
+        let c: Config = toml::from_str(&text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| {
+                    let before = &text[..s.start.min(text.len())];
+                    let line = before.matches('\n').count() as u64 + 1;
+                    let col = before
+                        .rsplit('\n')
+                        .next()
+                        .map_or(1, |l| l.chars().count() + 1);
+                    (line, col.to_string())
+                })
+                .unwrap_or((1, "1".into()));
+            CliError::Table {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })?;
+        c.pipeline.validate().map_err(CliError::config(path))?;
+        c.train_end(path)?;
+        Ok(c)
+    }
+
+    /// The end of training as Unix seconds, if a split is given.
+    pub fn train_end(&self, path: &Path) -> Result<Option<i64>, CliError> {
+        self.split
+            .as_ref()
+            .map(|s| {
+                aqcast_core::time::parse_datetime(&s.train_end).ok_or_else(|| CliError::Columns {
+                    path: PathBuf::from(path),
+                    message: format!(
+                        "split.train_end {:?} is not a timestamp (YYYY-MM-DD HH:MM:SS)",
+                        s.train_end
+                    ),
+                })
+            })
+            .transpose()
+    }
+}

@@ -1,0 +1,617 @@
+//! The file formats `aqcast ingest` reads: detection from the header (and file name), and
+//! turning each record into values for the [`Sink`](super::sink::Sink).
+
+use std::collections::HashMap;
+
+use aqcast_core::time;
+use csv::ByteRecord;
+
+use super::reject::Reason;
+use super::sink::{Sink, SinkError};
+use super::vocab::{self, UnitText, Variable};
+
+/// A column mapping given on the command line: `name=column[:unit]`.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    /// `time`, `site`, or a variable name (`pm2.5`, `no2`, `ws`, anything else).
+    pub name: String,
+    /// Header of the column.
+    pub column: String,
+    /// Unit of the column (`ug/m3`, `ppb`, `ppm`, `mg/m3`, `F`, `knots`, …).
+    pub unit: Option<String>,
+}
+
+impl std::str::FromStr for Mapping {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, rest) = s.split_once('=').ok_or_else(|| {
+            format!("--map {s:?}: expected NAME=COLUMN[:UNIT], e.g. pm2.5=daily_mean_pm2_5:ug/m3")
+        })?;
+        let (column, unit) = match rest.rsplit_once(':') {
+            Some((c, u)) if vocab::parse_unit(u).is_some() => (c, Some(u.to_string())),
+            _ => (rest, None),
+        };
+        if name.trim().is_empty() || column.is_empty() {
+            return Err(format!("--map {s:?}: NAME and COLUMN must not be empty"));
+        }
+        Ok(Mapping {
+            name: name.trim().to_ascii_lowercase(),
+            column: column.to_string(),
+            unit,
+        })
+    }
+}
+
+/// A detected format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// EPA AQS pre-generated hourly file.
+    EpaHourly,
+    /// EPA AQS pre-generated daily file.
+    EpaDaily,
+    /// AirNow hourly `.dat` (pipe-separated, no header).
+    AirNow,
+    /// OpenAQ archive CSV.
+    OpenAq,
+    /// openair / UK AURN wide CSV (one column per variable).
+    Wide,
+    /// A CSV read through `--map`.
+    Mapped,
+}
+
+impl Format {
+    /// Name in summaries and the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::EpaHourly => "epa-aqs-hourly",
+            Format::EpaDaily => "epa-aqs-daily",
+            Format::AirNow => "airnow-hourly",
+            Format::OpenAq => "openaq",
+            Format::Wide => "openair-wide",
+            Format::Mapped => "mapped",
+        }
+    }
+}
+
+/// Header columns of a wide file that hold no measurement.
+const WIDE_IGNORED: &[&str] = &[
+    "site",
+    "code",
+    "site_name",
+    "sitename",
+    "name",
+    "site_type",
+    "latitude",
+    "longitude",
+    "lat",
+    "lon",
+    "source",
+    "rownames",
+    "",
+];
+
+struct ValueColumn {
+    index: usize,
+    name: String,
+    variable: u32,
+    unit: Option<UnitText>,
+}
+
+enum Layout {
+    Epa {
+        state: usize,
+        county: usize,
+        site: usize,
+        param: usize,
+        poc: usize,
+        date: usize,
+        time: Option<usize>,
+        value: usize,
+        unit: usize,
+        /// Daily files: the `Sample Duration` column. A daily file repeats a day's value
+        /// once per pollutant standard; rows equal in site, parameter, POC, date and
+        /// duration are one measurement, taken once.
+        duration: Option<usize>,
+    },
+    AirNow,
+    OpenAq {
+        site: usize,
+        time: usize,
+        param: usize,
+        unit: usize,
+        value: usize,
+    },
+    Wide {
+        time: usize,
+        site: Option<usize>,
+        values: Vec<ValueColumn>,
+    },
+}
+
+/// Reads the records of one file.
+pub struct Parser {
+    /// The format.
+    pub format: Format,
+    layout: Layout,
+    header: Vec<String>,
+    default_site: String,
+    params: HashMap<Vec<u8>, Option<u32>>,
+    units: HashMap<Vec<u8>, Option<UnitText>>,
+    site_buf: Vec<u8>,
+    /// Hashes of the (site, parameter, POC, date, duration) keys taken from a daily file.
+    daily_keys: std::collections::HashSet<u64>,
+}
+
+fn find(header: &[String], name: &str) -> Option<usize> {
+    header
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case(name))
+}
+
+/// Is this the first line of an AirNow hourly file (`MM/DD/YY|HH:MM|…`, 9 fields)?
+pub fn looks_like_airnow(first: &ByteRecord) -> bool {
+    let d = first.get(0).unwrap_or(b"");
+    first.len() == 9 && d.len() == 8 && d[2] == b'/' && d[5] == b'/'
+}
+
+impl Parser {
+    /// Chooses the format of a file from its first record (the header, except for AirNow
+    /// files, which have none), its name and the `--map` mappings.
+    pub fn detect(
+        first: &ByteRecord,
+        file_name: &str,
+        maps: &[Mapping],
+        default_site: &str,
+        sink: &mut Sink,
+    ) -> Result<Parser, String> {
+        let header: Vec<String> = first
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect();
+        let mut p = Parser {
+            format: Format::Mapped,
+            layout: Layout::AirNow,
+            header: header.clone(),
+            default_site: default_site.to_string(),
+            params: HashMap::new(),
+            units: HashMap::new(),
+            site_buf: Vec::with_capacity(32),
+            daily_keys: std::collections::HashSet::new(),
+        };
+        let h = |n: &str| find(&header, n);
+        if !maps.is_empty() {
+            p.format = Format::Mapped;
+            p.layout = mapped_layout(&header, maps, file_name, sink)?;
+        } else if looks_like_airnow(first) {
+            p.format = Format::AirNow;
+            p.layout = Layout::AirNow;
+        } else if let (Some(state), Some(county), Some(site), Some(param), Some(poc), Some(unit)) = (
+            h("State Code"),
+            h("County Code"),
+            h("Site Num"),
+            h("Parameter Code"),
+            h("POC"),
+            h("Units of Measure"),
+        ) {
+            if let (Some(date), Some(t), Some(value)) =
+                (h("Date GMT"), h("Time GMT"), h("Sample Measurement"))
+            {
+                p.format = Format::EpaHourly;
+                p.layout = Layout::Epa {
+                    state,
+                    county,
+                    site,
+                    param,
+                    poc,
+                    date,
+                    time: Some(t),
+                    value,
+                    unit,
+                    duration: None,
+                };
+            } else if let (Some(date), Some(value)) = (h("Date Local"), h("Arithmetic Mean")) {
+                p.format = Format::EpaDaily;
+                let duration = h("Sample Duration");
+                p.layout = Layout::Epa {
+                    state,
+                    county,
+                    site,
+                    param,
+                    poc,
+                    date,
+                    time: None,
+                    value,
+                    unit,
+                    duration,
+                };
+            } else {
+                return Err("an EPA AQS header without `Date GMT`/`Time GMT`/`Sample Measurement` (hourly) or `Date Local`/`Arithmetic Mean` (daily)".into());
+            }
+        } else if let (Some(site), Some(t), Some(param), Some(unit), Some(value)) = (
+            h("location_id"),
+            h("datetime"),
+            h("parameter"),
+            h("units"),
+            h("value"),
+        ) {
+            p.format = Format::OpenAq;
+            p.layout = Layout::OpenAq {
+                site,
+                time: t,
+                param,
+                unit,
+                value,
+            };
+        } else if let Some(t) = h("date") {
+            let site = h("code").or_else(|| h("site"));
+            let mut values = Vec::new();
+            for (i, name) in header.iter().enumerate() {
+                if i == t || WIDE_IGNORED.contains(&name.to_ascii_lowercase().as_str()) {
+                    continue;
+                }
+                let v = vocab::named(name).unwrap_or_else(|| Variable::Other(name.clone()));
+                let unit = vocab::aurn_unit(&v).map(UnitText::Concentration);
+                values.push(ValueColumn {
+                    index: i,
+                    name: name.clone(),
+                    variable: sink.variable(&v),
+                    unit,
+                });
+            }
+            if values.is_empty() {
+                return Err("a `date` column but no measurement columns".into());
+            }
+            p.format = Format::Wide;
+            p.layout = Layout::Wide {
+                time: t,
+                site,
+                values,
+            };
+        } else {
+            let shown: Vec<&str> = header.iter().take(6).map(String::as_str).collect();
+            return Err(format!(
+                "the header ({}{}) matches no format aqcast reads (EPA AQS hourly/daily, AirNow .dat, OpenAQ, openair/AURN wide); map its columns with --map time=COLUMN --map pm2.5=COLUMN:ug/m3 …",
+                shown.join(", "),
+                if header.len() > 6 { ", …" } else { "" }
+            ));
+        }
+        Ok(p)
+    }
+
+    /// Whether the first record is data (AirNow files have no header).
+    pub fn first_record_is_data(&self) -> bool {
+        self.format == Format::AirNow
+    }
+
+    fn column_name(&self, i: usize) -> &str {
+        match self.format {
+            Format::AirNow => AIRNOW_FIELDS.get(i).copied().unwrap_or("?"),
+            _ => self.header.get(i).map(String::as_str).unwrap_or("?"),
+        }
+    }
+
+    fn unit(&mut self, text: &[u8]) -> Option<UnitText> {
+        if let Some(u) = self.units.get(text) {
+            return *u;
+        }
+        let u = vocab::parse_unit(&String::from_utf8_lossy(text));
+        self.units.insert(text.to_vec(), u);
+        u
+    }
+
+    fn param(&mut self, text: &[u8], sink: &mut Sink, by_code: bool) -> Option<u32> {
+        if let Some(v) = self.params.get(text) {
+            return *v;
+        }
+        let v = if by_code {
+            vocab::aqs_parameter(text)
+        } else {
+            vocab::named(&String::from_utf8_lossy(text))
+        };
+        let id = v.map(|v| sink.variable(&v));
+        self.params.insert(text.to_vec(), id);
+        id
+    }
+
+    /// Turns one record into values (or rejections) in `sink`.
+    pub fn record(&mut self, r: &ByteRecord, line: u64, sink: &mut Sink) -> Result<(), SinkError> {
+        let want = match &self.layout {
+            Layout::AirNow => 9,
+            _ => self.header.len(),
+        };
+        if r.len() < want {
+            let raw = r.iter().collect::<Vec<_>>().join(&b","[..]);
+            return sink.reject(line, "(line)", Reason::MissingFields, &raw);
+        }
+        let f = |i: usize| r.get(i).unwrap_or(b"");
+        match self.layout {
+            Layout::Epa {
+                state,
+                county,
+                site,
+                param,
+                poc,
+                date,
+                time,
+                value,
+                unit,
+                duration,
+            } => {
+                if let Some(d) = duration {
+                    use std::hash::Hasher;
+                    let mut k = std::hash::DefaultHasher::new();
+                    for i in [state, county, site, param, poc, date, d] {
+                        k.write(f(i));
+                        k.write_u8(0);
+                    }
+                    if !self.daily_keys.insert(k.finish()) {
+                        sink.stats.repeated += 1;
+                        return Ok(());
+                    }
+                }
+                let Some(var) = self.param(f(param), sink, true) else {
+                    return sink.reject(
+                        line,
+                        self.column_name(param),
+                        Reason::UnknownParameter,
+                        f(param),
+                    );
+                };
+                let t = match time {
+                    Some(ti) => ymd_hm(f(date), f(ti)),
+                    None => ymd_hm(f(date), b"00:00"),
+                };
+                let Some(t) = t else {
+                    return sink.reject(line, self.column_name(date), Reason::BadTime, f(date));
+                };
+                self.site_buf.clear();
+                for (i, part) in [state, county, site].into_iter().enumerate() {
+                    if i > 0 {
+                        self.site_buf.push(b'-');
+                    }
+                    self.site_buf.extend_from_slice(f(part).trim_ascii());
+                }
+                let poc = f(poc).trim_ascii();
+                if poc != b"1" && !poc.is_empty() {
+                    self.site_buf.push(b':');
+                    self.site_buf.extend_from_slice(poc);
+                }
+                let u = self.unit(f(unit));
+                let site = std::mem::take(&mut self.site_buf);
+                let res = sink.value(
+                    line,
+                    &site,
+                    var,
+                    t,
+                    self.column_name(value),
+                    f(value),
+                    u,
+                    unit_known(u, f(unit)),
+                );
+                self.site_buf = site;
+                res
+            }
+            Layout::AirNow => {
+                let Some(var) = self.param(f(5), sink, false) else {
+                    return sink.reject(line, "ParameterName", Reason::UnknownParameter, f(5));
+                };
+                let Some(t) = mdy_hm(f(0), f(1)) else {
+                    return sink.reject(line, "ValidDate", Reason::BadTime, f(0));
+                };
+                let u = self.unit(f(6));
+                let v = f(7);
+                // AirNow writes -999 for a missing value.
+                let v: &[u8] = if v.trim_ascii() == b"-999" { b"" } else { v };
+                sink.value(
+                    line,
+                    f(2).trim_ascii(),
+                    var,
+                    t,
+                    "Value",
+                    v,
+                    u,
+                    unit_known(u, f(6)),
+                )
+            }
+            Layout::OpenAq {
+                site,
+                time: ti,
+                param,
+                unit,
+                value,
+            } => {
+                let Some(var) = self.param(f(param), sink, false) else {
+                    return sink.reject(
+                        line,
+                        self.column_name(param),
+                        Reason::UnknownParameter,
+                        f(param),
+                    );
+                };
+                let Some(t) = std::str::from_utf8(f(ti))
+                    .ok()
+                    .and_then(time::parse_datetime)
+                else {
+                    return sink.reject(line, self.column_name(ti), Reason::BadTime, f(ti));
+                };
+                let u = self.unit(f(unit));
+                sink.value(
+                    line,
+                    f(site).trim_ascii(),
+                    var,
+                    t,
+                    self.column_name(value),
+                    f(value),
+                    u,
+                    unit_known(u, f(unit)),
+                )
+            }
+            Layout::Wide {
+                time: ti,
+                site,
+                ref values,
+            } => {
+                let Some(t) = std::str::from_utf8(f(ti))
+                    .ok()
+                    .and_then(time::parse_datetime)
+                else {
+                    return sink.reject(line, self.column_name(ti), Reason::BadTime, f(ti));
+                };
+                let s = match site {
+                    Some(i) => f(i).trim_ascii(),
+                    None => self.default_site.as_bytes(),
+                };
+                for c in values {
+                    sink.value(line, s, c.variable, t, &c.name, f(c.index), c.unit, true)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn unit_known(u: Option<UnitText>, text: &[u8]) -> bool {
+    u.is_some() || text.trim_ascii().is_empty()
+}
+
+const AIRNOW_FIELDS: [&str; 9] = [
+    "ValidDate",
+    "ValidTime",
+    "AQSID",
+    "SiteName",
+    "GMTOffset",
+    "ParameterName",
+    "ReportingUnits",
+    "Value",
+    "DataSource",
+];
+
+fn mapped_layout(
+    header: &[String],
+    maps: &[Mapping],
+    file_name: &str,
+    sink: &mut Sink,
+) -> Result<Layout, String> {
+    let col = |m: &Mapping| {
+        find(header, &m.column).ok_or_else(|| {
+            format!(
+                "--map {}={}: the file has no column {:?}",
+                m.name, m.column, m.column
+            )
+        })
+    };
+    let mut time = None;
+    let mut site = None;
+    let mut values = Vec::new();
+    for m in maps {
+        match m.name.as_str() {
+            "time" | "date" | "datetime" => time = Some(col(m)?),
+            "site" => site = Some(col(m)?),
+            name => {
+                // `value=COLUMN`: the pollutant comes from the file name (EPA style).
+                let v = if name == "value" {
+                    vocab::pollutant_from_file_name(file_name).ok_or_else(|| {
+                        format!("--map value={}: the file name {file_name:?} names no AQS parameter code; map the column by pollutant (pm2.5=…)", m.column)
+                    })?
+                } else {
+                    vocab::named(name).unwrap_or_else(|| Variable::Other(name.to_string()))
+                };
+                let unit = match &m.unit {
+                    Some(u) => Some(
+                        vocab::parse_unit(u)
+                            .ok_or_else(|| format!("--map {name}: unknown unit {u:?}"))?,
+                    ),
+                    None => None,
+                };
+                values.push(ValueColumn {
+                    index: col(m)?,
+                    name: m.column.clone(),
+                    variable: sink.variable(&v),
+                    unit,
+                });
+            }
+        }
+    }
+    let time = time.ok_or("--map needs time=COLUMN (the timestamp column)")?;
+    if values.is_empty() {
+        return Err("--map names no value column (e.g. --map pm2.5=COLUMN)".into());
+    }
+    Ok(Layout::Wide { time, site, values })
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 4 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+    }
+    Some(v)
+}
+
+fn hm(t: &[u8]) -> Option<(u32, u32)> {
+    let t = t.trim_ascii();
+    let (h, m) = (t.get(..t.len().checked_sub(3)?)?, t.get(t.len() - 2..)?);
+    if t[t.len() - 3] != b':' {
+        return None;
+    }
+    Some((digits(h)?, digits(m)?))
+}
+
+/// `YYYY-MM-DD` and `HH:MM` to Unix seconds.
+pub fn ymd_hm(d: &[u8], t: &[u8]) -> Option<i64> {
+    let d = d.trim_ascii();
+    if d.len() != 10 || d[4] != b'-' || d[7] != b'-' {
+        return None;
+    }
+    let (h, mi) = hm(t)?;
+    time::from_civil(
+        i64::from(digits(&d[..4])?),
+        digits(&d[5..7])?,
+        digits(&d[8..])?,
+        h,
+        mi,
+        0,
+    )
+}
+
+/// AirNow's `MM/DD/YY` and `HH:MM` to Unix seconds (years 2000–2099).
+pub fn mdy_hm(d: &[u8], t: &[u8]) -> Option<i64> {
+    let d = d.trim_ascii();
+    if d.len() != 8 || d[2] != b'/' || d[5] != b'/' {
+        return None;
+    }
+    let (h, mi) = hm(t)?;
+    time::from_civil(
+        2000 + i64::from(digits(&d[6..])?),
+        digits(&d[..2])?,
+        digits(&d[3..5])?,
+        h,
+        mi,
+        0,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(ymd_hm(b"2001-01-01", b"00:00"), Some(978_307_200));
+        assert_eq!(mdy_hm(b"01/01/01", b"01:00"), Some(978_307_200 + 3600));
+        assert_eq!(ymd_hm(b"2001-02-30", b"00:00"), None);
+        assert_eq!(ymd_hm(b"2001-01-01", b"0000"), None);
+        let m: Mapping = "pm2.5=PM25:ug/m3".parse().unwrap();
+        assert_eq!(
+            (m.name.as_str(), m.column.as_str(), m.unit.as_deref()),
+            ("pm2.5", "PM25", Some("ug/m3"))
+        );
+        let m: Mapping = "time=Date:Time".parse().unwrap();
+        assert_eq!((m.column.as_str(), m.unit), ("Date:Time", None));
+    }
+}

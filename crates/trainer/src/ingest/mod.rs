@@ -1,0 +1,376 @@
+//! `aqcast ingest`: measurement files → the store, streaming, with a manifest that makes
+//! re-runs safe.
+//!
+//! For each file: hash it (BLAKE3); skip it if the manifest lists that hash; delete parts an
+//! interrupted run left for it; stream its records through the format's [`Parser`] into a
+//! [`Sink`] (bounded buffers, part files written atomically); then make its quarantine
+//! file durable and append it to the manifest (atomic replace). Only then is the file
+//! "taken", so killing the process at any moment and running again neither loses nor
+//! doubles a row.
+
+pub mod formats;
+pub mod reject;
+pub mod sink;
+pub mod vocab;
+
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::store::{Store, StoreError, TakenFile};
+use formats::Parser;
+pub use formats::{Format, Mapping};
+use sink::{Sink, SinkError};
+
+/// Why a file was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The file cannot be read as any supported format, or a read failed midway.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, where it applies.
+        line: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
+    /// `--strict`: a value was rejected.
+    #[error("{}, line {line}, column {column}: {} ({value:?}); without --strict such values go to the quarantine file", path.display(), reason.name())]
+    Strict {
+        /// The file.
+        path: PathBuf,
+        /// Line.
+        line: u64,
+        /// Column.
+        column: String,
+        /// Why.
+        reason: reject::Reason,
+        /// The value.
+        value: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What to ingest and how.
+pub struct Options {
+    /// Files and folders.
+    pub paths: Vec<PathBuf>,
+    /// Column mappings (`--map`).
+    pub maps: Vec<Mapping>,
+    /// Site id for files that have no site column (default: the file's name).
+    pub site: Option<String>,
+    /// Fail on the first rejected value.
+    pub strict: bool,
+    /// Move each taken file here.
+    pub archive: Option<PathBuf>,
+}
+
+/// The outcome for one file.
+pub enum Outcome {
+    /// Taken now.
+    Taken(TakenFile),
+    /// Taken by an earlier run (same content).
+    AlreadyTaken(TakenFile),
+    /// Not taken.
+    Refused(IngestError),
+}
+
+/// Files under `paths`: files given by name, and in folders (recursively) every `.csv`,
+/// `.csv.gz`, `.dat` and `.dat.gz`, in name order.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
+        let rd = fs::read_dir(dir).map_err(StoreError::io(dir))?;
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else {
+                let n = p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if [".csv", ".csv.gz", ".dat", ".dat.gz"]
+                    .iter()
+                    .any(|e| n.ends_with(e))
+                    && !n.starts_with('.')
+                {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(IngestError::File {
+                path: p.clone(),
+                line: None,
+                message: "no such file or folder".into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn hash_file(path: &Path, bar: &ProgressBar) -> Result<(String, u64), IngestError> {
+    let mut f = File::open(path).map_err(StoreError::io(path))?;
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf).map_err(StoreError::io(path))?;
+        if k == 0 {
+            break;
+        }
+        h.update(&buf[..k]);
+        n += k as u64;
+        bar.inc(k as u64 / 2);
+    }
+    Ok((h.finalize().to_hex().to_string(), n))
+}
+
+/// The file's name without `.gz` and the format extension: the default site id.
+fn stem(path: &Path) -> String {
+    let mut n = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for ext in [".gz", ".csv", ".dat", ".txt"] {
+        if n.to_ascii_lowercase().ends_with(ext) {
+            n.truncate(n.len() - ext.len());
+        }
+    }
+    n
+}
+
+/// Ingests every file; returns one outcome per file. Stops at the first refused file
+/// with `--strict`.
+pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, IngestError> {
+    let _lock = store.lock()?;
+    let files = collect(&opts.paths)?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut manifest = store.manifest()?;
+    let mut out = Vec::new();
+    for path in files {
+        bar.set_message(
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        let size = path.metadata().map(|m| m.len()).unwrap_or(0);
+        let (hash, bytes) = hash_file(&path, &bar)?;
+        if let Some(t) = manifest.find(&hash) {
+            tracing::info!(file = %path.display(), "already taken (same content) on {}", t.taken_at);
+            bar.inc(size - size / 2);
+            out.push((path, Outcome::AlreadyTaken(t.clone())));
+            continue;
+        }
+        let id = hash[..16].to_string();
+        let removed = store.remove_parts_of(&id)?;
+        if removed > 0 {
+            tracing::warn!(file = %path.display(), "removed {removed} part files of an interrupted run");
+        }
+        let started = Instant::now();
+        let result = ingest_file(store, &path, &id, opts, &bar);
+        match result {
+            Ok((format, lines, done)) => {
+                let sink::Finished {
+                    stats,
+                    variables,
+                    sites,
+                    quarantine,
+                } = done;
+                let fmt_t = |t: i64| {
+                    humantime::format_rfc3339_seconds(
+                        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(t.max(0) as u64),
+                    )
+                    .to_string()
+                };
+                let taken = TakenFile {
+                    name: path.display().to_string(),
+                    blake3: hash,
+                    bytes,
+                    format: format.name().into(),
+                    lines,
+                    observations: stats.observations,
+                    rejected: stats.rejected.values().sum(),
+                    missing: stats.missing,
+                    repeated: stats.repeated,
+                    rejected_by_reason: stats
+                        .rejected
+                        .iter()
+                        .map(|(r, n)| (r.name().to_string(), *n))
+                        .collect(),
+                    variables,
+                    sites,
+                    start: stats.span.map(|s| fmt_t(s.0)),
+                    end: stats.span.map(|s| fmt_t(s.1)),
+                    taken_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+                    seconds: started.elapsed().as_secs_f64(),
+                    quarantine: quarantine.map(|q| {
+                        q.strip_prefix(store.root())
+                            .unwrap_or(&q)
+                            .display()
+                            .to_string()
+                    }),
+                };
+                manifest.files.push(taken.clone());
+                store.save_manifest(&manifest)?;
+                tracing::info!(file = %path.display(), observations = taken.observations, rejected = taken.rejected, "taken");
+                if let Some(dir) = &opts.archive {
+                    archive(&path, dir, &id)?;
+                }
+                out.push((path, Outcome::Taken(taken)));
+            }
+            Err(e) => {
+                // Nothing of a refused file stays in the store.
+                store.remove_parts_of(&id)?;
+                if opts.strict {
+                    bar.finish_and_clear();
+                    return Err(e);
+                }
+                tracing::info!("refused: {e}");
+                out.push((path, Outcome::Refused(e)));
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+fn ingest_file(
+    store: &Store,
+    path: &Path,
+    id: &str,
+    opts: &Options,
+    bar: &ProgressBar,
+) -> Result<(Format, u64, sink::Finished), IngestError> {
+    let file_err = |line: Option<u64>, message: String| IngestError::File {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let f = File::open(path).map_err(StoreError::io(path))?;
+    let mut raw = BufReader::with_capacity(1 << 16, bar.wrap_read(f));
+    // Half the bar is the hash pass, half this one.
+    let head = raw.fill_buf().map_err(StoreError::io(path))?;
+    let gz = head.starts_with(&[0x1f, 0x8b]);
+    let inner: Box<dyn Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(raw))
+    } else {
+        Box::new(raw)
+    };
+    let mut r = BufReader::with_capacity(1 << 16, inner);
+    let head = r
+        .fill_buf()
+        .map_err(|e| file_err(Some(1), format!("cannot read: {e}")))?;
+    if head.iter().all(u8::is_ascii_whitespace) {
+        return Err(file_err(None, "empty file: no header and no data".into()));
+    }
+    let first_line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let delimiter = if first_line.contains(&b'|') && !first_line.contains(&b',') {
+        b'|'
+    } else {
+        b','
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(1 << 16)
+        .from_reader(r);
+    let read_err = |e: csv::Error| {
+        let line = e.position().map(|p| p.line());
+        let msg = match e.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
+                "the file ends in the middle (a truncated or damaged gzip file?)".to_string()
+            }
+            _ => format!("cannot read: {e}"),
+        };
+        file_err(line, msg)
+    };
+    let mut rec = csv::ByteRecord::new();
+    if !csv.read_byte_record(&mut rec).map_err(read_err)? {
+        return Err(file_err(None, "empty file: no header and no data".into()));
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let default_site = opts.site.clone().unwrap_or_else(|| stem(path));
+    let mut sink = Sink::new(store, id, path.display().to_string(), opts.strict);
+    let mut parser = Parser::detect(&rec, &name, &opts.maps, &default_site, &mut sink)
+        .map_err(|m| file_err(Some(1), m))?;
+    let strict = |e: SinkError| match e {
+        SinkError::Strict {
+            line,
+            column,
+            reason,
+            value,
+        } => IngestError::Strict {
+            path: path.to_path_buf(),
+            line,
+            column,
+            reason,
+            value,
+        },
+        SinkError::Store(s) => IngestError::Store(s),
+    };
+    let mut lines = 0u64;
+    if parser.first_record_is_data() {
+        lines += 1;
+        parser.record(&rec, 1, &mut sink).map_err(strict)?;
+    }
+    while csv.read_byte_record(&mut rec).map_err(read_err)? {
+        lines += 1;
+        let line = rec.position().map_or(lines + 1, |p| p.line());
+        parser.record(&rec, line, &mut sink).map_err(strict)?;
+    }
+    let out = sink.finish().map_err(strict)?;
+    Ok((parser.format, lines, out))
+}
+
+/// Moves a taken file into the archive folder (copying across file systems).
+fn archive(path: &Path, dir: &Path, id: &str) -> Result<(), StoreError> {
+    fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut dest = dir.join(&name);
+    if dest.exists() {
+        dest = dir.join(format!("{id}-{name}"));
+    }
+    if fs::rename(path, &dest).is_err() {
+        fs::copy(path, &dest).map_err(StoreError::io(&dest))?;
+        File::open(&dest)
+            .and_then(|f| f.sync_all())
+            .map_err(StoreError::io(&dest))?;
+        fs::remove_file(path).map_err(StoreError::io(path))?;
+    }
+    Ok(())
+}

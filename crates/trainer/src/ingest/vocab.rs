@@ -1,0 +1,236 @@
+//! What a column or parameter means: the variable, and how its values become the
+//! canonical unit.
+//!
+//! Canonical units: pollutants as `aqcast_core::pollutant` says (µg/m³ for PM, ppb for
+//! O3/NO2/SO2/NOx, ppm for CO, converted at 25 °C and 1 atm, 24.45 L/mol, as EPA does);
+//! wind speed m/s (1 knot = 0.514444 m/s, 1 mph = 0.44704 m/s); wind direction degrees;
+//! temperature °C (from °F: (F − 32) · 5/9); relative humidity %; pressure hPa (= mb).
+
+use std::str::FromStr;
+
+use aqcast_core::pollutant::{Pollutant, Unit};
+
+use super::reject::Reason;
+
+/// Meteorological variables aqcast knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Met {
+    /// Wind speed, m/s.
+    WindSpeed,
+    /// Wind direction, degrees.
+    WindDirection,
+    /// Air temperature, °C.
+    Temperature,
+    /// Relative humidity, %.
+    Humidity,
+    /// Air pressure, hPa.
+    Pressure,
+}
+
+/// A variable of the store.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Variable {
+    /// A pollutant, stored in its canonical unit.
+    Pollutant(Pollutant),
+    /// A meteorological variable, stored in its canonical unit.
+    Met(Met),
+    /// Any other numeric column, stored as given under its own name.
+    Other(String),
+}
+
+impl Variable {
+    /// The name in the store (`no2`, `pm2.5`, `ws`, `wd`, `temp`, `rh`, `pressure`, or the
+    /// column's own name).
+    pub fn name(&self) -> &str {
+        match self {
+            Variable::Pollutant(p) => p.id(),
+            Variable::Met(Met::WindSpeed) => "ws",
+            Variable::Met(Met::WindDirection) => "wd",
+            Variable::Met(Met::Temperature) => "temp",
+            Variable::Met(Met::Humidity) => "rh",
+            Variable::Met(Met::Pressure) => "pressure",
+            Variable::Other(s) => s,
+        }
+    }
+
+    /// Pollutant concentrations cannot be negative; other variables can.
+    pub fn is_concentration(&self) -> bool {
+        matches!(self, Variable::Pollutant(_))
+    }
+}
+
+/// The variable of an EPA AQS parameter code.
+pub fn aqs_parameter(code: &[u8]) -> Option<Variable> {
+    Some(match code {
+        b"44201" => Variable::Pollutant(Pollutant::O3),
+        b"42401" => Variable::Pollutant(Pollutant::So2),
+        b"42101" => Variable::Pollutant(Pollutant::Co),
+        b"42602" => Variable::Pollutant(Pollutant::No2),
+        b"42603" => Variable::Pollutant(Pollutant::Nox),
+        b"88101" | b"88502" => Variable::Pollutant(Pollutant::Pm25),
+        b"81102" => Variable::Pollutant(Pollutant::Pm10),
+        b"61101" | b"61103" => Variable::Met(Met::WindSpeed),
+        b"61102" | b"61104" => Variable::Met(Met::WindDirection),
+        b"62101" => Variable::Met(Met::Temperature),
+        b"62201" => Variable::Met(Met::Humidity),
+        b"64101" => Variable::Met(Met::Pressure),
+        _ => return None,
+    })
+}
+
+/// The pollutant an EPA pre-generated file is about, from its name
+/// (`hourly_44201_2023.csv` → O3, `daily_88101_2024.csv.gz` → PM2.5).
+pub fn pollutant_from_file_name(name: &str) -> Option<Variable> {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .find_map(|part| {
+            (part.len() == 5)
+                .then(|| aqs_parameter(part.as_bytes()))
+                .flatten()
+        })
+}
+
+/// The variable of a column or parameter name (AURN/openair columns, AirNow and OpenAQ
+/// parameter names), case-insensitive.
+pub fn named(name: &str) -> Option<Variable> {
+    let k: String = name
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' ' | '.'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    Some(match k.as_str() {
+        "ws" | "windspeed" | "wsp" => Variable::Met(Met::WindSpeed),
+        "wd" | "winddirection" | "wdr" => Variable::Met(Met::WindDirection),
+        "temp" | "airtemp" | "temperature" | "t" => Variable::Met(Met::Temperature),
+        "rh" | "rhum" | "relativehumidity" | "humidity" => Variable::Met(Met::Humidity),
+        "pressure" | "barpr" | "press" => Variable::Met(Met::Pressure),
+        "ozone" => Variable::Pollutant(Pollutant::O3),
+        _ => Variable::Pollutant(Pollutant::from_str(&k).ok()?),
+    })
+}
+
+/// The unit a column is in when the file does not say: openair/AURN convention, where
+/// gases are in µg/m³ and CO in mg/m³.
+pub fn aurn_unit(v: &Variable) -> Option<Unit> {
+    match v {
+        Variable::Pollutant(Pollutant::Co) => Some(Unit::MgM3),
+        Variable::Pollutant(_) => Some(Unit::UgM3),
+        _ => None,
+    }
+}
+
+/// A unit as written in a file, parsed once and reused while the text does not change.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum UnitText {
+    /// A concentration unit.
+    Concentration(Unit),
+    /// Degrees Fahrenheit.
+    Fahrenheit,
+    /// Degrees Celsius.
+    Celsius,
+    /// Knots.
+    Knots,
+    /// Miles per hour.
+    Mph,
+    /// Metres per second.
+    MetresPerSecond,
+    /// Units that need no conversion (degrees, percent, millibars, hPa).
+    AsIs,
+}
+
+/// Parses a unit as EPA, AirNow and OpenAQ write it.
+pub fn parse_unit(text: &str) -> Option<UnitText> {
+    if let Ok(u) = Unit::from_str(text) {
+        return Some(UnitText::Concentration(u));
+    }
+    let k: String = text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '°')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    Some(match k.as_str() {
+        "degreesfahrenheit" | "f" | "degf" => UnitText::Fahrenheit,
+        "degreescentigrade" | "degreescelsius" | "c" | "degc" => UnitText::Celsius,
+        "knots" | "knot" | "kt" => UnitText::Knots,
+        "mph" | "milesperhour" => UnitText::Mph,
+        "m/s" | "meterspersecond" | "metrespersecond" | "ms-1" => UnitText::MetresPerSecond,
+        "degreescompass"
+        | "degrees"
+        | "deg"
+        | "percent"
+        | "percentrelativehumidity"
+        | "%"
+        | "millibar"
+        | "millibars"
+        | "mb"
+        | "hpa" => UnitText::AsIs,
+        _ => return None,
+    })
+}
+
+/// Converts `value` of `variable` from `unit` (None: already canonical) to the canonical
+/// unit; refuses negative concentrations.
+pub fn to_canonical(
+    variable: &Variable,
+    value: f64,
+    unit: Option<UnitText>,
+) -> Result<f64, Reason> {
+    let v = match (variable, unit) {
+        (_, None) => value,
+        (Variable::Pollutant(p), Some(UnitText::Concentration(u))) => p
+            .convert(value, u, p.canonical_unit())
+            .map_err(|_| Reason::UnknownUnit)?,
+        (Variable::Pollutant(_), Some(_)) => return Err(Reason::UnknownUnit),
+        (Variable::Met(Met::Temperature), Some(UnitText::Fahrenheit)) => (value - 32.0) * 5.0 / 9.0,
+        (Variable::Met(Met::Temperature), Some(UnitText::Celsius)) => value,
+        (Variable::Met(Met::WindSpeed), Some(UnitText::Knots)) => value * 0.514_444,
+        (Variable::Met(Met::WindSpeed), Some(UnitText::Mph)) => value * 0.447_04,
+        (Variable::Met(Met::WindSpeed), Some(UnitText::MetresPerSecond)) => value,
+        (
+            Variable::Met(Met::WindDirection | Met::Humidity | Met::Pressure),
+            Some(UnitText::AsIs),
+        ) => value,
+        (Variable::Other(_), Some(_)) => value,
+        (Variable::Met(_), Some(_)) => return Err(Reason::UnknownUnit),
+    };
+    if variable.is_concentration() && v < 0.0 {
+        return Err(Reason::Negative);
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions() {
+        let o3 = Variable::Pollutant(Pollutant::O3);
+        let ppm = parse_unit("Parts per million");
+        assert_eq!(to_canonical(&o3, 0.045, ppm).unwrap(), 45.0);
+        let pm = Variable::Pollutant(Pollutant::Pm25);
+        assert_eq!(
+            to_canonical(&pm, 12.5, parse_unit("Micrograms/cubic meter (LC)")).unwrap(),
+            12.5
+        );
+        assert_eq!(to_canonical(&pm, -1.0, None), Err(Reason::Negative));
+        assert_eq!(
+            to_canonical(&pm, 1.0, parse_unit("ppb")),
+            Err(Reason::UnknownUnit)
+        );
+        let t = Variable::Met(Met::Temperature);
+        assert_eq!(
+            to_canonical(&t, 212.0, parse_unit("Degrees Fahrenheit")).unwrap(),
+            100.0
+        );
+        assert_eq!(pollutant_from_file_name("hourly_44201_2023.csv"), Some(o3));
+        assert_eq!(
+            pollutant_from_file_name("daily_88101_2024.csv.gz"),
+            Some(pm)
+        );
+        assert_eq!(named("PM2.5"), Some(Variable::Pollutant(Pollutant::Pm25)));
+        assert_eq!(named("air_temp"), Some(t));
+        assert_eq!(named("bg.no2"), None);
+    }
+}

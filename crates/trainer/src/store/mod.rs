@@ -1,0 +1,344 @@
+//! The data store: clean observations, the ingestion manifest and quarantine files, under
+//! one root folder (`./aqcast-store` by default).
+//!
+//! ```text
+//! <root>/manifest.json                                  every file taken (manifest.rs)
+//! <root>/data/site=<site>/variable=<var>/<file>-<n>.parquet   observations (parts.rs)
+//! <root>/quarantine/<file>.csv                          rejected rows of one source file
+//! <root>/.lock                                          held (flock) while a writer runs
+//! ```
+//!
+//! `<file>` is the first 16 hex digits of the source file's BLAKE3 hash, so every part
+//! says which file it came from: a re-run after a crash first deletes the parts of a file
+//! the manifest does not list, then writes them again. The folders are Hive-style
+//! partitions: `pandas.read_parquet("<root>/data")` reads everything with `site` and
+//! `variable` columns.
+
+pub mod manifest;
+pub mod parts;
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use manifest::{Manifest, TakenFile};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file of the store could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// A file of the store is not what aqcast wrote.
+    #[error("{}: {message}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Another aqcast process is writing to the store.
+    #[error("{}: another aqcast process is writing to this store; wait for it to finish", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// A store location aqcast cannot use.
+    #[error("{0}")]
+    Location(String),
+}
+
+impl StoreError {
+    /// Wraps an I/O error with its path.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> StoreError {
+        let path = path.into();
+        move |source| StoreError::Io { path, source }
+    }
+}
+
+/// A store rooted in a local folder.
+pub struct Store {
+    root: PathBuf,
+}
+
+/// Held while a process writes to the store; released on drop or when the process dies.
+pub struct StoreLock {
+    _file: File,
+}
+
+/// Encodes a site or variable name for a folder name: ASCII letters, digits, `.`, `_`
+/// and `-` stay, every other byte becomes `%XX` (as Hive partitions do).
+pub fn encode_name(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, b) in s.bytes().enumerate() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && i > 0) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes [`encode_name`].
+pub fn decode_name(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `location`: a folder path or a `file://`
+    /// URL.
+    pub fn open(location: &str) -> Result<Store, StoreError> {
+        let root = if let Some(p) = location.strip_prefix("file://") {
+            PathBuf::from(p)
+        } else if let Some((scheme, _)) = location.split_once("://") {
+            return Err(StoreError::Location(format!(
+                "store {location:?}: {scheme}:// stores are not supported by `aqcast ingest`; \
+                 give a local folder (or file:// URL)"
+            )));
+        } else {
+            PathBuf::from(location)
+        };
+        fs::create_dir_all(root.join("data")).map_err(StoreError::io(&root))?;
+        Ok(Store { root })
+    }
+
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Takes the store's write lock, failing at once if another process holds it.
+    pub fn lock(&self) -> Result<StoreLock, StoreError> {
+        let path = self.root.join(".lock");
+        let file = File::create(&path).map_err(StoreError::io(&path))?;
+        match file.try_lock() {
+            Ok(()) => Ok(StoreLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(StoreError::Locked { path }),
+            Err(fs::TryLockError::Error(e)) => Err(StoreError::Io { path, source: e }),
+        }
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.root.join("manifest.json")
+    }
+
+    /// Reads the manifest (empty if there is none yet).
+    pub fn manifest(&self) -> Result<Manifest, StoreError> {
+        Manifest::read(&self.manifest_path())
+    }
+
+    /// Replaces the manifest atomically.
+    pub fn save_manifest(&self, m: &Manifest) -> Result<(), StoreError> {
+        let path = self.manifest_path();
+        let json = serde_json::to_vec_pretty(m).map_err(|e| StoreError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        write_atomic(&path, |f| io::Write::write_all(f, &json))
+    }
+
+    fn partition_dir(&self, site: &str, variable: &str) -> PathBuf {
+        self.root
+            .join("data")
+            .join(format!("site={}", encode_name(site)))
+            .join(format!("variable={}", encode_name(variable)))
+    }
+
+    /// Writes one part file atomically.
+    pub fn write_part(
+        &self,
+        site: &str,
+        variable: &str,
+        file_id: &str,
+        seq: u32,
+        rows: &[(i64, f64)],
+    ) -> Result<(), StoreError> {
+        let dir = self.partition_dir(site, variable);
+        fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
+        let path = dir.join(format!("{file_id}-{seq:05}.parquet"));
+        write_atomic_file(&path, |f| {
+            parts::write(f, rows).map_err(|e| io::Error::other(e.to_string()))
+        })
+    }
+
+    /// Every partition: (site, variable, folder).
+    pub fn partitions(&self) -> Result<Vec<(String, String, PathBuf)>, StoreError> {
+        let mut out = Vec::new();
+        let data = self.root.join("data");
+        for site in read_dir_sorted(&data)? {
+            let Some(s) = name_after(&site, "site=") else {
+                continue;
+            };
+            for var in read_dir_sorted(&site)? {
+                if let Some(v) = name_after(&var, "variable=") {
+                    out.push((s.clone(), v, var));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes every part written from the file `file_id` (what an interrupted run left).
+    pub fn remove_parts_of(&self, file_id: &str) -> Result<usize, StoreError> {
+        let mut n = 0;
+        let prefix = format!("{file_id}-");
+        for (_, _, dir) in self.partitions()? {
+            for p in read_dir_sorted(&dir)? {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                // Parts, and temporary files of parts being written.
+                if name.starts_with(&prefix) || name.starts_with(&format!(".{prefix}")) {
+                    fs::remove_file(&p).map_err(StoreError::io(&p))?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// All observations of one site and variable, sorted by time. Where files overlap,
+    /// the file taken first wins (its position in the manifest); parts of files the
+    /// manifest does not list (an interrupted run) are ignored.
+    pub fn read_series(
+        &self,
+        site: &str,
+        variable: &str,
+        manifest: &Manifest,
+    ) -> Result<Vec<(i64, f64)>, StoreError> {
+        let dir = self.partition_dir(site, variable);
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut parts: Vec<(usize, PathBuf)> = Vec::new();
+        for p in read_dir_sorted(&dir)? {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !name.ends_with(".parquet") || name.starts_with('.') {
+                continue;
+            }
+            let id = name.split('-').next().unwrap_or("");
+            if let Some(order) = manifest.position(id) {
+                parts.push((order, p));
+            }
+        }
+        parts.sort();
+        let mut rows = Vec::new();
+        for (_, p) in &parts {
+            parts::read(p, &mut rows)?;
+        }
+        // Stable: among equal times the earlier file (then the earlier row) comes first.
+        rows.sort_by_key(|r| r.0);
+        rows.dedup_by_key(|r| r.0);
+        Ok(rows)
+    }
+
+    /// Where the quarantine file of source file `file_id` goes.
+    pub fn quarantine_path(&self, file_id: &str) -> PathBuf {
+        self.root.join("quarantine").join(format!("{file_id}.csv"))
+    }
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let mut v = Vec::new();
+    match fs::read_dir(dir) {
+        Ok(rd) => {
+            for e in rd {
+                v.push(e.map_err(StoreError::io(dir))?.path());
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(StoreError::Io {
+                path: dir.into(),
+                source: e,
+            })
+        }
+    }
+    v.sort();
+    Ok(v)
+}
+
+fn name_after(p: &Path, prefix: &str) -> Option<String> {
+    decode_name(p.file_name()?.to_str()?.strip_prefix(prefix)?)
+}
+
+/// Writes `path` atomically: a temporary file in the same folder, fsync, rename, fsync of
+/// the folder. A crash leaves the old file or the new one, never half of one.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
+) -> Result<(), StoreError> {
+    write_atomic_file(path, |f| {
+        let mut w = io::BufWriter::new(f);
+        write(&mut w)?;
+        w.into_inner().map_err(|e| e.into_error())
+    })
+}
+
+/// [`write_atomic`] for writers that take the `File` and give it back.
+pub fn write_atomic_file(
+    path: &Path,
+    write: impl FnOnce(File) -> io::Result<File>,
+) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let f = write(File::create(&tmp)?)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        StoreError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for s in [
+            "06-037-1103",
+            "bg.no2",
+            "pm2.5",
+            "St. John's/1",
+            "ü",
+            ".hidden",
+        ] {
+            let e = encode_name(s);
+            assert!(!e.contains('/') && !e.starts_with('.'), "{e}");
+            assert_eq!(decode_name(&e).as_deref(), Some(s));
+        }
+    }
+}
