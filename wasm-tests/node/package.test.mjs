@@ -110,6 +110,71 @@ test("bad input throws AqcastError with a code, never a trap", () => {
   assert.throws(() => Model.fromBytes(bytes), (e) => e.code === "checksum_mismatch");
 });
 
+/** Ingests the shipped data into a fresh store and bundles the canonical pipeline with the
+ * LightGBM fixture model, with the native CLI. */
+function storeAndModel() {
+  const tmp = path.join(root, "wasm-tests/.tmp/preprocess");
+  execFileSync("rm", ["-rf", tmp]);
+  mkdirSync(tmp, { recursive: true });
+  const store = path.join(tmp, "store");
+  const run = (args) => execFileSync(aqcastBin, args, { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] }).toString();
+  run(["ingest", path.join(root, "tests/fixtures/data/aurn_no2_2001_2003.csv.gz"), "--store", store]);
+  const config = path.join(root, "configs/canonical.toml");
+  const aqm = path.join(tmp, "m.aqm");
+  run(["import", path.join(fx, "lightgbm_l2.txt"), "--config", config, "--store", store, "-o", aqm]);
+  const features = path.join(tmp, "features.csv");
+  run(["features", "--config", config, "--store", store, "-o", features]);
+  const observations = run(["export", "--store", store]).trim().split("\n").slice(1).map((l) => {
+    const [, variable, time, value] = l.split(",");
+    return { variable, time, value: Number(value) };
+  });
+  const predictions = run(["predict", "--model", aqm, "--input", features]).trim().split("\n").map(Number);
+  return { aqm, features, observations, predictions, run };
+}
+
+test("preprocess turns raw observations into the native CLI's feature rows and forecasts, bit for bit", () => {
+  const { aqm, features, observations, predictions } = storeAndModel();
+  const model = Model.fromBytes(readFileSync(aqm));
+  assert.equal(model.hasPipeline, true);
+  const lines = readFileSync(features, "utf8").trim().split("\n");
+  const header = lines[0].split(",");
+  const nf = model.features.length;
+  assert.deepEqual(header.slice(1, 1 + nf), model.features);
+  const out = model.preprocess(observations);
+  assert.deepEqual(out.features, model.features);
+  assert.equal(out.nRows, lines.length - 1);
+  for (let i = 0; i < out.nRows; i++) {
+    const cells = lines[i + 1].split(",");
+    assert.equal(out.times[i], Date.parse(cells[0].replace(" ", "T") + "Z") / 1000, `row ${i} time`);
+    for (let j = 0; j < nf; j++) {
+      const want = Number(cells[1 + j]);
+      assert.ok(Object.is(out.rows[i * nf + j], want), `row ${i} ${header[1 + j]}: wasm ${out.rows[i * nf + j]} native ${want}`);
+    }
+  }
+  const got = model.predictBatch(out.rows, out.nRows);
+  for (let i = 0; i < out.nRows; i++) {
+    assert.ok(Object.is(got[i], predictions[i]), `forecast ${i}: wasm ${got[i]} native ${predictions[i]}`);
+  }
+  // A station's last 8 days are enough for the latest hour's features (lags reach 167 h).
+  const end = Date.parse("2003-06-01T12:00:00Z") / 1000;
+  const recent = observations.filter((o) => {
+    const t = Date.parse(o.time.replace(" ", "T") + "Z") / 1000;
+    return t > end - 200 * 3600 && t <= end;
+  });
+  const last = model.preprocess(recent, { start: end - 199 * 3600, end: "2003-06-01 12:00:00" });
+  const row = out.times.indexOf(end);
+  for (let j = 0; j < nf; j++) {
+    assert.ok(Object.is(last.rows[(last.nRows - 1) * nf + j], out.rows[row * nf + j]), model.features[j]);
+  }
+  // Errors say what is wrong.
+  assert.throws(() => model.preprocess([{ variable: "no2", time: "yesterday", value: 1 }]), (e) => e.code === "bad_observations");
+  assert.throws(() => model.preprocess("no2"), (e) => e.code === "bad_observations");
+  assert.throws(() => model.preprocess([]), (e) => e.code === "bad_pipeline");
+  const plain = Model.fromBytes(readFileSync(path.join(fx, "lightgbm_l2.txt")));
+  assert.equal(plain.hasPipeline, false);
+  assert.throws(() => plain.preprocess(observations), (e) => e.code === "no_pipeline");
+});
+
 test("the Node example of pkg/README.md runs as written", () => {
   const readme = readFileSync(path.join(pkg, "README.md"), "utf8");
   const block = readme.split("```js node\n")[1].split("```")[0];

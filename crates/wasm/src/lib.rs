@@ -15,6 +15,7 @@
 
 mod errors;
 mod inputs;
+mod observations;
 
 use aqcast_core::aqi::{self, eea, nowcast, sensitive_groups, Averaging, Category, Palette, Table};
 use aqcast_core::pollutant::{Pollutant, Unit};
@@ -95,6 +96,30 @@ export interface AqiCategory {
   color: string;
   colorVisionAssist: string;
   healthMessage: string;
+}
+
+/** One raw measurement: `variable` as the model's pipeline names it (`no2`, `ws`, …),
+ * `time` in Unix seconds or as text (`2003-01-01 00:00:00`, RFC 3339), `value` in the
+ * canonical unit (µg/m³ for PM, ppb for O3/NO2/SO2, ppm for CO) or null when missing. */
+export interface Observation {
+  variable: string;
+  time: number | string;
+  value: number | null;
+}
+
+/** The grid `preprocess` builds: from the first to the last observation unless given. */
+export interface PreprocessOptions {
+  start?: number | string;
+  end?: number | string;
+}
+
+/** Feature rows built by `preprocess`: `rows` is row-major (`nRows × features.length`),
+ * ready for `predictBatch(rows, nRows)`; `times` are the rows' Unix seconds. */
+export interface Preprocessed {
+  times: Float64Array;
+  rows: Float64Array;
+  nRows: number;
+  features: string[];
 }
 
 /** Thrown by every function of this package: `name` is "AqcastError", `code` is stable. */
@@ -179,6 +204,73 @@ impl Model {
         let ser = serde_wasm_bindgen::Serializer::json_compatible();
         serde::Serialize::serialize(&self.model.metadata, &ser)
             .map_err(|e| error("internal", &e.to_string()))
+    }
+
+    /// Whether the model carries a fitted pipeline (then `preprocess` works).
+    #[wasm_bindgen(getter, js_name = hasPipeline)]
+    pub fn has_pipeline(&self) -> bool {
+        self.model.pipeline.is_some()
+    }
+
+    /// Turns raw observations into feature rows with the model's fitted pipeline (the same
+    /// code, and bits, as `aqcast features`): resampled onto the model's grid, cleaned by
+    /// its fitted steps, with lags, rolling windows, calendar and wind features. The last
+    /// row is the latest hour: predict it for the forecast.
+    #[wasm_bindgen(unchecked_return_type = "Preprocessed")]
+    pub fn preprocess(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Observation[]")] observations: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PreprocessOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let pipeline = self.model.pipeline.as_ref().ok_or_else(|| {
+            error(
+                "no_pipeline",
+                "this model carries no pipeline: give it feature rows (predict/predictBatch), or bundle one with `aqcast import --config`",
+            )
+        })?;
+        let series = observations::series(&observations)?;
+        let range = if options.is_undefined() || options.is_null() {
+            None
+        } else {
+            let get = |k: &str| {
+                Reflect::get(&options, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+            };
+            match (get("start"), get("end")) {
+                (s, e) if s.is_undefined() && e.is_undefined() => None,
+                (s, e) if !s.is_undefined() && !e.is_undefined() => Some((
+                    observations::timestamp(&s, "options.start")?,
+                    observations::timestamp(&e, "options.end")?,
+                )),
+                _ => {
+                    return Err(error(
+                        "bad_observations",
+                        "give both options.start and options.end, or neither",
+                    ))
+                }
+            }
+        };
+        let table = pipeline
+            .transform(&series, range)
+            .map_err(|e| core_error(&e))?;
+        let n = table.times.len();
+        let nf = table.features.len();
+        let mut rows = vec![0.0; n * nf];
+        for (j, c) in table.features.iter().enumerate() {
+            for (i, v) in c.values.iter().enumerate() {
+                rows[i * nf + j] = *v;
+            }
+        }
+        let times: Vec<f64> = table.times.iter().map(|&t| t as f64).collect();
+        let o = Object::new();
+        set(&o, "times", &Float64Array::from(&times[..]))?;
+        set(&o, "rows", &Float64Array::from(&rows[..]))?;
+        set(&o, "nRows", &JsValue::from(n as u32))?;
+        let names = js_sys::Array::new();
+        for c in &table.features {
+            names.push(&JsValue::from_str(&c.name));
+        }
+        set(&o, "features", &names)?;
+        Ok(o.into())
     }
 
     /// Predicts one row: a `Float64Array`/`Float32Array`/array of numbers in feature order,

@@ -44,6 +44,8 @@ struct Meta {
     features: Vec<String>,
     named_features: bool,
     heads: Vec<HeadMeta>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pipeline: Option<crate::pipeline::Pipeline>,
 }
 
 pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
@@ -51,6 +53,7 @@ pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
         metadata: m.metadata.clone(),
         features: m.features.clone(),
         named_features: m.named_features,
+        pipeline: m.pipeline.clone(),
         heads: m
             .heads
             .iter()
@@ -335,6 +338,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, Error> {
         features: meta.features,
         named_features: meta.named_features,
         heads,
+        pipeline: meta.pipeline,
     })
 }
 

@@ -49,6 +49,10 @@ pub struct Model {
     pub named_features: bool,
     /// The prediction heads.
     pub heads: Vec<Head>,
+    /// The fitted preprocessing and feature pipeline that turns raw observations into
+    /// this model's features, when the model was made with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<crate::pipeline::Pipeline>,
 }
 
 /// One prediction head: an ensemble for one target, horizon and quantile.
@@ -121,6 +125,14 @@ impl Model {
                         "head {i}: quantile {q} is not in (0, 1)"
                     )));
                 }
+            }
+        }
+        if let Some(p) = &self.pipeline {
+            p.validate()?;
+            if p.feature_names() != self.features {
+                return Err(Error::Malformed(
+                    "the pipeline's features are not the model's features (names and order must match)".into(),
+                ));
             }
         }
         Ok(())

@@ -43,6 +43,7 @@ fn single_head_model(
             quantile,
             ensemble,
         }],
+        pipeline: None,
     };
     model.validate().map_err(|e| match e {
         Error::Malformed(message) => Error::Import {

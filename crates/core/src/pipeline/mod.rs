@@ -32,9 +32,15 @@ pub use steps::Fitted;
 use crate::pollutant::{Pollutant, Unit};
 use crate::Error;
 
-/// Most grid rows one transform builds (about 1,100 years of hours): a bound on the
-/// memory a bad time range can ask for.
-pub const MAX_ROWS: usize = 10_000_000;
+/// Most grid rows one transform builds (114 years of hours, 8 MB per column): a bound on
+/// the memory a bad time range can ask for.
+pub const MAX_ROWS: usize = 1_000_000;
+/// Longest rolling window, in grid steps (a leap year of hours and then some).
+pub const MAX_WINDOW: u32 = 10_000;
+/// Most rounds of iterative imputation.
+pub const MAX_ITERATIONS: u32 = 100;
+/// Most neighbours of KNN imputation.
+pub const MAX_NEIGHBOURS: u32 = 100;
 
 /// The observations of one variable, in its canonical unit, in any order; NaN values are
 /// ignored. Several observations in one grid step are averaged.
@@ -109,6 +115,16 @@ impl Spec {
         }
         let inputs = columns.clone();
         for (n, step) in self.steps.iter().enumerate() {
+            if let spec::Step::Impute { k, iterations, .. } = step {
+                if k.is_some_and(|k| k == 0 || k > MAX_NEIGHBOURS)
+                    || iterations.is_some_and(|i| i == 0 || i > MAX_ITERATIONS)
+                {
+                    return Err(bad(format!(
+                        "step {}: k must be in 1..={MAX_NEIGHBOURS} and iterations in 1..={MAX_ITERATIONS}",
+                        n + 1
+                    )));
+                }
+            }
             for c in steps::step_columns(step, &inputs) {
                 if !columns.contains(c) {
                     return Err(bad(format!(
@@ -140,9 +156,12 @@ impl Spec {
                     min_count,
                     ..
                 } => {
-                    if *window == 0 || min_count.is_some_and(|m| m > *window) {
+                    if *window == 0
+                        || *window > MAX_WINDOW
+                        || min_count.is_some_and(|m| m > *window)
+                    {
                         return Err(bad(format!(
-                            "feature {:?}: window must be ≥ 1 and min_count ≤ window",
+                            "feature {:?}: window must be in 1..={MAX_WINDOW} and min_count ≤ window",
                             f.name()
                         )));
                     }

@@ -257,8 +257,38 @@ pub fn apply(
                     .for_each(|x| *x = v);
             }
         }
-        (Step::Impute { .. }, f @ Fitted::Knn { .. }) => apply_knn(frame, &cols, f),
-        (Step::Impute { .. }, f @ Fitted::Iterative { .. }) => apply_iterative(frame, &cols, f),
+        (
+            Step::Impute { .. },
+            f @ Fitted::Knn {
+                k,
+                means,
+                stds,
+                reference,
+            },
+        ) if *k >= 1
+            && *k <= super::MAX_NEIGHBOURS
+            && means.len() == cols.len()
+            && stds.len() == cols.len()
+            && stds.iter().all(|s| *s > 0.0)
+            && reference.len() % cols.len().max(1) == 0 =>
+        {
+            apply_knn(frame, &cols, f)
+        }
+        (
+            Step::Impute { .. },
+            f @ Fitted::Iterative {
+                iterations,
+                means,
+                coefficients,
+            },
+        ) if means.len() == cols.len()
+            && *iterations >= 1
+            && *iterations <= super::MAX_ITERATIONS
+            && coefficients.len() == cols.len()
+            && coefficients.iter().all(|c| c.len() == cols.len()) =>
+        {
+            apply_iterative(frame, &cols, f)
+        }
         (Step::Outliers { action, .. }, Fitted::Bounds { low, high })
             if low.len() == cols.len() =>
         {
@@ -273,7 +303,9 @@ pub fn apply(
                 }
             }
         }
-        (Step::Scale { .. }, Fitted::Affine { center, scale }) if center.len() == cols.len() => {
+        (Step::Scale { .. }, Fitted::Affine { center, scale })
+            if center.len() == cols.len() && scale.len() == cols.len() =>
+        {
             for (i, &c) in cols.iter().enumerate() {
                 for x in frame[c].values.iter_mut() {
                     *x = (*x - center[i]) / scale[i];

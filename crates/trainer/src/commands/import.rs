@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
+use crate::commands::features;
+use crate::config::Config;
 use crate::error::CliError;
+use crate::store::Store;
 use crate::{files, load_model};
 
 /// Arguments of `aqcast import`.
@@ -25,6 +28,15 @@ pub struct Args {
     /// names so that inputs are matched by name.
     #[arg(long, value_delimiter = ',')]
     feature_names: Option<Vec<String>>,
+    /// A task file (TOML) whose pipeline made the model's features: the pipeline is fitted
+    /// on the store's data (as `aqcast features` does) and bundled into the artifact, so
+    /// front ends can go from raw observations to features (`model.preprocess`). Its
+    /// feature names become the model's; its target and single horizon name the head.
+    #[arg(long, conflicts_with = "feature_names")]
+    config: Option<PathBuf>,
+    /// The store the task's data is in (with --config).
+    #[arg(long, default_value = "aqcast-store", requires = "config")]
+    store: String,
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
@@ -47,6 +59,40 @@ pub fn run(a: Args) -> Result<(), CliError> {
         }
         model.features = names;
         model.named_features = true;
+    }
+    if let Some(path) = &a.config {
+        let config = Config::read(path)?;
+        let store = Store::open(&a.store)?;
+        let (pipeline, _) = features::build(path, &config, &store)?;
+        let names = pipeline.feature_names();
+        if names.len() != model.features.len() {
+            return Err(CliError::Usage(format!(
+                "{}: the task builds {} features but the model takes {}",
+                path.display(),
+                names.len(),
+                model.features.len()
+            )));
+        }
+        if model.named_features && model.features != names {
+            return Err(CliError::Usage(format!(
+                "{}: the task's features ({}) are not the model's ({})",
+                path.display(),
+                names.join(", "),
+                model.features.join(", ")
+            )));
+        }
+        if let Some(t) = &pipeline.spec.target {
+            for h in &mut model.heads {
+                h.target = t.of.clone();
+                if let [one] = t.horizons[..] {
+                    h.horizon_hours =
+                        Some((i64::from(one) * pipeline.spec.grid.step / 3600) as u32);
+                }
+            }
+        }
+        model.features = names;
+        model.named_features = true;
+        model.pipeline = Some(pipeline);
     }
     if let Some(t) = a.target {
         for h in &mut model.heads {

@@ -69,6 +69,11 @@ pub fn run(a: Args) -> Result<(), CliError> {
         "created": model.metadata.created,
         "features": model.features,
         "named_features": model.named_features,
+        "pipeline": model.pipeline.as_ref().map(|p| json!({
+            "grid_step_seconds": p.spec.grid.step,
+            "inputs": p.spec.inputs.iter().map(|i| i.variable.clone()).collect::<Vec<_>>(),
+            "steps": p.spec.steps.len(),
+        })),
         "heads": heads,
         "params": model.metadata.params,
         "metrics": model.metadata.metrics,
@@ -120,6 +125,16 @@ fn human(
         },
         model.features.join(", ")
     )?;
+    if let Some(p) = &model.pipeline {
+        let inputs: Vec<&str> = p.spec.inputs.iter().map(|i| i.variable.as_str()).collect();
+        writeln!(
+            out,
+            "  pipeline   grid {} s, inputs {}, {} fitted steps",
+            p.spec.grid.step,
+            inputs.join(", "),
+            p.spec.steps.len()
+        )?;
+    }
     for (i, h) in model.heads.iter().enumerate() {
         let e = &h.ensemble;
         let mut what = if h.target.is_empty() {
