@@ -3,20 +3,12 @@
 //! Every command reports a failure as one line on stderr, `error: <file>, line <n>,
 //! column <c>: <why>` where those apply, and exits with code 2.
 
-mod commands;
-mod config;
-mod error;
-mod files;
-mod ingest;
-mod store;
-mod table;
-
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::CliError;
+use aqcast_trainer::commands;
+use aqcast_trainer::error::CliError;
 
 /// aqcast: air-quality forecasting models, from raw measurements to predictions.
 #[derive(Parser)]
@@ -81,10 +73,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Loads a model file of any supported kind (aqcast binary or JSON, LightGBM, XGBoost).
-pub(crate) fn load_model(path: &PathBuf) -> Result<aqcast_core::Model, CliError> {
-    let bytes = files::read_all(path)?;
-    aqcast_core::import::load_any(&bytes).map_err(CliError::model(path))
 }

@@ -519,3 +519,69 @@ fn walk(p: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn every_step_kind_runs_on_real_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store").display().to_string();
+    ok(&aqcast(&[
+        "ingest",
+        &fx("data/aurn_no2_2001_2003.csv.gz"),
+        "--store",
+        &store,
+    ]));
+    let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs/every-step.toml");
+    let out = ok(&aqcast(&[
+        "features",
+        "--config",
+        &config.display().to_string(),
+        "--store",
+        &store,
+    ]));
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<Vec<String>> = r
+        .records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 26_280);
+    let values = |name: &str, split: Option<&str>| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| split.is_none_or(|s| r[col("split")] == s))
+            .map(|r| r[col(name)].parse().unwrap())
+            .collect()
+    };
+    // Imputed columns have no gaps left; the target (the measured value) still has them.
+    for c in ["no2", "ws_scaled", "temp_z", "bg_robust", "u"] {
+        assert!(
+            values(c, None).iter().all(|v| v.is_finite()),
+            "{c} has gaps"
+        );
+    }
+    assert!(values("target_h6", None).iter().any(|v| v.is_nan()));
+    // Scalers fitted on the training rows.
+    let t = values("temp_z", Some("train"));
+    let mean = t.iter().sum::<f64>() / t.len() as f64;
+    let sd = (t.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / t.len() as f64).sqrt();
+    assert!(
+        mean.abs() < 0.05 && (sd - 1.0).abs() < 0.05,
+        "standard: mean {mean}, sd {sd}"
+    );
+    let w = values("ws_scaled", Some("train"));
+    let (lo, hi) = w
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    assert!(
+        (lo - 0.0).abs() < 1e-12 && (hi - 1.0).abs() < 1e-12,
+        "min-max: {lo}..{hi}"
+    );
+    // Calendar and cyclic features.
+    assert!(values("weekend", None)
+        .iter()
+        .all(|&v| v == 0.0 || v == 1.0));
+    assert!(values("hour_sin", None)
+        .iter()
+        .zip(values("hour_cos", None))
+        .all(|(s, c)| (s * s + c * c - 1.0).abs() < 1e-12));
+}
