@@ -40,6 +40,12 @@ pub struct Config {
     pub split: Option<Split>,
     /// The preprocessing and feature pipeline.
     pub pipeline: Spec,
+    /// Model name (default: the task file's name).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Training parameters (`aqcast train`).
+    #[serde(default)]
+    pub train: crate::train::Params,
 }
 
 /// The data a task reads.
@@ -86,6 +92,11 @@ impl Config {
             }
         })?;
         c.pipeline.validate().map_err(CliError::config(path))?;
+        c.train.validate().map_err(|m| CliError::Columns {
+            path: path.to_path_buf(),
+            message: format!("[train]: {m}"),
+        })?;
+
         c.train_end(path)?;
         Ok(c)
     }

@@ -9,6 +9,7 @@ pub mod files;
 pub mod ingest;
 pub mod store;
 pub mod table;
+pub mod train;
 
 use std::path::PathBuf;
 

@@ -36,6 +36,8 @@ enum Command {
     Features(commands::features::Args),
     /// Print the observations a store holds, as CSV.
     Export(commands::export::Args),
+    /// Train a task's models (one per horizon and quantile) into one artifact, and evaluate them.
+    Train(commands::train::Args),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -48,6 +50,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Ingest(a) => commands::ingest::run(a),
         Command::Features(a) => commands::features::run(a),
         Command::Export(a) => commands::export::run(a),
+        Command::Train(a) => commands::train::run(a),
     }
 }
 

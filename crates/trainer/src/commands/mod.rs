@@ -8,6 +8,7 @@ pub mod import;
 pub mod ingest;
 pub mod inspect;
 pub mod predict;
+pub mod train;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,1012 @@
+//! Histogram gradient boosting (and random forests) on binned features: leaf-wise growth
+//! as LightGBM does it, with histogram subtraction, learned directions for missing
+//! values, L1/L2 regularisation, row and column subsampling, and early stopping.
+//!
+//! The trees come out as an [`Ensemble`] whose thresholds are the bins' upper bounds in
+//! f64, so predicting with the core gives exactly the scores training computed.
+
+use aqcast_core::ensemble::{Ensemble, Link, Precision};
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::bins::BinMapper;
+use super::loss::{percentile, Loss, Objective};
+
+/// Which kind of ensemble to grow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Gradient-boosted trees.
+    Gbdt,
+    /// A random forest: bagged trees fitted to the same gradients, averaged.
+    RandomForest,
+}
+
+/// Training parameters. Defaults are LightGBM's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// `gbdt` or `random_forest`.
+    pub kind: Kind,
+    /// `squared_error`, `absolute_error`, `huber`, `quantile` or `poisson`.
+    pub objective: Objective,
+    /// Quantile of the quantile objective.
+    pub alpha: f64,
+    /// Threshold of the Huber loss.
+    pub huber_delta: f64,
+    /// Boosting rounds (trees).
+    pub trees: usize,
+    /// Shrinkage.
+    pub learning_rate: f64,
+    /// Most leaves per tree.
+    pub num_leaves: usize,
+    /// Deepest a leaf may be (0: no limit).
+    pub max_depth: usize,
+    /// Most bins per feature (≤ 255).
+    pub max_bin: usize,
+    /// Fewest rows per bin.
+    pub min_data_in_bin: usize,
+    /// Fewest rows per leaf.
+    pub min_data_in_leaf: usize,
+    /// Smallest hessian sum per leaf.
+    pub min_sum_hessian_in_leaf: f64,
+    /// L1 regularisation of leaf values.
+    pub lambda_l1: f64,
+    /// L2 regularisation of leaf values.
+    pub lambda_l2: f64,
+    /// Smallest gain of a split.
+    pub min_split_gain: f64,
+    /// Fraction of rows each tree sees (with `bagging_freq` > 0).
+    pub bagging_fraction: f64,
+    /// Resample rows every this many trees (0: never).
+    pub bagging_freq: usize,
+    /// Fraction of features each tree may split on.
+    pub feature_fraction: f64,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Stop when the validation loss has not improved for this many rounds.
+    pub early_stopping_rounds: Option<usize>,
+    /// With early stopping: the last fraction of the training rows (in time) held out.
+    pub validation_fraction: f64,
+    /// Threads (default: all cores).
+    pub threads: Option<usize>,
+    /// Extra heads per horizon trained with the quantile loss, e.g. `[0.1, 0.5, 0.9]` for
+    /// P10–P90 bands (`aqcast train`).
+    pub quantiles: Vec<f64>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            kind: Kind::Gbdt,
+            objective: Objective::SquaredError,
+            alpha: 0.9,
+            huber_delta: 1.0,
+            trees: 100,
+            learning_rate: 0.1,
+            num_leaves: 31,
+            max_depth: 0,
+            max_bin: 255,
+            min_data_in_bin: 3,
+            min_data_in_leaf: 20,
+            min_sum_hessian_in_leaf: 1e-3,
+            lambda_l1: 0.0,
+            lambda_l2: 0.0,
+            min_split_gain: 0.0,
+            bagging_fraction: 1.0,
+            bagging_freq: 0,
+            feature_fraction: 1.0,
+            seed: 0,
+            early_stopping_rounds: None,
+            validation_fraction: 0.1,
+            threads: None,
+            quantiles: Vec::new(),
+        }
+    }
+}
+
+impl Params {
+    /// Checks every parameter's range.
+    pub fn validate(&self) -> Result<(), String> {
+        let frac = |v: f64| v > 0.0 && v <= 1.0;
+        let checks = [
+            (self.trees >= 1, "trees must be ≥ 1"),
+            (
+                self.learning_rate > 0.0 && self.learning_rate.is_finite(),
+                "learning_rate must be > 0",
+            ),
+            (
+                self.num_leaves >= 2 && self.num_leaves <= 131_072,
+                "num_leaves must be in 2..=131072",
+            ),
+            (
+                self.max_bin >= 2 && self.max_bin <= 255,
+                "max_bin must be in 2..=255",
+            ),
+            (self.min_data_in_bin >= 1, "min_data_in_bin must be ≥ 1"),
+            (
+                self.min_sum_hessian_in_leaf >= 0.0,
+                "min_sum_hessian_in_leaf must be ≥ 0",
+            ),
+            (
+                self.lambda_l1 >= 0.0 && self.lambda_l2 >= 0.0,
+                "lambda_l1 and lambda_l2 must be ≥ 0",
+            ),
+            (self.min_split_gain >= 0.0, "min_split_gain must be ≥ 0"),
+            (
+                frac(self.bagging_fraction),
+                "bagging_fraction must be in (0, 1]",
+            ),
+            (
+                frac(self.feature_fraction),
+                "feature_fraction must be in (0, 1]",
+            ),
+            (
+                self.alpha > 0.0 && self.alpha < 1.0,
+                "alpha must be in (0, 1)",
+            ),
+            (self.huber_delta > 0.0, "huber_delta must be > 0"),
+            (
+                self.validation_fraction > 0.0 && self.validation_fraction < 1.0,
+                "validation_fraction must be in (0, 1)",
+            ),
+            (self.threads != Some(0), "threads must be ≥ 1"),
+            (
+                self.quantiles.iter().all(|q| *q > 0.0 && *q < 1.0),
+                "quantiles must be in (0, 1)",
+            ),
+        ];
+        match checks.iter().find(|c| !c.0) {
+            Some((_, m)) => Err((*m).to_string()),
+            None => Ok(()),
+        }
+    }
+
+    fn loss(&self) -> Loss {
+        Loss {
+            objective: self.objective,
+            alpha: self.alpha,
+            delta: self.huber_delta,
+        }
+    }
+}
+
+/// Binned training data, feature-major.
+pub struct Dataset {
+    n_rows: usize,
+    bins: Vec<u8>,
+    mappers: Vec<BinMapper>,
+    offsets: Vec<usize>,
+}
+
+impl Dataset {
+    /// Bins the columns (one slice per feature, all of one length).
+    pub fn new(columns: &[&[f64]], max_bin: usize, min_data_in_bin: usize) -> Dataset {
+        let n_rows = columns.first().map_or(0, |c| c.len());
+        let mappers: Vec<BinMapper> = columns
+            .par_iter()
+            .map(|c| BinMapper::fit(c, max_bin, min_data_in_bin))
+            .collect();
+        let bins = Self::bin_with(columns, &mappers);
+        let mut offsets = vec![0];
+        for m in &mappers {
+            offsets.push(offsets.last().copied().unwrap_or(0) + m.total_bins());
+        }
+        Dataset {
+            n_rows,
+            bins,
+            mappers,
+            offsets,
+        }
+    }
+
+    fn bin_with(columns: &[&[f64]], mappers: &[BinMapper]) -> Vec<u8> {
+        columns
+            .par_iter()
+            .zip(mappers)
+            .flat_map_iter(|(c, m)| c.iter().map(move |&x| m.bin(x)))
+            .collect()
+    }
+
+    fn col(&self, f: usize) -> &[u8] {
+        &self.bins[f * self.n_rows..(f + 1) * self.n_rows]
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Bin {
+    g: f64,
+    h: f64,
+    n: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    gain: f64,
+    feature: usize,
+    /// Left: value bins `0..=bin`.
+    bin: usize,
+    /// Missing values go left.
+    nan_left: bool,
+    /// Whether the leaf had missing values of the feature (else their direction is free).
+    saw_missing: bool,
+    left: (f64, f64, u32),
+}
+
+struct Leaf {
+    begin: usize,
+    end: usize,
+    g: f64,
+    h: f64,
+    depth: usize,
+    hist: Vec<Bin>,
+    best: Option<Split>,
+    /// Index of this leaf's slot in the parent's child pointer (node, is_left), None for the root.
+    parent: Option<(usize, bool)>,
+}
+
+/// A tree as training builds it: internal nodes with bin thresholds; children ≥ 0 are
+/// nodes, `!leaf` are leaves.
+struct Tree {
+    feature: Vec<usize>,
+    bin: Vec<usize>,
+    nan_left: Vec<bool>,
+    left: Vec<i32>,
+    right: Vec<i32>,
+    node_count: Vec<f64>,
+    node_gain: Vec<f64>,
+    leaf_value: Vec<f64>,
+    leaf_count: Vec<f64>,
+}
+
+impl Tree {
+    /// The leaf of row `r` of `data`.
+    fn leaf_of(&self, data: &Dataset, r: usize) -> usize {
+        if self.feature.is_empty() {
+            return 0;
+        }
+        let mut node = 0i32;
+        loop {
+            let n = node as usize;
+            let f = self.feature[n];
+            let b = data.bins[f * data.n_rows + r] as usize;
+            let go_left = if b == data.mappers[f].nan_bin() {
+                self.nan_left[n]
+            } else {
+                b <= self.bin[n]
+            };
+            node = if go_left { self.left[n] } else { self.right[n] };
+            if node < 0 {
+                return !node as usize;
+            }
+        }
+    }
+}
+
+fn threshold_l1(g: f64, l1: f64) -> f64 {
+    if l1 <= 0.0 {
+        g
+    } else {
+        g.signum() * (g.abs() - l1).max(0.0)
+    }
+}
+
+struct Grower<'a> {
+    data: &'a Dataset,
+    p: &'a Params,
+    unit_hessian: bool,
+}
+
+impl Grower<'_> {
+    fn leaf_score(&self, g: f64, h: f64) -> f64 {
+        let t = threshold_l1(g, self.p.lambda_l1);
+        t * t / (h + self.p.lambda_l2)
+    }
+
+    fn leaf_output(&self, g: f64, h: f64) -> f64 {
+        -threshold_l1(g, self.p.lambda_l1) / (h + self.p.lambda_l2)
+    }
+
+    /// The histogram of the rows `rows` (gradients already gathered in row order).
+    fn histogram(&self, rows: &[u32], g: &[f64], h: &[f64], features: &[bool]) -> Vec<Bin> {
+        let d = self.data;
+        let mut hist = vec![Bin::default(); *d.offsets.last().unwrap_or(&0)];
+        let mut parts: Vec<(usize, &mut [Bin])> = Vec::new();
+        let mut rest: &mut [Bin] = &mut hist;
+        for (f, &on) in features.iter().enumerate() {
+            let (a, b) = rest.split_at_mut(d.offsets[f + 1] - d.offsets[f]);
+            if on {
+                parts.push((f, a));
+            }
+            rest = b;
+        }
+        let unit = self.unit_hessian;
+        parts.into_par_iter().for_each(|(f, out)| {
+            let col = d.col(f);
+            if unit {
+                for (i, &r) in rows.iter().enumerate() {
+                    let b = &mut out[col[r as usize] as usize];
+                    b.g += g[i];
+                    b.n += 1;
+                }
+                for b in out.iter_mut() {
+                    b.h = f64::from(b.n);
+                }
+            } else {
+                for (i, &r) in rows.iter().enumerate() {
+                    let b = &mut out[col[r as usize] as usize];
+                    b.g += g[i];
+                    b.h += h[i];
+                    b.n += 1;
+                }
+            }
+        });
+        hist
+    }
+
+    /// The best split of a leaf with totals (g, h, n) and histogram `hist`.
+    fn best_split(
+        &self,
+        hist: &[Bin],
+        g: f64,
+        h: f64,
+        n: u32,
+        depth: usize,
+        features: &[bool],
+    ) -> Option<Split> {
+        let p = self.p;
+        if (p.max_depth > 0 && depth >= p.max_depth) || (n as usize) < 2 * p.min_data_in_leaf {
+            return None;
+        }
+        let parent = self.leaf_score(g, h);
+        let min_n = p.min_data_in_leaf as u32;
+        let best_of = |f: usize| -> Option<Split> {
+            if !features[f] {
+                return None;
+            }
+            let m = &self.data.mappers[f];
+            let hb = &hist[self.data.offsets[f]..self.data.offsets[f + 1]];
+            let nanb = hb[m.nan_bin()];
+            let mut best: Option<Split> = None;
+            let dirs: &[bool] = if m.has_nan && nanb.n > 0 {
+                &[false, true]
+            } else {
+                &[false]
+            };
+            for &nan_left in dirs {
+                let (mut gl, mut hl, mut nl) = if nan_left {
+                    (nanb.g, nanb.h, nanb.n)
+                } else {
+                    (0.0, 0.0, 0)
+                };
+                // The last value bin as a threshold only separates missing values.
+                let last = if m.has_nan && nanb.n > 0 && !nan_left {
+                    m.value_bins()
+                } else {
+                    m.value_bins() - 1
+                };
+                for (k, &b) in hb[..last].iter().enumerate() {
+                    gl += b.g;
+                    hl += b.h;
+                    nl += b.n;
+                    if nl < min_n || hl < p.min_sum_hessian_in_leaf {
+                        continue;
+                    }
+                    let nr = n - nl;
+                    let hr = h - hl;
+                    if nr < min_n || hr < p.min_sum_hessian_in_leaf {
+                        break;
+                    }
+                    let gain = self.leaf_score(gl, hl) + self.leaf_score(g - gl, hr) - parent;
+                    if gain > p.min_split_gain && best.is_none_or(|s| gain > s.gain) {
+                        best = Some(Split {
+                            gain,
+                            feature: f,
+                            bin: k,
+                            nan_left,
+                            saw_missing: nanb.n > 0,
+                            left: (gl, hl, nl),
+                        });
+                    }
+                }
+            }
+            best
+        };
+        let candidates: Vec<Option<Split>> = (0..self.data.mappers.len())
+            .into_par_iter()
+            .map(best_of)
+            .collect();
+        // The first feature wins ties: the same tree whatever the thread count.
+        candidates
+            .into_iter()
+            .flatten()
+            .fold(None, |acc: Option<Split>, s| match acc {
+                Some(a) if a.gain >= s.gain => Some(a),
+                _ => Some(s),
+            })
+    }
+
+    /// Grows one tree on `rows` (permuted in place into leaf order). Returns the tree and,
+    /// per leaf, its range in `rows`.
+    fn grow(
+        &self,
+        rows: &mut [u32],
+        grad: &[f64],
+        hess: &[f64],
+        features: &[bool],
+    ) -> (Tree, Vec<(usize, usize)>) {
+        let p = self.p;
+        let gather = |rs: &[u32]| -> (Vec<f64>, Vec<f64>) {
+            let g = rs.iter().map(|&r| grad[r as usize]).collect();
+            let h = if self.unit_hessian {
+                Vec::new()
+            } else {
+                rs.iter().map(|&r| hess[r as usize]).collect()
+            };
+            (g, h)
+        };
+        let (g0, h0) = gather(rows);
+        let hist = self.histogram(rows, &g0, &h0, features);
+        let gsum: f64 = g0.iter().sum();
+        let hsum: f64 = if self.unit_hessian {
+            rows.len() as f64
+        } else {
+            h0.iter().sum()
+        };
+        let best = self.best_split(&hist, gsum, hsum, rows.len() as u32, 0, features);
+        let mut leaves = vec![Leaf {
+            begin: 0,
+            end: rows.len(),
+            g: gsum,
+            h: hsum,
+            depth: 0,
+            hist,
+            best,
+            parent: None,
+        }];
+        let mut tree = Tree {
+            feature: vec![],
+            bin: vec![],
+            nan_left: vec![],
+            left: vec![],
+            right: vec![],
+            node_count: vec![],
+            node_gain: vec![],
+            leaf_value: vec![],
+            leaf_count: vec![],
+        };
+        let mut scratch: Vec<u32> = Vec::with_capacity(rows.len());
+        while leaves.len() < p.num_leaves {
+            // The leaf with the largest gain (the first on ties).
+            let Some((li, split)) = leaves
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| l.best.map(|s| (i, s)))
+                .fold(None, |acc: Option<(usize, Split)>, (i, s)| match acc {
+                    Some((_, a)) if a.gain >= s.gain => acc,
+                    _ => Some((i, s)),
+                })
+            else {
+                break;
+            };
+            let (begin, end) = (leaves[li].begin, leaves[li].end);
+            // Stable partition of the leaf's rows.
+            let m = &self.data.mappers[split.feature];
+            let col = self.data.col(split.feature);
+            let goes_left = |r: u32| {
+                let b = col[r as usize] as usize;
+                if b == m.nan_bin() {
+                    split.nan_left
+                } else {
+                    b <= split.bin
+                }
+            };
+            scratch.clear();
+            let mut w = begin;
+            for i in begin..end {
+                let r = rows[i];
+                if goes_left(r) {
+                    rows[w] = r;
+                    w += 1;
+                } else {
+                    scratch.push(r);
+                }
+            }
+            rows[w..end].copy_from_slice(&scratch);
+            let mid = w;
+            // Record the node.
+            let node = tree.feature.len();
+            tree.feature.push(split.feature);
+            tree.bin.push(split.bin);
+            // Missing values unseen here go where most rows went.
+            let (_, _, nl0) = split.left;
+            tree.nan_left.push(if split.saw_missing {
+                split.nan_left
+            } else {
+                2 * nl0 as usize >= end - begin
+            });
+            tree.node_gain.push(split.gain);
+            tree.left.push(!(li as i32));
+            tree.right.push(!(leaves.len() as i32));
+            tree.node_count.push((end - begin) as f64);
+            if let Some((pn, is_left)) = leaves[li].parent {
+                if is_left {
+                    tree.left[pn] = node as i32;
+                } else {
+                    tree.right[pn] = node as i32;
+                }
+            }
+            // Children: build the smaller one's histogram, subtract for the larger.
+            let (gl, hl, nl) = split.left;
+            let parent = std::mem::take(&mut leaves[li].hist);
+            let (gp, hp, depth) = (leaves[li].g, leaves[li].h, leaves[li].depth + 1);
+            let left_small = nl as usize <= end - begin - nl as usize;
+            let small = if left_small { begin..mid } else { mid..end };
+            let (gs, hs) = gather(&rows[small.clone()]);
+            let small_hist = self.histogram(&rows[small], &gs, &hs, features);
+            let large_hist: Vec<Bin> = parent
+                .iter()
+                .zip(&small_hist)
+                .map(|(a, b)| Bin {
+                    g: a.g - b.g,
+                    h: a.h - b.h,
+                    n: a.n - b.n,
+                })
+                .collect();
+            let (lh, rh) = if left_small {
+                (small_hist, large_hist)
+            } else {
+                (large_hist, small_hist)
+            };
+            let (gr, hr) = (gp - gl, hp - hl);
+            let lbest = self.best_split(&lh, gl, hl, nl, depth, features);
+            let rbest = self.best_split(&rh, gr, hr, (end - begin) as u32 - nl, depth, features);
+            leaves[li] = Leaf {
+                begin,
+                end: mid,
+                g: gl,
+                h: hl,
+                depth,
+                hist: lh,
+                best: lbest,
+                parent: Some((node, true)),
+            };
+            leaves.push(Leaf {
+                begin: mid,
+                end,
+                g: gr,
+                h: hr,
+                depth,
+                hist: rh,
+                best: rbest,
+                parent: Some((node, false)),
+            });
+        }
+        let mut ranges = Vec::with_capacity(leaves.len());
+        for l in &leaves {
+            tree.leaf_value.push(self.leaf_output(l.g, l.h));
+            tree.leaf_count.push((l.end - l.begin) as f64);
+            ranges.push((l.begin, l.end));
+        }
+        (tree, ranges)
+    }
+}
+
+/// What training produced.
+pub struct Trained {
+    /// The ensemble.
+    pub ensemble: Ensemble,
+    /// Training loss after each tree (mean, in the target's units).
+    pub train_curve: Vec<f64>,
+    /// Validation loss after each tree, with early stopping.
+    pub valid_curve: Vec<f64>,
+    /// Trees kept (the best iteration with early stopping).
+    pub best_iteration: usize,
+    /// Split gain per feature, summed over the kept trees.
+    pub gain: Vec<f64>,
+    /// Splits per feature in the kept trees.
+    pub splits: Vec<u64>,
+}
+
+/// Trains on `columns` (one slice per feature) and labels `y`; with early stopping, the
+/// last `validation_fraction` of the rows is held out.
+pub fn train(columns: &[&[f64]], y: &[f64], p: &Params) -> Result<Trained, String> {
+    p.validate()?;
+    let n_all = y.len();
+    if n_all == 0 {
+        return Err("no training rows".into());
+    }
+    if columns.iter().any(|c| c.len() != n_all) {
+        return Err("every feature column must have one value per row".into());
+    }
+    let loss = p.loss();
+    loss.check_labels(y)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(p.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    pool.install(|| train_in_pool(columns, y, p, loss))
+}
+
+fn train_in_pool(
+    columns: &[&[f64]],
+    y_all: &[f64],
+    p: &Params,
+    loss: Loss,
+) -> Result<Trained, String> {
+    let n_all = y_all.len();
+    let n_valid = match p.early_stopping_rounds {
+        Some(_) => ((n_all as f64 * p.validation_fraction) as usize).min(n_all.saturating_sub(1)),
+        None => 0,
+    };
+    let n = n_all - n_valid;
+    let train_cols: Vec<&[f64]> = columns.iter().map(|c| &c[..n]).collect();
+    let y = &y_all[..n];
+    let data = Dataset::new(&train_cols, p.max_bin, p.min_data_in_bin);
+    let valid = (n_valid > 0).then(|| {
+        let cols: Vec<&[f64]> = columns.iter().map(|c| &c[n..]).collect();
+        Dataset {
+            n_rows: n_valid,
+            bins: Dataset::bin_with(&cols, &data.mappers),
+            mappers: data.mappers.clone(),
+            offsets: data.offsets.clone(),
+        }
+    });
+    let y_valid = &y_all[n..];
+    let nf = columns.len();
+    let init = loss.init_score(y);
+    let forest = p.kind == Kind::RandomForest;
+    let grower = Grower {
+        data: &data,
+        p,
+        unit_hessian: loss.unit_hessian(),
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+    let mut score = vec![init; n];
+    let mut vscore = vec![init; n_valid];
+    let (mut grad, mut hess) = (vec![0.0; n], vec![0.0; n]);
+    let mut trees: Vec<Tree> = Vec::new();
+    let mut train_curve = Vec::new();
+    let mut valid_curve = Vec::new();
+    let (mut best_iter, mut best_loss) = (0usize, f64::INFINITY);
+    let mut bag: Vec<u32> = (0..n as u32).collect();
+    // Random forests bag every tree (LightGBM's rf needs bagging too).
+    let (bag_fraction, bag_freq) = if forest && (p.bagging_freq == 0 || p.bagging_fraction >= 1.0) {
+        (0.632, 1)
+    } else {
+        (p.bagging_fraction, p.bagging_freq)
+    };
+    let mut rows: Vec<u32> = Vec::with_capacity(n);
+    for it in 0..p.trees {
+        if !forest || it == 0 {
+            grad.par_iter_mut()
+                .zip(hess.par_iter_mut())
+                .zip(score.par_iter().zip(y))
+                .for_each(|((g, h), (&s, &t))| {
+                    (*g, *h) = loss.grad_hess(s, t);
+                });
+        }
+        let bagging = bag_freq > 0 && bag_fraction < 1.0;
+        if bagging && it % bag_freq == 0 {
+            let threshold = (bag_fraction * u64::MAX as f64) as u64;
+            bag = (0..n as u32)
+                .filter(|_| rng.next_u64() <= threshold)
+                .collect();
+            if bag.is_empty() {
+                bag.push((rng.next_u64() % n as u64) as u32);
+            }
+        }
+        let features: Vec<bool> = if p.feature_fraction < 1.0 {
+            let k = ((nf as f64 * p.feature_fraction).round() as usize).max(1);
+            let mut idx: Vec<usize> = (0..nf).collect();
+            for i in 0..k {
+                let j = i + (rng.next_u64() % (nf - i) as u64) as usize;
+                idx.swap(i, j);
+            }
+            let mut on = vec![false; nf];
+            idx[..k].iter().for_each(|&f| on[f] = true);
+            on
+        } else {
+            vec![true; nf]
+        };
+        rows.clear();
+        rows.extend_from_slice(&bag);
+        let (mut tree, ranges) = grower.grow(&mut rows, &grad, &hess, &features);
+        if let Some(alpha) = loss.renews_leaves() {
+            for (l, &(b, e)) in ranges.iter().enumerate() {
+                let mut res: Vec<f64> = rows[b..e]
+                    .iter()
+                    .map(|&r| y[r as usize] - score[r as usize])
+                    .collect();
+                if !res.is_empty() {
+                    tree.leaf_value[l] = percentile(&mut res, alpha);
+                }
+            }
+        }
+        if !forest {
+            tree.leaf_value
+                .iter_mut()
+                .for_each(|v| *v *= p.learning_rate);
+            // Every row's score moves by its leaf: from the partition when all rows were
+            // used, else by walking the tree.
+            if bagging {
+                score
+                    .par_iter_mut()
+                    .enumerate()
+                    .for_each(|(r, s)| *s += tree.leaf_value[tree.leaf_of(&data, r)]);
+            } else {
+                for (l, &(b, e)) in ranges.iter().enumerate() {
+                    for &r in &rows[b..e] {
+                        score[r as usize] += tree.leaf_value[l];
+                    }
+                }
+            }
+        }
+        if let Some(v) = &valid {
+            let k = (trees.len() + 1) as f64;
+            vscore.par_iter_mut().enumerate().for_each(|(r, s)| {
+                let x = tree.leaf_value[tree.leaf_of(v, r)];
+                // Forests average: keep the running mean of the trees' outputs.
+                *s = if forest {
+                    init + ((*s - init) * (k - 1.0) + x) / k
+                } else {
+                    *s + x
+                };
+            });
+            let link = |s: f64| if loss.log_link() { s.exp() } else { s };
+            let vl = vscore
+                .iter()
+                .zip(y_valid)
+                .map(|(&s, &t)| loss.loss(link(s), t))
+                .sum::<f64>()
+                / n_valid as f64;
+            valid_curve.push(vl);
+            if vl < best_loss {
+                (best_loss, best_iter) = (vl, it + 1);
+            }
+        }
+        if !forest {
+            let link = |s: f64| if loss.log_link() { s.exp() } else { s };
+            train_curve.push(
+                score
+                    .iter()
+                    .zip(y)
+                    .map(|(&s, &t)| loss.loss(link(s), t))
+                    .sum::<f64>()
+                    / n as f64,
+            );
+        }
+        trees.push(tree);
+        if let Some(rounds) = p.early_stopping_rounds {
+            if n_valid > 0 && it + 1 - best_iter >= rounds {
+                break;
+            }
+        }
+    }
+    let keep = if n_valid > 0 {
+        best_iter.max(1)
+    } else {
+        trees.len()
+    };
+    trees.truncate(keep);
+    let mut gain = vec![0.0; nf];
+    let mut splits = vec![0u64; nf];
+    for t in &trees {
+        for (&f, &g) in t.feature.iter().zip(&t.node_gain) {
+            gain[f] += g;
+            splits[f] += 1;
+        }
+    }
+    let ensemble = to_ensemble(&trees, &data.mappers, init, forest, loss.log_link());
+    Ok(Trained {
+        ensemble,
+        train_curve,
+        valid_curve,
+        best_iteration: keep,
+        gain,
+        splits,
+    })
+}
+
+fn to_ensemble(
+    trees: &[Tree],
+    mappers: &[BinMapper],
+    init: f64,
+    forest: bool,
+    log_link: bool,
+) -> Ensemble {
+    let mut e = Ensemble {
+        n_features: mappers.len() as u32,
+        precision: Precision::F64,
+        link: if log_link { Link::Exp } else { Link::Identity },
+        base_score: init,
+        average: forest,
+        node_offsets: vec![0],
+        leaf_offsets: vec![0],
+        feature: vec![],
+        threshold: vec![],
+        default_left: vec![],
+        left: vec![],
+        right: vec![],
+        node_cover: vec![],
+        leaf_value: vec![],
+        leaf_cover: vec![],
+    };
+    for t in trees {
+        for n in 0..t.feature.len() {
+            let f = t.feature[n];
+            let m = &mappers[f];
+            e.feature.push(f as u32);
+            e.threshold.push(m.upper[t.bin[n]]);
+            e.default_left.push(t.nan_left[n]);
+            e.left.push(t.left[n]);
+            e.right.push(t.right[n]);
+            e.node_cover.push(t.node_count[n]);
+        }
+        e.leaf_value.extend_from_slice(&t.leaf_value);
+        e.leaf_cover.extend_from_slice(&t.leaf_count);
+        e.node_offsets.push(e.feature.len() as u32);
+        e.leaf_offsets.push(e.leaf_value.len() as u32);
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aqcast_core::{Matrix, Predictor};
+
+    fn data() -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let x1: Vec<f64> = (0..2000).map(|i| ((i * 37) % 101) as f64 / 10.0).collect();
+        let x2: Vec<f64> = (0..2000)
+            .map(|i| {
+                if i % 7 == 0 {
+                    f64::NAN
+                } else {
+                    ((i * 11) % 13) as f64
+                }
+            })
+            .collect();
+        let y: Vec<f64> = x1
+            .iter()
+            .zip(&x2)
+            .map(|(a, b)| 3.0 * a + if b.is_nan() { 5.0 } else { b * 0.5 } + 1.0)
+            .collect();
+        (x1, x2, y)
+    }
+
+    fn predict(e: &Ensemble, x1: &[f64], x2: &[f64]) -> Vec<f64> {
+        let rows: Vec<f64> = x1.iter().zip(x2).flat_map(|(&a, &b)| [a, b]).collect();
+        Predictor::new(e)
+            .unwrap()
+            .predict(Matrix::RowMajorF64(&rows))
+            .unwrap()
+    }
+
+    #[test]
+    fn every_objective_and_kind_learns() {
+        let (x1, x2, y) = data();
+        let cols: Vec<&[f64]> = vec![&x1, &x2];
+        for (objective, kind) in [
+            (Objective::SquaredError, Kind::Gbdt),
+            (Objective::AbsoluteError, Kind::Gbdt),
+            (Objective::Huber, Kind::Gbdt),
+            (Objective::Quantile, Kind::Gbdt),
+            (Objective::Poisson, Kind::Gbdt),
+            (Objective::SquaredError, Kind::RandomForest),
+        ] {
+            let p = Params {
+                objective,
+                kind,
+                trees: 60,
+                huber_delta: 2.0,
+                alpha: 0.5,
+                ..Params::default()
+            };
+            let t = train(&cols, &y, &p).unwrap();
+            let pred = predict(&t.ensemble, &x1, &x2);
+            let mae = pred.iter().zip(&y).map(|(p, y)| (p - y).abs()).sum::<f64>() / y.len() as f64;
+            let base = {
+                let m = y.iter().sum::<f64>() / y.len() as f64;
+                y.iter().map(|v| (v - m).abs()).sum::<f64>() / y.len() as f64
+            };
+            assert!(
+                mae < base * 0.25,
+                "{objective:?} {kind:?}: mae {mae} vs {base}"
+            );
+            assert_eq!(t.ensemble.average, kind == Kind::RandomForest);
+            // Missing values of x2 learned their own direction: rows with NaN predict near
+            // their own mean.
+            if objective == Objective::SquaredError && kind == Kind::Gbdt {
+                assert!(t.gain[0] > t.gain[1] && t.splits[1] > 0);
+                let nan_err: f64 = (0..2000)
+                    .step_by(7)
+                    .map(|i| (pred[i] - y[i]).abs())
+                    .sum::<f64>()
+                    / 286.0;
+                assert!(nan_err < 1.0, "{nan_err}");
+            }
+        }
+    }
+
+    #[test]
+    fn early_stopping_keeps_the_best_iteration_and_training_is_deterministic() {
+        let (x1, x2, y) = data();
+        let cols: Vec<&[f64]> = vec![&x1, &x2];
+        let p = Params {
+            trees: 2000,
+            learning_rate: 0.3,
+            early_stopping_rounds: Some(10),
+            ..Params::default()
+        };
+        let t = train(&cols, &y, &p).unwrap();
+        assert!(t.best_iteration < 2000 && t.valid_curve.len() < 2000);
+        assert_eq!(t.ensemble.node_offsets.len(), t.best_iteration + 1);
+        let again = train(
+            &cols,
+            &y,
+            &Params {
+                threads: Some(1),
+                ..p.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(again.ensemble, t.ensemble);
+        let bagged = Params {
+            trees: 20,
+            bagging_fraction: 0.5,
+            bagging_freq: 1,
+            feature_fraction: 0.5,
+            seed: 7,
+            ..Params::default()
+        };
+        assert_eq!(
+            train(&cols, &y, &bagged).unwrap().ensemble,
+            train(&cols, &y, &bagged).unwrap().ensemble
+        );
+        assert_ne!(
+            train(&cols, &y, &bagged).unwrap().ensemble,
+            train(
+                &cols,
+                &y,
+                &Params {
+                    seed: 8,
+                    ..bagged.clone()
+                }
+            )
+            .unwrap()
+            .ensemble
+        );
+    }
+
+    #[test]
+    fn training_scores_equal_served_predictions() {
+        // The ensemble's thresholds are the bins' bounds: predicting the training rows
+        // with the core gives the scores boosting tracked (checked through the loss curve).
+        let (x1, x2, y) = data();
+        let cols: Vec<&[f64]> = vec![&x1, &x2];
+        let t = train(
+            &cols,
+            &y,
+            &Params {
+                trees: 30,
+                ..Params::default()
+            },
+        )
+        .unwrap();
+        let pred = predict(&t.ensemble, &x1, &x2);
+        let mse = pred
+            .iter()
+            .zip(&y)
+            .map(|(p, y)| (p - y).powi(2))
+            .sum::<f64>()
+            / y.len() as f64;
+        assert!(
+            (mse - t.train_curve[29]).abs() <= 1e-9 * mse.max(1.0),
+            "{mse} vs {}",
+            t.train_curve[29]
+        );
+    }
+}

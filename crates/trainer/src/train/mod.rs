@@ -1,0 +1,10 @@
+//! Training: histogram gradient boosting and random forests (`gbdt.rs`) on binned features
+//! (`bins.rs`) with the losses of `loss.rs`; metrics (`metrics.rs`).
+
+pub mod bins;
+pub mod gbdt;
+pub mod loss;
+pub mod metrics;
+
+pub use gbdt::{train, Kind, Params, Trained};
+pub use loss::Objective;

@@ -1,0 +1,353 @@
+//! `aqcast train`, as a user runs it: on the canonical task, and on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aqcast(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aqcast"))
+        .args(args)
+        .output()
+        .expect("run aqcast")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn p(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The canonical task with fewer trees (a debug build trains slowly), as a task file.
+fn canonical(dir: &Path, extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("configs/canonical.toml")).unwrap();
+    let text = text
+        .replace("trees = 500", "trees = 60")
+        .replace("learning_rate = 0.05", "learning_rate = 0.2");
+    let path = dir.join("task.toml");
+    std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
+    path
+}
+
+#[test]
+fn training_is_deterministic_accurate_and_serves_what_it_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    let task = canonical(dir.path(), "");
+    let table = p(&root().join("tests/fixtures/data/reference_features.csv.gz"));
+    let mut reports = Vec::new();
+    for (threads, name) in [("1", "a.aqm"), ("2", "b.aqm")] {
+        let out = dir.path().join(name);
+        let json = ok(&aqcast(&[
+            "train",
+            "--config",
+            &p(&task),
+            "--table",
+            &table,
+            "-o",
+            &p(&out),
+            "--threads",
+            threads,
+            "--json",
+        ]));
+        reports.push(serde_json::from_str::<serde_json::Value>(&json).unwrap());
+    }
+    // The same model whatever the thread count: the same predictions, bit for bit.
+    let test_x = p(&root().join("tests/fixtures/models/test_X_h1.csv.gz"));
+    let a = ok(&aqcast(&[
+        "predict",
+        "--model",
+        &p(&dir.path().join("a.aqm")),
+        "--input",
+        &test_x,
+    ]));
+    let b = ok(&aqcast(&[
+        "predict",
+        "--model",
+        &p(&dir.path().join("b.aqm")),
+        "--input",
+        &test_x,
+    ]));
+    assert_eq!(a, b);
+    assert_eq!(
+        reports[0]["heads"][0]["test"]["rmse"],
+        reports[1]["heads"][0]["test"]["rmse"]
+    );
+    // Better than persistence (9.372 for h=1, 26.061 for h=24, TASK.md), and close to
+    // LightGBM even with 60 trees.
+    let h1 = reports[0]["heads"][0]["test"]["rmse"].as_f64().unwrap();
+    let h24 = reports[0]["heads"][1]["test"]["rmse"].as_f64().unwrap();
+    assert!(h1 < 8.5 && h24 < 23.5, "h1 {h1}, h24 {h24}");
+    // The report's RMSE is what the saved model predicts on the test rows.
+    let truth: Vec<f64> = {
+        let mut s = String::new();
+        use std::io::Read;
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(root().join("tests/fixtures/data/reference_features.csv.gz"))
+                .unwrap(),
+        )
+        .read_to_string(&mut s)
+        .unwrap();
+        s.lines()
+            .skip(1)
+            .filter(|l| l.ends_with(",test"))
+            .map(|l| l.split(',').nth(16).unwrap().parse::<f64>().unwrap())
+            .filter(|y| y.is_finite())
+            .collect()
+    };
+    let pred: Vec<f64> = a
+        .lines()
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(pred.len(), truth.len());
+    let rmse = (pred
+        .iter()
+        .zip(&truth)
+        .map(|(p, t)| (p - t).powi(2))
+        .sum::<f64>()
+        / pred.len() as f64)
+        .sqrt();
+    assert!((rmse - h1).abs() < 1e-9, "{rmse} vs {h1}");
+    // Heads: one per horizon, named.
+    let inspect = ok(&aqcast(&[
+        "inspect",
+        &p(&dir.path().join("a.aqm")),
+        "--json",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&inspect).unwrap();
+    assert_eq!(v["heads"].as_array().unwrap().len(), 2);
+    assert_eq!(v["heads"][1]["horizon_hours"], 24);
+    assert_eq!(v["source"], format!("aqcast {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn from_the_store_with_quantile_bands_and_the_pipeline_bundled() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = p(&dir.path().join("store"));
+    ok(&aqcast(&[
+        "ingest",
+        &p(&root().join("tests/fixtures/data/aurn_no2_2001_2003.csv.gz")),
+        "--store",
+        &store,
+    ]));
+    let task = canonical(dir.path(), "quantiles = [0.1, 0.5, 0.9]\n");
+    let text = std::fs::read_to_string(&task)
+        .unwrap()
+        .replace("horizons = [1, 24]", "horizons = [6]");
+    std::fs::write(&task, text).unwrap();
+    let out = dir.path().join("m.aqm");
+    let json = ok(&aqcast(&[
+        "train",
+        "--config",
+        &p(&task),
+        "--store",
+        &store,
+        "-o",
+        &p(&out),
+        "--json",
+    ]));
+    let r: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let heads = r["heads"].as_array().unwrap();
+    assert_eq!(heads.len(), 4, "point + three quantiles");
+    let pin: Vec<f64> = heads[1..]
+        .iter()
+        .map(|h| h["test"]["pinball"].as_f64().unwrap())
+        .collect();
+    assert!(pin.iter().all(|&x| x > 0.0 && x < 10.0), "{pin:?}");
+    // The P10 head is below the P90 head on (nearly) every row.
+    let feats = dir.path().join("f.csv");
+    ok(&aqcast(&[
+        "features",
+        "--config",
+        &p(&task),
+        "--store",
+        &store,
+        "-o",
+        &p(&feats),
+    ]));
+    let preds = ok(&aqcast(&[
+        "predict",
+        "--model",
+        &p(&out),
+        "--input",
+        &p(&feats),
+    ]));
+    let rows: Vec<Vec<f64>> = preds
+        .lines()
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    let crossed = rows.iter().filter(|r| r[1] > r[3]).count();
+    assert!(
+        crossed * 100 < rows.len(),
+        "{crossed} of {} rows cross",
+        rows.len()
+    );
+    let inspect = ok(&aqcast(&["inspect", &p(&out)]));
+    assert!(inspect.contains("pipeline"), "{inspect}");
+}
+
+fn tiny_task(dir: &Path, train: &str) -> PathBuf {
+    let path = dir.join("tiny.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"[data]
+site = "x"
+[split]
+train_end = "2001-01-02 00:00:00"
+[pipeline.grid]
+step = 3600
+[[pipeline.inputs]]
+variable = "a"
+[[pipeline.inputs]]
+variable = "b"
+[[pipeline.features]]
+kind = "value"
+name = "a"
+of = "a"
+[[pipeline.features]]
+kind = "value"
+name = "b"
+of = "b"
+[pipeline.target]
+of = "a"
+horizons = [1]
+[train]
+trees = 10
+{train}
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn tiny_table(dir: &Path, rows: &[(f64, f64, f64)], train_rows: usize) -> PathBuf {
+    let path = dir.join("table.csv");
+    let mut s = String::from("date,a,b,target_h1,split\n");
+    for (i, (a, b, y)) in rows.iter().enumerate() {
+        let t = 978_307_200 + i as i64 * 3600;
+        let d = (t - 978_307_200) / 86_400 + 1;
+        s += &format!(
+            "2001-01-{d:02} {:02}:00:00,{a},{b},{y},{}\n",
+            (t / 3600) % 24,
+            if i < train_rows { "train" } else { "test" }
+        );
+    }
+    std::fs::write(&path, s).unwrap();
+    path
+}
+
+#[test]
+fn bad_training_data_ends_in_a_clear_error_or_a_valid_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 40;
+    let rows = |f: &dyn Fn(usize) -> (f64, f64, f64)| (0..n).map(f).collect::<Vec<_>>();
+    /// (what, rows (a, b, target), training rows, [train] lines, expected error)
+    type Case<'a> = (
+        &'a str,
+        Vec<(f64, f64, f64)>,
+        usize,
+        &'a str,
+        Option<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "all-NaN feature",
+            rows(&|i| (i as f64, f64::NAN, i as f64 + 1.0)),
+            24,
+            "",
+            None,
+        ),
+        (
+            "constant target",
+            rows(&|i| (i as f64, 1.0, 5.0)),
+            24,
+            "",
+            None,
+        ),
+        (
+            "one training row",
+            rows(&|i| (i as f64, 1.0, i as f64)),
+            1,
+            "",
+            None,
+        ),
+        (
+            "NaN targets are dropped",
+            rows(&|i| (i as f64, 2.0, if i % 3 == 0 { f64::NAN } else { 1.0 })),
+            24,
+            "",
+            None,
+        ),
+        (
+            "no training target",
+            rows(&|i| (i as f64, 2.0, if i < 24 { f64::NAN } else { 1.0 })),
+            24,
+            "",
+            Some("no training row has a target"),
+        ),
+        (
+            "negative Poisson target",
+            rows(&|i| (i as f64, 2.0, i as f64 - 5.0)),
+            24,
+            "objective = \"poisson\"",
+            Some("Poisson objective needs targets ≥ 0"),
+        ),
+        (
+            "bad parameter",
+            rows(&|i| (i as f64, 2.0, 1.0)),
+            24,
+            "learning_rate = -1.0",
+            Some("learning_rate must be > 0"),
+        ),
+    ];
+    for (what, data, train_rows, extra, error) in cases {
+        let task = tiny_task(dir.path(), extra);
+        let table = tiny_table(dir.path(), &data, train_rows);
+        let out = dir.path().join("m.aqm");
+        let o = aqcast(&[
+            "train",
+            "--config",
+            &p(&task),
+            "--table",
+            &p(&table),
+            "-o",
+            &p(&out),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{what}: {err}");
+        match error {
+            Some(needle) => {
+                assert_eq!(o.status.code(), Some(2), "{what}: {err}");
+                assert!(err.contains(needle), "{what}: {err}");
+            }
+            None => {
+                ok(&o);
+                // A valid model that predicts finite numbers.
+                let pred = ok(&aqcast(&[
+                    "predict",
+                    "--model",
+                    &p(&out),
+                    "--input",
+                    &p(&table),
+                ]));
+                assert!(
+                    pred.lines()
+                        .all(|l| l.parse::<f64>().is_ok_and(f64::is_finite)),
+                    "{what}: {pred}"
+                );
+            }
+        }
+    }
+}
