@@ -175,6 +175,26 @@ test("preprocess turns raw observations into the native CLI's feature rows and f
   assert.throws(() => plain.preprocess(observations), (e) => e.code === "no_pipeline");
 });
 
+test("a model trained by aqcast predicts in wasm exactly as natively, from raw observations", () => {
+  const { features, observations, run } = storeAndModel();
+  const tmp = path.join(root, "wasm-tests/.tmp/preprocess");
+  const config = path.join(tmp, "task.toml");
+  writeFileSync(config, readFileSync(path.join(root, "configs/canonical.toml"), "utf8").replace("trees = 500", "trees = 40"));
+  const aqm = path.join(tmp, "trained.aqm");
+  run(["train", "--config", config, "--store", path.join(tmp, "store"), "-o", aqm]);
+  const native = run(["predict", "--model", aqm, "--input", features]).trim().split("\n").map((l) => l.split(",").map(Number));
+  const model = Model.fromBytes(readFileSync(aqm));
+  assert.deepEqual(model.horizons, [1, 24]);
+  assert.equal(model.metadata.source.startsWith("aqcast "), true);
+  const out = model.preprocess(observations);
+  for (const head of [0, 1]) {
+    const got = model.predictBatch(out.rows, out.nRows, head);
+    for (let i = 0; i < out.nRows; i++) {
+      assert.ok(Object.is(got[i], native[i][head]), `head ${head} row ${i}: wasm ${got[i]} native ${native[i][head]}`);
+    }
+  }
+});
+
 test("the Node example of pkg/README.md runs as written", () => {
   const readme = readFileSync(path.join(pkg, "README.md"), "utf8");
   const block = readme.split("```js node\n")[1].split("```")[0];

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod files;
 pub mod ingest;
+pub mod report;
 pub mod store;
 pub mod table;
 pub mod train;

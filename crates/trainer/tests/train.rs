@@ -194,6 +194,10 @@ fn from_the_store_with_quantile_bands_and_the_pipeline_bundled() {
     );
     let inspect = ok(&aqcast(&["inspect", &p(&out)]));
     assert!(inspect.contains("pipeline"), "{inspect}");
+    // The HTML report: self-contained, one section per head, with its plots.
+    let html = std::fs::read_to_string(dir.path().join("m.report.html")).unwrap();
+    assert_eq!(html.matches("<section>").count(), 4);
+    assert!(html.matches("<svg").count() >= 16 && !html.contains("<script") && !html.contains("http"));
 }
 
 fn tiny_task(dir: &Path, train: &str) -> PathBuf {

@@ -16,6 +16,7 @@ use crate::commands::features;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::files;
+use crate::report;
 use crate::store::Store;
 use crate::train::{self, metrics, Objective, Params};
 
@@ -88,6 +89,13 @@ pub struct Report {
     pub features: Vec<String>,
     /// One entry per head.
     pub heads: Vec<HeadReport>,
+}
+
+fn head_title(r: &HeadReport) -> String {
+    match r.quantile {
+        Some(q) => format!("h{} q{q}", r.horizon),
+        None => format!("h{}", r.horizon),
+    }
 }
 
 /// Reads a feature table written by `aqcast features` (or anything of that layout).
@@ -260,6 +268,8 @@ pub fn run(a: Args) -> Result<(), CliError> {
 
     let mut heads = Vec::new();
     let mut reports = Vec::new();
+    // Per head: test times, targets and predictions, for the HTML report.
+    let mut series: Vec<(Vec<i64>, Vec<f64>, Vec<f64>)> = Vec::new();
     for (hi, &h) in target.horizons.iter().enumerate() {
         let y_all = &table.targets[hi].values;
         let pick = |want_train: bool| -> Vec<usize> {
@@ -317,6 +327,11 @@ pub fn run(a: Args) -> Result<(), CliError> {
             if let Some(q) = q {
                 quantile_preds.push((q, pred.clone()));
             }
+            series.push((
+                te.iter().map(|&r| table.times[r]).collect(),
+                y_test.clone(),
+                pred.clone(),
+            ));
             let mut m = metrics::evaluate(&pred, &y_test, q);
             if let Some(cat) = &category {
                 m.aqi_category_accuracy = metrics::category_accuracy(&pred, &y_test, cat);
@@ -423,6 +438,55 @@ pub fn run(a: Args) -> Result<(), CliError> {
     let json = serde_json::to_vec_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?;
     let report_path = output.with_extension("report.json");
     files::write_atomic(&report_path, |w| w.write_all(&json))?;
+    let plots: Vec<report::HeadPlots> = report
+        .heads
+        .iter()
+        .zip(&series)
+        .map(|(r, (times, actual, predicted))| report::HeadPlots {
+            title: head_title(r),
+            times,
+            actual,
+            predicted,
+            importance: r
+                .importance_gain
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            train_curve: &r.train_curve,
+            valid_curve: &r.valid_curve,
+        })
+        .collect();
+    let summary: Vec<(String, Vec<(String, String)>)> = report
+        .heads
+        .iter()
+        .map(|r| {
+            let f = |v: f64| format!("{v:.4}");
+            let mut cells = vec![
+                ("trees".to_string(), r.trees.to_string()),
+                ("train rows".into(), r.train_rows.to_string()),
+                ("test rows".into(), r.test.n.to_string()),
+                ("RMSE".into(), f(r.test.rmse)),
+                ("MAE".into(), f(r.test.mae)),
+                ("R²".into(), f(r.test.r2)),
+                ("MAPE %".into(), f(r.test.mape)),
+                ("bias".into(), f(r.test.bias)),
+                ("pinball".into(), r.test.pinball.map_or("–".into(), f)),
+                (
+                    "AQI category accuracy".into(),
+                    r.test.aqi_category_accuracy.map_or("–".into(), f),
+                ),
+            ];
+            cells.push(("train s".into(), format!("{:.2}", r.train_seconds)));
+            (head_title(r), cells)
+        })
+        .collect();
+    let html = report::html(
+        &format!("aqcast training report: {}", report.name),
+        &summary,
+        &plots,
+    );
+    let html_path = output.with_extension("report.html");
+    files::write_atomic(&html_path, |w| w.write_all(html.as_bytes()))?;
     if a.json {
         return super::emit(None, |w| {
             w.write_all(&json)?;
@@ -452,10 +516,11 @@ pub fn run(a: Args) -> Result<(), CliError> {
         }
         writeln!(
             w,
-            "model: {} ({} bytes); report: {}",
+            "model: {} ({} bytes); report: {} and {}",
             output.display(),
             bytes.len(),
-            report_path.display()
+            report_path.display(),
+            html_path.display()
         )
     })
 }

@@ -1,0 +1,303 @@
+//! The training report as one self-contained HTML file with inline SVG plots: metrics per
+//! head, predicted against actual, residuals over time, feature importance, learning
+//! curves. No script, no external resource: it opens anywhere, offline.
+
+use std::fmt::Write as _;
+
+/// What one head's plots show.
+pub struct HeadPlots<'a> {
+    /// Title (`h1`, `h24 q0.9`).
+    pub title: String,
+    /// Test timestamps (Unix seconds).
+    pub times: &'a [i64],
+    /// Test targets.
+    pub actual: &'a [f64],
+    /// Test predictions.
+    pub predicted: &'a [f64],
+    /// Feature importance by gain, (name, value).
+    pub importance: Vec<(String, f64)>,
+    /// Training loss per tree.
+    pub train_curve: &'a [f64],
+    /// Validation loss per tree (may be empty).
+    pub valid_curve: &'a [f64],
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const W: f64 = 560.0;
+const H: f64 = 300.0;
+const PAD: f64 = 60.0;
+
+fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = v
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    if !lo.is_finite() {
+        (0.0, 1.0)
+    } else if hi - lo < 1e-12 {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    }
+}
+
+struct Frame {
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl Frame {
+    fn px(&self, x: f64) -> f64 {
+        PAD + (x - self.x.0) / (self.x.1 - self.x.0) * (W - PAD - 10.0)
+    }
+    fn py(&self, y: f64) -> f64 {
+        H - PAD + 10.0 - (y - self.y.0) / (self.y.1 - self.y.0) * (H - PAD - 10.0) - 10.0
+    }
+    fn axes(&self, svg: &mut String, xlabel: &str, ylabel: &str, xfmt: &dyn Fn(f64) -> String) {
+        let _ = write!(
+            svg,
+            r##"<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#444"/><line x1="{PAD}" y1="10" x2="{PAD}" y2="{b}" stroke="#444"/>"##,
+            b = H - PAD,
+            r = W - 10.0
+        );
+        for i in 0..=4 {
+            let f = i as f64 / 4.0;
+            let (xv, yv) = (
+                self.x.0 + f * (self.x.1 - self.x.0),
+                self.y.0 + f * (self.y.1 - self.y.0),
+            );
+            let _ = write!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle">{}</text><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"##,
+                self.px(xv),
+                H - PAD + 14.0,
+                esc(&xfmt(xv)),
+                PAD - 4.0,
+                self.py(yv) + 3.0,
+                esc(&short(yv))
+            );
+        }
+        let _ = write!(
+            svg,
+            r##"<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text><text x="11" y="{}" font-size="11" transform="rotate(-90 11 {})" text-anchor="middle">{}</text>"##,
+            W / 2.0,
+            H - 6.0,
+            esc(xlabel),
+            H / 2.0,
+            H / 2.0,
+            esc(ylabel)
+        );
+    }
+}
+
+fn short(v: f64) -> String {
+    if v.abs() >= 1000.0 || (v != 0.0 && v.abs() < 0.01) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn open(title: &str) -> String {
+    format!(
+        r##"<figure><svg viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{t}"><title>{t}</title>"##,
+        t = esc(title)
+    )
+}
+
+fn close(svg: &mut String, caption: &str) {
+    let _ = write!(
+        svg,
+        "</svg><figcaption>{}</figcaption></figure>",
+        esc(caption)
+    );
+}
+
+/// Every `step`-th index, so a plot holds at most about `max` points.
+fn thin(n: usize, max: usize) -> impl Iterator<Item = usize> {
+    (0..n).step_by(n.div_ceil(max).max(1))
+}
+
+fn scatter(p: &HeadPlots) -> String {
+    let (lo, hi) = range(p.actual.iter().chain(p.predicted).copied());
+    let f = Frame {
+        x: (lo, hi),
+        y: (lo, hi),
+    };
+    let mut s = open("predicted against actual");
+    f.axes(&mut s, "actual", "predicted", &|v| short(v));
+    let _ = write!(
+        s,
+        r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="4 3"/>"##,
+        f.px(lo),
+        f.py(lo),
+        f.px(hi),
+        f.py(hi)
+    );
+    for i in thin(p.actual.len(), 3000) {
+        let _ = write!(
+            s,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="1.3" fill="#1f6fb2" fill-opacity="0.35"/>"##,
+            f.px(p.actual[i]),
+            f.py(p.predicted[i])
+        );
+    }
+    close(
+        &mut s,
+        "Each dot is a test hour; the dashed line is a perfect forecast.",
+    );
+    s
+}
+
+fn residuals(p: &HeadPlots) -> String {
+    let t0 = p.times.first().copied().unwrap_or(0) as f64;
+    let t1 = p.times.last().copied().unwrap_or(1) as f64;
+    let r: Vec<f64> = p
+        .predicted
+        .iter()
+        .zip(p.actual)
+        .map(|(a, b)| a - b)
+        .collect();
+    let (lo, hi) = range(r.iter().copied());
+    let f = Frame {
+        x: (t0, t1.max(t0 + 1.0)),
+        y: (lo.min(0.0), hi.max(0.0)),
+    };
+    let mut s = open("residuals over time");
+    f.axes(&mut s, "time", "predicted − actual", &|v| {
+        aqcast_core::time::format_datetime(v as i64)[..10].to_string()
+    });
+    let _ = write!(
+        s,
+        r##"<line x1="{PAD}" y1="{y:.1}" x2="{r}" y2="{y:.1}" stroke="#999"/>"##,
+        y = f.py(0.0),
+        r = W - 10.0
+    );
+    let mut path = String::new();
+    for (k, i) in thin(r.len(), 2000).enumerate() {
+        let _ = write!(
+            path,
+            "{}{:.1},{:.1}",
+            if k == 0 { "M" } else { "L" },
+            f.px(p.times[i] as f64),
+            f.py(r[i])
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<path d="{path}" fill="none" stroke="#b2401f" stroke-width="0.7"/>"##
+    );
+    close(
+        &mut s,
+        "Residual of each test hour (thinned to at most 2,000 points).",
+    );
+    s
+}
+
+fn curves(p: &HeadPlots) -> String {
+    let n = p.train_curve.len().max(p.valid_curve.len()).max(1);
+    let (lo, hi) = range(p.train_curve.iter().chain(p.valid_curve).copied());
+    let f = Frame {
+        x: (1.0, n.max(2) as f64),
+        y: (lo.min(0.0), hi),
+    };
+    let mut s = open("learning curve");
+    f.axes(&mut s, "trees", "loss", &|v| format!("{v:.0}"));
+    for (curve, colour) in [(p.train_curve, "#1f6fb2"), (p.valid_curve, "#b2401f")] {
+        let mut path = String::new();
+        for (i, v) in curve.iter().enumerate() {
+            let _ = write!(
+                path,
+                "{}{:.1},{:.1}",
+                if i == 0 { "M" } else { "L" },
+                f.px((i + 1) as f64),
+                f.py(*v)
+            );
+        }
+        let _ = write!(
+            s,
+            r##"<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.5"/>"##
+        );
+    }
+    close(
+        &mut s,
+        "Training loss (blue) and, with early stopping, validation loss (red) after each tree.",
+    );
+    s
+}
+
+fn importance(p: &HeadPlots) -> String {
+    let mut imp = p.importance.clone();
+    imp.sort_by(|a, b| b.1.total_cmp(&a.1));
+    imp.truncate(15);
+    let max = imp.first().map_or(1.0, |v| v.1).max(1e-300);
+    let h = 22.0 * imp.len() as f64 + 20.0;
+    let mut s = format!(
+        r##"<figure><svg viewBox="0 0 {W} {h}" width="{W}" height="{h}" role="img" aria-label="feature importance"><title>feature importance (gain)</title>"##
+    );
+    for (i, (name, v)) in imp.iter().enumerate() {
+        let y = 10.0 + 22.0 * i as f64;
+        let w = (v / max) * (W - 200.0);
+        let _ = write!(
+            s,
+            r##"<text x="150" y="{:.1}" font-size="11" text-anchor="end">{}</text><rect x="156" y="{y:.1}" width="{w:.1}" height="16" fill="#2e8b57"/><text x="{:.1}" y="{:.1}" font-size="10">{}</text>"##,
+            y + 12.0,
+            esc(name),
+            160.0 + w,
+            y + 12.0,
+            esc(&short(*v))
+        );
+    }
+    close(&mut s, "Total split gain per feature (the 15 largest).");
+    s
+}
+
+/// The whole report page.
+pub fn html(
+    title: &str,
+    summary: &[(String, Vec<(String, String)>)],
+    heads: &[HeadPlots],
+) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{t}</title><style>
+body{{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#222;padding:0 1rem}}
+table{{border-collapse:collapse;margin:1rem 0}}td,th{{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}}
+th:first-child,td:first-child{{text-align:left}}figure{{display:inline-block;margin:.5rem}}figcaption{{font-size:12px;color:#555;max-width:560px}}
+section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{t}</h1>"##,
+        t = esc(title)
+    );
+    if let Some((_, first)) = summary.first() {
+        s.push_str("<table><thead><tr><th>head</th>");
+        for (k, _) in first {
+            let _ = write!(s, "<th>{}</th>", esc(k));
+        }
+        s.push_str("</tr></thead><tbody>");
+        for (head, cells) in summary {
+            let _ = write!(s, "<tr><td>{}</td>", esc(head));
+            for (_, v) in cells {
+                let _ = write!(s, "<td>{}</td>", esc(v));
+            }
+            s.push_str("</tr>");
+        }
+        s.push_str("</tbody></table>");
+    }
+    for p in heads {
+        let _ = write!(s, "<section><h2>{}</h2>", esc(&p.title));
+        s.push_str(&scatter(p));
+        s.push_str(&residuals(p));
+        s.push_str(&curves(p));
+        s.push_str(&importance(p));
+        s.push_str("</section>");
+    }
+    s.push_str("</body></html>\n");
+    s
+}
