@@ -46,6 +46,9 @@ pub struct Config {
     /// Training parameters (`aqcast train`).
     #[serde(default)]
     pub train: crate::train::Params,
+    /// Hyper-parameter search (`aqcast tune`).
+    #[serde(default)]
+    pub tune: crate::train::tune::Tune,
 }
 
 /// The data a task reads.

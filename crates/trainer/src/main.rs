@@ -38,6 +38,10 @@ enum Command {
     Export(commands::export::Args),
     /// Train a task's models (one per horizon and quantile) into one artifact, and evaluate them.
     Train(commands::train::Args),
+    /// Measure a model (with its bundled pipeline) on a site's data in the store.
+    Evaluate(commands::evaluate::Args),
+    /// Search hyper-parameters by cross-validation on the training rows.
+    Tune(commands::tune::Args),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -51,6 +55,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Features(a) => commands::features::run(a),
         Command::Export(a) => commands::export::run(a),
         Command::Train(a) => commands::train::run(a),
+        Command::Evaluate(a) => commands::evaluate::run(a),
+        Command::Tune(a) => commands::tune::run(a),
     }
 }
 

@@ -140,10 +140,14 @@ fn from_the_store_with_quantile_bands_and_the_pipeline_bundled() {
         "--store",
         &store,
     ]));
-    let task = canonical(dir.path(), "quantiles = [0.1, 0.5, 0.9]\n");
+    let task = canonical(dir.path(), "");
     let text = std::fs::read_to_string(&task)
         .unwrap()
-        .replace("horizons = [1, 24]", "horizons = [6]");
+        .replace("horizons = [1, 24]", "horizons = [6]")
+        .replace(
+            "max_bin = 255\n",
+            "max_bin = 255\nquantiles = [0.1, 0.5, 0.9]\n",
+        );
     std::fs::write(&task, text).unwrap();
     let out = dir.path().join("m.aqm");
     let json = ok(&aqcast(&[
@@ -164,7 +168,7 @@ fn from_the_store_with_quantile_bands_and_the_pipeline_bundled() {
         .map(|h| h["test"]["pinball"].as_f64().unwrap())
         .collect();
     assert!(pin.iter().all(|&x| x > 0.0 && x < 10.0), "{pin:?}");
-    // The P10 head is below the P90 head on (nearly) every row.
+    // Served in order: P10 ≤ P50 ≤ P90 on every row.
     let feats = dir.path().join("f.csv");
     ok(&aqcast(&[
         "features",
@@ -194,10 +198,34 @@ fn from_the_store_with_quantile_bands_and_the_pipeline_bundled() {
     );
     let inspect = ok(&aqcast(&["inspect", &p(&out)]));
     assert!(inspect.contains("pipeline"), "{inspect}");
+    // `aqcast evaluate` on the store gives the report's test metrics.
+    let ev = ok(&aqcast(&[
+        "evaluate",
+        "--model",
+        &p(&out),
+        "--store",
+        &store,
+        "--site",
+        "aurn_no2_2001_2003",
+        "--from",
+        "2003-01-01 00:00:00",
+        "--json",
+    ]));
+    let ev: serde_json::Value = serde_json::from_str(&ev).unwrap();
+    for (i, h) in heads.iter().enumerate() {
+        let (a, b) = (
+            ev[i]["metrics"]["rmse"].as_f64().unwrap(),
+            h["test"]["rmse"].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1e-9, "head {i}: evaluate {a} vs train {b}");
+        assert_eq!(ev[i]["metrics"]["n"], h["test"]["n"]);
+    }
     // The HTML report: self-contained, one section per head, with its plots.
     let html = std::fs::read_to_string(dir.path().join("m.report.html")).unwrap();
     assert_eq!(html.matches("<section>").count(), 4);
-    assert!(html.matches("<svg").count() >= 16 && !html.contains("<script") && !html.contains("http"));
+    assert!(
+        html.matches("<svg").count() >= 16 && !html.contains("<script") && !html.contains("http")
+    );
 }
 
 fn tiny_task(dir: &Path, train: &str) -> PathBuf {
@@ -354,4 +382,69 @@ fn bad_training_data_ends_in_a_clear_error_or_a_valid_model() {
             }
         }
     }
+}
+
+#[test]
+fn tuning_is_reproducible_and_its_best_parameters_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let task = canonical(dir.path(), "");
+    let text = std::fs::read_to_string(&task)
+        .unwrap()
+        .replace("trials = 20", "trials = 5")
+        .replace("startup_trials = 8", "startup_trials = 2")
+        .replace("trees = 60", "trees = 15");
+    std::fs::write(&task, text).unwrap();
+    let table = p(&root().join("tests/fixtures/data/reference_features.csv.gz"));
+    let run = |out: &Path| {
+        let json = ok(&aqcast(&[
+            "tune",
+            "--config",
+            &p(&task),
+            "--table",
+            &table,
+            "--json",
+            "-o",
+            &p(out),
+        ]));
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()
+    };
+    let (a, b) = (
+        run(&dir.path().join("a.toml")),
+        run(&dir.path().join("b.toml")),
+    );
+    assert_eq!(a["trials"], b["trials"], "same seed, same trials");
+    assert_eq!(a["trials"].as_array().unwrap().len(), 5);
+    let best = a["best"]["loss"].as_f64().unwrap();
+    assert!(a["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["pruned"] == true || t["loss"].as_f64().unwrap() >= best));
+    // The written [train] section replaces the task's and trains.
+    let tuned = std::fs::read_to_string(dir.path().join("a.toml")).unwrap();
+    assert!(tuned.starts_with("[train]"), "{tuned}");
+    let base = std::fs::read_to_string(&task).unwrap();
+    let start = base.find("[train]").unwrap();
+    let end = base.find("[tune]").unwrap();
+    let task2 = dir.path().join("tuned.toml");
+    std::fs::write(
+        &task2,
+        format!("{}{}\n{}", &base[..start], tuned, &base[end..]),
+    )
+    .unwrap();
+    ok(&aqcast(&[
+        "train",
+        "--config",
+        &p(&task2),
+        "--table",
+        &table,
+        "-o",
+        &p(&dir.path().join("t.aqm")),
+    ]));
+    // A search space with a parameter that cannot be tuned is refused with the list.
+    let bad = base.replace("[tune.space.lambda_l2]", "[tune.space.colour]");
+    std::fs::write(&task2, bad).unwrap();
+    let o = aqcast(&["tune", "--config", &p(&task2), "--table", &table]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("\"colour\" cannot be tuned"));
 }

@@ -138,6 +138,41 @@ impl Model {
         Ok(())
     }
 
+    /// Orders the predictions of one row's quantile heads: within each group of heads
+    /// with the same target and horizon, the values are sorted and given back in quantile
+    /// order, so a P10 never lies above a P90 (separately trained quantile models can
+    /// cross). `preds` holds one value per head, in head order; other heads are untouched.
+    pub fn order_quantiles(&self, preds: &mut [f64]) {
+        if preds.len() != self.heads.len() {
+            return;
+        }
+        let mut done = alloc::vec![false; self.heads.len()];
+        for i in 0..self.heads.len() {
+            if done[i] || self.heads[i].quantile.is_none() {
+                continue;
+            }
+            let key = (&self.heads[i].target, self.heads[i].horizon_hours);
+            let mut group: Vec<usize> = (i..self.heads.len())
+                .filter(|&j| {
+                    self.heads[j].quantile.is_some()
+                        && (&self.heads[j].target, self.heads[j].horizon_hours) == key
+                })
+                .collect();
+            group.iter().for_each(|&j| done[j] = true);
+            let mut values: Vec<f64> = group.iter().map(|&j| preds[j]).collect();
+            values.sort_by(f64::total_cmp);
+            group.sort_by(|&a, &b| {
+                self.heads[a]
+                    .quantile
+                    .unwrap_or(0.0)
+                    .total_cmp(&self.heads[b].quantile.unwrap_or(0.0))
+            });
+            for (j, v) in group.into_iter().zip(values) {
+                preds[j] = v;
+            }
+        }
+    }
+
     /// Encodes the model as `.aqm` bytes. The model must be valid.
     pub fn encode(&self) -> Result<Vec<u8>, Error> {
         self.validate()?;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod aqi;
+pub mod evaluate;
 pub mod explain;
 pub mod export;
 pub mod features;
@@ -9,6 +10,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod predict;
 pub mod train;
+pub mod tune;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

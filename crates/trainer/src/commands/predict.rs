@@ -56,6 +56,15 @@ pub fn run(a: Args) -> Result<(), CliError> {
                 .map_err(CliError::model(&a.model))?,
         );
     }
+    // Quantile heads are served in order (P10 ≤ P50 ≤ P90 on every row).
+    if model.heads.iter().any(|h| h.quantile.is_some()) {
+        let mut row = vec![0.0; columns.len()];
+        for r in 0..t.n_rows {
+            row.iter_mut().zip(&columns).for_each(|(x, c)| *x = c[r]);
+            model.order_quantiles(&mut row);
+            columns.iter_mut().zip(&row).for_each(|(c, x)| c[r] = *x);
+        }
+    }
     let labels = head_labels(&model);
     let with_header = a.output.is_some();
     super::emit(a.output.as_deref(), |w| {

@@ -202,6 +202,47 @@ fn category_of(target: &str, unit: Option<&str>) -> Option<impl Fn(f64) -> Optio
     })
 }
 
+/// The task's feature table: from `table` if given, else built from the store (then with
+/// the fitted pipeline); and which rows are training rows.
+pub fn load(
+    config_path: &Path,
+    config: &Config,
+    store: &str,
+    table: Option<&Path>,
+) -> Result<(Option<Pipeline>, Table, Vec<bool>), CliError> {
+    let target = config
+        .pipeline
+        .target
+        .clone()
+        .ok_or_else(|| CliError::Columns {
+            path: config_path.to_path_buf(),
+            message: "the pipeline has no [pipeline.target]: nothing to train for".into(),
+        })?;
+    let names: Vec<String> = config
+        .pipeline
+        .features
+        .iter()
+        .map(|f| f.name().to_string())
+        .collect();
+    match table {
+        Some(path) => {
+            let (t, tr) = read_table(path, &names, &target.horizons)?;
+            Ok((None, t, tr))
+        }
+        None => {
+            let train_end = config.train_end(config_path)?;
+            let store = Store::open(store)?;
+            let (p, t) = features::build(config_path, config, &store)?;
+            let tr = t
+                .times
+                .iter()
+                .map(|&x| train_end.is_none_or(|e| x <= e))
+                .collect();
+            Ok((Some(p), t, tr))
+        }
+    }
+}
+
 pub fn run(a: Args) -> Result<(), CliError> {
     let config = Config::read(&a.config)?;
     let target = config
@@ -212,29 +253,13 @@ pub fn run(a: Args) -> Result<(), CliError> {
             path: a.config.clone(),
             message: "the pipeline has no [pipeline.target]: nothing to train for".into(),
         })?;
-    let train_end = config.train_end(&a.config)?;
     let names: Vec<String> = config
         .pipeline
         .features
         .iter()
         .map(|f| f.name().to_string())
         .collect();
-    let (pipeline, table, is_train): (Option<Pipeline>, Table, Vec<bool>) = match &a.table {
-        Some(path) => {
-            let (t, tr) = read_table(path, &names, &target.horizons)?;
-            (None, t, tr)
-        }
-        None => {
-            let store = Store::open(&a.store)?;
-            let (p, t) = features::build(&a.config, &config, &store)?;
-            let tr = t
-                .times
-                .iter()
-                .map(|&x| train_end.is_none_or(|e| x <= e))
-                .collect();
-            (Some(p), t, tr)
-        }
-    };
+    let (pipeline, table, is_train) = load(&a.config, &config, &a.store, a.table.as_deref())?;
     let mut params = config.train.clone();
     if a.threads.is_some() {
         params.threads = a.threads;

@@ -67,10 +67,12 @@ pub struct Params {
     /// Seed of every random choice.
     pub seed: u64,
     /// Stop when the validation loss has not improved for this many rounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub early_stopping_rounds: Option<usize>,
     /// With early stopping: the last fraction of the training rows (in time) held out.
     pub validation_fraction: f64,
     /// Threads (default: all cores).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
     /// Extra heads per horizon trained with the quantile loss, e.g. `[0.1, 0.5, 0.9]` for
     /// P10–P90 bands (`aqcast train`).

@@ -2,9 +2,11 @@
 //! (`bins.rs`) with the losses of `loss.rs`; metrics (`metrics.rs`).
 
 pub mod bins;
+pub mod cv;
 pub mod gbdt;
 pub mod loss;
 pub mod metrics;
+pub mod tune;
 
 pub use gbdt::{train, Kind, Params, Trained};
 pub use loss::Objective;

@@ -1,0 +1,142 @@
+//! `aqcast evaluate`: a model (with its bundled pipeline) against the data in a store.
+
+use std::path::PathBuf;
+
+use aqcast_core::pipeline::Series;
+use aqcast_core::{Matrix, Predictor};
+
+use crate::error::CliError;
+use crate::load_model;
+use crate::store::Store;
+use crate::train::metrics;
+
+/// Arguments of `aqcast evaluate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The model (.aqm with a pipeline, as `aqcast train` writes).
+    #[arg(long)]
+    model: PathBuf,
+    /// The store holding the observations.
+    #[arg(long, default_value = "aqcast-store")]
+    store: String,
+    /// The site to evaluate on.
+    #[arg(long)]
+    site: String,
+    /// First hour evaluated (YYYY-MM-DD HH:MM:SS, UTC).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last hour evaluated.
+    #[arg(long)]
+    to: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> Result<(), CliError> {
+    let model = load_model(&a.model)?;
+    let bad = |m: String| CliError::Columns {
+        path: a.model.clone(),
+        message: m,
+    };
+    let pipeline = model
+        .pipeline
+        .as_ref()
+        .ok_or_else(|| bad("the model carries no pipeline, so it cannot read raw observations; evaluate it with `aqcast predict` on a feature table".into()))?;
+    let target = pipeline
+        .spec
+        .target
+        .as_ref()
+        .ok_or_else(|| bad("the model's pipeline has no target".into()))?;
+    let when = |s: &Option<String>, what: &str| {
+        s.as_ref()
+            .map(|t| {
+                aqcast_core::time::parse_datetime(t)
+                    .ok_or_else(|| CliError::Usage(format!("--{what} {t:?} is not a timestamp")))
+            })
+            .transpose()
+    };
+    let (from, to) = (when(&a.from, "from")?, when(&a.to, "to")?);
+    let store = Store::open(&a.store)?;
+    let manifest = store.manifest()?;
+    let mut series = Vec::new();
+    for input in &pipeline.spec.inputs {
+        let rows = store.read_series(&a.site, &input.variable, &manifest)?;
+        let (times, values) = rows.into_iter().unzip();
+        series.push(Series {
+            variable: input.variable.clone(),
+            times,
+            values,
+        });
+    }
+    let table = pipeline
+        .transform(&series, None)
+        .map_err(CliError::model(&a.model))?;
+    let nf = table.features.len();
+    let mut out = Vec::new();
+    for (i, head) in model.heads.iter().enumerate() {
+        let steps = head
+            .horizon_hours
+            .map(|h| i64::from(h) * 3600 / pipeline.spec.grid.step);
+        let Some(ti) = steps.and_then(|s| target.horizons.iter().position(|&h| i64::from(h) == s))
+        else {
+            continue;
+        };
+        let y = &table.targets[ti].values;
+        let rows: Vec<usize> = (0..table.times.len())
+            .filter(|&r| {
+                y[r].is_finite()
+                    && from.is_none_or(|f| table.times[r] >= f)
+                    && to.is_none_or(|t| table.times[r] <= t)
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let x: Vec<f64> = rows
+            .iter()
+            .flat_map(|&r| table.features.iter().map(move |c| c.values[r]))
+            .collect();
+        debug_assert_eq!(x.len(), rows.len() * nf);
+        let pred = Predictor::new(&head.ensemble)
+            .and_then(|p| p.predict(Matrix::RowMajorF64(&x)))
+            .map_err(CliError::model(&a.model))?;
+        let truth: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
+        out.push((i, head, metrics::evaluate(&pred, &truth, head.quantile)));
+    }
+    if out.is_empty() {
+        return Err(bad(format!(
+            "no hour of site {:?} in the range has both features and a target",
+            a.site
+        )));
+    }
+    if a.json {
+        let v: Vec<serde_json::Value> = out
+            .iter()
+            .map(|(i, h, m)| serde_json::json!({"head": i, "horizon_hours": h.horizon_hours, "quantile": h.quantile, "metrics": m}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<6} {:>8} {:>8} {:>8} {:>10} {:>10} {:>8} {:>9}",
+        "head", "horizon", "quantile", "n", "RMSE", "MAE", "R²", "bias"
+    );
+    for (i, h, m) in &out {
+        println!(
+            "{:<6} {:>8} {:>8} {:>8} {:>10.4} {:>10.4} {:>8.4} {:>9.4}",
+            i,
+            h.horizon_hours.map_or("-".into(), |x| format!("{x} h")),
+            h.quantile.map_or("-".into(), |q| q.to_string()),
+            m.n,
+            m.rmse,
+            m.mae,
+            m.r2,
+            m.bias
+        );
+    }
+    Ok(())
+}

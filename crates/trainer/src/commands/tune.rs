@@ -1,0 +1,116 @@
+//! `aqcast tune`: hyper-parameter search with cross-validation on the training rows.
+
+use std::path::PathBuf;
+
+use crate::commands::train::load;
+use crate::config::Config;
+use crate::error::CliError;
+use crate::train::tune;
+
+/// Arguments of `aqcast tune`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The task file (TOML) with its [tune] section (trials, sampler, folds, space).
+    #[arg(long)]
+    config: PathBuf,
+    /// The store the task's data is in.
+    #[arg(long, default_value = "aqcast-store")]
+    store: String,
+    /// Search on this feature table instead of building it from the store.
+    #[arg(long, conflicts_with = "store")]
+    table: Option<PathBuf>,
+    /// Trials (overrides [tune] trials).
+    #[arg(long)]
+    trials: Option<usize>,
+    /// Horizon to tune for (default: the task's first).
+    #[arg(long)]
+    horizon: Option<u32>,
+    /// Write the best [train] section here (TOML), ready to paste into the task file.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Print every trial as JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> Result<(), CliError> {
+    let config = Config::read(&a.config)?;
+    let mut t = config.tune.clone();
+    if let Some(n) = a.trials {
+        t.trials = n;
+    }
+    let bad = |m: String| CliError::Columns {
+        path: a.config.clone(),
+        message: m,
+    };
+    t.validate().map_err(bad)?;
+    let (_, table, is_train) = load(&a.config, &config, &a.store, a.table.as_deref())?;
+    let horizons = config
+        .pipeline
+        .target
+        .as_ref()
+        .map(|t| t.horizons.clone())
+        .unwrap_or_default();
+    let h = a.horizon.unwrap_or(horizons[0]);
+    let hi = horizons
+        .iter()
+        .position(|&x| x == h)
+        .ok_or_else(|| bad(format!("the task has no horizon {h} (it has {horizons:?})")))?;
+    let y_all = &table.targets[hi].values;
+    let rows: Vec<usize> = (0..table.times.len())
+        .filter(|&r| is_train[r] && y_all[r].is_finite())
+        .collect();
+    let cols: Vec<Vec<f64>> = table
+        .features
+        .iter()
+        .map(|c| rows.iter().map(|&r| c.values[r]).collect())
+        .collect();
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let y: Vec<f64> = rows.iter().map(|&r| y_all[r]).collect();
+    let gap = *horizons.iter().max().unwrap_or(&1) as usize;
+    let names: Vec<String> = t.space.keys().cloned().collect();
+    if !a.json {
+        println!(
+            "{:>5} {:>12} {:>7}  {}",
+            "trial",
+            "cv loss",
+            "pruned",
+            names.join("  ")
+        );
+    }
+    let trials = tune::run(&t, &config.train, &refs, &y, gap, |trial| {
+        if !a.json {
+            let vals: Vec<String> = trial.params.values().map(|v| format!("{v:.4}")).collect();
+            println!(
+                "{:>5} {:>12.5} {:>7}  {}",
+                trial.number,
+                trial.loss,
+                if trial.pruned { "yes" } else { "" },
+                vals.join("  ")
+            );
+        }
+    })
+    .map_err(bad)?;
+    let best = tune::best(&trials).ok_or_else(|| bad("every trial was pruned".into()))?;
+    let mut params = config.train.clone();
+    tune::apply(&mut params, &best.params);
+    let toml = toml::to_string(&serde_json::json!({ "train": params }))
+        .map_err(|e| CliError::Usage(format!("cannot write the best parameters: {e}")))?;
+    if a.json {
+        let json = serde_json::to_string_pretty(
+            &serde_json::json!({ "trials": trials, "best": best, "train": params }),
+        )
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+        println!("{json}");
+    } else {
+        println!("best: trial {} (cv loss {:.5})", best.number, best.loss);
+    }
+    match &a.output {
+        Some(p) => crate::files::write_atomic(p, |w| w.write_all(toml.as_bytes())),
+        None if !a.json => {
+            print!("{toml}");
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
