@@ -30,20 +30,20 @@ fn p(path: &Path) -> String {
 }
 
 /// The canonical task with fewer trees (a debug build trains slowly), as a task file.
-fn canonical(dir: &Path, extra: &str) -> PathBuf {
+fn canonical(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(root().join("configs/canonical.toml")).unwrap();
     let text = text
         .replace("trees = 500", "trees = 60")
         .replace("learning_rate = 0.05", "learning_rate = 0.2");
     let path = dir.join("task.toml");
-    std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
+    std::fs::write(&path, text).unwrap();
     path
 }
 
 #[test]
 fn training_is_deterministic_accurate_and_serves_what_it_evaluated() {
     let dir = tempfile::tempdir().unwrap();
-    let task = canonical(dir.path(), "");
+    let task = canonical(dir.path());
     let table = p(&root().join("tests/fixtures/data/reference_features.csv.gz"));
     let mut reports = Vec::new();
     for (threads, name) in [("1", "a.aqm"), ("2", "b.aqm")] {
@@ -140,7 +140,7 @@ fn from_the_store_with_quantile_bands_and_the_pipeline_bundled() {
         "--store",
         &store,
     ]));
-    let task = canonical(dir.path(), "");
+    let task = canonical(dir.path());
     let text = std::fs::read_to_string(&task)
         .unwrap()
         .replace("horizons = [1, 24]", "horizons = [6]")
@@ -387,7 +387,7 @@ fn bad_training_data_ends_in_a_clear_error_or_a_valid_model() {
 #[test]
 fn tuning_is_reproducible_and_its_best_parameters_train() {
     let dir = tempfile::tempdir().unwrap();
-    let task = canonical(dir.path(), "");
+    let task = canonical(dir.path());
     let text = std::fs::read_to_string(&task)
         .unwrap()
         .replace("trials = 20", "trials = 5")
