@@ -195,6 +195,30 @@ test("a model trained by aqcast predicts in wasm exactly as natively, from raw o
   }
 });
 
+test("every kind of preprocessing step gives the same bits in wasm as natively", () => {
+  const { observations, run } = storeAndModel();
+  const tmp = path.join(root, "wasm-tests/.tmp/preprocess");
+  const store = path.join(tmp, "store");
+  const config = path.join(tmp, "every-step.toml");
+  writeFileSync(config, readFileSync(path.join(root, "configs/every-step.toml"), "utf8") + "\n[train]\ntrees = 10\n");
+  const aqm = path.join(tmp, "every-step.aqm");
+  run(["train", "--config", config, "--store", store, "-o", aqm]);
+  const features = path.join(tmp, "every-step.csv");
+  run(["features", "--config", config, "--store", store, "-o", features]);
+  const lines = readFileSync(features, "utf8").trim().split("\n");
+  const model = Model.fromBytes(readFileSync(aqm));
+  const nf = model.features.length;
+  const out = model.preprocess(observations);
+  assert.equal(out.nRows, lines.length - 1);
+  for (let i = 0; i < out.nRows; i++) {
+    const cells = lines[i + 1].split(",");
+    for (let j = 0; j < nf; j++) {
+      const want = Number(cells[1 + j]);
+      assert.ok(Object.is(out.rows[i * nf + j], want), `row ${i} ${model.features[j]}: wasm ${out.rows[i * nf + j]} native ${want}`);
+    }
+  }
+});
+
 test("the Node example of pkg/README.md runs as written", () => {
   const readme = readFileSync(path.join(pkg, "README.md"), "utf8");
   const block = readme.split("```js node\n")[1].split("```")[0];

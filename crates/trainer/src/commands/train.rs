@@ -291,6 +291,15 @@ pub fn run(a: Args) -> Result<(), CliError> {
         unit.as_deref(),
     );
 
+    let n_heads = target.horizons.len() * (1 + params.quantiles.len());
+    // A progress bar over every tree of every head (drawn only on a terminal).
+    let bar = indicatif::ProgressBar::new((n_heads * params.trees) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {pos}/{len} trees, eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     let mut heads = Vec::new();
     let mut reports = Vec::new();
     // Per head: test times, targets and predictions, for the HTML report.
@@ -335,11 +344,18 @@ pub fn run(a: Args) -> Result<(), CliError> {
         }
         let mut quantile_preds: Vec<(f64, Vec<f64>)> = Vec::new();
         for (p, q) in variants {
+            bar.set_message(match q {
+                Some(q) => format!("h{h} q{q}"),
+                None => format!("h{h}"),
+            });
             let started = Instant::now();
-            let trained = train::train(&col_refs, &y, &p).map_err(|m| CliError::Columns {
-                path: a.config.clone(),
-                message: format!("horizon {h}: {m}"),
-            })?;
+            let trained =
+                train::train_with_progress(&col_refs, &y, &p, &|| bar.inc(1)).map_err(|m| {
+                    CliError::Columns {
+                        path: a.config.clone(),
+                        message: format!("horizon {h}: {m}"),
+                    }
+                })?;
             let seconds = started.elapsed().as_secs_f64();
             let predictor = Predictor::new(&trained.ensemble).map_err(CliError::model(&output))?;
             let pred = if te.is_empty() {
@@ -409,6 +425,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
             }
         }
     }
+    bar.finish_and_clear();
     let mut md = Metadata {
         name: name.clone(),
         description: format!(

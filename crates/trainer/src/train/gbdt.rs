@@ -632,6 +632,16 @@ pub struct Trained {
 /// Trains on `columns` (one slice per feature) and labels `y`; with early stopping, the
 /// last `validation_fraction` of the rows is held out.
 pub fn train(columns: &[&[f64]], y: &[f64], p: &Params) -> Result<Trained, String> {
+    train_with_progress(columns, y, p, &|| {})
+}
+
+/// [`train`], calling `on_tree` after each tree (for a progress bar).
+pub fn train_with_progress(
+    columns: &[&[f64]],
+    y: &[f64],
+    p: &Params,
+    on_tree: &(dyn Fn() + Sync),
+) -> Result<Trained, String> {
     p.validate()?;
     let n_all = y.len();
     if n_all == 0 {
@@ -646,7 +656,7 @@ pub fn train(columns: &[&[f64]], y: &[f64], p: &Params) -> Result<Trained, Strin
         .num_threads(p.threads.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    pool.install(|| train_in_pool(columns, y, p, loss))
+    pool.install(|| train_in_pool(columns, y, p, loss, on_tree))
 }
 
 fn train_in_pool(
@@ -654,6 +664,7 @@ fn train_in_pool(
     y_all: &[f64],
     p: &Params,
     loss: Loss,
+    on_tree: &(dyn Fn() + Sync),
 ) -> Result<Trained, String> {
     let n_all = y_all.len();
     let n_valid = match p.early_stopping_rounds {
@@ -797,6 +808,7 @@ fn train_in_pool(
             );
         }
         trees.push(tree);
+        on_tree();
         if let Some(rounds) = p.early_stopping_rounds {
             if n_valid > 0 && it + 1 - best_iter >= rounds {
                 break;

@@ -8,5 +8,5 @@ pub mod loss;
 pub mod metrics;
 pub mod tune;
 
-pub use gbdt::{train, Kind, Params, Trained};
+pub use gbdt::{train, train_with_progress, Kind, Params, Trained};
 pub use loss::Objective;
