@@ -13,6 +13,7 @@
 //! ```
 
 mod features;
+mod floats;
 pub mod spec;
 mod stats;
 mod steps;
@@ -475,6 +476,52 @@ mod tests {
         // Serialises and comes back equal (it travels inside the artifact).
         let back: Pipeline = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn fitted_parameters_with_missing_values_survive_json() {
+        // A KNN imputer keeps reference rows with holes: NaN must round-trip.
+        let s = spec(
+            r#"{"grid": {"step": 3600},
+                "inputs": [{"variable": "a"}, {"variable": "b"}],
+                "steps": [{"kind": "impute", "method": "knn", "k": 2}],
+                "features": [{"kind": "value", "name": "a", "of": "a"}]}"#,
+        );
+        let t: Vec<i64> = (0..10).map(|i| i * 3600).collect();
+        let series = [
+            Series {
+                variable: "a".into(),
+                times: t.clone(),
+                values: (0..10)
+                    .map(|i| if i % 3 == 0 { f64::NAN } else { i as f64 })
+                    .collect(),
+            },
+            Series {
+                variable: "b".into(),
+                times: t,
+                values: (0..10)
+                    .map(|i| if i % 4 == 0 { f64::NAN } else { 2.0 * i as f64 })
+                    .collect(),
+            },
+        ];
+        let p = s.fit(&series, None).unwrap();
+        let json = serde_json::to_string(&p).unwrap();
+        let fitted = &json[json.find("\"fitted\":[").unwrap()..];
+        assert!(
+            fitted.contains("\"nan\"") && !fitted.contains("null"),
+            "{json}"
+        );
+        let back: Pipeline = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        let (x, y) = (
+            p.transform(&series, None).unwrap(),
+            back.transform(&series, None).unwrap(),
+        );
+        assert!(x.features[0]
+            .values
+            .iter()
+            .zip(&y.features[0].values)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 
     #[test]

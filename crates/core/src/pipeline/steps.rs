@@ -33,6 +33,7 @@ pub enum Fitted {
     /// One value per column (mean or median imputation).
     Constant {
         /// The fill values.
+        #[serde(with = "super::floats")]
         values: Vec<f64>,
     },
     /// KNN imputation: the column means and standard deviations used to standardise
@@ -41,10 +42,13 @@ pub enum Fitted {
         /// Neighbours.
         k: u32,
         /// Column means.
+        #[serde(with = "super::floats")]
         means: Vec<f64>,
         /// Column standard deviations (1 where the column is constant).
+        #[serde(with = "super::floats")]
         stds: Vec<f64>,
         /// Reference rows.
+        #[serde(with = "super::floats")]
         reference: Vec<f64>,
     },
     /// Iterative imputation: column means (the first guess) and, per column, the ridge
@@ -53,27 +57,34 @@ pub enum Fitted {
         /// Rounds.
         iterations: u32,
         /// Column means.
+        #[serde(with = "super::floats")]
         means: Vec<f64>,
         /// Coefficients per column.
+        #[serde(with = "super::floats::nested")]
         coefficients: Vec<Vec<f64>>,
     },
     /// Fences per column.
     Bounds {
         /// Lower fences.
+        #[serde(with = "super::floats")]
         low: Vec<f64>,
         /// Upper fences.
+        #[serde(with = "super::floats")]
         high: Vec<f64>,
     },
     /// (x − center) / scale per column.
     Affine {
         /// Centres.
+        #[serde(with = "super::floats")]
         center: Vec<f64>,
         /// Scales (never 0).
+        #[serde(with = "super::floats")]
         scale: Vec<f64>,
     },
     /// Sorted categories per column.
     Categories {
         /// The categories seen in training.
+        #[serde(with = "super::floats::nested")]
         values: Vec<Vec<f64>>,
     },
 }

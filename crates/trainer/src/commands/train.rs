@@ -467,6 +467,8 @@ pub fn run(a: Args) -> Result<(), CliError> {
         pipeline,
     };
     let bytes = model.encode().map_err(CliError::model(&output))?;
+    // Never write a model that does not read back.
+    Model::decode(&bytes).map_err(CliError::model(&output))?;
     files::write_atomic(&output, |w| w.write_all(&bytes))?;
     let report = Report {
         name,
