@@ -19,7 +19,9 @@
 //! lag = 1
 //! ```
 //!
-//! `configs/canonical.toml` is the canonical task of `../shared/bench/TASK.md` in full.
+//! `[train]` holds the training parameters (`aqcast train`), `[tune]` the search
+//! (`aqcast tune`). `configs/canonical.toml` is the canonical task of
+//! `../shared/bench/TASK.md` in full; `configs/every-step.toml` uses every kind of step.
 
 use std::path::{Path, PathBuf};
 

@@ -341,10 +341,19 @@ fn malformed_files_have_their_documented_outcome() {
         for (row, (line, col, reason, value)) in rows.iter().zip(&quarantined) {
             assert!(row[0].ends_with(name), "{row:?}");
             assert_eq!(
-                (&row[1][..], &row[2][..], &row[3][..], &row[4][..]),
-                (*line, *col, *reason, *value),
+                (&row[1][..], &row[2][..], &row[3][..]),
+                (*line, *col, *reason),
                 "{name}"
             );
+            // A value keeps its text; a rejected line (bad timestamp) keeps the whole line.
+            if *reason == "bad timestamp" {
+                assert!(
+                    row[4].starts_with(value) && row[4].matches(',').count() >= 4,
+                    "{name}: {row:?}"
+                );
+            } else {
+                assert_eq!(&row[4], value, "{name}");
+            }
         }
         assert_eq!(
             export(&store).len() as u64,

@@ -319,9 +319,11 @@ impl Parser {
             Layout::AirNow => 9,
             _ => self.header.len(),
         };
+        // A rejection of the whole line keeps the whole line (fields joined by commas), so
+        // the quarantine file alone is enough to repair it.
+        let whole = || r.iter().collect::<Vec<_>>().join(&b","[..]);
         if r.len() < want {
-            let raw = r.iter().collect::<Vec<_>>().join(&b","[..]);
-            return sink.reject(line, "(line)", Reason::MissingFields, &raw);
+            return sink.reject(line, "(line)", Reason::MissingFields, &whole());
         }
         let f = |i: usize| r.get(i).unwrap_or(b"");
         match self.layout {
@@ -354,7 +356,7 @@ impl Parser {
                         line,
                         self.column_name(param),
                         Reason::UnknownParameter,
-                        f(param),
+                        &whole(),
                     );
                 };
                 let t = match time {
@@ -362,7 +364,7 @@ impl Parser {
                     None => ymd_hm(f(date), b"00:00"),
                 };
                 let Some(t) = t else {
-                    return sink.reject(line, self.column_name(date), Reason::BadTime, f(date));
+                    return sink.reject(line, self.column_name(date), Reason::BadTime, &whole());
                 };
                 self.site_buf.clear();
                 for (i, part) in [state, county, site].into_iter().enumerate() {
@@ -393,10 +395,10 @@ impl Parser {
             }
             Layout::AirNow => {
                 let Some(var) = self.param(f(5), sink, false) else {
-                    return sink.reject(line, "ParameterName", Reason::UnknownParameter, f(5));
+                    return sink.reject(line, "ParameterName", Reason::UnknownParameter, &whole());
                 };
                 let Some(t) = mdy_hm(f(0), f(1)) else {
-                    return sink.reject(line, "ValidDate", Reason::BadTime, f(0));
+                    return sink.reject(line, "ValidDate", Reason::BadTime, &whole());
                 };
                 let u = self.unit(f(6));
                 let v = f(7);
@@ -425,14 +427,14 @@ impl Parser {
                         line,
                         self.column_name(param),
                         Reason::UnknownParameter,
-                        f(param),
+                        &whole(),
                     );
                 };
                 let Some(t) = std::str::from_utf8(f(ti))
                     .ok()
                     .and_then(time::parse_datetime)
                 else {
-                    return sink.reject(line, self.column_name(ti), Reason::BadTime, f(ti));
+                    return sink.reject(line, self.column_name(ti), Reason::BadTime, &whole());
                 };
                 let u = self.unit(f(unit));
                 sink.value(
@@ -455,7 +457,7 @@ impl Parser {
                     .ok()
                     .and_then(time::parse_datetime)
                 else {
-                    return sink.reject(line, self.column_name(ti), Reason::BadTime, f(ti));
+                    return sink.reject(line, self.column_name(ti), Reason::BadTime, &whole());
                 };
                 let s = match site {
                     Some(i) => f(i).trim_ascii(),
