@@ -106,6 +106,26 @@ impl Config {
         Ok(c)
     }
 
+    /// The pipeline's target, which training needs.
+    pub fn target(&self, path: &Path) -> Result<aqcast_core::pipeline::spec::Target, CliError> {
+        self.pipeline
+            .target
+            .clone()
+            .ok_or_else(|| CliError::Columns {
+                path: path.to_path_buf(),
+                message: "the pipeline has no [pipeline.target]: nothing to train for".into(),
+            })
+    }
+
+    /// The feature names, in order.
+    pub fn feature_names(&self) -> Vec<String> {
+        self.pipeline
+            .features
+            .iter()
+            .map(|f| f.name().to_string())
+            .collect()
+    }
+
     /// The end of training as Unix seconds, if a split is given.
     pub fn train_end(&self, path: &Path) -> Result<Option<i64>, CliError> {
         self.split

@@ -210,20 +210,8 @@ pub fn load(
     store: &str,
     table: Option<&Path>,
 ) -> Result<(Option<Pipeline>, Table, Vec<bool>), CliError> {
-    let target = config
-        .pipeline
-        .target
-        .clone()
-        .ok_or_else(|| CliError::Columns {
-            path: config_path.to_path_buf(),
-            message: "the pipeline has no [pipeline.target]: nothing to train for".into(),
-        })?;
-    let names: Vec<String> = config
-        .pipeline
-        .features
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
+    let target = config.target(config_path)?;
+    let names = config.feature_names();
     match table {
         Some(path) => {
             let (t, tr) = read_table(path, &names, &target.horizons)?;
@@ -245,20 +233,8 @@ pub fn load(
 
 pub fn run(a: Args) -> Result<(), CliError> {
     let config = Config::read(&a.config)?;
-    let target = config
-        .pipeline
-        .target
-        .clone()
-        .ok_or_else(|| CliError::Columns {
-            path: a.config.clone(),
-            message: "the pipeline has no [pipeline.target]: nothing to train for".into(),
-        })?;
-    let names: Vec<String> = config
-        .pipeline
-        .features
-        .iter()
-        .map(|f| f.name().to_string())
-        .collect();
+    let target = config.target(&a.config)?;
+    let names = config.feature_names();
     let (pipeline, table, is_train) = load(&a.config, &config, &a.store, a.table.as_deref())?;
     let mut params = config.train.clone();
     if a.threads.is_some() {

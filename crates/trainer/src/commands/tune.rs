@@ -45,12 +45,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
     };
     t.validate().map_err(bad)?;
     let (_, table, is_train) = load(&a.config, &config, &a.store, a.table.as_deref())?;
-    let horizons = config
-        .pipeline
-        .target
-        .as_ref()
-        .map(|t| t.horizons.clone())
-        .unwrap_or_default();
+    let horizons = config.target(&a.config)?.horizons;
     let h = a.horizon.unwrap_or(horizons[0]);
     let hi = horizons
         .iter()
