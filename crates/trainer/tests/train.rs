@@ -205,8 +205,6 @@ fn from_the_store_with_quantile_bands_and_the_pipeline_bundled() {
         &p(&out),
         "--store",
         &store,
-        "--site",
-        "aurn_no2_2001_2003",
         "--from",
         "2003-01-01 00:00:00",
         "--json",

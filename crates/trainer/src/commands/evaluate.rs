@@ -19,9 +19,9 @@ pub struct Args {
     /// The store holding the observations.
     #[arg(long, default_value = "aqcast-store")]
     store: String,
-    /// The site to evaluate on.
+    /// The site to evaluate on (default: the site the model was trained on).
     #[arg(long)]
-    site: String,
+    site: Option<String>,
     /// First hour evaluated (YYYY-MM-DD HH:MM:SS, UTC).
     #[arg(long)]
     from: Option<String>,
@@ -57,11 +57,18 @@ pub fn run(a: Args) -> Result<(), CliError> {
             .transpose()
     };
     let (from, to) = (when(&a.from, "from")?, when(&a.to, "to")?);
+    let site = a
+        .site
+        .clone()
+        .or_else(|| model.metadata.params.get("site").cloned())
+        .ok_or_else(|| {
+            bad("the model does not name the site it was trained on; give --site".into())
+        })?;
     let store = Store::open(&a.store)?;
     let manifest = store.manifest()?;
     let mut series = Vec::new();
     for input in &pipeline.spec.inputs {
-        let rows = store.read_series(&a.site, &input.variable, &manifest)?;
+        let rows = store.read_series(&site, &input.variable, &manifest)?;
         let (times, values) = rows.into_iter().unzip();
         series.push(Series {
             variable: input.variable.clone(),

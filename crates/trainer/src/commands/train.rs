@@ -417,6 +417,10 @@ pub fn run(a: Args) -> Result<(), CliError> {
         created: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
         ..Metadata::default()
     };
+    if a.table.is_none() {
+        // The site the model learned from: `aqcast evaluate` defaults to it.
+        md.params.insert("site".into(), config.data.site.clone());
+    }
     if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {
         for (k, v) in o {
             if !v.is_null() {
