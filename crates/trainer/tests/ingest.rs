@@ -594,3 +594,38 @@ fn every_step_kind_runs_on_real_data() {
         .zip(values("hour_cos", None))
         .all(|(s, c)| (s * s + c * c - 1.0).abs() < 1e-12));
 }
+
+#[test]
+fn a_folder_holding_the_store_or_an_unreadable_file_is_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    std::fs::copy(
+        fixtures().join("ingest/good/aurn_slice.csv"),
+        inbox.join("aurn_slice.csv"),
+    )
+    .unwrap();
+    // A dangling link named like a measurement file cannot be read.
+    std::os::unix::fs::symlink(inbox.join("gone.csv"), inbox.join("dangling.csv")).unwrap();
+    // The store inside the folder being ingested (with a quarantine CSV in it).
+    let store = inbox.join("store").display().to_string();
+    ok(&aqcast(&[
+        "ingest",
+        &fx("ingest/bad/non_numeric.csv"),
+        "--store",
+        &store,
+    ]));
+    let o = aqcast(&["ingest", &inbox.display().to_string(), "--store", &store]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("dangling.csv") && err.contains("1 of 2 files refused"),
+        "{err}"
+    );
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("aurn_slice.csv") && out.contains("taken") && !out.contains("quarantine/"),
+        "{out}"
+    );
+    assert_eq!(manifest(&store)["files"].as_array().map(Vec::len), Some(2));
+}

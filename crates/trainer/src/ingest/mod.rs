@@ -83,14 +83,19 @@ pub enum Outcome {
 
 /// Files under `paths`: files given by name, and in folders (recursively) every `.csv`,
 /// `.csv.gz`, `.dat` and `.dat.gz`, in name order.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IngestError> {
+pub fn collect(paths: &[PathBuf], skip: &Path) -> Result<Vec<PathBuf>, IngestError> {
+    // The store's own folder is never read as input (its quarantine files are CSV).
+    let skip = skip.canonicalize().ok();
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, skip: Option<&Path>) -> Result<(), IngestError> {
+        if skip.is_some() && dir.canonicalize().ok().as_deref() == skip {
+            return Ok(());
+        }
         let rd = fs::read_dir(dir).map_err(StoreError::io(dir))?;
         let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for p in entries {
             if p.is_dir() {
-                walk(&p, out)?;
+                walk(&p, out, skip)?;
             } else {
                 let n = p
                     .file_name()
@@ -111,7 +116,7 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out)?;
+            walk(p, &mut out, skip.as_deref())?;
         } else if p.exists() {
             out.push(p.clone());
         } else {
@@ -160,7 +165,7 @@ fn stem(path: &Path) -> String {
 /// with `--strict`.
 pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, IngestError> {
     let _lock = store.lock()?;
-    let files = collect(&opts.paths)?;
+    let files = collect(&opts.paths, store.root())?;
     let total: u64 = files
         .iter()
         .filter_map(|f| f.metadata().ok())
@@ -182,7 +187,19 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
                 .unwrap_or_default(),
         );
         let size = path.metadata().map(|m| m.len()).unwrap_or(0);
-        let (hash, bytes) = hash_file(&path, &bar)?;
+        let (hash, bytes) = match hash_file(&path, &bar) {
+            Ok(h) => h,
+            // An unreadable file is refused like a malformed one; the others go on.
+            Err(e) if !opts.strict => {
+                tracing::info!("refused: {e}");
+                out.push((path, Outcome::Refused(e)));
+                continue;
+            }
+            Err(e) => {
+                bar.finish_and_clear();
+                return Err(e);
+            }
+        };
         if let Some(t) = manifest.find(&hash) {
             tracing::info!(file = %path.display(), "already taken (same content) on {}", t.taken_at);
             bar.inc(size - size / 2);
