@@ -629,3 +629,29 @@ fn a_folder_holding_the_store_or_an_unreadable_file_is_handled() {
     );
     assert_eq!(manifest(&store)["files"].as_array().map(Vec::len), Some(2));
 }
+
+#[test]
+fn leftovers_of_an_interrupted_run_are_cleared_before_the_file_is_taken_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let file = fixtures().join("ingest/bad/non_numeric.csv");
+    let id = blake3::hash(&std::fs::read(&file).unwrap()).to_hex()[..16].to_string();
+    // What a killed run leaves: a half-written quarantine file and a part of this file.
+    std::fs::create_dir_all(store.join("quarantine")).unwrap();
+    let tmp = store
+        .join("quarantine")
+        .join(format!(".{id}.csv.tmp-99999"));
+    std::fs::write(&tmp, "file,line\nhalf").unwrap();
+    let part_dir = store.join("data/site=non_numeric/variable=no2");
+    std::fs::create_dir_all(&part_dir).unwrap();
+    std::fs::write(part_dir.join(format!("{id}-00007.parquet")), b"not parquet").unwrap();
+    ok(&aqcast(&[
+        "ingest",
+        &file.display().to_string(),
+        "--store",
+        &store.display().to_string(),
+    ]));
+    assert!(!tmp.exists() && !part_dir.join(format!("{id}-00007.parquet")).exists());
+    assert!(store.join("quarantine").join(format!("{id}.csv")).exists());
+    assert_eq!(export(&store.display().to_string()).len(), 38);
+}

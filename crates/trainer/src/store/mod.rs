@@ -197,7 +197,8 @@ impl Store {
         Ok(out)
     }
 
-    /// Deletes every part written from the file `file_id` (what an interrupted run left).
+    /// Deletes every part written from the file `file_id`, and its unfinished quarantine
+    /// file: what an interrupted run left.
     pub fn remove_parts_of(&self, file_id: &str) -> Result<usize, StoreError> {
         let mut n = 0;
         let prefix = format!("{file_id}-");
@@ -209,6 +210,17 @@ impl Store {
                     fs::remove_file(&p).map_err(StoreError::io(&p))?;
                     n += 1;
                 }
+            }
+        }
+        // A quarantine file an interrupted run was still writing.
+        let tmp = format!(".{file_id}.csv.tmp-");
+        for p in read_dir_sorted(&self.root.join("quarantine"))? {
+            if p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&tmp))
+            {
+                fs::remove_file(&p).map_err(StoreError::io(&p))?;
+                n += 1;
             }
         }
         Ok(n)
