@@ -1,16 +1,22 @@
 //! Reading inputs (plain or gzip) and writing outputs atomically.
 
 use std::fs::{self, File};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
 
-/// Opens a file for reading, decompressing it when its name ends in `.gz`.
+/// Opens a file for reading, decompressing it when it is gzip.
 pub fn open(path: &Path) -> Result<Box<dyn Read>, CliError> {
     let f = File::open(path).map_err(CliError::io(path))?;
-    let r = BufReader::with_capacity(1 << 16, f);
-    if path.extension().is_some_and(|e| e == "gz") {
+    decompressing(f).map_err(CliError::io(path))
+}
+
+/// Reads `r` as it is, or through a gzip decoder when it starts with gzip's magic bytes
+/// (so `.gz` files, and gzip files with any name, read the same way everywhere).
+pub fn decompressing(r: impl Read + 'static) -> io::Result<Box<dyn Read>> {
+    let mut r = BufReader::with_capacity(1 << 16, r);
+    if r.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(flate2::read::MultiGzDecoder::new(r)))
     } else {
         Ok(Box::new(r))
@@ -33,22 +39,33 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), CliError> {
+    replace(path, |f| {
+        let mut w = io::BufWriter::new(f);
+        write(&mut w)?;
+        w.into_inner().map_err(|e| e.into_error())
+    })
+    .map_err(CliError::io(path))
+}
+
+/// The one atomic replace of the trainer (CLI outputs, the store's parts and manifest):
+/// `write` fills a temporary file in `path`'s folder (which must exist) and hands it back;
+/// it is fsynced, renamed over `path`, and the folder fsynced. On failure the temporary
+/// file is removed.
+pub fn replace(path: &Path, write: impl FnOnce(File) -> io::Result<File>) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let name = path
         .file_name()
-        .ok_or_else(|| CliError::Usage(format!("{}: not a file name", path.display())))?;
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
     let tmp = dir.join(format!(
         ".{}.tmp-{}",
         name.to_string_lossy(),
         std::process::id()
     ));
     let result = (|| {
-        let mut f = io::BufWriter::new(File::create(&tmp)?);
-        write(&mut f)?;
-        let f = f.into_inner().map_err(|e| e.into_error())?;
+        let f = write(File::create(&tmp)?)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
         // Make the rename itself durable.
@@ -57,11 +74,8 @@ pub fn write_atomic(
         }
         Ok(())
     })();
-    result.map_err(|e| {
+    if result.is_err() {
         let _ = fs::remove_file(&tmp);
-        CliError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    })
+    }
+    result
 }

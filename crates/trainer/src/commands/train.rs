@@ -20,19 +20,27 @@ use crate::report;
 use crate::store::Store;
 use crate::train::{self, metrics, Objective, Params};
 
+/// Where a task's rows come from: its file, and the store or a ready feature table
+/// (shared by `aqcast train` and `aqcast tune`).
+#[derive(clap::Args)]
+pub struct TaskData {
+    /// The task file (TOML): data, split, pipeline, [train] and [tune].
+    #[arg(long)]
+    pub config: PathBuf,
+    /// The store the task's data is in.
+    #[arg(long, default_value = "aqcast-store")]
+    pub store: String,
+    /// Use this feature table (as `aqcast features` writes it: date, features,
+    /// target_h…, split) instead of building it from the store; no pipeline is bundled.
+    #[arg(long, conflicts_with = "store")]
+    pub table: Option<PathBuf>,
+}
+
 /// Arguments of `aqcast train`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The task file (TOML): data, split, pipeline, [train] parameters, quantiles.
-    #[arg(long)]
-    config: PathBuf,
-    /// The store the task's data is in.
-    #[arg(long, default_value = "aqcast-store")]
-    store: String,
-    /// Train on this feature table (as `aqcast features` writes it: date, features,
-    /// target_h…, split) instead of building it from the store; no pipeline is bundled.
-    #[arg(long, conflicts_with = "store")]
-    table: Option<PathBuf>,
+    #[command(flatten)]
+    task: TaskData,
     /// Where to write the model (default: NAME.aqm); the report goes next to it
     /// (NAME.report.json).
     #[arg(long, short)]
@@ -205,11 +213,10 @@ fn category_of(target: &str, unit: Option<&str>) -> Option<impl Fn(f64) -> Optio
 /// The task's feature table: from `table` if given, else built from the store (then with
 /// the fitted pipeline); and which rows are training rows.
 pub fn load(
-    config_path: &Path,
+    task: &TaskData,
     config: &Config,
-    store: &str,
-    table: Option<&Path>,
 ) -> Result<(Option<Pipeline>, Table, Vec<bool>), CliError> {
+    let (config_path, store, table) = (&task.config, &task.store, task.table.as_deref());
     let target = config.target(config_path)?;
     let names = config.feature_names();
     match table {
@@ -232,17 +239,18 @@ pub fn load(
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
-    let config = Config::read(&a.config)?;
-    let target = config.target(&a.config)?;
+    let config = Config::read(&a.task.config)?;
+    let target = config.target(&a.task.config)?;
     let names = config.feature_names();
-    let (pipeline, table, is_train) = load(&a.config, &config, &a.store, a.table.as_deref())?;
+    let (pipeline, table, is_train) = load(&a.task, &config)?;
     let mut params = config.train.clone();
     if a.threads.is_some() {
         params.threads = a.threads;
     }
     let threads = params.threads.unwrap_or_else(rayon::current_num_threads);
     let name = config.name.clone().unwrap_or_else(|| {
-        a.config
+        a.task
+            .config
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into())
@@ -290,7 +298,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         let (tr, te) = (pick(true), pick(false));
         if tr.is_empty() {
             return Err(CliError::Columns {
-                path: a.config.clone(),
+                path: a.task.config.clone(),
                 message: format!("horizon {h}: no training row has a target"),
             });
         }
@@ -328,7 +336,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
             let trained =
                 train::train_with_progress(&col_refs, &y, &p, &|| bar.inc(1)).map_err(|m| {
                     CliError::Columns {
-                        path: a.config.clone(),
+                        path: a.task.config.clone(),
                         message: format!("horizon {h}: {m}"),
                     }
                 })?;
@@ -407,7 +415,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         description: format!(
             "{} forecast, trained by aqcast from {}",
             target.of,
-            a.config.display()
+            a.task.config.display()
         ),
         source: format!("aqcast {}", env!("CARGO_PKG_VERSION")),
         objective: serde_json::to_value(params.objective)
@@ -417,7 +425,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         created: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
         ..Metadata::default()
     };
-    if a.table.is_none() {
+    if a.task.table.is_none() {
         // The site the model learned from: `aqcast evaluate` defaults to it.
         md.params.insert("site".into(), config.data.site.clone());
     }

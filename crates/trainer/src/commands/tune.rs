@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::commands::train::load;
+use crate::commands::train::{load, TaskData};
 use crate::config::Config;
 use crate::error::CliError;
 use crate::train::tune;
@@ -10,15 +10,9 @@ use crate::train::tune;
 /// Arguments of `aqcast tune`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The task file (TOML) with its [tune] section (trials, sampler, folds, space).
-    #[arg(long)]
-    config: PathBuf,
-    /// The store the task's data is in.
-    #[arg(long, default_value = "aqcast-store")]
-    store: String,
-    /// Search on this feature table instead of building it from the store.
-    #[arg(long, conflicts_with = "store")]
-    table: Option<PathBuf>,
+    /// The task (its [tune] section: trials, sampler, folds, space) and its data.
+    #[command(flatten)]
+    task: TaskData,
     /// Trials (overrides [tune] trials).
     #[arg(long)]
     trials: Option<usize>,
@@ -34,18 +28,18 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
-    let config = Config::read(&a.config)?;
+    let config = Config::read(&a.task.config)?;
     let mut t = config.tune.clone();
     if let Some(n) = a.trials {
         t.trials = n;
     }
     let bad = |m: String| CliError::Columns {
-        path: a.config.clone(),
+        path: a.task.config.clone(),
         message: m,
     };
     t.validate().map_err(bad)?;
-    let (_, table, is_train) = load(&a.config, &config, &a.store, a.table.as_deref())?;
-    let horizons = config.target(&a.config)?.horizons;
+    let (_, table, is_train) = load(&a.task, &config)?;
+    let horizons = config.target(&a.task.config)?.horizons;
     let h = a.horizon.unwrap_or(horizons[0]);
     let hi = horizons
         .iter()

@@ -193,40 +193,30 @@ impl Parser {
             h("POC"),
             h("Units of Measure"),
         ) {
-            if let (Some(date), Some(t), Some(value)) =
+            // Hourly files give GMT date and time; daily files the local date, once per
+            // pollutant standard (see `duration`).
+            let (format, date, time, value, duration) = if let (Some(d), Some(t), Some(v)) =
                 (h("Date GMT"), h("Time GMT"), h("Sample Measurement"))
             {
-                p.format = Format::EpaHourly;
-                p.layout = Layout::Epa {
-                    state,
-                    county,
-                    site,
-                    param,
-                    poc,
-                    date,
-                    time: Some(t),
-                    value,
-                    unit,
-                    duration: None,
-                };
-            } else if let (Some(date), Some(value)) = (h("Date Local"), h("Arithmetic Mean")) {
-                p.format = Format::EpaDaily;
-                let duration = h("Sample Duration");
-                p.layout = Layout::Epa {
-                    state,
-                    county,
-                    site,
-                    param,
-                    poc,
-                    date,
-                    time: None,
-                    value,
-                    unit,
-                    duration,
-                };
+                (Format::EpaHourly, d, Some(t), v, None)
+            } else if let (Some(d), Some(v)) = (h("Date Local"), h("Arithmetic Mean")) {
+                (Format::EpaDaily, d, None, v, h("Sample Duration"))
             } else {
                 return Err("an EPA AQS header without `Date GMT`/`Time GMT`/`Sample Measurement` (hourly) or `Date Local`/`Arithmetic Mean` (daily)".into());
-            }
+            };
+            p.format = format;
+            p.layout = Layout::Epa {
+                state,
+                county,
+                site,
+                param,
+                poc,
+                date,
+                time,
+                value,
+                unit,
+                duration,
+            };
         } else if let (Some(site), Some(t), Some(param), Some(unit), Some(value)) = (
             h("location_id"),
             h("datetime"),

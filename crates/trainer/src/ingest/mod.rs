@@ -292,15 +292,8 @@ fn ingest_file(
         message,
     };
     let f = File::open(path).map_err(StoreError::io(path))?;
-    let mut raw = BufReader::with_capacity(1 << 16, bar.wrap_read(f));
     // Half the bar is the hash pass, half this one.
-    let head = raw.fill_buf().map_err(StoreError::io(path))?;
-    let gz = head.starts_with(&[0x1f, 0x8b]);
-    let inner: Box<dyn Read> = if gz {
-        Box::new(flate2::read::MultiGzDecoder::new(raw))
-    } else {
-        Box::new(raw)
-    };
+    let inner = crate::files::decompressing(bar.wrap_read(f)).map_err(StoreError::io(path))?;
     let mut r = BufReader::with_capacity(1 << 16, inner);
     let head = r
         .fill_buf()

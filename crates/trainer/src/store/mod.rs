@@ -153,7 +153,10 @@ impl Store {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        write_atomic(&path, |f| io::Write::write_all(f, &json))
+        crate::files::replace(&path, |mut f| {
+            io::Write::write_all(&mut f, &json).map(|()| f)
+        })
+        .map_err(StoreError::io(&path))
     }
 
     fn partition_dir(&self, site: &str, variable: &str) -> PathBuf {
@@ -175,9 +178,10 @@ impl Store {
         let dir = self.partition_dir(site, variable);
         fs::create_dir_all(&dir).map_err(StoreError::io(&dir))?;
         let path = dir.join(format!("{file_id}-{seq:05}.parquet"));
-        write_atomic_file(&path, |f| {
+        crate::files::replace(&path, |f| {
             parts::write(f, rows).map_err(|e| io::Error::other(e.to_string()))
         })
+        .map_err(StoreError::io(&path))
     }
 
     /// Every partition: (site, variable, folder).
@@ -289,49 +293,6 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
 
 fn name_after(p: &Path, prefix: &str) -> Option<String> {
     decode_name(p.file_name()?.to_str()?.strip_prefix(prefix)?)
-}
-
-/// Writes `path` atomically: a temporary file in the same folder, fsync, rename, fsync of
-/// the folder. A crash leaves the old file or the new one, never half of one.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
-) -> Result<(), StoreError> {
-    write_atomic_file(path, |f| {
-        let mut w = io::BufWriter::new(f);
-        write(&mut w)?;
-        w.into_inner().map_err(|e| e.into_error())
-    })
-}
-
-/// [`write_atomic`] for writers that take the `File` and give it back.
-pub fn write_atomic_file(
-    path: &Path,
-    write: impl FnOnce(File) -> io::Result<File>,
-) -> Result<(), StoreError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let f = write(File::create(&tmp)?)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        StoreError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    })
 }
 
 #[cfg(test)]
