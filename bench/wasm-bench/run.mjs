@@ -80,7 +80,7 @@ if (args.bench) {
   }
   times.sort((a, b) => a - b);
   result.batch_rows_per_s = rows / (times[Math.floor(reps / 2)] / 1000);
-  for (const [name, id] of [["walk", 1], ["bitvector", 2]]) {
+  for (const [name, id] of [["walk", 1], ["sliced_plain", 2]]) {
     const ts = [];
     for (let i = 0; i < reps; i++) {
       const t = performance.now();

@@ -1,7 +1,7 @@
 //! aqcast's predictions and explanations equal LightGBM's and XGBoost's own, on every row of
 //! the canonical test set (fixtures made by `tests/fixtures/make_fixtures.py`).
 
-use aqcast_core::predict::Strategy;
+use aqcast_core::predict::{Isa, Strategy};
 use aqcast_core::{shap, Matrix, Model, Predictor};
 use aqcast_e2e::{close, csv, model};
 
@@ -77,7 +77,12 @@ fn every_input_layout_gives_the_same_bits() {
         assert_eq!(e.predict_reference(row), *want);
     }
     assert_eq!(p.predict_row_at_a_time(x), rm);
-    for strategy in [Strategy::Walk, Strategy::Bitvector] {
+    for strategy in [
+        Strategy::Walk,
+        Strategy::Sliced(Isa::Widest),
+        Strategy::Sliced(Isa::Avx2),
+        Strategy::Sliced(Isa::Plain),
+    ] {
         let mut out = vec![0.0; rows];
         p.predict_with(Matrix::RowMajorF64(x), &mut out, strategy)
             .unwrap();

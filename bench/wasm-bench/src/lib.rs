@@ -77,7 +77,7 @@ fn with<T>(handle: u32, f: impl FnOnce(&Loaded) -> T) -> Option<T> {
 }
 
 /// Like `predict_batch` with a chosen engine: 0 automatic, 1 interleaved walk,
-/// 2 bitvectors (for the benchmark).
+/// 2 the sliced engine's plain-code blocks (for the benchmark).
 ///
 /// # Safety
 /// As for `predict_batch`.
@@ -89,10 +89,10 @@ pub unsafe extern "C" fn predict_batch_with(
     out: *mut f64,
     strategy: u32,
 ) -> u32 {
-    use aqcast_core::predict::Strategy;
+    use aqcast_core::predict::{Isa, Strategy};
     let s = match strategy {
         1 => Strategy::Walk,
-        2 => Strategy::Bitvector,
+        2 => Strategy::Sliced(Isa::Plain),
         _ => Strategy::Auto,
     };
     let r = with(handle, |l| {

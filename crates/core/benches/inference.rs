@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::io::Read;
 use std::path::PathBuf;
 
-use aqcast_core::predict::Strategy;
+use aqcast_core::predict::{Isa, Strategy};
 use aqcast_core::{import, shap, Matrix};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -69,8 +69,13 @@ fn bench(c: &mut Criterion) {
     g.bench_function("auto_f32", |b| {
         b.iter(|| p.predict(Matrix::RowMajorF32(black_box(&x32))).unwrap())
     });
-    for s in [Strategy::Bitvector, Strategy::Walk] {
-        g.bench_function(format!("{s:?}").to_lowercase(), |b| {
+    for (name, s) in [
+        ("sliced_widest", Strategy::Sliced(Isa::Widest)),
+        ("sliced_avx2", Strategy::Sliced(Isa::Avx2)),
+        ("sliced_plain", Strategy::Sliced(Isa::Plain)),
+        ("walk", Strategy::Walk),
+    ] {
+        g.bench_function(name, |b| {
             b.iter(|| {
                 p.predict_with(Matrix::RowMajorF64(black_box(&x)), &mut out, s)
                     .unwrap()

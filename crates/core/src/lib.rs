@@ -24,15 +24,15 @@ extern crate alloc;
 
 pub mod aqi;
 pub mod artifact;
-mod bitvector;
 pub mod ensemble;
 mod error;
 pub mod import;
-mod lanes;
 pub mod pipeline;
 pub mod pollutant;
 pub mod predict;
+mod quantize;
 pub mod shap;
+mod sliced;
 pub mod time;
 
 pub use artifact::{Head, Metadata, Model};

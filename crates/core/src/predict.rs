@@ -2,7 +2,7 @@
 //!
 //! [`Predictor::new`] compiles a validated [`Ensemble`] into a form built for speed:
 //!
-//! 1. **Quantized inputs.** Each feature's distinct thresholds are sorted once. A row is
+//! 1. **Quantized inputs.** Each feature's distinct thresholds are sorted once. A value is
 //!    turned into bin numbers, `bin(x) = #{thresholds of x's feature < x}`, compared in the
 //!    model's own precision; then `x <= t_k ⇔ bin(x) <= k` exactly. Every node test becomes
 //!    one integer comparison, and the f64 semantics of LightGBM or the f32 semantics of
@@ -15,18 +15,22 @@
 //!    left}`, siblings side by side, so a step is `i = left + (bin(row, column) > k)`:
 //!    one load, one compare, one add. Leaves are nodes that step to themselves, so a walk
 //!    of `depth(tree)` steps ends on the leaf whatever path it took.
-//! 3. **Batches** are quantized in blocks of rows. When every tree has at most 32 leaves
-//!    they go to the bitvector engine (`bitvector.rs`, 8 rows per SIMD step); otherwise 8
-//!    rows walk each tree in lock step, giving the CPU independent loads to overlap. Single
-//!    rows walk. On every path trees are visited in order, so each row's sum is accumulated
-//!    in exactly the order of [`Ensemble::predict_reference`] and the same `Output`
-//!    transform follows: all paths agree bit for bit.
+//! 3. **Batches** are quantized in blocks of rows. When every feature has at most 255
+//!    thresholds (bins fit a byte) and every tree at most 64 leaves, they go to the sliced
+//!    engine (`sliced/`: byte-sliced bitvectors, 32 or 64 rows per SIMD instruction);
+//!    otherwise 8 rows walk each tree in lock step, giving the CPU independent loads to
+//!    overlap. Single rows walk. On every path trees are visited in order, so each row's
+//!    sum is accumulated in exactly the order of [`Ensemble::predict_reference`] and the
+//!    same `Output` transform follows: all paths agree bit for bit.
+//!
+//! Thresholds are searched as 16-ary trees (`quantize.rs`).
 
 use alloc::vec;
 use alloc::vec::Vec;
 
-use crate::bitvector::Bitvector;
 use crate::ensemble::{Child, Ensemble, Output, Precision};
+use crate::quantize::{self, Quantizer, Search};
+use crate::sliced::{self, Block, Sliced};
 use crate::Error;
 
 /// Rows walked in lock step by the interleaved walk.
@@ -87,16 +91,16 @@ pub struct Predictor {
     n_features: usize,
     precision: Precision,
     output: Output,
-    /// Sorted distinct thresholds of feature `f`: `cuts[cut_offsets[f]..cut_offsets[f+1]]`.
-    cuts: Vec<f64>,
-    cut_offsets: Vec<u32>,
+    /// Bins of feature values (searches of each feature's distinct thresholds).
+    quantizer: Quantizer,
     nodes: Vec<Node>,
     /// Leaf output per node (0 for internal nodes).
     values: Vec<f64>,
     roots: Vec<u32>,
     depths: Vec<u32>,
-    /// The batch engine for ensembles of trees with at most 32 leaves.
-    bitvector: Option<Bitvector>,
+    /// The batch engine, when every feature has at most 255 thresholds and every tree at
+    /// most 64 leaves.
+    sliced: Option<Sliced>,
 }
 
 /// How a batch is evaluated. [`Strategy::Auto`] is what [`Predictor::predict`] uses; the
@@ -105,12 +109,27 @@ pub struct Predictor {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
-    /// Bitvectors when every tree has at most 32 leaves, else interleaved walks.
+    /// The sliced engine with the widest SIMD instruction set when the ensemble fits it
+    /// and the target has SIMD (AVX2 or AVX-512BW on x86-64, `simd128` on wasm32), else
+    /// interleaved walks.
     Auto,
     /// Interleaved tree walks.
     Walk,
-    /// QuickScorer-style bitvectors (falls back to walks when not available).
-    Bitvector,
+    /// Byte-sliced bitvectors with the given instruction set (walks when the ensemble
+    /// does not fit the engine).
+    Sliced(Isa),
+}
+
+/// Instruction sets of the sliced engine, for tests and benchmarks.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// The widest the CPU has (what [`Strategy::Auto`] uses).
+    Widest,
+    /// AVX2 when the CPU has it (else walks).
+    Avx2,
+    /// Plain code, 32 rows per block.
+    Plain,
 }
 
 impl Predictor {
@@ -131,24 +150,15 @@ impl Predictor {
         for (f, t) in e.feature.iter().zip(&e.threshold) {
             per_feature[*f as usize].push(*t);
         }
-        let mut cuts = Vec::new();
-        let mut cut_offsets = Vec::with_capacity(nf + 1);
-        cut_offsets.push(0u32);
         for list in &mut per_feature {
             list.sort_by(f64::total_cmp);
             list.dedup();
-            cuts.extend_from_slice(list);
-            cut_offsets.push(cuts.len() as u32);
         }
-        let bin_of = |f: usize, t: f64| -> u32 {
-            let s = &cuts[cut_offsets[f] as usize..cut_offsets[f + 1] as usize];
-            s.partition_point(|&c| c < t) as u32
-        };
+        let bin_of =
+            |f: usize, t: f64| -> u32 { per_feature[f].partition_point(|&c| c < t) as u32 };
         use alloc::format;
 
-        if let Some(f) =
-            (0..nf).find(|&f| (cut_offsets[f + 1] - cut_offsets[f]) as usize > MAX_CUTS)
-        {
+        if let Some(f) = (0..nf).find(|&f| per_feature[f].len() > MAX_CUTS) {
             return Err(Error::Unsupported(format!(
                 "feature {f} has more than {MAX_CUTS} distinct thresholds"
             )));
@@ -201,24 +211,29 @@ impl Predictor {
             }
         }
         let depths = e.depths().into_iter().map(|d| d as u32).collect();
-        let bitvector = Bitvector::new(e, 2 * nf, |g| {
-            let f = e.feature[g] as usize;
-            (
-                2 * f as u32 + u32::from(!e.default_left[g]),
-                bin_of(f, e.threshold[g]),
-            )
-        });
+        let fits_a_byte = per_feature.iter().all(|c| c.len() <= sliced::MAX_CUTS);
+        let sliced = fits_a_byte
+            .then(|| {
+                Sliced::new(e, |g| {
+                    let f = e.feature[g] as usize;
+                    (
+                        (2 * f + usize::from(!e.default_left[g])) as u16,
+                        // Below the feature's number of thresholds, at most 255.
+                        bin_of(f, e.threshold[g]) as u8,
+                    )
+                })
+            })
+            .flatten();
         Ok(Predictor {
             n_features: nf,
             precision: e.precision,
             output: e.output(),
-            cuts,
-            cut_offsets,
+            quantizer: Quantizer::new(&per_feature),
             nodes,
             values,
             roots,
             depths,
-            bitvector,
+            sliced,
         })
     }
 
@@ -244,10 +259,97 @@ impl Predictor {
             Precision::F64 => x,
             Precision::F32 => x as f32 as f64,
         };
-        let s = &self.cuts[self.cut_offsets[f] as usize..self.cut_offsets[f + 1] as usize];
-        let b = s.partition_point(|&c| c < x) as u16;
+        let b = self.quantizer.bin::<quantize::Plain>(f, x) as u16;
         out[2 * f] = b;
         out[2 * f + 1] = b;
+    }
+
+    /// Feature `f`'s two bin columns for value `x` as bytes for the sliced engine (every
+    /// feature has at most 255 thresholds there): the bin, and for a missing value 0
+    /// (left at every node) and 255 (right at every node).
+    #[inline(always)]
+    fn byte_bins<S: Search>(&self, f: usize, x: f64) -> (u8, u8) {
+        if x.is_nan() {
+            return (sliced::byte(0), sliced::byte(u8::MAX));
+        }
+        let x = match self.precision {
+            Precision::F64 => x,
+            Precision::F32 => x as f32 as f64,
+        };
+        let b = sliced::byte(self.quantizer.bin::<S>(f, x) as u8);
+        (b, b)
+    }
+
+    /// Runs the sliced engine with the widest SIMD blocks the CPU has (or the ones asked
+    /// for). Returns `false`, having done nothing, when there is no SIMD to run it with:
+    /// in plain code the interleaved walk is faster, so plain blocks run only when asked.
+    fn predict_sliced(&self, s: &Sliced, input: Matrix<'_>, out: &mut [f64], isa: Isa) -> bool {
+        if isa == Isa::Plain {
+            self.sliced_blocks::<sliced::block::Plain>(s, input, out);
+            return true;
+        }
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        {
+            #[target_feature(enable = "avx512f,avx512bw")]
+            fn avx512(p: &Predictor, s: &Sliced, input: Matrix<'_>, out: &mut [f64]) {
+                p.sliced_blocks::<sliced::block::Avx512>(s, input, out)
+            }
+            #[target_feature(enable = "avx2")]
+            fn avx2(p: &Predictor, s: &Sliced, input: Matrix<'_>, out: &mut [f64]) {
+                p.sliced_blocks::<sliced::block::Avx2>(s, input, out)
+            }
+            if isa == Isa::Widest && std::is_x86_feature_detected!("avx512bw") {
+                // SAFETY: the CPU has AVX-512F and BW (BW implies F), checked just above.
+                #[allow(unsafe_code)]
+                unsafe {
+                    avx512(self, s, input, out)
+                };
+                return true;
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above.
+                #[allow(unsafe_code)]
+                unsafe {
+                    avx2(self, s, input, out)
+                };
+                return true;
+            }
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            self.sliced_blocks::<sliced::block::Simd128>(s, input, out);
+            return true;
+        }
+        #[allow(unreachable_code)]
+        false
+    }
+
+    #[inline(always)]
+    fn sliced_blocks<B: Block>(&self, s: &Sliced, input: Matrix<'_>, out: &mut [f64]) {
+        let nf = self.n_features;
+        let n_rows = out.len();
+        let mut bins = vec![0u8; 2 * nf * B::ROWS];
+        for (g, acc) in out.chunks_mut(B::ROWS).enumerate() {
+            let r0 = g * B::ROWS;
+            let rows = acc.len();
+            for j in 0..rows {
+                for f in 0..nf {
+                    let (left, right) = self.byte_bins::<B>(f, input.get(r0 + j, f, n_rows, nf));
+                    bins[2 * f * B::ROWS + j] = left;
+                    bins[(2 * f + 1) * B::ROWS + j] = right;
+                }
+            }
+            // Lanes past the last row repeat it: evaluated, then ignored.
+            for column in bins.chunks_exact_mut(B::ROWS) {
+                let last = column[rows - 1];
+                column[rows..].fill(last);
+            }
+            acc.fill(0.0);
+            s.eval::<B>(&bins, acc);
+            for v in acc.iter_mut() {
+                *v = self.finish(*v);
+            }
+        }
     }
 
     #[inline]
@@ -317,10 +419,6 @@ impl Predictor {
         out: &mut [f64],
         strategy: Strategy,
     ) -> Result<(), Error> {
-        let bitvector = match strategy {
-            Strategy::Walk => None,
-            Strategy::Auto | Strategy::Bitvector => self.bitvector.as_ref(),
-        };
         let nf = self.n_features;
         let len = input.len();
         if !len.is_multiple_of(nf) {
@@ -336,9 +434,18 @@ impl Predictor {
                 got: out.len(),
             });
         }
+        let isa = match strategy {
+            Strategy::Auto => Some(Isa::Widest),
+            Strategy::Sliced(isa) => Some(isa),
+            Strategy::Walk => None,
+        };
+        if let (Some(isa), Some(s)) = (isa, &self.sliced) {
+            if self.predict_sliced(s, input, out, isa) {
+                return Ok(());
+            }
+        }
         let w = 2 * nf;
         let mut bins = vec![0u16; BLOCK * w];
-        let mut scratch = Vec::new();
         let mut start = 0;
         while start < n_rows {
             let rows = (n_rows - start).min(BLOCK);
@@ -350,16 +457,7 @@ impl Predictor {
             }
             let acc = &mut out[start..start + rows];
             acc.fill(0.0);
-            match bitvector {
-                Some(bv) => {
-                    for (g, chunk) in acc.chunks_mut(crate::bitvector::LANES).enumerate() {
-                        let r0 = g * crate::bitvector::LANES;
-                        let rows_bins = &bins[r0 * w..(r0 + chunk.len()) * w];
-                        bv.eval(rows_bins, w, chunk, &mut scratch);
-                    }
-                }
-                None => self.walk_block(&bins[..rows * w], acc),
-            }
+            self.walk_block(&bins[..rows * w], acc);
             for v in acc.iter_mut() {
                 *v = self.finish(*v);
             }

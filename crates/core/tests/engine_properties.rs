@@ -1,7 +1,7 @@
 //! Every evaluation path equals the canonical reference walk, bit for bit, on random
 //! ensembles and random rows (with missing values, ties on thresholds and infinities).
 
-use aqcast_core::predict::Strategy;
+use aqcast_core::predict::{Isa, Strategy};
 use aqcast_core::{shap, Ensemble, Link, Matrix, Precision, Predictor};
 use proptest::prelude::*;
 
@@ -100,9 +100,9 @@ proptest! {
     fn all_paths_equal_the_reference(
         seed in any::<u64>(),
         trees in 1usize..12,
-        max_leaves in prop_oneof![Just(4u64), Just(32), Just(40)],
+        max_leaves in prop_oneof![Just(4u64), Just(32), Just(40), Just(64), Just(70)],
         f32_precision in any::<bool>(),
-        rows in 1usize..40,
+        rows in 1usize..150,
     ) {
         let e = ensemble(seed, trees, max_leaves, f32_precision);
         e.validate().unwrap();
@@ -112,7 +112,12 @@ proptest! {
         let x: Vec<f64> = (0..rows * nf).map(|_| rng.value()).collect();
         let want: Vec<f64> = x.chunks_exact(nf).map(|r| e.predict_reference(r)).collect();
         prop_assert_eq!(&p.predict(Matrix::RowMajorF64(&x)).unwrap(), &want);
-        for s in [Strategy::Walk, Strategy::Bitvector] {
+        for s in [
+            Strategy::Walk,
+            Strategy::Sliced(Isa::Widest),
+            Strategy::Sliced(Isa::Avx2),
+            Strategy::Sliced(Isa::Plain),
+        ] {
             let mut out = vec![0.0; rows];
             p.predict_with(Matrix::RowMajorF64(&x), &mut out, s).unwrap();
             prop_assert_eq!(&out, &want, "{:?}", s);
