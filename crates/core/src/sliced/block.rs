@@ -10,7 +10,10 @@
 #![allow(unsafe_code)]
 
 use crate::quantize::Search;
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[cfg(any(
+    all(feature = "std", target_arch = "x86_64"),
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 use crate::quantize::FANOUT;
 
 /// Most slices per tree.
@@ -383,10 +386,24 @@ pub(crate) use wasm::Simd128;
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm {
-    use super::{Block, Search, MAX_ROWS};
+    use super::{Block, Search, FANOUT, MAX_ROWS};
     use core::arch::wasm32::*;
 
-    impl Search for Simd128 {}
+    impl Search for Simd128 {
+        #[inline(always)]
+        fn count_below(keys: &[f64; FANOUT], x: f64) -> usize {
+            // Each compare gives −1 per key below `x`; the sum is minus the count.
+            let x = f64x2_splat(x);
+            let p = keys.as_ptr().cast::<v128>();
+            let mut sum = i64x2_splat(0);
+            for q in 0..FANOUT / 2 {
+                // SAFETY: `keys` is 16 f64, eight v128 (no alignment needed).
+                let k = unsafe { v128_load(p.add(q)) };
+                sum = i64x2_add(sum, f64x2_lt(k, x));
+            }
+            (-(i64x2_extract_lane::<0>(sum) + i64x2_extract_lane::<1>(sum))) as usize
+        }
+    }
 
     /// simd128: 64 rows in four 128-bit registers (the per-op splats are shared).
     #[derive(Clone, Copy)]
@@ -463,6 +480,24 @@ mod wasm {
             // SAFETY: `table` is 16 bytes.
             let t = unsafe { v128_load(table.as_ptr().cast()) };
             Simd128(i.0.map(|i| i8x16_swizzle(t, i)))
+        }
+
+        #[inline(always)]
+        unsafe fn add_leaves(at: Self, values: &[f64], acc: &mut [f64; MAX_ROWS]) {
+            // Two rows per f64x2 add.
+            let mut i = [0u8; MAX_ROWS];
+            at.store(&mut i);
+            let v = values.as_ptr().cast::<u64>();
+            // SAFETY: the caller guarantees every position is below `values.len()`; `acc`
+            // is 64 f64, 32 unaligned v128.
+            unsafe {
+                for j in (0..MAX_ROWS).step_by(2) {
+                    let lo = v128_load64_zero(v.add(usize::from(i[j])));
+                    let pair = v128_load64_lane::<1>(lo, v.add(usize::from(i[j + 1])));
+                    let a = acc.as_mut_ptr().add(j).cast::<v128>();
+                    v128_store(a, f64x2_add(v128_load(a), pair));
+                }
+            }
         }
     }
 }
