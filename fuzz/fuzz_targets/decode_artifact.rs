@@ -19,8 +19,24 @@ fn resign(bytes: &mut [u8]) {
 fn exercise(m: &Model) {
     if let Ok(ps) = m.predictors() {
         let row = vec![0.5; m.features.len()];
+        // A batch through the batch engines (70 rows: a full block and a partial one),
+        // with missing, infinite and extreme values.
+        let values = [0.5, f64::NAN, -1e300, 1e300, f64::INFINITY, -3.0, 0.0, 7.25];
+        let batch: Vec<f64> = (0..70 * m.features.len())
+            .map(|i| values[(i * 7 + i / 5) % values.len()])
+            .collect();
         for p in &ps {
-            let _ = p.predict_row(&row);
+            let one = p.predict_row(&row);
+            let many = p.predict(aqcast_core::Matrix::RowMajorF64(&batch));
+            // The batch engines agree with the single-row walk.
+            if let Ok(many) = many {
+                let nf = m.features.len().max(1);
+                for (r, got) in many.iter().enumerate() {
+                    let want = p.predict_row(&batch[r * nf..(r + 1) * nf]);
+                    assert_eq!(want.ok().map(f64::to_bits), Some(got.to_bits()));
+                }
+            }
+            let _ = one;
         }
         let _ = shap::explain(&m.heads[0].ensemble, &row);
     }
