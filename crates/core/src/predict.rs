@@ -579,6 +579,45 @@ mod tests {
         assert_eq!(p.predict(Matrix::ColMajorF64(&cols)).unwrap(), out);
     }
 
+    /// `n` stumps on feature 0 with `n` distinct thresholds.
+    fn stumps(n: usize) -> Ensemble {
+        Ensemble {
+            n_features: 1,
+            precision: Precision::F64,
+            link: crate::ensemble::Link::Identity,
+            base_score: 0.0,
+            average: false,
+            node_offsets: (0..=n as u32).collect(),
+            leaf_offsets: (0..=n as u32).map(|t| 2 * t).collect(),
+            feature: vec![0; n],
+            threshold: (0..n).map(|i| i as f64 * 0.5).collect(),
+            default_left: (0..n).map(|i| i % 3 == 0).collect(),
+            left: vec![!0; n],
+            right: vec![!1; n],
+            node_cover: vec![1.0; n],
+            leaf_value: (0..2 * n).map(|i| (i % 7) as f64 - 3.0).collect(),
+            leaf_cover: vec![1.0; 2 * n],
+        }
+    }
+
+    #[test]
+    fn the_sliced_engine_takes_up_to_255_thresholds_per_feature_and_walks_beyond() {
+        for (n, sliced) in [(255, true), (256, false), (300, false)] {
+            let e = stumps(n);
+            let p = Predictor::new(&e).unwrap();
+            assert_eq!(p.sliced.is_some(), sliced, "{n} thresholds");
+            let x: Vec<f64> = (0..200)
+                .map(|i| match i % 50 {
+                    0 => f64::NAN,
+                    1 => f64::INFINITY,
+                    _ => i as f64 * 0.8 - 5.0,
+                })
+                .collect();
+            let want: Vec<f64> = x.iter().map(|v| e.predict_reference(&[*v])).collect();
+            assert_eq!(p.predict(Matrix::RowMajorF64(&x)).unwrap(), want);
+        }
+    }
+
     #[test]
     fn wrong_shapes_are_errors() {
         let p = Predictor::new(&tiny()).unwrap();
