@@ -209,68 +209,87 @@ mod x86 {
 
     /// AVX2: 32 rows in one 256-bit register.
     #[derive(Clone, Copy)]
-    pub(crate) struct Avx2(__m256i);
+    pub(crate) struct Avx2([__m256i; 2]);
+
+    impl Avx2 {
+        #[inline(always)]
+        fn map2(a: Self, b: Self, f: impl Fn(__m256i, __m256i) -> __m256i) -> Self {
+            Avx2([f(a.0[0], b.0[0]), f(a.0[1], b.0[1])])
+        }
+    }
 
     impl Block for Avx2 {
-        const ROWS: usize = 32;
+        const ROWS: usize = 64;
 
         #[inline(always)]
         fn splat(b: u8) -> Self {
-            unsafe { Avx2(_mm256_set1_epi8(b as i8)) }
+            unsafe { Avx2([_mm256_set1_epi8(b as i8); 2]) }
         }
 
         #[inline(always)]
         unsafe fn load(p: *const u8) -> Self {
-            unsafe { Avx2(_mm256_loadu_si256(p.cast())) }
+            unsafe {
+                Avx2([
+                    _mm256_loadu_si256(p.cast()),
+                    _mm256_loadu_si256(p.add(32).cast()),
+                ])
+            }
         }
 
         #[inline(always)]
         fn store(self, out: &mut [u8; MAX_ROWS]) {
-            unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), self.0) }
+            unsafe {
+                _mm256_storeu_si256(out.as_mut_ptr().cast(), self.0[0]);
+                _mm256_storeu_si256(out.as_mut_ptr().add(32).cast(), self.0[1]);
+            }
         }
 
         #[inline(always)]
         fn update(v: Self, x: Self, key: i8, keep: u8) -> Self {
             unsafe {
-                let gt = _mm256_cmpgt_epi8(x.0, _mm256_set1_epi8(key));
+                let key = _mm256_set1_epi8(key);
+                let keep = _mm256_set1_epi8(keep as i8);
                 // v & !(gt & !keep)
-                Avx2(_mm256_andnot_si256(
-                    _mm256_andnot_si256(_mm256_set1_epi8(keep as i8), gt),
-                    v.0,
-                ))
+                Self::map2(v, x, |v, x| {
+                    _mm256_andnot_si256(_mm256_andnot_si256(keep, _mm256_cmpgt_epi8(x, key)), v)
+                })
             }
         }
 
         #[inline(always)]
         fn and(a: Self, b: Self) -> Self {
-            unsafe { Avx2(_mm256_and_si256(a.0, b.0)) }
+            Self::map2(a, b, |a, b| unsafe { _mm256_and_si256(a, b) })
         }
 
         #[inline(always)]
         fn is_zero(a: Self) -> Self {
-            unsafe { Avx2(_mm256_cmpeq_epi8(a.0, _mm256_setzero_si256())) }
+            Self::map2(a, a, |a, _| unsafe {
+                _mm256_cmpeq_epi8(a, _mm256_setzero_si256())
+            })
         }
 
         #[inline(always)]
         fn select(m: Self, a: Self, b: Self) -> Self {
-            unsafe { Avx2(_mm256_blendv_epi8(b.0, a.0, m.0)) }
+            unsafe {
+                Avx2([
+                    _mm256_blendv_epi8(b.0[0], a.0[0], m.0[0]),
+                    _mm256_blendv_epi8(b.0[1], a.0[1], m.0[1]),
+                ])
+            }
         }
 
         #[inline(always)]
         fn high_nibble(a: Self) -> Self {
-            unsafe {
-                Avx2(_mm256_and_si256(
-                    _mm256_srli_epi16::<4>(a.0),
-                    _mm256_set1_epi8(0x0F),
-                ))
-            }
+            Self::map2(a, a, |a, _| unsafe {
+                _mm256_and_si256(_mm256_srli_epi16::<4>(a), _mm256_set1_epi8(0x0F))
+            })
         }
 
         #[inline(always)]
         fn lookup(table: &[u8; 16], i: Self) -> Self {
             unsafe {
                 let t = _mm256_broadcastsi128_si256(_mm_loadu_si128(table.as_ptr().cast()));
-                Avx2(_mm256_shuffle_epi8(t, i.0))
+                Self::map2(i, i, |i, _| _mm256_shuffle_epi8(t, i))
             }
         }
     }
