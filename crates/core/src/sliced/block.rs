@@ -18,7 +18,11 @@ use crate::quantize::FANOUT;
 
 /// Most slices per tree.
 pub(crate) const MAX_SLICES: usize = 8;
-/// Most rows per block, over all instruction sets.
+/// Most rows per block, over the instruction sets of the target (the AVX-512 block has 128;
+/// elsewhere at most 64, and the per-block arrays stay that small).
+#[cfg(target_arch = "x86_64")]
+pub(crate) const MAX_ROWS: usize = 128;
+#[cfg(not(target_arch = "x86_64"))]
 pub(crate) const MAX_ROWS: usize = 64;
 
 /// `TZ[2s][n]` is the position of the lowest set bit of the low nibble `n` of slice `s`,
@@ -296,69 +300,88 @@ mod x86 {
 
     /// AVX-512BW: 64 rows in one 512-bit register; compares write mask registers.
     #[derive(Clone, Copy)]
-    pub(crate) struct Avx512(__m512i);
+    pub(crate) struct Avx512([__m512i; 2]);
+
+    impl Avx512 {
+        #[inline(always)]
+        fn map2(a: Self, b: Self, f: impl Fn(__m512i, __m512i) -> __m512i) -> Self {
+            Avx512([f(a.0[0], b.0[0]), f(a.0[1], b.0[1])])
+        }
+    }
 
     impl Block for Avx512 {
-        const ROWS: usize = 64;
+        const ROWS: usize = 128;
 
         #[inline(always)]
         fn splat(b: u8) -> Self {
-            unsafe { Avx512(_mm512_set1_epi8(b as i8)) }
+            unsafe { Avx512([_mm512_set1_epi8(b as i8); 2]) }
         }
 
         #[inline(always)]
         unsafe fn load(p: *const u8) -> Self {
-            unsafe { Avx512(_mm512_loadu_si512(p.cast())) }
+            unsafe {
+                Avx512([
+                    _mm512_loadu_si512(p.cast()),
+                    _mm512_loadu_si512(p.add(64).cast()),
+                ])
+            }
         }
 
         #[inline(always)]
         fn store(self, out: &mut [u8; MAX_ROWS]) {
-            unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), self.0) }
+            unsafe {
+                _mm512_storeu_si512(out.as_mut_ptr().cast(), self.0[0]);
+                _mm512_storeu_si512(out.as_mut_ptr().add(64).cast(), self.0[1]);
+            }
         }
 
         #[inline(always)]
         fn update(v: Self, x: Self, key: i8, keep: u8) -> Self {
             unsafe {
-                let gt = _mm512_movm_epi8(_mm512_cmpgt_epi8_mask(x.0, _mm512_set1_epi8(key)));
-                // v & !(gt & !keep): one instruction on `v`'s dependency chain.
-                Avx512(_mm512_ternarylogic_epi32::<0b1011_0000>(
-                    v.0,
-                    gt,
-                    _mm512_set1_epi8(keep as i8),
-                ))
+                let key = _mm512_set1_epi8(key);
+                let keep = _mm512_set1_epi8(keep as i8);
+                Self::map2(v, x, |v, x| {
+                    let gt = _mm512_movm_epi8(_mm512_cmpgt_epi8_mask(x, key));
+                    // v & !(gt & !keep): one instruction on `v`'s dependency chain.
+                    _mm512_ternarylogic_epi32::<0b1011_0000>(v, gt, keep)
+                })
             }
         }
 
         #[inline(always)]
         fn and(a: Self, b: Self) -> Self {
-            unsafe { Avx512(_mm512_and_si512(a.0, b.0)) }
+            Self::map2(a, b, |a, b| unsafe { _mm512_and_si512(a, b) })
         }
 
         #[inline(always)]
         fn is_zero(a: Self) -> Self {
-            unsafe { Avx512(_mm512_movm_epi8(_mm512_testn_epi8_mask(a.0, a.0))) }
+            Self::map2(a, a, |a, _| unsafe {
+                _mm512_movm_epi8(_mm512_testn_epi8_mask(a, a))
+            })
         }
 
         #[inline(always)]
         fn select(m: Self, a: Self, b: Self) -> Self {
-            unsafe { Avx512(_mm512_mask_blend_epi8(_mm512_movepi8_mask(m.0), b.0, a.0)) }
+            unsafe {
+                Avx512([
+                    _mm512_mask_blend_epi8(_mm512_movepi8_mask(m.0[0]), b.0[0], a.0[0]),
+                    _mm512_mask_blend_epi8(_mm512_movepi8_mask(m.0[1]), b.0[1], a.0[1]),
+                ])
+            }
         }
 
         #[inline(always)]
         fn high_nibble(a: Self) -> Self {
-            unsafe {
-                Avx512(_mm512_and_si512(
-                    _mm512_srli_epi16::<4>(a.0),
-                    _mm512_set1_epi8(0x0F),
-                ))
-            }
+            Self::map2(a, a, |a, _| unsafe {
+                _mm512_and_si512(_mm512_srli_epi16::<4>(a), _mm512_set1_epi8(0x0F))
+            })
         }
 
         #[inline(always)]
         fn lookup(table: &[u8; 16], i: Self) -> Self {
             unsafe {
                 let t = _mm512_broadcast_i32x4(_mm_loadu_si128(table.as_ptr().cast()));
-                Avx512(_mm512_shuffle_epi8(t, i.0))
+                Self::map2(i, i, |i, _| _mm512_shuffle_epi8(t, i))
             }
         }
 
@@ -369,11 +392,11 @@ mod x86 {
             // `values`, padded to a multiple of 16.
             unsafe {
                 let n_tables = values.len() / 16;
-                let at: [__m128i; 4] = core::mem::transmute(at.0);
+                let p = values.as_ptr();
+                let at: [__m128i; 8] = core::mem::transmute(at.0);
                 for (q, at) in at.into_iter().enumerate() {
                     for (h, at) in [at, _mm_srli_si128::<8>(at)].into_iter().enumerate() {
                         let i = _mm512_cvtepu8_epi64(at);
-                        let p = values.as_ptr();
                         let mut v = _mm512_permutex2var_pd(
                             _mm512_loadu_pd(p),
                             i,
@@ -510,7 +533,7 @@ mod wasm {
             // SAFETY: the caller guarantees every position is below `values.len()`; `acc`
             // is 64 f64, 32 unaligned v128.
             unsafe {
-                for j in (0..MAX_ROWS).step_by(2) {
+                for j in (0..Self::ROWS).step_by(2) {
                     let lo = v128_load64_zero(v.add(usize::from(i[j])));
                     let pair = v128_load64_lane::<1>(lo, v.add(usize::from(i[j + 1])));
                     let a = acc.as_mut_ptr().add(j).cast::<v128>();
@@ -535,18 +558,21 @@ mod tests {
         out
     }
 
+    // Row j's bits are spread over the slices, so the loop indexes by row.
+    #[allow(clippy::needless_range_loop)]
     fn check<B: Block>() {
         // Row j: one bit set at position j (rows 0..B::ROWS, up to 63), and a second,
         // higher one that must not win.
         let mut slices = [[0u8; MAX_ROWS]; MAX_SLICES];
         for j in 0..B::ROWS {
-            slices[j / 8][j] |= 1 << (j % 8);
-            let k = (j + 5).min(63);
+            let p = j % 64;
+            slices[p / 8][j] |= 1 << (p % 8);
+            let k = (p + 5).min(63);
             slices[k / 8][j] |= 1 << (k % 8);
         }
         let out = exit_of::<B>(&slices);
         for (j, &at) in out.iter().enumerate().take(B::ROWS) {
-            assert_eq!(at as usize, j, "row {j}");
+            assert_eq!(at as usize, j % 64, "row {j}");
         }
         // update: rows whose byte is above the key keep only `keep`.
         let x: [u8; MAX_ROWS] = core::array::from_fn(|j| (j as u8).wrapping_mul(37));
