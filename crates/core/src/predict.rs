@@ -17,7 +17,7 @@
 //!    of `depth(tree)` steps ends on the leaf whatever path it took.
 //! 3. **Batches** are quantized in blocks of rows. When every feature has at most 255
 //!    thresholds (bins fit a byte) and every tree at most 64 leaves, they go to the sliced
-//!    engine (`sliced/`: byte-sliced bitvectors, 32 or 64 rows per SIMD instruction);
+//!    engine (`sliced/`: byte-sliced bitvectors, up to 64 rows per SIMD instruction);
 //!    otherwise 8 rows walk each tree in lock step, giving the CPU independent loads to
 //!    overlap. Single rows walk. On every path trees are visited in order, so each row's
 //!    sum is accumulated in exactly the order of [`Ensemble::predict_reference`] and the

@@ -1,7 +1,8 @@
 //! One slice of a block of rows (a byte per row) and the few operations the engine does
-//! on it, for each instruction set: AVX-512BW (64 rows) and AVX2 (32 rows) on x86-64,
-//! chosen at run time; `simd128` on wasm32 (64 rows in four registers); plain code
-//! elsewhere (32 rows).
+//! on it, for each instruction set: AVX-512BW (128 rows in two registers) and AVX2 (64
+//! rows in two registers) on x86-64, chosen at run time; `simd128` on wasm32 (64 rows in
+//! four registers); plain code elsewhere (32 rows). Several registers per slice share the
+//! decoding and broadcasts of each op, which is most of an op's cost in one register.
 //!
 //! Bins are compared as signed bytes (offset by −128, see `byte`): every instruction set
 //! has a signed byte compare, not all an unsigned one.
@@ -211,7 +212,7 @@ mod x86 {
         }
     }
 
-    /// AVX2: 32 rows in one 256-bit register.
+    /// AVX2: 64 rows in two 256-bit registers.
     #[derive(Clone, Copy)]
     pub(crate) struct Avx2([__m256i; 2]);
 
@@ -298,7 +299,7 @@ mod x86 {
         }
     }
 
-    /// AVX-512BW: 64 rows in one 512-bit register; compares write mask registers.
+    /// AVX-512BW: 128 rows in two 512-bit registers; compares write mask registers.
     #[derive(Clone, Copy)]
     pub(crate) struct Avx512([__m512i; 2]);
 

@@ -8,11 +8,12 @@
 //! of it is in the left subtree of a node on its path where the row went right.
 //!
 //! The bits of a tree are kept *byte-sliced*: slice `s` holds leaves `8s..8s + 8` of every
-//! row of the block, one byte per row, so one SIMD register holds one slice for 32 or 64
-//! rows. A node's run usually falls in one slice, so a node is one or two *ops*, and an op
-//! is a compare of a byte column with the node's threshold bin, an and and an and-not, for
-//! all rows at once: no per-row branch, no memory traffic beyond reading the bins. A
-//! tree's ops are grouped by slice, so each slice stays in a register while its ops run;
+//! row of the block, one byte per row, so one SIMD register holds one slice for 16 to 64
+//! rows (a block is 64 or 128 rows in two to four registers). A node's run usually falls
+//! in one slice, so a node is one or two *ops*, and an op is a compare of a byte column
+//! with the node's threshold bin, an and and an and-not, for all rows at once: no per-row
+//! branch, no memory traffic beyond reading the bins. A tree's ops are grouped by slice,
+//! so each slice stays in registers while its ops run;
 //! then the exit leaves of all rows are found with byte lookups (`block.rs`) and their
 //! values added in tree order, which keeps every row's sum bit for bit equal to
 //! [`Ensemble::predict_reference`].
