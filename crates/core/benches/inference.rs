@@ -94,6 +94,21 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // Small batches (a day of hourly rows is 24): the sliced engine computes whole blocks.
+    let mut g = c.benchmark_group("small_batch");
+    for n in [1usize, 8, 24, 64] {
+        let xs = &x[..n * nf];
+        let mut out = vec![0.0; n];
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(format!("auto_{n}"), |b| {
+            b.iter(|| p.predict_into(Matrix::RowMajorF64(black_box(xs)), &mut out))
+        });
+        g.bench_function(format!("walk_{n}"), |b| {
+            b.iter(|| p.predict_with(Matrix::RowMajorF64(black_box(xs)), &mut out, Strategy::Walk))
+        });
+    }
+    g.finish();
+
     let mut g = c.benchmark_group("one_row");
     let row = &x[..nf];
     g.bench_function("predict_row", |b| {

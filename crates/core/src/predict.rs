@@ -111,7 +111,8 @@ pub struct Predictor {
 pub enum Strategy {
     /// The sliced engine with the widest SIMD instruction set when the ensemble fits it
     /// and the target has SIMD (AVX2 or AVX-512BW on x86-64, `simd128` on wasm32), else
-    /// interleaved walks.
+    /// interleaved walks. Rows left over after the last full block walk when they are
+    /// fewer than an eighth of a block (so batches of fewer than 8 to 16 rows walk).
     Auto,
     /// Interleaved tree walks.
     Walk,
@@ -281,57 +282,93 @@ impl Predictor {
     }
 
     /// Runs the sliced engine with the widest SIMD blocks the CPU has (or the ones asked
-    /// for). Returns `false`, having done nothing, when there is no SIMD to run it with:
-    /// in plain code the interleaved walk is faster, so plain blocks run only when asked.
-    fn predict_sliced(&self, s: &Sliced, input: Matrix<'_>, out: &mut [f64], isa: Isa) -> bool {
+    /// for) and returns how many rows, from the first, it predicted; the caller walks the
+    /// rest. With `walk_small_tail`, a last partial block of fewer than an eighth of a
+    /// block's rows is left to the walk, which is faster for so few rows (a block costs the
+    /// same whatever its rows; `small_batch` in the benchmarks). Returns `None`, having done
+    /// nothing, when there is no SIMD to run it with: in plain code the interleaved walk is
+    /// faster, so plain blocks run only when asked.
+    fn predict_sliced(
+        &self,
+        s: &Sliced,
+        input: Matrix<'_>,
+        out: &mut [f64],
+        isa: Isa,
+        walk_small_tail: bool,
+    ) -> Option<usize> {
         if isa == Isa::Plain {
-            self.sliced_blocks::<sliced::block::Plain>(s, input, out);
-            return true;
+            return Some(self.sliced_blocks::<sliced::block::Plain>(
+                s,
+                input,
+                out,
+                walk_small_tail,
+            ));
         }
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         {
             #[target_feature(enable = "avx512f,avx512bw")]
-            fn avx512(p: &Predictor, s: &Sliced, input: Matrix<'_>, out: &mut [f64]) {
-                p.sliced_blocks::<sliced::block::Avx512>(s, input, out)
+            fn avx512(
+                p: &Predictor,
+                s: &Sliced,
+                input: Matrix<'_>,
+                out: &mut [f64],
+                t: bool,
+            ) -> usize {
+                p.sliced_blocks::<sliced::block::Avx512>(s, input, out, t)
             }
             #[target_feature(enable = "avx2")]
-            fn avx2(p: &Predictor, s: &Sliced, input: Matrix<'_>, out: &mut [f64]) {
-                p.sliced_blocks::<sliced::block::Avx2>(s, input, out)
+            fn avx2(
+                p: &Predictor,
+                s: &Sliced,
+                input: Matrix<'_>,
+                out: &mut [f64],
+                t: bool,
+            ) -> usize {
+                p.sliced_blocks::<sliced::block::Avx2>(s, input, out, t)
             }
             if isa == Isa::Widest && std::is_x86_feature_detected!("avx512bw") {
                 // SAFETY: the CPU has AVX-512F and BW (BW implies F), checked just above.
                 #[allow(unsafe_code)]
-                unsafe {
-                    avx512(self, s, input, out)
-                };
-                return true;
+                return Some(unsafe { avx512(self, s, input, out, walk_small_tail) });
             }
             if std::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU has AVX2, checked just above.
                 #[allow(unsafe_code)]
-                unsafe {
-                    avx2(self, s, input, out)
-                };
-                return true;
+                return Some(unsafe { avx2(self, s, input, out, walk_small_tail) });
             }
         }
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         {
-            self.sliced_blocks::<sliced::block::Simd128>(s, input, out);
-            return true;
+            return Some(self.sliced_blocks::<sliced::block::Simd128>(
+                s,
+                input,
+                out,
+                walk_small_tail,
+            ));
         }
         #[allow(unreachable_code)]
-        false
+        None
     }
 
+    /// Predicts rows block by block into `out` (every row of `input`), and returns how
+    /// many it did (see [`Predictor::predict_sliced`] for `walk_small_tail`).
     #[inline(always)]
-    fn sliced_blocks<B: Block>(&self, s: &Sliced, input: Matrix<'_>, out: &mut [f64]) {
+    fn sliced_blocks<B: Block>(
+        &self,
+        s: &Sliced,
+        input: Matrix<'_>,
+        out: &mut [f64],
+        walk_small_tail: bool,
+    ) -> usize {
         let nf = self.n_features;
         let n_rows = out.len();
         let mut bins = vec![0u8; 2 * nf * B::ROWS];
         for (g, acc) in out.chunks_mut(B::ROWS).enumerate() {
             let r0 = g * B::ROWS;
             let rows = acc.len();
+            if walk_small_tail && rows < B::ROWS / 8 {
+                return r0;
+            }
             for j in 0..rows {
                 for f in 0..nf {
                     let (left, right) = self.byte_bins::<B>(f, input.get(r0 + j, f, n_rows, nf));
@@ -350,6 +387,7 @@ impl Predictor {
                 *v = self.finish(*v);
             }
         }
+        n_rows
     }
 
     #[inline]
@@ -439,14 +477,15 @@ impl Predictor {
             Strategy::Sliced(isa) => Some(isa),
             Strategy::Walk => None,
         };
+        let mut start = 0;
         if let (Some(isa), Some(s)) = (isa, &self.sliced) {
-            if self.predict_sliced(s, input, out, isa) {
-                return Ok(());
+            let walk_small_tail = strategy == Strategy::Auto;
+            if let Some(done) = self.predict_sliced(s, input, out, isa, walk_small_tail) {
+                start = done;
             }
         }
         let w = 2 * nf;
         let mut bins = vec![0u16; BLOCK * w];
-        let mut start = 0;
         while start < n_rows {
             let rows = (n_rows - start).min(BLOCK);
             for r in 0..rows {
