@@ -7,7 +7,8 @@
 //! Bins are compared as signed bytes (offset by −128, see `byte`): every instruction set
 //! has a signed byte compare, not all an unsigned one.
 //!
-//! Unsafe code: SIMD intrinsics, and `Block::load`, whose caller guarantees the bytes.
+//! Unsafe code: SIMD intrinsics, `Block::load` and `Block::add_leaves`, whose callers
+//! guarantee the bytes read and the positions looked up.
 #![allow(unsafe_code)]
 
 use crate::quantize::Search;
