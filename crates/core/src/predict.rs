@@ -116,8 +116,8 @@ pub enum Strategy {
     Auto,
     /// Interleaved tree walks.
     Walk,
-    /// Byte-sliced bitvectors with the given instruction set (walks when the ensemble
-    /// does not fit the engine).
+    /// Byte-sliced bitvectors with the given instruction set, for every row (walks when
+    /// the ensemble does not fit the engine or the CPU lacks the instruction set).
     Sliced(Isa),
 }
 
