@@ -1,7 +1,7 @@
 //! Untrusted bytes into the `.aqm` decoder: it must return a model or an error, never
 //! panic, loop or allocate beyond the input; whatever decodes must compile, predict and
-//! explain without panicking. The payload checksum is re-signed so mutations reach the
-//! parser behind it.
+//! explain without panicking, and predict a batch equal, bit for bit, to its rows one by
+//! one. The payload checksum is re-signed so mutations reach the parser behind it.
 #![no_main]
 
 use aqcast_core::{shap, Model};
@@ -19,24 +19,23 @@ fn resign(bytes: &mut [u8]) {
 fn exercise(m: &Model) {
     if let Ok(ps) = m.predictors() {
         let row = vec![0.5; m.features.len()];
-        // A batch through the batch engines (70 rows: a full block and a partial one),
-        // with missing, infinite and extreme values.
+        // A batch through the batch engines, with missing, infinite and extreme values:
+        // 140 rows are full blocks and a partial one for every block size, and a tail
+        // small enough to be walked for the 128-row block.
         let values = [0.5, f64::NAN, -1e300, 1e300, f64::INFINITY, -3.0, 0.0, 7.25];
-        let batch: Vec<f64> = (0..70 * m.features.len())
+        let nf = m.features.len();
+        let batch: Vec<f64> = (0..140 * nf)
             .map(|i| values[(i * 7 + i / 5) % values.len()])
             .collect();
         for p in &ps {
-            let one = p.predict_row(&row);
-            let many = p.predict(aqcast_core::Matrix::RowMajorF64(&batch));
+            let _ = p.predict_row(&row);
             // The batch engines agree with the single-row walk.
-            if let Ok(many) = many {
-                let nf = m.features.len().max(1);
+            if let Ok(many) = p.predict(aqcast_core::Matrix::RowMajorF64(&batch)) {
                 for (r, got) in many.iter().enumerate() {
                     let want = p.predict_row(&batch[r * nf..(r + 1) * nf]);
                     assert_eq!(want.ok().map(f64::to_bits), Some(got.to_bits()));
                 }
             }
-            let _ = one;
         }
         let _ = shap::explain(&m.heads[0].ensemble, &row);
     }

@@ -22,7 +22,9 @@ const NAMES: [&str; 5] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, body)) = data.split_first() else { return };
+    let Some((&sel, body)) = data.split_first() else {
+        return;
+    };
     let dir = std::env::temp_dir().join(format!("aqcast-fuzz-{}", std::process::id()));
     let n = RUN.fetch_add(1, Ordering::Relaxed);
     let _ = std::fs::remove_dir_all(&dir);
@@ -30,7 +32,13 @@ fuzz_target!(|data: &[u8]| {
     let file: PathBuf = dir.join(NAMES[sel as usize % NAMES.len()]);
     std::fs::write(&file, body).unwrap();
     let store = Store::open(&dir.join(format!("store-{n}")).display().to_string()).unwrap();
-    let opts = Options { paths: vec![file], maps: vec![], site: None, strict: sel & 0x80 != 0, archive: None };
+    let opts = Options {
+        paths: vec![file],
+        maps: vec![],
+        site: None,
+        strict: sel & 0x80 != 0,
+        archive: None,
+    };
     if let Ok(outcomes) = ingest::run(&store, &opts) {
         let manifest = store.manifest().unwrap();
         for (site, variable, _) in store.partitions().unwrap() {
