@@ -1,7 +1,7 @@
 //! Decoding untrusted bytes never panics and never accepts a corrupted model.
 
 use aqcast_core::artifact::{checksum, HEADER_LEN};
-use aqcast_core::{Error, Model};
+use aqcast_core::{Error, Model, Parts};
 use aqcast_e2e::model;
 use proptest::prelude::*;
 
@@ -61,6 +61,45 @@ fn a_huge_declared_length_allocates_nothing() {
     assert!(matches!(Model::decode(&v), Err(Error::Truncated { .. })));
 }
 
+#[test]
+fn an_older_format_version_says_to_reimport() {
+    let mut v = valid();
+    v[8] = 1;
+    let e = Model::decode(&v).unwrap_err();
+    assert!(matches!(
+        e,
+        Error::UnsupportedVersion {
+            found: 1,
+            supported: 2
+        }
+    ));
+    assert!(e.to_string().contains("re-import"), "{e}");
+}
+
+#[test]
+fn a_huge_feature_count_allocates_nothing() {
+    // The head section comes first: its feature count sits right after its tag and length.
+    let mut v = valid();
+    assert_eq!(&v[HEADER_LEN..HEADER_LEN + 4], b"HEAD");
+    let count = HEADER_LEN + 12;
+    v[count..count + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    resign(&mut v);
+    assert!(matches!(Parts::decode(&v), Err(Error::Truncated { .. })));
+}
+
+#[test]
+fn parts_hold_the_model_without_parsing_json() {
+    let m = model("lightgbm_l2.txt");
+    let bytes = m.encode().unwrap();
+    let p = Parts::decode(&bytes).unwrap();
+    assert_eq!(p.features, m.features);
+    assert_eq!(p.named_features, m.named_features);
+    assert_eq!(p.heads, m.heads);
+    assert_eq!(p.pipeline_json, None);
+    assert!(p.metadata_json.contains(&m.metadata.source), "{}", p.metadata_json);
+    assert_eq!(Model::from_parts(p).unwrap(), m);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
 
@@ -84,7 +123,14 @@ proptest! {
             v.truncate(56 + c.index(v.len() - 56));
         }
         resign(&mut v);
+        // The lean decoder accepts whatever the whole one accepts, and runs it safely too.
+        let parts = Parts::decode(&v);
+        if let Ok(p) = &parts {
+            let row = vec![1.0; p.features.len()];
+            let _ = p.predictors().unwrap()[0].predict_row(&row);
+        }
         if let Ok(m) = Model::decode(&v) {
+            prop_assert!(parts.is_ok());
             // Whatever decodes is valid and runs without panicking.
             let p = m.predictors().unwrap();
             let row = vec![1.0; m.features.len()];

@@ -9,11 +9,11 @@ use core::fmt;
 pub enum Error {
     /// The bytes are not an aqcast model artifact (wrong magic number).
     NotAnArtifact,
-    /// The artifact was written by a newer format version than this build reads.
+    /// The artifact was written in a format version this build does not read.
     UnsupportedVersion {
         /// Version found in the file.
         found: u16,
-        /// Newest version this build reads.
+        /// The version this build reads.
         supported: u16,
     },
     /// The artifact's payload does not match its SHA-256 checksum.
@@ -84,10 +84,15 @@ impl fmt::Display for Error {
                 "not an aqcast model: the file does not start with the .aqm magic number \
                  (LightGBM text and XGBoost JSON models must be imported first)",
             ),
-            Error::UnsupportedVersion { found, supported } => write!(
+            Error::UnsupportedVersion { found, supported } if found > supported => write!(
                 f,
                 "model format version {found} is newer than this aqcast reads \
-                 (up to {supported}); upgrade aqcast"
+                 ({supported}); upgrade aqcast"
+            ),
+            Error::UnsupportedVersion { found, supported } => write!(
+                f,
+                "model format version {found} is older than this aqcast reads \
+                 ({supported}); re-import or retrain the model with this aqcast"
             ),
             Error::ChecksumMismatch => f.write_str(
                 "model checksum mismatch: the file is corrupt or was modified after it was written",

@@ -35,7 +35,7 @@ pub mod shap;
 mod sliced;
 pub mod time;
 
-pub use artifact::{Head, Metadata, Model};
+pub use artifact::{Head, Metadata, Model, Parts};
 pub use ensemble::{Ensemble, Link, Precision};
 pub use error::Error;
 pub use predict::{Matrix, Predictor};

@@ -4,17 +4,16 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Head, Metadata, Model};
+use super::{Head, Model, Parts};
 use crate::ensemble::{Ensemble, Link, Precision};
 use crate::Error;
 
 /// The first 8 bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"\x89AQM\r\n\x1a\n";
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 8 + 2 + 2 + 4 + 8 + 32;
 
@@ -25,54 +24,29 @@ pub fn checksum(payload: &[u8]) -> [u8; 32] {
 const ENC_F32: u8 = 0;
 const ENC_F64: u8 = 1;
 
-/// The scalar part of a head, carried in the META section.
-#[derive(Serialize, Deserialize)]
-struct HeadMeta {
-    target: String,
-    horizon_hours: Option<u32>,
-    quantile: Option<f64>,
-    n_features: u32,
-    precision: Precision,
-    link: Link,
-    base_score: f64,
-    average: bool,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Meta {
-    metadata: Metadata,
-    features: Vec<String>,
-    named_features: bool,
-    heads: Vec<HeadMeta>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pipeline: Option<crate::pipeline::Pipeline>,
-}
+// Flags of a head in the HEAD section.
+const HAS_HORIZON: u8 = 1;
+const HAS_QUANTILE: u8 = 2;
+const AVERAGE: u8 = 4;
 
 pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
-    let meta = Meta {
-        metadata: m.metadata.clone(),
-        features: m.features.clone(),
-        named_features: m.named_features,
-        pipeline: m.pipeline.clone(),
-        heads: m
-            .heads
-            .iter()
-            .map(|h| HeadMeta {
-                target: h.target.clone(),
-                horizon_hours: h.horizon_hours,
-                quantile: h.quantile,
-                n_features: h.ensemble.n_features,
-                precision: h.ensemble.precision,
-                link: h.ensemble.link,
-                base_score: h.ensemble.base_score,
-                average: h.ensemble.average,
-            })
-            .collect(),
+    let json = |what: &str, r: Result<Vec<u8>, serde_json::Error>| {
+        r.map_err(|e| Error::Malformed(format!("cannot encode the {what}: {e}")))
     };
-    let json = serde_json::to_vec(&meta)
-        .map_err(|e| Error::Malformed(format!("cannot encode metadata: {e}")))?;
     let mut payload = Vec::new();
-    section(&mut payload, b"META", &json);
+    section(&mut payload, b"HEAD", &encode_head(m));
+    section(
+        &mut payload,
+        b"META",
+        &json("metadata", serde_json::to_vec(&m.metadata))?,
+    );
+    if let Some(p) = &m.pipeline {
+        section(
+            &mut payload,
+            b"PIPE",
+            &json("pipeline", serde_json::to_vec(p))?,
+        );
+    }
     for h in &m.heads {
         section(&mut payload, b"TREE", &encode_trees(&h.ensemble));
     }
@@ -85,6 +59,48 @@ pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
     out.extend_from_slice(&checksum(&payload));
     out.extend_from_slice(&payload);
     Ok(out)
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn encode_head(m: &Model) -> Vec<u8> {
+    let mut o = Vec::new();
+    o.extend_from_slice(&(m.features.len() as u32).to_le_bytes());
+    for f in &m.features {
+        put_str(&mut o, f);
+    }
+    o.push(m.named_features as u8);
+    o.extend_from_slice(&(m.heads.len() as u32).to_le_bytes());
+    for h in &m.heads {
+        let e = &h.ensemble;
+        put_str(&mut o, &h.target);
+        let flags = if h.horizon_hours.is_some() {
+            HAS_HORIZON
+        } else {
+            0
+        } | if h.quantile.is_some() {
+            HAS_QUANTILE
+        } else {
+            0
+        } | if e.average { AVERAGE } else { 0 };
+        o.push(flags);
+        o.push(match e.precision {
+            Precision::F32 => 0,
+            Precision::F64 => 1,
+        });
+        o.push(match e.link {
+            Link::Identity => 0,
+            Link::Exp => 1,
+        });
+        o.extend_from_slice(&h.horizon_hours.unwrap_or(0).to_le_bytes());
+        o.extend_from_slice(&h.quantile.unwrap_or(0.0).to_le_bytes());
+        o.extend_from_slice(&e.n_features.to_le_bytes());
+        o.extend_from_slice(&e.base_score.to_le_bytes());
+    }
+    o
 }
 
 fn section(out: &mut Vec<u8>, tag: &[u8; 4], body: &[u8]) {
@@ -185,6 +201,35 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
+    fn u8(&mut self, what: &'static str) -> Result<u8, Error> {
+        Ok(self.take(1, what)?[0])
+    }
+
+    fn f64(&mut self, what: &'static str) -> Result<f64, Error> {
+        Ok(f64::from_le_bytes(self.array(what)?))
+    }
+
+    /// A `u32` count of items of at least `min_size` bytes each, checked against the
+    /// bytes left so that no caller allocates for items that are not there.
+    fn count(&mut self, min_size: usize, what: &'static str) -> Result<usize, Error> {
+        let at = self.base + self.pos;
+        let n = self.u32(what)? as usize;
+        if n.saturating_mul(min_size) > self.remaining() {
+            return Err(Error::Truncated { what, offset: at });
+        }
+        Ok(n)
+    }
+
+    /// A length-prefixed UTF-8 string.
+    fn str(&mut self, what: &'static str) -> Result<String, Error> {
+        let at = self.base + self.pos;
+        let n = self.u32(what)? as usize;
+        let bytes = self.take(n, what)?;
+        core::str::from_utf8(bytes)
+            .map(String::from)
+            .map_err(|_| Error::Malformed(format!("{what} at byte {at} is not UTF-8")))
+    }
+
     fn u32(&mut self, what: &'static str) -> Result<u32, Error> {
         Ok(u32::from_le_bytes(self.array(what)?))
     }
@@ -241,14 +286,14 @@ impl<'a> Reader<'a> {
     }
 }
 
-pub(super) fn decode(bytes: &[u8]) -> Result<Model, Error> {
+pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
     if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
         return Err(Error::NotAnArtifact);
     }
     let mut r = Reader::new(bytes, 0);
     r.take(MAGIC.len(), "magic")?;
     let version = u16::from_le_bytes(r.array("format version")?);
-    if version == 0 || version > FORMAT_VERSION {
+    if version != FORMAT_VERSION {
         return Err(Error::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
@@ -277,7 +322,9 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, Error> {
     }
 
     let mut r = Reader::new(payload, HEADER_LEN);
-    let mut meta: Option<Meta> = None;
+    let mut head: Option<(Vec<String>, bool, Vec<HeadMeta>)> = None;
+    let mut metadata: Option<String> = None;
+    let mut pipeline: Option<String> = None;
     let mut trees: Vec<Ensemble> = Vec::new();
     while r.remaining() > 0 {
         let at = r.base + r.pos;
@@ -289,19 +336,17 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, Error> {
         })?;
         let body = r.take(len, "section body")?;
         match &tag {
-            b"META" if meta.is_none() => {
-                let m: Meta = serde_json::from_slice(body)
-                    .map_err(|e| Error::Malformed(format!("metadata section at byte {at}: {e}")))?;
-                meta = Some(m);
-            }
+            b"HEAD" if head.is_none() => head = Some(decode_head(body, at + 12)?),
+            b"META" if metadata.is_none() => metadata = Some(text(body, "metadata", at)?),
+            b"PIPE" if pipeline.is_none() => pipeline = Some(text(body, "pipeline", at)?),
             b"TREE" => {
-                let m = meta.as_ref().ok_or_else(|| {
-                    Error::Malformed(format!("tree section at byte {at} before metadata"))
+                let (_, _, heads) = head.as_ref().ok_or_else(|| {
+                    Error::Malformed(format!("tree section at byte {at} before the head section"))
                 })?;
-                let h = m.heads.get(trees.len()).ok_or_else(|| {
+                let h = heads.get(trees.len()).ok_or_else(|| {
                     Error::Malformed(format!(
                         "tree section at byte {at}: more tree sections than the {} heads",
-                        m.heads.len()
+                        heads.len()
                     ))
                 })?;
                 trees.push(decode_trees(body, at + 12, h)?);
@@ -314,16 +359,17 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, Error> {
             }
         }
     }
-    let meta = meta.ok_or_else(|| Error::Malformed("no metadata section".into()))?;
-    if trees.len() != meta.heads.len() {
+    let (features, named_features, heads) =
+        head.ok_or_else(|| Error::Malformed("no head section".into()))?;
+    let metadata_json = metadata.ok_or_else(|| Error::Malformed("no metadata section".into()))?;
+    if trees.len() != heads.len() {
         return Err(Error::Malformed(format!(
             "{} heads described but {} tree sections present",
-            meta.heads.len(),
+            heads.len(),
             trees.len()
         )));
     }
-    let heads = meta
-        .heads
+    let heads = heads
         .into_iter()
         .zip(trees)
         .map(|(h, ensemble)| Head {
@@ -333,13 +379,102 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Model, Error> {
             ensemble,
         })
         .collect();
-    Ok(Model {
-        metadata: meta.metadata,
-        features: meta.features,
-        named_features: meta.named_features,
+    Ok(Parts {
+        features,
+        named_features,
         heads,
-        pipeline: meta.pipeline,
+        metadata_json,
+        pipeline_json: pipeline,
     })
+}
+
+/// A JSON section's text (parsed, if at all, by whoever needs it).
+fn text(body: &[u8], what: &str, at: usize) -> Result<String, Error> {
+    core::str::from_utf8(body)
+        .map(String::from)
+        .map_err(|_| Error::Malformed(format!("{what} section at byte {at} is not UTF-8")))
+}
+
+/// The scalar part of a head, carried in the HEAD section.
+struct HeadMeta {
+    target: String,
+    horizon_hours: Option<u32>,
+    quantile: Option<f64>,
+    n_features: u32,
+    precision: Precision,
+    link: Link,
+    base_score: f64,
+    average: bool,
+}
+
+fn decode_head(body: &[u8], base: usize) -> Result<(Vec<String>, bool, Vec<HeadMeta>), Error> {
+    let mut r = Reader::new(body, base);
+    // Every count is checked against the bytes left before anything is allocated: each
+    // item takes at least 4 bytes.
+    let n = r.count(4, "feature count")?;
+    let features = (0..n)
+        .map(|_| r.str("feature name"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let named = match r.u8("named-features flag")? {
+        0 => false,
+        1 => true,
+        other => {
+            return Err(Error::Malformed(format!(
+                "head section: named-features flag {other} is neither 0 nor 1"
+            )))
+        }
+    };
+    // target length, flags, precision, link, horizon, quantile, features, base score
+    let n = r.count(4 + 3 + 4 + 8 + 4 + 8, "head count")?;
+    let mut heads = Vec::with_capacity(n);
+    for i in 0..n {
+        let target = r.str("head target")?;
+        let flags = r.u8("head flags")?;
+        let precision = match r.u8("head precision")? {
+            0 => Precision::F32,
+            1 => Precision::F64,
+            other => {
+                return Err(Error::Malformed(format!(
+                    "head {i}: unknown precision code {other}"
+                )))
+            }
+        };
+        let link = match r.u8("head link")? {
+            0 => Link::Identity,
+            1 => Link::Exp,
+            other => {
+                return Err(Error::Malformed(format!(
+                    "head {i}: unknown link code {other}"
+                )))
+            }
+        };
+        let horizon = r.u32("head horizon")?;
+        let quantile = r.f64("head quantile")?;
+        let n_features = r.u32("head feature count")?;
+        let base_score = r.f64("head base score")?;
+        if flags & !(HAS_HORIZON | HAS_QUANTILE | AVERAGE) != 0 {
+            return Err(Error::Malformed(format!(
+                "head {i}: unknown flags {flags:#x}"
+            )));
+        }
+        heads.push(HeadMeta {
+            target,
+            horizon_hours: (flags & HAS_HORIZON != 0).then_some(horizon),
+            quantile: (flags & HAS_QUANTILE != 0).then_some(quantile),
+            n_features,
+            precision,
+            link,
+            base_score,
+            average: flags & AVERAGE != 0,
+        });
+    }
+    if r.remaining() != 0 {
+        return Err(Error::Malformed(format!(
+            "head section at byte {base}: {} unexpected trailing bytes",
+            r.remaining()
+        )));
+    }
+    Ok((features, named, heads))
 }
 
 fn decode_trees(body: &[u8], base: usize, h: &HeadMeta) -> Result<Ensemble, Error> {

@@ -9,13 +9,19 @@
 //!   payload_len    u64 LE                       (bytes after the header)
 //!   sha256         32                           (of the payload)
 //! payload: sections, each  tag [4] · len u64 LE · body
-//!   "META"  JSON: metadata, feature names, per-head scalars (target, horizon, quantile,
-//!           precision, link, base score, averaging)
+//!   "HEAD"  binary, first: feature names, named-features flag, per-head scalars (target,
+//!           horizon, quantile, precision, link, base score, averaging); strings are
+//!           u32 LE length + UTF-8
+//!   "META"  JSON: the metadata (name, source, params, data, metrics, …)
+//!   "PIPE"  JSON, when the model has one: the fitted pipeline
 //!   "TREE"  one per head, in head order: the ensemble's arrays, structure of arrays,
 //!           each float array stored as f32 when every value survives the round trip
 //!           exactly, else as f64 (lossless and compact)
 //! ```
 //!
+//! Everything inference needs is binary, so [`Parts::decode`] reads a model without a
+//! JSON parser and leaves META and PIPE as text: that is what keeps the npm package's
+//! runtime small. [`Model::decode`] is `Parts::decode` plus parsing those two sections.
 //! The JSON form ([`Model::to_json`]) holds the same content for people and tools.
 //! Decoding checks the magic, version, length and checksum before parsing, never reads or
 //! allocates beyond what the input holds, and validates every tree (see
@@ -100,33 +106,77 @@ pub struct DataSource {
     pub rows: u64,
 }
 
-impl Model {
-    /// Checks the whole model: at least one head, every ensemble valid and over exactly
-    /// the model's features, quantiles in (0, 1).
-    pub fn validate(&self) -> Result<(), Error> {
-        if self.heads.is_empty() {
-            return Err(Error::Malformed("the model has no heads".into()));
+/// A decoded artifact with its JSON sections left as text: everything inference needs
+/// (features, heads, trees), read without a JSON parser. The npm package's runtime holds
+/// models in this form; [`Model::decode`] builds on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parts {
+    /// Feature names, in input order.
+    pub features: Vec<String>,
+    /// False when the names are placeholders: inputs are then matched by position only.
+    pub named_features: bool,
+    /// The prediction heads, each valid and over exactly `features`.
+    pub heads: Vec<Head>,
+    /// The META section: the [`Metadata`] as JSON text (not yet parsed).
+    pub metadata_json: String,
+    /// The PIPE section: the fitted [`Pipeline`](crate::pipeline::Pipeline) as JSON
+    /// text (not yet parsed), when the model has one.
+    pub pipeline_json: Option<String>,
+}
+
+impl Parts {
+    /// Decodes and verifies `.aqm` bytes (magic, version, checksum, structure, every
+    /// head) without parsing the metadata or the pipeline.
+    pub fn decode(bytes: &[u8]) -> Result<Parts, Error> {
+        let p = codec::decode(bytes)?;
+        validate_heads(&p.heads, p.features.len())?;
+        Ok(p)
+    }
+
+    /// Compiles every head for fast prediction.
+    pub fn predictors(&self) -> Result<Vec<Predictor>, Error> {
+        predictors(&self.heads)
+    }
+}
+
+/// At least one head; every ensemble valid and over exactly `n_features` features;
+/// quantiles in (0, 1).
+fn validate_heads(heads: &[Head], n_features: usize) -> Result<(), Error> {
+    if heads.is_empty() {
+        return Err(Error::Malformed("the model has no heads".into()));
+    }
+    for (i, h) in heads.iter().enumerate() {
+        h.ensemble.validate().map_err(|e| match e {
+            Error::Malformed(m) => Error::Malformed(alloc::format!("head {i}: {m}")),
+            other => other,
+        })?;
+        if h.ensemble.n_features as usize != n_features {
+            return Err(Error::Malformed(alloc::format!(
+                "head {i} uses {} features but the model names {n_features}",
+                h.ensemble.n_features
+            )));
         }
-        for (i, h) in self.heads.iter().enumerate() {
-            h.ensemble.validate().map_err(|e| match e {
-                Error::Malformed(m) => Error::Malformed(alloc::format!("head {i}: {m}")),
-                other => other,
-            })?;
-            if h.ensemble.n_features as usize != self.features.len() {
+        if let Some(q) = h.quantile {
+            if !(q > 0.0 && q < 1.0) {
                 return Err(Error::Malformed(alloc::format!(
-                    "head {i} uses {} features but the model names {}",
-                    h.ensemble.n_features,
-                    self.features.len()
+                    "head {i}: quantile {q} is not in (0, 1)"
                 )));
             }
-            if let Some(q) = h.quantile {
-                if !(q > 0.0 && q < 1.0) {
-                    return Err(Error::Malformed(alloc::format!(
-                        "head {i}: quantile {q} is not in (0, 1)"
-                    )));
-                }
-            }
         }
+    }
+    Ok(())
+}
+
+impl Model {
+    /// Checks the whole model: at least one head, every ensemble valid and over exactly
+    /// the model's features, quantiles in (0, 1), the pipeline valid and producing the
+    /// model's features.
+    pub fn validate(&self) -> Result<(), Error> {
+        validate_heads(&self.heads, self.features.len())?;
+        self.validate_pipeline()
+    }
+
+    fn validate_pipeline(&self) -> Result<(), Error> {
         if let Some(p) = &self.pipeline {
             p.validate()?;
             if p.feature_names() != self.features {
@@ -179,10 +229,30 @@ impl Model {
         codec::encode(self)
     }
 
-    /// Decodes and verifies `.aqm` bytes (magic, version, checksum, structure).
+    /// Decodes and verifies `.aqm` bytes (magic, version, checksum, structure), metadata
+    /// and pipeline included.
     pub fn decode(bytes: &[u8]) -> Result<Model, Error> {
-        let m = codec::decode(bytes)?;
-        m.validate()?;
+        Model::from_parts(Parts::decode(bytes)?)
+    }
+
+    /// Parses the JSON sections of decoded [`Parts`] into a whole model.
+    pub fn from_parts(p: Parts) -> Result<Model, Error> {
+        let metadata = serde_json::from_str(&p.metadata_json)
+            .map_err(|e| Error::Malformed(alloc::format!("metadata section: {e}")))?;
+        let pipeline = p
+            .pipeline_json
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| Error::Malformed(alloc::format!("pipeline section: {e}")))?;
+        let m = Model {
+            metadata,
+            features: p.features,
+            named_features: p.named_features,
+            heads: p.heads,
+            pipeline,
+        };
+        m.validate_pipeline()?;
         Ok(m)
     }
 
@@ -202,14 +272,15 @@ impl Model {
 
     /// Compiles every head for fast prediction.
     pub fn predictors(&self) -> Result<Vec<Predictor>, Error> {
-        self.heads
-            .iter()
-            .map(|h| Predictor::new(&h.ensemble))
-            .collect()
+        predictors(&self.heads)
     }
 
     /// Total number of trees over all heads.
     pub fn n_trees(&self) -> usize {
         self.heads.iter().map(|h| h.ensemble.n_trees()).sum()
     }
+}
+
+fn predictors(heads: &[Head]) -> Result<Vec<Predictor>, Error> {
+    heads.iter().map(|h| Predictor::new(&h.ensemble)).collect()
 }
