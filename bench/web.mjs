@@ -1,5 +1,8 @@
 // aqcast's npm package next to onnxruntime-web (wasm backend, one thread) in one Node
-// process, on the canonical 500-tree LightGBM model (ONNX: converted by onnxmltools).
+// process, on the canonical 500-tree LightGBM model (ONNX: converted by onnxmltools; .aqm:
+// converted by `aqcast import`). aqcast's download is its runtime module (aqcast_bg.wasm and
+// aqcast.js), all that predicting with an .aqm needs; the optional aqcast/tools module
+// (importers, pipeline) is reported on its own.
 // Usage: node bench/web.mjs OUT_DIR          (run by bench/run-web.sh)
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -26,7 +29,7 @@ const pkg = path.join(root, "pkg");
 let t0 = performance.now();
 const aq = await import(path.join(pkg, "aqcast.js"));
 aq.initSync({ module: readFileSync(path.join(pkg, "aqcast_bg.wasm")) });
-const model = aq.Model.fromBytes(readFileSync(path.join(out, "ref/lightgbm_h1.txt")));
+const model = aq.Model.fromBytes(readFileSync(path.join(out, "lightgbm_h1.aqm")));
 let aqOut = model.predictBatch(x64, rows);
 const aqCold = performance.now() - t0;
 const aqTimes = [];
@@ -62,6 +65,9 @@ const result = {
   aqcast: {
     batch_rows_per_s: rows / (median(aqTimes) / 1000), one_row_us: aqOne, cold_start_ms: aqCold,
     download_bytes_gzip: gz(path.join(pkg, "aqcast_bg.wasm")) + gz(path.join(pkg, "aqcast.js")),
+    wasm_bytes: readFileSync(path.join(pkg, "aqcast_bg.wasm")).length,
+    wasm_bytes_gzip: gz(path.join(pkg, "aqcast_bg.wasm")),
+    tools_module_bytes_gzip: gz(path.join(pkg, "aqcast_tools_bg.wasm")) + gz(path.join(pkg, "aqcast_tools.js")) + gz(path.join(pkg, "tools.js")),
     vs_lightgbm: diffs(aqOut),
   },
   onnxruntime_web: {

@@ -96,7 +96,11 @@ fn parts_hold_the_model_without_parsing_json() {
     assert_eq!(p.named_features, m.named_features);
     assert_eq!(p.heads, m.heads);
     assert_eq!(p.pipeline_json, None);
-    assert!(p.metadata_json.contains(&m.metadata.source), "{}", p.metadata_json);
+    assert!(
+        p.metadata_json.contains(&m.metadata.source),
+        "{}",
+        p.metadata_json
+    );
     assert_eq!(Model::from_parts(p).unwrap(), m);
 }
 

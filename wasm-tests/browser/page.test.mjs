@@ -24,6 +24,7 @@ function layOutSite() {
   mkdirSync(path.join(site, "models"));
   const names = "hour,dow,month,ws,wind_u,wind_v,air_temp,no2_lag0,no2_lag1,no2_lag2,no2_lag3,no2_lag23,no2_lag167,no2_roll24,bg_no2";
   execFileSync(aqcastBin, ["import", path.join(root, "tests/fixtures/models/lightgbm_l2.txt"), "-o", path.join(site, "models/no2.aqm"), "--feature-names", names], { stdio: "ignore" });
+  cpSync(path.join(root, "tests/fixtures/models/lightgbm_l2.txt"), path.join(site, "models/no2.txt"));
   const readme = readFileSync(path.join(root, "pkg/README.md"), "utf8");
   const html = readme.split("```html\n")[1].split("```")[0];
   writeFileSync(path.join(site, "index.html"), `<!doctype html><meta charset="utf-8"><title>aqcast</title>\n${html}`);
@@ -51,6 +52,8 @@ test("the README browser example runs in Chromium and shows a forecast and the A
     const page = await browser.newPage();
     const errors = [];
     page.on("pageerror", (e) => errors.push(String(e)));
+    const fetched = [];
+    page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
     await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
     await page.waitForFunction(() => document.querySelector("#aqi").textContent.length > 0, null, { timeout: 20000 });
     const forecast = await page.textContent("#forecast");
@@ -71,6 +74,22 @@ test("the README browser example runs in Chromium and shows a forecast and the A
     });
     assert.ok(Object.is(inPage, native), `page ${inPage} native ${native}`);
     assert.equal(forecast, `NO2 next hour: ${native.toFixed(1)} µg/m³`);
+    // aqcast/tools in the page: fetched next to tools.js, it imports the LightGBM text
+    // model itself, which then predicts the same row (by position) to the same bits.
+    assert.ok(!fetched.some((p) => p.includes("tools")), `the example needs only the runtime: ${fetched.join(" ")}`);
+    const viaTools = await page.evaluate(async () => {
+      const { Model } = await import("./node_modules/aqcast/aqcast.js");
+      const { default: initTools } = await import("./node_modules/aqcast/tools.js");
+      const text = new Uint8Array(await (await fetch("./models/no2.txt")).arrayBuffer());
+      let before = "";
+      try { Model.fromBytes(text); } catch (e) { before = e.code; }
+      await initTools();
+      const row = [7, 2, 3, 4.1, NaN, NaN, NaN, 41, 38, NaN, NaN, NaN, NaN, NaN, NaN];
+      return { before, value: Model.fromBytes(text).predict(row) };
+    });
+    assert.equal(viaTools.before, "needs_tools");
+    assert.ok(Object.is(viaTools.value, native), `tools ${viaTools.value} native ${native}`);
+    assert.ok(fetched.includes("/node_modules/aqcast/aqcast_tools_bg.wasm"), fetched.join(" "));
   } finally {
     await browser.close();
     server.close();

@@ -15,6 +15,9 @@ const aqcastBin = process.env.AQCAST_BIN ?? path.join(root, "target/debug/aqcast
 
 const { initSync, Model, aqi } = await import(path.join(pkg, "aqcast.js"));
 initSync({ module: readFileSync(path.join(pkg, "aqcast_bg.wasm")) });
+// The importers and the pipeline (runtime.test.mjs checks the runtime without them).
+const { initToolsSync, importModel } = await import(path.join(pkg, "tools.js"));
+initToolsSync({ module: readFileSync(path.join(pkg, "aqcast_tools_bg.wasm")) });
 
 function testRows() {
   const lines = gunzipSync(readFileSync(path.join(fx, "test_X_h1.csv.gz"))).toString().trim().split("\n");
@@ -46,6 +49,23 @@ test("predictions equal the native aqcast CLI, bit for bit, on every canonical r
     }
     const f32 = new Float32Array(flat.subarray(0, 15 * 10));
     assert.equal(model.predictBatch(f32, 10).length, 10);
+  }
+});
+
+test("importModel in wasm writes artifacts the native CLI reads and predicts with, bit for bit", () => {
+  const { rows } = testRows();
+  const dir = path.join(root, "wasm-tests/.tmp");
+  mkdirSync(dir, { recursive: true });
+  for (const name of ["lightgbm_l2.txt", "xgboost_named.json"]) {
+    const aqm = importModel(readFileSync(path.join(fx, name)));
+    const file = path.join(dir, `${name}.aqm`);
+    writeFileSync(file, aqm);
+    const native = execFileSync(aqcastBin, ["predict", "--model", file, "--input", path.join(fx, "test_X_h1.csv.gz")], { maxBuffer: 1 << 26 })
+      .toString().trim().split("\n").map(Number);
+    const got = Model.fromBytes(aqm).predictBatch(new Float64Array(rows.flat()), rows.length);
+    for (let i = 0; i < got.length; i++) assert.ok(Object.is(got[i], native[i]), `${name} row ${i}`);
+    // An artifact goes through unchanged in content.
+    assert.deepEqual(Model.fromBytes(importModel(aqm)).features, Model.fromBytes(aqm).features);
   }
 });
 
@@ -86,6 +106,7 @@ test("bad input throws AqcastError with a code, never a trap", () => {
   const model = Model.fromBytes(readFileSync(path.join(fx, "xgboost_named.json")));
   const cases = [
     [() => Model.fromBytes(new Uint8Array([1, 2, 3])), "unsupported_model"],
+    [() => importModel(new TextEncoder().encode("{}")), "unsupported_model"],
     [() => Model.fromBytes(new TextEncoder().encode("tree\nversion=v4\n")), "import_failed"],
     [() => model.predict(new Float64Array(3)), "bad_input_shape"],
     [() => model.predict("hello"), "bad_input"],

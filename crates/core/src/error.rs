@@ -129,3 +129,15 @@ impl fmt::Display for Error {
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+
+/// A number in a message, written as the shortest text that reads back as the same `f64`
+/// (`NaN`, `inf`, `-inf` for the others). It is what every message of the core uses for
+/// floats: `core`'s float formatting is several times larger, which matters in the npm
+/// package's wasm.
+pub(crate) struct Num(pub(crate) f64);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(ryu::Buffer::new().format(self.0))
+    }
+}

@@ -166,7 +166,7 @@ impl FromStr for Pollutant {
             "nox" => Pollutant::Nox,
             _ => {
                 return Err(Error::Aqi(alloc::format!(
-                    "unknown pollutant {s:?}; expected one of pm2.5, pm10, o3, co, so2, no2, nox"
+                    "unknown pollutant \"{s}\"; expected one of pm2.5, pm10, o3, co, so2, no2, nox"
                 )))
             }
         })
@@ -229,7 +229,7 @@ impl FromStr for Unit {
             "ppm" | "partspermillion" => Unit::Ppm,
             _ => {
                 return Err(Error::Aqi(alloc::format!(
-                    "unknown unit {s:?}; expected µg/m³ (ug/m3), mg/m³, ppb or ppm"
+                    "unknown unit \"{s}\"; expected µg/m³ (ug/m3), mg/m³, ppb or ppm"
                 )))
             }
         })

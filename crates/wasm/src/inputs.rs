@@ -1,6 +1,6 @@
 //! Turning JavaScript inputs into rows of `f64`.
 
-use aqcast_core::Model;
+use aqcast_core::Parts;
 use js_sys::{Array, Float32Array, Float64Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -54,7 +54,7 @@ fn number(v: &JsValue, what: &str) -> Result<f64, JsValue> {
 
 /// One row in the model's feature order, from a typed array, an array of numbers, or an
 /// object keyed by feature name (missing keys and null are missing values).
-pub(crate) fn row(v: &JsValue, model: &Model) -> Result<Vec<f64>, JsValue> {
+pub(crate) fn row(v: &JsValue, model: &Parts) -> Result<Vec<f64>, JsValue> {
     let nf = model.features.len();
     let row: Vec<f64> = if let Ok(t) = Typed::of(v) {
         match t {

@@ -1,10 +1,16 @@
 //! `aqcast-wasm`: aqcast in JavaScript (SPEC §8). wasm-bindgen bindings over `aqcast-core`
 //! only — no second implementation — built by wasm-pack into the npm package in `pkg/`.
 //!
+//! This is the package's runtime: `.aqm` artifacts (read by [`Parts::decode`], without a
+//! JSON parser), predictions, explanations and the AQI. The importers (LightGBM text,
+//! XGBoost JSON, aqcast JSON) and the feature pipeline (`model.preprocess`) live in the
+//! optional second module, `aqcast/tools` (`crates/wasm-tools`), which registers itself
+//! here when loaded (see [`tools`]). Keeping them apart keeps this module small.
+//!
 //! ```js
 //! import init, { Model, aqi } from "aqcast";
 //! await init();
-//! const model = Model.fromBytes(bytes);            // .aqm, LightGBM text or XGBoost JSON
+//! const model = Model.fromBytes(bytes);            // .aqm (other formats: aqcast/tools)
 //! model.predict({ hour: 7, ws: 3.1, /* … */ });    // by feature name, or a typed array
 //! model.predictBatch(float64Matrix, nRows);        // Float64Array, one value per row
 //! aqi.compute("pm2.5", 35.9);                      // { aqi: 102, category: …, color: … }
@@ -15,11 +21,11 @@
 
 mod errors;
 mod inputs;
-mod observations;
+pub mod tools;
 
 use aqcast_core::aqi::{self, eea, nowcast, sensitive_groups, Averaging, Category, Palette, Table};
 use aqcast_core::pollutant::{Pollutant, Unit};
-use aqcast_core::{import, shap, Matrix, Predictor};
+use aqcast_core::{shap, Error, Matrix, Parts, Predictor};
 use js_sys::{Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -139,17 +145,22 @@ pub fn start() {
 /// A loaded, verified, compiled model.
 #[wasm_bindgen]
 pub struct Model {
-    model: aqcast_core::Model,
+    model: Parts,
     predictors: Vec<Predictor>,
 }
 
 #[wasm_bindgen]
 impl Model {
-    /// Loads a model from its bytes: an aqcast `.aqm` artifact (checksum verified), its
-    /// JSON form, a LightGBM text model or an XGBoost JSON model.
+    /// Loads a model from its bytes: an aqcast `.aqm` artifact (checksum verified). Once
+    /// `aqcast/tools` is loaded, also its JSON form, a LightGBM text model or an XGBoost
+    /// JSON model (imported into an artifact first).
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, JsValue> {
-        let model = import::load_any(bytes).map_err(|e| core_error(&e))?;
+        let model = match Parts::decode(bytes) {
+            Err(Error::NotAnArtifact) => Parts::decode(&tools::import_model(bytes)?),
+            decoded => decoded,
+        }
+        .map_err(|e| core_error(&e))?;
         let predictors = model.predictors().map_err(|e| core_error(&e))?;
         Ok(Model { model, predictors })
     }
@@ -201,15 +212,14 @@ impl Model {
     /// The model's metadata (name, source, objective, created, params, data, metrics).
     #[wasm_bindgen(getter, unchecked_return_type = "Metadata")]
     pub fn metadata(&self) -> Result<JsValue, JsValue> {
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        serde::Serialize::serialize(&self.model.metadata, &ser)
-            .map_err(|e| error("internal", &e.to_string()))
+        js_sys::JSON::parse(&self.model.metadata_json)
+            .map_err(|_| error("malformed_model", "the model's metadata is not valid JSON"))
     }
 
     /// Whether the model carries a fitted pipeline (then `preprocess` works).
     #[wasm_bindgen(getter, js_name = hasPipeline)]
     pub fn has_pipeline(&self) -> bool {
-        self.model.pipeline.is_some()
+        self.model.pipeline_json.is_some()
     }
 
     /// Turns raw observations into feature rows with the model's fitted pipeline (the same
@@ -222,55 +232,13 @@ impl Model {
         #[wasm_bindgen(unchecked_param_type = "Observation[]")] observations: JsValue,
         #[wasm_bindgen(unchecked_param_type = "PreprocessOptions | undefined")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let pipeline = self.model.pipeline.as_ref().ok_or_else(|| {
+        let pipeline = self.model.pipeline_json.as_deref().ok_or_else(|| {
             error(
                 "no_pipeline",
                 "this model carries no pipeline: give it feature rows (predict/predictBatch), or bundle one with `aqcast import --config`",
             )
         })?;
-        let series = observations::series(&observations)?;
-        let range = if options.is_undefined() || options.is_null() {
-            None
-        } else {
-            let get = |k: &str| {
-                Reflect::get(&options, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-            };
-            match (get("start"), get("end")) {
-                (s, e) if s.is_undefined() && e.is_undefined() => None,
-                (s, e) if !s.is_undefined() && !e.is_undefined() => Some((
-                    observations::timestamp(&s, "options.start")?,
-                    observations::timestamp(&e, "options.end")?,
-                )),
-                _ => {
-                    return Err(error(
-                        "bad_observations",
-                        "give both options.start and options.end, or neither",
-                    ))
-                }
-            }
-        };
-        let table = pipeline
-            .transform(&series, range)
-            .map_err(|e| core_error(&e))?;
-        let n = table.times.len();
-        let nf = table.features.len();
-        let mut rows = vec![0.0; n * nf];
-        for (j, c) in table.features.iter().enumerate() {
-            for (i, v) in c.values.iter().enumerate() {
-                rows[i * nf + j] = *v;
-            }
-        }
-        let times: Vec<f64> = table.times.iter().map(|&t| t as f64).collect();
-        let o = Object::new();
-        set(&o, "times", &Float64Array::from(&times[..]))?;
-        set(&o, "rows", &Float64Array::from(&rows[..]))?;
-        set(&o, "nRows", &JsValue::from(n as u32))?;
-        let names = js_sys::Array::new();
-        for c in &table.features {
-            names.push(&JsValue::from_str(&c.name));
-        }
-        set(&o, "features", &names)?;
-        Ok(o.into())
+        tools::preprocess(pipeline, &self.model.features, &observations, &options)
     }
 
     /// Predicts one row: a `Float64Array`/`Float32Array`/array of numbers in feature order,
@@ -350,8 +318,9 @@ fn opt_str(options: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    if let Some(n) = v.as_f64() {
-        return Ok(Some(n.to_string()));
+    // A whole number (`table: 2012`) reads as its digits.
+    if let Some(n) = v.as_f64().filter(|n| n.fract() == 0.0 && n.abs() < 1e15) {
+        return Ok(Some((n as i64).to_string()));
     }
     v.as_string()
         .map(Some)
@@ -405,7 +374,7 @@ impl Aqi {
             Some(other) => {
                 return Err(error(
                     "bad_option",
-                    &format!("unknown palette {other:?}; expected epa or cva"),
+                    &format!("unknown palette \"{other}\"; expected epa or cva"),
                 ))
             }
         };

@@ -1,6 +1,7 @@
 //! The binding tests shared by the Node and browser test binaries.
 
 use aqcast_wasm::{Aqi, Model};
+use aqcast_wasm_tools::import_model;
 use js_sys::{Float32Array, Float64Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -56,19 +57,36 @@ fn code(e: &JsValue) -> String {
         .unwrap_or_default()
 }
 
+/// A fixture model imported into `.aqm` bytes by the tools module, loaded by the runtime.
+fn load(bytes: &[u8]) -> Model {
+    Model::from_bytes(&import_model(bytes).unwrap()).unwrap()
+}
+
 #[wasm_bindgen_test]
 fn loads_models_of_every_kind() {
-    let m = Model::from_bytes(LGB).unwrap();
+    let m = load(LGB);
     assert_eq!(m.features().len(), 15);
     assert!(!m.named_features());
-    let x = Model::from_bytes(XGB).unwrap();
+    let x = load(XGB);
     assert_eq!(x.features()[0], "hour");
     assert!(x.named_features());
 }
 
 #[wasm_bindgen_test]
+fn without_the_tools_module_other_formats_say_how_to_load_it() {
+    // Nothing registers `aqcast/tools` in this test binary: the runtime alone reads .aqm.
+    let e = Model::from_bytes(LGB).err().unwrap();
+    assert_eq!(code(&e), "needs_tools");
+    let msg = Reflect::get(&e, &JsValue::from_str("message"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(msg.contains("aqcast/tools"), "{msg}");
+}
+
+#[wasm_bindgen_test]
 fn batch_f64_and_f32_and_single_rows_agree() {
-    let m = Model::from_bytes(LGB).unwrap();
+    let m = load(LGB);
     let flat: Vec<f64> = ROWS.iter().flatten().copied().collect();
     let batch = m
         .predict_batch(Float64Array::from(&flat[..]).into(), 2, None)
@@ -94,7 +112,7 @@ fn batch_f64_and_f32_and_single_rows_agree() {
 #[wasm_bindgen_test]
 fn lightgbm_predictions_are_bit_exact_in_wasm() {
     // LightGBM's own predictions of these rows (the Node suite checks all 8,240).
-    let m = Model::from_bytes(LGB).unwrap();
+    let m = load(LGB);
     for (r, line) in ROWS.iter().zip(LGB_PRED.lines()) {
         let want: f64 = line.parse().unwrap();
         let got = m.predict(Float64Array::from(&r[..]).into(), None).unwrap();
@@ -104,10 +122,15 @@ fn lightgbm_predictions_are_bit_exact_in_wasm() {
 
 #[wasm_bindgen_test]
 fn errors_are_aqcast_errors_with_codes() {
-    let e = Model::from_bytes(b"nonsense").err().unwrap();
+    let e = import_model(b"nonsense").err().unwrap();
     assert_eq!(code(&e), "unsupported_model");
+    let mut aqm = import_model(LGB).unwrap();
+    let last = aqm.len() - 1;
+    aqm[last] ^= 1;
+    let e = Model::from_bytes(&aqm).err().unwrap();
+    assert_eq!(code(&e), "checksum_mismatch");
     assert!(e.is_instance_of::<js_sys::Error>());
-    let m = Model::from_bytes(LGB).unwrap();
+    let m = load(LGB);
     let e = m
         .predict(Float64Array::new_with_length(3).into(), None)
         .err()

@@ -4,6 +4,7 @@
 use alloc::format;
 use serde::{Deserialize, Serialize};
 
+use crate::error::Num;
 use crate::pollutant::{Pollutant, Unit};
 use crate::Error;
 
@@ -86,8 +87,9 @@ fn bands(p: Pollutant) -> Result<[f64; 5], Error> {
 pub fn level(p: Pollutant, value: f64, unit: Unit) -> Result<Level, Error> {
     if !value.is_finite() || value < 0.0 {
         return Err(Error::Aqi(format!(
-            "{} concentration {value} is not a valid concentration (must be finite and ≥ 0)",
-            p.label()
+            "{} concentration {} is not a valid concentration (must be finite and ≥ 0)",
+            p.label(),
+            Num(value)
         )));
     }
     let b = bands(p)?;

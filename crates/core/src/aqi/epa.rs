@@ -13,6 +13,7 @@ use alloc::format;
 use serde::{Deserialize, Serialize};
 
 use super::{truncate_units, Category};
+use crate::error::Num;
 use crate::pollutant::{Pollutant, Unit};
 use crate::Error;
 
@@ -50,7 +51,7 @@ impl FromStr for Table {
             "2012" => Ok(Table::Y2012),
             "2024" => Ok(Table::Y2024),
             _ => Err(Error::Aqi(format!(
-                "unknown AQI table {s:?}; expected 1999, 2012 or 2024"
+                "unknown AQI table \"{s}\"; expected 1999, 2012 or 2024"
             ))),
         }
     }
@@ -104,7 +105,7 @@ impl FromStr for Averaging {
             "8h" | "8" | "8-hour" => Ok(Averaging::Hour8),
             "24h" | "24" | "24-hour" => Ok(Averaging::Hour24),
             _ => Err(Error::Aqi(format!(
-                "unknown averaging period {s:?}; expected 1h, 8h or 24h"
+                "unknown averaging period \"{s}\"; expected 1h, 8h or 24h"
             ))),
         }
     }
@@ -402,14 +403,16 @@ pub fn compute(
     let bp = breakpoints(pollutant, averaging, table)?;
     if !value.is_finite() {
         return Err(Error::Aqi(format!(
-            "{} concentration {value} is not a finite number",
-            pollutant.label()
+            "{} concentration {} is not a finite number",
+            pollutant.label(),
+            Num(value)
         )));
     }
     if value < 0.0 {
         return Err(Error::Aqi(format!(
-            "{} concentration {value} {unit} is negative; concentrations are ≥ 0",
-            pollutant.label()
+            "{} concentration {} {unit} is negative; concentrations are ≥ 0",
+            pollutant.label(),
+            Num(value)
         )));
     }
     let c_table = pollutant.convert(value, unit, bp.unit)?;

@@ -13,6 +13,7 @@
 
 use alloc::format;
 
+use crate::error::Num;
 use crate::pollutant::Pollutant;
 use crate::Error;
 
@@ -35,7 +36,8 @@ pub fn nowcast(pollutant: Pollutant, hourly: &[f64]) -> Result<f64, Error> {
         .find(|v| !v.is_nan() && (**v < 0.0 || v.is_infinite()))
     {
         return Err(Error::Aqi(format!(
-            "NowCast input {bad} is not a valid concentration (must be finite and ≥ 0)"
+            "NowCast input {} is not a valid concentration (must be finite and ≥ 0)",
+            Num(*bad)
         )));
     }
     let recent_valid = hours.iter().take(3).filter(|v| !v.is_nan()).count();

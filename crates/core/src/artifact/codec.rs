@@ -353,7 +353,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
             }
             other => {
                 return Err(Error::Malformed(format!(
-                    "unknown or repeated section {:?} at byte {at} (written by a newer aqcast?)",
+                    "unknown or repeated section \"{}\" at byte {at} (written by a newer aqcast?)",
                     String::from_utf8_lossy(other)
                 )))
             }

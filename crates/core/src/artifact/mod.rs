@@ -159,7 +159,8 @@ fn validate_heads(heads: &[Head], n_features: usize) -> Result<(), Error> {
         if let Some(q) = h.quantile {
             if !(q > 0.0 && q < 1.0) {
                 return Err(Error::Malformed(alloc::format!(
-                    "head {i}: quantile {q} is not in (0, 1)"
+                    "head {i}: quantile {} is not in (0, 1)",
+                    crate::error::Num(q)
                 )));
             }
         }
@@ -242,9 +243,8 @@ impl Model {
         let pipeline = p
             .pipeline_json
             .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| Error::Malformed(alloc::format!("pipeline section: {e}")))?;
+            .map(crate::pipeline::Pipeline::from_json)
+            .transpose()?;
         let m = Model {
             metadata,
             features: p.features,

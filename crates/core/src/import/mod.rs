@@ -101,13 +101,13 @@ pub fn load_any(bytes: &[u8]) -> Result<Model, Error> {
             let v: serde_json::Value = serde_json::from_slice(bytes)
                 .map_err(|e| Error::Malformed(alloc::format!("not valid JSON: {e}")))?;
             if v.get("learner").is_some() {
-                from_xgboost_json(bytes)
+                xgboost::from_xgboost_value(&v)
             } else if v.get("heads").is_some() {
-                let m: Model = serde_json::from_value(v).map_err(|e| {
-                    Error::Malformed(alloc::format!("invalid aqcast model JSON: {e}"))
-                })?;
-                m.validate()?;
-                Ok(m)
+                // Read again, typed: deserializing from the `Value` would link a second
+                // copy of every model and pipeline deserializer into the wasm.
+                let text = core::str::from_utf8(bytes)
+                    .map_err(|e| Error::Malformed(alloc::format!("not UTF-8 ({e})")))?;
+                Model::from_json(text)
             } else {
                 Err(Error::Unsupported(
                     "a JSON file that is neither an XGBoost model (no `learner`) nor an \

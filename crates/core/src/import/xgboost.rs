@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::artifact::Model;
 use crate::ensemble::{Ensemble, Link, Precision};
+use crate::error::Num;
 use crate::Error;
 
 fn err(message: String) -> Error {
@@ -95,7 +96,12 @@ pub fn from_xgboost_json(bytes: &[u8]) -> Result<Model, Error> {
              with a .json file name"
         ))
     })?;
-    let learner = at(&v, &["learner"])?;
+    from_xgboost_value(&v)
+}
+
+/// Imports an XGBoost model already parsed as JSON.
+pub(crate) fn from_xgboost_value(v: &Value) -> Result<Model, Error> {
+    let learner = at(v, &["learner"])?;
     let version = v
         .get("version")
         .and_then(Value::as_array)
@@ -155,7 +161,8 @@ pub fn from_xgboost_json(bytes: &[u8]) -> Result<Model, Error> {
         Link::Exp => {
             if base_score <= 0.0 {
                 return Err(err(format!(
-                    "base_score {base_score} must be positive under a log link"
+                    "base_score {} must be positive under a log link",
+                    Num(base_score)
                 )));
             }
             libm::log(base_score) as f32 as f64
@@ -276,7 +283,7 @@ pub fn from_xgboost_json(bytes: &[u8]) -> Result<Model, Error> {
     }
     let mut params = BTreeMap::new();
     params.insert("objective".to_string(), objective.to_string());
-    params.insert("base_score".to_string(), format!("{base_score}"));
+    params.insert("base_score".to_string(), Num(base_score).to_string());
     super::single_head_model(
         "XGBoost",
         format!("XGBoost {version}"),

@@ -358,6 +358,14 @@ impl Pipeline {
         self.spec.features.iter().map(|f| f.name().into()).collect()
     }
 
+    /// Reads a pipeline from its JSON (an artifact's PIPE section) and validates it.
+    pub fn from_json(text: &str) -> Result<Pipeline, Error> {
+        let p: Pipeline = serde_json::from_str(text)
+            .map_err(|e| bad(format!("the pipeline's JSON is invalid: {e}")))?;
+        p.validate()?;
+        Ok(p)
+    }
+
     /// Checks a pipeline read from an artifact: a valid spec and one fitted entry per step.
     pub fn validate(&self) -> Result<(), Error> {
         self.spec.validate()?;

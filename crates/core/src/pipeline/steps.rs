@@ -374,9 +374,14 @@ pub fn apply(
     Ok(())
 }
 
-/// The name of the one-hot column of `category` in `column`: `column=category`.
+/// The name of the one-hot column of `category` in `column`: `column=category`
+/// (`wd=3` for a whole number).
 pub fn one_hot_name(column: &str, category: f64) -> String {
-    format!("{column}={category}")
+    if libm::trunc(category) == category && category.abs() < 9e15 {
+        format!("{column}={}", category as i64)
+    } else {
+        format!("{column}={}", crate::error::Num(category))
+    }
 }
 
 fn fill(v: &mut [f64], method: FillMethod, limit: usize) {
