@@ -1,8 +1,8 @@
 // aqcast's npm package next to onnxruntime-web (wasm backend, one thread) in one Node
 // process, on the canonical 500-tree LightGBM model (ONNX: converted by onnxmltools; .aqm:
 // converted by `aqcast import`). aqcast's download is its runtime module (aqcast_bg.wasm and
-// aqcast.js), all that predicting with an .aqm needs; the optional aqcast/tools module
-// (importers, pipeline) is reported on its own.
+// aqcast.js), all that predicting with an .aqm needs; the optional modules aqcast/import
+// and aqcast/pipeline are reported on their own.
 // Usage: node bench/web.mjs OUT_DIR          (run by bench/run-web.sh)
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -67,7 +67,10 @@ const result = {
     download_bytes_gzip: gz(path.join(pkg, "aqcast_bg.wasm")) + gz(path.join(pkg, "aqcast.js")),
     wasm_bytes: readFileSync(path.join(pkg, "aqcast_bg.wasm")).length,
     wasm_bytes_gzip: gz(path.join(pkg, "aqcast_bg.wasm")),
-    tools_module_bytes_gzip: gz(path.join(pkg, "aqcast_tools_bg.wasm")) + gz(path.join(pkg, "aqcast_tools.js")) + gz(path.join(pkg, "tools.js")),
+    optional_modules_bytes_gzip: Object.fromEntries(["import", "pipeline"].map((m) => [m, {
+      wasm: gz(path.join(pkg, `aqcast_${m}_bg.wasm`)),
+      js: gz(path.join(pkg, `aqcast_${m}.js`)) + gz(path.join(pkg, `${m}.js`)),
+    }])),
     vs_lightgbm: diffs(aqOut),
   },
   onnxruntime_web: {

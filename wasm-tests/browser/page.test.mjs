@@ -74,22 +74,22 @@ test("the README browser example runs in Chromium and shows a forecast and the A
     });
     assert.ok(Object.is(inPage, native), `page ${inPage} native ${native}`);
     assert.equal(forecast, `NO2 next hour: ${native.toFixed(1)} µg/m³`);
-    // aqcast/tools in the page: fetched next to tools.js, it imports the LightGBM text
+    // aqcast/import in the page: fetched next to import.js, it imports the LightGBM text
     // model itself, which then predicts the same row (by position) to the same bits.
-    assert.ok(!fetched.some((p) => p.includes("tools")), `the example needs only the runtime: ${fetched.join(" ")}`);
-    const viaTools = await page.evaluate(async () => {
+    assert.ok(!fetched.some((p) => /import|pipeline/.test(p)), `the example needs only the runtime: ${fetched.join(" ")}`);
+    const viaImport = await page.evaluate(async () => {
       const { Model } = await import("./node_modules/aqcast/aqcast.js");
-      const { default: initTools } = await import("./node_modules/aqcast/tools.js");
+      const { default: initImport } = await import("./node_modules/aqcast/import.js");
       const text = new Uint8Array(await (await fetch("./models/no2.txt")).arrayBuffer());
       let before = "";
       try { Model.fromBytes(text); } catch (e) { before = e.code; }
-      await initTools();
+      await initImport();
       const row = [7, 2, 3, 4.1, NaN, NaN, NaN, 41, 38, NaN, NaN, NaN, NaN, NaN, NaN];
       return { before, value: Model.fromBytes(text).predict(row) };
     });
-    assert.equal(viaTools.before, "needs_tools");
-    assert.ok(Object.is(viaTools.value, native), `tools ${viaTools.value} native ${native}`);
-    assert.ok(fetched.includes("/node_modules/aqcast/aqcast_tools_bg.wasm"), fetched.join(" "));
+    assert.equal(viaImport.before, "needs_module");
+    assert.ok(Object.is(viaImport.value, native), `import ${viaImport.value} native ${native}`);
+    assert.ok(fetched.includes("/node_modules/aqcast/aqcast_import_bg.wasm"), fetched.join(" "));
   } finally {
     await browser.close();
     server.close();

@@ -1,6 +1,6 @@
-// The runtime module alone ("aqcast", without "aqcast/tools"), as a page that only
-// predicts with .aqm artifacts loads it: everything but importing and preprocessing works,
-// and those say how to load the tools. Needs: scripts/build-pkg, the native CLI at $AQCAST_BIN.
+// The runtime module alone ("aqcast", without "aqcast/import" and "aqcast/pipeline"), as a
+// page that only predicts with .aqm artifacts loads it: everything but importing and
+// preprocessing works, and those say which module to load. Needs: scripts/build-pkg, the native CLI at $AQCAST_BIN.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync } from "node:fs";
@@ -38,11 +38,11 @@ test("the runtime alone loads .aqm artifacts and predicts, explains and describe
   assert.equal(aqi.compute("pm2.5", 35.9).aqi, 102);
 });
 
-test("other model formats and preprocess ask for aqcast/tools", () => {
-  const isNeedsTools = (e) => e.name === "AqcastError" && e.code === "needs_tools" && e.message.includes("aqcast/tools");
-  assert.throws(() => Model.fromBytes(readFileSync(path.join(fx, "lightgbm_l2.txt"))), isNeedsTools);
-  assert.throws(() => Model.fromBytes(readFileSync(path.join(fx, "xgboost_named.json"))), isNeedsTools);
-  // A model with a pipeline: its metadata and predictions work, preprocess needs the tools.
+test("other model formats ask for aqcast/import, preprocess for aqcast/pipeline", () => {
+  const needs = (module) => (e) => e.name === "AqcastError" && e.code === "needs_module" && e.message.includes(module);
+  assert.throws(() => Model.fromBytes(readFileSync(path.join(fx, "lightgbm_l2.txt"))), needs("aqcast/import"));
+  assert.throws(() => Model.fromBytes(readFileSync(path.join(fx, "xgboost_named.json"))), needs("aqcast/import"));
+  // A model with a pipeline: its metadata and predictions work, preprocess needs the module.
   const store = path.join(tmp, "store");
   execFileSync("rm", ["-rf", store]);
   run(["ingest", path.join(root, "tests/fixtures/data/aurn_no2_2001_2003.csv.gz"), "--store", store]);
@@ -50,5 +50,5 @@ test("other model formats and preprocess ask for aqcast/tools", () => {
   run(["import", path.join(fx, "lightgbm_l2.txt"), "--config", path.join(root, "configs/canonical.toml"), "--store", store, "-o", aqm]);
   const model = Model.fromBytes(readFileSync(aqm));
   assert.equal(model.hasPipeline, true);
-  assert.throws(() => model.preprocess([{ variable: "no2", time: 0, value: 1 }]), isNeedsTools);
+  assert.throws(() => model.preprocess([{ variable: "no2", time: 0, value: 1 }]), needs("aqcast/pipeline"));
 });

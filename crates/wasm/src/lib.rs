@@ -3,14 +3,15 @@
 //!
 //! This is the package's runtime: `.aqm` artifacts (read by [`Parts::decode`], without a
 //! JSON parser), predictions, explanations and the AQI. The importers (LightGBM text,
-//! XGBoost JSON, aqcast JSON) and the feature pipeline (`model.preprocess`) live in the
-//! optional second module, `aqcast/tools` (`crates/wasm-tools`), which registers itself
-//! here when loaded (see [`tools`]). Keeping them apart keeps this module small.
+//! XGBoost JSON) and the feature pipeline (`model.preprocess`) live in the optional modules
+//! `aqcast/import` (`crates/wasm-import`) and `aqcast/pipeline` (`crates/wasm-pipeline`),
+//! which register themselves here when loaded (see [`modules`]). Keeping them apart keeps
+//! this module small.
 //!
 //! ```js
 //! import init, { Model, aqi } from "aqcast";
 //! await init();
-//! const model = Model.fromBytes(bytes);            // .aqm (other formats: aqcast/tools)
+//! const model = Model.fromBytes(bytes);            // .aqm (others: aqcast/import)
 //! model.predict({ hour: 7, ws: 3.1, /* … */ });    // by feature name, or a typed array
 //! model.predictBatch(float64Matrix, nRows);        // Float64Array, one value per row
 //! aqi.compute("pm2.5", 35.9);                      // { aqi: 102, category: …, color: … }
@@ -21,7 +22,7 @@
 
 mod errors;
 mod inputs;
-pub mod tools;
+pub mod modules;
 
 use aqcast_core::aqi::{self, eea, nowcast, sensitive_groups, Averaging, Category, Palette, Table};
 use aqcast_core::pollutant::{Pollutant, Unit};
@@ -152,12 +153,12 @@ pub struct Model {
 #[wasm_bindgen]
 impl Model {
     /// Loads a model from its bytes: an aqcast `.aqm` artifact (checksum verified). Once
-    /// `aqcast/tools` is loaded, also its JSON form, a LightGBM text model or an XGBoost
-    /// JSON model (imported into an artifact first).
+    /// `aqcast/import` is loaded, also a LightGBM text model or an XGBoost JSON model
+    /// (imported into an artifact first).
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, JsValue> {
         let model = match Parts::decode(bytes) {
-            Err(Error::NotAnArtifact) => Parts::decode(&tools::import_model(bytes)?),
+            Err(Error::NotAnArtifact) => Parts::decode(&modules::import_model(bytes)?),
             decoded => decoded,
         }
         .map_err(|e| core_error(&e))?;
@@ -225,7 +226,7 @@ impl Model {
     /// Turns raw observations into feature rows with the model's fitted pipeline (the same
     /// code, and bits, as `aqcast features`): resampled onto the model's grid, cleaned by
     /// its fitted steps, with lags, rolling windows, calendar and wind features. The last
-    /// row is the latest hour: predict it for the forecast.
+    /// row is the latest hour: predict it for the forecast. Needs `aqcast/pipeline`.
     #[wasm_bindgen(unchecked_return_type = "Preprocessed")]
     pub fn preprocess(
         &self,
@@ -238,7 +239,7 @@ impl Model {
                 "this model carries no pipeline: give it feature rows (predict/predictBatch), or bundle one with `aqcast import --config`",
             )
         })?;
-        tools::preprocess(pipeline, &self.model.features, &observations, &options)
+        modules::preprocess(pipeline, &self.model.features, &observations, &options)
     }
 
     /// Predicts one row: a `Float64Array`/`Float32Array`/array of numbers in feature order,

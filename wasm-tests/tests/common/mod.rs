@@ -1,7 +1,7 @@
 //! The binding tests shared by the Node and browser test binaries.
 
 use aqcast_wasm::{Aqi, Model};
-use aqcast_wasm_tools::import_model;
+use aqcast_wasm_import::import_model;
 use js_sys::{Float32Array, Float64Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -57,7 +57,7 @@ fn code(e: &JsValue) -> String {
         .unwrap_or_default()
 }
 
-/// A fixture model imported into `.aqm` bytes by the tools module, loaded by the runtime.
+/// A fixture model imported into `.aqm` bytes by `aqcast/import`, loaded by the runtime.
 fn load(bytes: &[u8]) -> Model {
     Model::from_bytes(&import_model(bytes).unwrap()).unwrap()
 }
@@ -73,15 +73,15 @@ fn loads_models_of_every_kind() {
 }
 
 #[wasm_bindgen_test]
-fn without_the_tools_module_other_formats_say_how_to_load_it() {
-    // Nothing registers `aqcast/tools` in this test binary: the runtime alone reads .aqm.
+fn without_the_import_module_other_formats_say_how_to_load_it() {
+    // Nothing registers `aqcast/import` in this test binary: the runtime alone reads .aqm.
     let e = Model::from_bytes(LGB).err().unwrap();
-    assert_eq!(code(&e), "needs_tools");
+    assert_eq!(code(&e), "needs_module");
     let msg = Reflect::get(&e, &JsValue::from_str("message"))
         .unwrap()
         .as_string()
         .unwrap();
-    assert!(msg.contains("aqcast/tools"), "{msg}");
+    assert!(msg.contains("aqcast/import"), "{msg}");
 }
 
 #[wasm_bindgen_test]

@@ -84,22 +84,13 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     }
 }
 
-/// Loads any supported model file: an artifact is decoded and verified, LightGBM and
-/// XGBoost models are imported.
+/// Loads any supported model file: an artifact is decoded and verified, its JSON form read,
+/// LightGBM and XGBoost models imported (see [`import_foreign`]).
 pub fn load_any(bytes: &[u8]) -> Result<Model, Error> {
     match detect(bytes) {
         Some(Format::Aqcast) => Model::decode(bytes),
-        Some(Format::LightGbm) => {
-            let text = core::str::from_utf8(bytes).map_err(|e| Error::Import {
-                format: "LightGBM",
-                line: None,
-                message: alloc::format!("not UTF-8 text ({e})"),
-            })?;
-            from_lightgbm_text(text)
-        }
         Some(Format::Json) => {
-            let v: serde_json::Value = serde_json::from_slice(bytes)
-                .map_err(|e| Error::Malformed(alloc::format!("not valid JSON: {e}")))?;
+            let v = json(bytes)?;
             if v.get("learner").is_some() {
                 xgboost::from_xgboost_value(&v)
             } else if v.get("heads").is_some() {
@@ -109,17 +100,87 @@ pub fn load_any(bytes: &[u8]) -> Result<Model, Error> {
                     .map_err(|e| Error::Malformed(alloc::format!("not UTF-8 ({e})")))?;
                 Model::from_json(text)
             } else {
-                Err(Error::Unsupported(
-                    "a JSON file that is neither an XGBoost model (no `learner`) nor an \
-                     aqcast model (no `heads`)"
-                        .into(),
-                ))
+                Err(neither())
             }
         }
+        _ => import_foreign(bytes),
+    }
+}
+
+/// Imports a model made by another library: a LightGBM text model or an XGBoost JSON
+/// model. aqcast's own formats are refused with an error that says where they load (this
+/// is what the npm package's `aqcast/import` module holds, without the code of aqcast's
+/// JSON form and pipeline).
+pub fn import_foreign(bytes: &[u8]) -> Result<Model, Error> {
+    match detect(bytes) {
+        Some(Format::LightGbm) => {
+            let text = core::str::from_utf8(bytes).map_err(|e| Error::Import {
+                format: "LightGBM",
+                line: None,
+                message: alloc::format!("not UTF-8 text ({e})"),
+            })?;
+            from_lightgbm_text(text)
+        }
+        Some(Format::Json) => {
+            let v = json(bytes)?;
+            if v.get("learner").is_some() {
+                xgboost::from_xgboost_value(&v)
+            } else if v.get("heads").is_some() {
+                Err(Error::Unsupported(
+                    "the JSON form of an aqcast model: it is not an import; load it with the \
+                     aqcast CLI (`aqcast import model.json -o model.aqm`)"
+                        .into(),
+                ))
+            } else {
+                Err(neither())
+            }
+        }
+        Some(Format::Aqcast) => Err(Error::Unsupported(
+            "already an aqcast .aqm artifact: load it as it is".into(),
+        )),
         None => Err(Error::Unsupported(
             "unknown model format: expected an aqcast .aqm artifact, a LightGBM text model \
              (first line `tree`) or an XGBoost JSON model"
                 .into(),
         )),
+    }
+}
+
+fn json(bytes: &[u8]) -> Result<serde_json::Value, Error> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::Malformed(alloc::format!("not valid JSON: {e}")))
+}
+
+fn neither() -> Error {
+    Error::Unsupported(
+        "a JSON file that is neither an XGBoost model (no `learner`) nor an aqcast model \
+         (no `heads`)"
+            .into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LGB: &str = include_str!("../../../../fuzz/seeds/load_any_model/tiny_lightgbm.txt");
+    const AQCAST_JSON: &str =
+        include_str!("../../../../fuzz/seeds/load_any_model/tiny_aqcast.json");
+
+    #[test]
+    fn import_foreign_takes_other_libraries_models_only() {
+        let m = import_foreign(LGB.as_bytes()).unwrap();
+        assert_eq!(m, load_any(LGB.as_bytes()).unwrap());
+        let aqm = m.encode().unwrap();
+        assert_eq!(load_any(&aqm).unwrap(), m);
+        let e = import_foreign(&aqm).unwrap_err();
+        assert!(e.to_string().contains("already an aqcast .aqm"), "{e}");
+        let e = import_foreign(AQCAST_JSON.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("aqcast import"), "{e}");
+        assert!(load_any(AQCAST_JSON.as_bytes()).is_ok());
+        for bad in [&b"{}"[..], b"{\"a\": 1}", b"nonsense", b""] {
+            assert_eq!(import_foreign(bad).unwrap_err().code(), "unsupported_model");
+        }
+        assert_eq!(import_foreign(b"{").unwrap_err().code(), "malformed_model");
     }
 }

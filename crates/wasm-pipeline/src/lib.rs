@@ -1,40 +1,28 @@
-//! `aqcast-wasm-tools`: the npm package's optional second module, `aqcast/tools` (SPEC §8):
-//! the model importers (LightGBM text, XGBoost JSON, aqcast's JSON form) and the fitted
-//! feature pipeline behind `model.preprocess`. They need a JSON parser and the pipeline's
-//! code, which the runtime (`crates/wasm`) leaves out to stay small; a page that only
-//! predicts with `.aqm` artifacts never downloads this module.
+//! `aqcast-wasm-pipeline`: the npm package's optional module `aqcast/pipeline` (SPEC §8):
+//! the fitted feature pipeline behind `model.preprocess`, which turns a station's raw
+//! observations into a model's feature rows with the same code, and bits, as the trainer.
+//! It needs a JSON parser (the pipeline travels as JSON in the artifact's PIPE section)
+//! and the pipeline's code, both left out of the runtime (`crates/wasm`) to keep it small.
 //!
-//! `pkg/tools.js` loads it and registers [`import_model`] and [`preprocess`] with the
-//! runtime, whose `Model.fromBytes` and `model.preprocess` then call them:
+//! `pkg/pipeline.js` loads it and registers [`preprocess`] with the runtime:
 //!
 //! ```js
 //! import init, { Model } from "aqcast";
-//! import initTools, { importModel } from "aqcast/tools";
+//! import initPipeline from "aqcast/pipeline";
 //! await init();
-//! await initTools();
-//! const model = Model.fromBytes(lightgbmText);      // imported, then loaded
-//! const aqm = importModel(lightgbmText);            // or keep the .aqm bytes
+//! await initPipeline();
+//! const { rows, nRows } = Model.fromBytes(aqm).preprocess(observations);
 //! ```
 
 #[path = "../../wasm/src/errors.rs"]
 mod errors;
 mod observations;
 
-use aqcast_core::import;
 use aqcast_core::pipeline::Pipeline;
 use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{core_error, error};
-
-/// Imports a model into `.aqm` bytes: LightGBM text, XGBoost JSON or aqcast's JSON form
-/// (an `.aqm` artifact is verified and written again). The bytes load with
-/// `Model.fromBytes`, here or anywhere aqcast runs.
-#[wasm_bindgen(js_name = importModel)]
-pub fn import_model(bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
-    let model = import::load_any(bytes).map_err(|e| core_error(&e))?;
-    model.encode().map_err(|e| core_error(&e))
-}
 
 /// `model.preprocess` of the runtime: the fitted pipeline (the artifact's PIPE section)
 /// applied to raw observations, giving row-major feature rows. `features` are the

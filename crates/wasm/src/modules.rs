@@ -1,0 +1,84 @@
+//! The way to the package's optional modules: `aqcast/import` (`crates/wasm-import`:
+//! LightGBM and XGBoost models into `.aqm`) and `aqcast/pipeline` (`crates/wasm-pipeline`:
+//! `model.preprocess`). Each one's JavaScript entry (`pkg/import.js`, `pkg/pipeline.js`)
+//! loads it and registers its functions here with `__registerModule`; until then the calls
+//! below throw a `needs_module` error that says what to load.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::errors::error;
+
+thread_local! {
+    static HOOKS: RefCell<Option<Object>> = const { RefCell::new(None) };
+}
+
+/// Called by an optional module once it is instantiated, with its functions
+/// (`{ importModel }`, `{ preprocess }`). Not part of the public API.
+#[wasm_bindgen(js_name = __registerModule, skip_typescript)]
+pub fn register_module(hooks: Object) {
+    HOOKS.with(|h| {
+        let mut h = h.borrow_mut();
+        let all = h.get_or_insert_with(Object::new);
+        Object::assign(all, &hooks);
+    });
+}
+
+fn hook(name: &str, what: &str, module: &str, init: &str) -> Result<Function, JsValue> {
+    let f = HOOKS.with(|h| {
+        h.borrow()
+            .as_ref()
+            .and_then(|o| Reflect::get(o, &JsValue::from_str(name)).ok())
+    });
+    f.and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or_else(|| {
+            error(
+                "needs_module",
+                &format!(
+                "{what} needs the optional module {module}: load it first (`import {init} from \
+                 \"{module}\"; await {init}();`, or `{init}Sync({{ module }})` in Node and workers)"
+            ),
+            )
+        })
+}
+
+/// Model bytes that are not an `.aqm` artifact (LightGBM text, XGBoost JSON), imported
+/// into `.aqm` bytes by `aqcast/import`.
+pub(crate) fn import_model(bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let f = hook(
+        "importModel",
+        "these bytes are not an .aqm artifact; importing a LightGBM or XGBoost model",
+        "aqcast/import",
+        "initImport",
+    )?;
+    let out = f.call1(&JsValue::NULL, &Uint8Array::from(bytes))?;
+    out.dyn_into::<Uint8Array>()
+        .map(|a| a.to_vec())
+        .map_err(|_| error("internal", "aqcast/import returned no model bytes"))
+}
+
+/// `model.preprocess`, run by the pipeline in `aqcast/pipeline`.
+pub(crate) fn preprocess(
+    pipeline_json: &str,
+    features: &[String],
+    observations: &JsValue,
+    options: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let f = hook(
+        "preprocess",
+        "preprocess (the model's fitted pipeline)",
+        "aqcast/pipeline",
+        "initPipeline",
+    )?;
+    let names: Array = features.iter().map(|f| JsValue::from_str(f)).collect();
+    let args = Array::of4(
+        &JsValue::from_str(pipeline_json),
+        &names,
+        observations,
+        options,
+    );
+    f.apply(&JsValue::NULL, &args)
+}
