@@ -215,7 +215,7 @@ impl Predictor {
         let fits_a_byte = per_feature.iter().all(|c| c.len() <= sliced::MAX_CUTS);
         let sliced = fits_a_byte
             .then(|| {
-                Sliced::new(e, |g| {
+                Sliced::new(e, 2 * nf, |g| {
                     let f = e.feature[g] as usize;
                     (
                         (2 * f + usize::from(!e.default_left[g])) as u16,
@@ -362,7 +362,9 @@ impl Predictor {
     ) -> usize {
         let nf = self.n_features;
         let n_rows = out.len();
-        let mut bins = vec![0u8; 2 * nf * B::ROWS];
+        // Two columns per feature (see `byte_bins`), then their complements (the columns
+        // mirrored ops read, see `sliced::complement`).
+        let mut bins = vec![0u8; 4 * nf * B::ROWS];
         for (g, acc) in out.chunks_mut(B::ROWS).enumerate() {
             let r0 = g * B::ROWS;
             let rows = acc.len();
@@ -377,9 +379,14 @@ impl Predictor {
                 }
             }
             // Lanes past the last row repeat it: evaluated, then ignored.
-            for column in bins.chunks_exact_mut(B::ROWS) {
+            let (direct, complements) = bins.split_at_mut(2 * nf * B::ROWS);
+            for (column, out) in direct
+                .chunks_exact_mut(B::ROWS)
+                .zip(complements.chunks_exact_mut(B::ROWS))
+            {
                 let last = column[rows - 1];
                 column[rows..].fill(last);
+                sliced::complement(column, out);
             }
             acc.fill(0.0);
             s.eval::<B>(&bins, acc);

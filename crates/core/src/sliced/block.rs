@@ -27,18 +27,16 @@ pub(crate) const MAX_ROWS: usize = 128;
 #[cfg(not(target_arch = "x86_64"))]
 pub(crate) const MAX_ROWS: usize = 64;
 
-/// `TZ[2s][n]` is the position of the lowest set bit of the low nibble `n` of slice `s`,
-/// `TZ[2s + 1][n]` that of the high nibble (entry 0 is unused).
-const TZ: [[u8; 16]; 2 * MAX_SLICES] = {
-    let mut t = [[0u8; 16]; 2 * MAX_SLICES];
-    let mut s = 0;
-    while s < 2 * MAX_SLICES {
-        let mut n = 1;
-        while n < 16 {
-            t[s][n] = 4 * s as u8 + (n as u8).trailing_zeros() as u8;
-            n += 1;
-        }
-        s += 1;
+/// `TZ[0][n]` is the position of the lowest set bit of a byte whose low nibble is `n`,
+/// `TZ[1][n]` that of a byte whose low nibble is zero and high nibble `n` (entry 0 is
+/// unused).
+const TZ: [[u8; 16]; 2] = {
+    let mut t = [[0u8; 16]; 2];
+    let mut n = 1;
+    while n < 16 {
+        t[0][n] = (n as u8).trailing_zeros() as u8;
+        t[1][n] = 4 + (n as u8).trailing_zeros() as u8;
+        n += 1;
     }
     t
 };
@@ -56,10 +54,12 @@ pub(crate) trait Block: Copy + Search {
     unsafe fn load(p: *const u8) -> Self;
     /// Writes the `ROWS` bytes to the front of `out`.
     fn store(self, out: &mut [u8; MAX_ROWS]);
-    /// `v` and-ed with `keep` in every row whose byte of `x` is above `key`.
+    /// `v` and-ed with `keep` in every row whose byte of `x` is not above `key`.
     fn update(v: Self, x: Self, key: i8, keep: u8) -> Self;
     /// Bitwise and.
     fn and(a: Self, b: Self) -> Self;
+    /// Bitwise or.
+    fn or(a: Self, b: Self) -> Self;
     /// 0xFF where the byte is zero, else 0.
     fn is_zero(a: Self) -> Self;
     /// `a` where `m` is 0xFF, else `b` (`m` is 0 or 0xFF per byte).
@@ -85,21 +85,25 @@ pub(crate) trait Block: Copy + Search {
         }
     }
 
-    /// Per row, the position of the lowest set bit over the slices (0 if none is set).
+    /// Per row, the position of the lowest set bit over the slices (0 if none is set): the
+    /// first nonzero slice and its number are picked first, so the bit is looked for in one
+    /// byte only.
     #[inline(always)]
     fn exit(slices: &[Self]) -> Self {
-        let mut at = Self::splat(0);
+        let mut first = Self::splat(0);
+        let mut base = Self::splat(0);
         for (s, &v) in slices.iter().enumerate().rev() {
-            let lo = Self::and(v, Self::splat(0x0F));
-            let hi = Self::high_nibble(v);
-            let low_first = Self::select(
-                Self::is_zero(lo),
-                Self::lookup(&TZ[2 * s + 1], hi),
-                Self::lookup(&TZ[2 * s], lo),
-            );
-            at = Self::select(Self::is_zero(v), at, low_first);
+            let empty = Self::is_zero(v);
+            first = Self::select(empty, first, v);
+            base = Self::select(empty, base, Self::splat(8 * s as u8));
         }
-        at
+        let lo = Self::and(first, Self::splat(0x0F));
+        let bit = Self::select(
+            Self::is_zero(lo),
+            Self::lookup(&TZ[1], Self::high_nibble(first)),
+            Self::lookup(&TZ[0], lo),
+        );
+        Self::or(base, bit)
     }
 }
 
@@ -131,7 +135,7 @@ impl Block for Plain {
     #[inline(always)]
     fn update(mut v: Self, x: Self, key: i8, keep: u8) -> Self {
         for (v, &x) in v.0.iter_mut().zip(&x.0) {
-            if x as i8 > key {
+            if x as i8 <= key {
                 *v &= keep;
             }
         }
@@ -141,6 +145,11 @@ impl Block for Plain {
     #[inline(always)]
     fn and(a: Self, b: Self) -> Self {
         Plain(core::array::from_fn(|j| a.0[j] & b.0[j]))
+    }
+
+    #[inline(always)]
+    fn or(a: Self, b: Self) -> Self {
+        Plain(core::array::from_fn(|j| a.0[j] | b.0[j]))
     }
 
     #[inline(always)]
@@ -255,9 +264,9 @@ mod x86 {
             unsafe {
                 let key = _mm256_set1_epi8(key);
                 let keep = _mm256_set1_epi8(keep as i8);
-                // v & !(gt & !keep)
+                // v & (gt | keep)
                 Self::map2(v, x, |v, x| {
-                    _mm256_andnot_si256(_mm256_andnot_si256(keep, _mm256_cmpgt_epi8(x, key)), v)
+                    _mm256_and_si256(v, _mm256_or_si256(_mm256_cmpgt_epi8(x, key), keep))
                 })
             }
         }
@@ -265,6 +274,11 @@ mod x86 {
         #[inline(always)]
         fn and(a: Self, b: Self) -> Self {
             Self::map2(a, b, |a, b| unsafe { _mm256_and_si256(a, b) })
+        }
+
+        #[inline(always)]
+        fn or(a: Self, b: Self) -> Self {
+            Self::map2(a, b, |a, b| unsafe { _mm256_or_si256(a, b) })
         }
 
         #[inline(always)]
@@ -344,8 +358,8 @@ mod x86 {
                 let keep = _mm512_set1_epi8(keep as i8);
                 Self::map2(v, x, |v, x| {
                     let gt = _mm512_movm_epi8(_mm512_cmpgt_epi8_mask(x, key));
-                    // v & !(gt & !keep): one instruction on `v`'s dependency chain.
-                    _mm512_ternarylogic_epi32::<0b1011_0000>(v, gt, keep)
+                    // v & (gt | keep): one instruction on `v`'s dependency chain.
+                    _mm512_ternarylogic_epi32::<0b1110_0000>(v, gt, keep)
                 })
             }
         }
@@ -353,6 +367,11 @@ mod x86 {
         #[inline(always)]
         fn and(a: Self, b: Self) -> Self {
             Self::map2(a, b, |a, b| unsafe { _mm512_and_si512(a, b) })
+        }
+
+        #[inline(always)]
+        fn or(a: Self, b: Self) -> Self {
+            Self::map2(a, b, |a, b| unsafe { _mm512_or_si512(a, b) })
         }
 
         #[inline(always)]
@@ -439,13 +458,15 @@ mod wasm {
             // Each compare gives −1 per key below `x`; the sum is minus the count.
             let x = f64x2_splat(x);
             let p = keys.as_ptr().cast::<v128>();
-            let mut sum = i64x2_splat(0);
-            for q in 0..FANOUT / 2 {
-                // SAFETY: `keys` is 16 f64, eight v128 (no alignment needed).
-                let k = unsafe { v128_load(p.add(q)) };
-                sum = i64x2_add(sum, f64x2_lt(k, x));
-            }
-            (-(i64x2_extract_lane::<0>(sum) + i64x2_extract_lane::<1>(sum))) as usize
+            // SAFETY: `keys` is 16 f64, eight v128 (no alignment needed).
+            let m: [v128; FANOUT / 2] =
+                core::array::from_fn(|q| f64x2_lt(unsafe { v128_load(p.add(q)) }, x));
+            // Summed as a tree, not a chain: the adds do not wait on each other.
+            let s = i64x2_add(
+                i64x2_add(i64x2_add(m[0], m[1]), i64x2_add(m[2], m[3])),
+                i64x2_add(i64x2_add(m[4], m[5]), i64x2_add(m[6], m[7])),
+            );
+            (-(i64x2_extract_lane::<0>(s) + i64x2_extract_lane::<1>(s))) as usize
         }
     }
 
@@ -491,15 +512,22 @@ mod wasm {
         fn update(v: Self, x: Self, key: i8, keep: u8) -> Self {
             let key = i8x16_splat(key);
             let keep = u8x16_splat(keep);
-            // v & !(gt & !keep)
+            // v & (gt | keep): a compare, an or and an and, each one instruction in the
+            // engines (a test stated the other way round, `x > key`, becomes
+            // `i8x16.le_s` after LLVM's rewriting, which engines emulate with two).
             Simd128(core::array::from_fn(|k| {
-                v128_andnot(v.0[k], v128_andnot(i8x16_gt(x.0[k], key), keep))
+                v128_and(v.0[k], v128_or(i8x16_gt(x.0[k], key), keep))
             }))
         }
 
         #[inline(always)]
         fn and(a: Self, b: Self) -> Self {
             Simd128(core::array::from_fn(|k| v128_and(a.0[k], b.0[k])))
+        }
+
+        #[inline(always)]
+        fn or(a: Self, b: Self) -> Self {
+            Simd128(core::array::from_fn(|k| v128_or(a.0[k], b.0[k])))
         }
 
         #[inline(always)]
@@ -576,13 +604,13 @@ mod tests {
         for (j, &at) in out.iter().enumerate().take(B::ROWS) {
             assert_eq!(at as usize, j % 64, "row {j}");
         }
-        // update: rows whose byte is above the key keep only `keep`.
+        // update: rows whose byte is not above the key keep only `keep`.
         let x: [u8; MAX_ROWS] = core::array::from_fn(|j| (j as u8).wrapping_mul(37));
         let v = B::update(B::splat(0xFF), unsafe { B::load(x.as_ptr()) }, -3, !0b0110);
         let mut got = [0u8; MAX_ROWS];
         v.store(&mut got);
         for j in 0..B::ROWS {
-            let want = if (x[j] as i8) > -3 { 0xF9 } else { 0xFF };
+            let want = if (x[j] as i8) <= -3 { 0xF9 } else { 0xFF };
             assert_eq!(got[j], want, "row {j}");
         }
     }

@@ -18,6 +18,16 @@
 //! values added in tree order, which keeps every row's sum bit for bit equal to
 //! [`Ensemble::predict_reference`].
 //!
+//! The leaf order is ours to choose: a node may put its right subtree first (it is
+//! *mirrored*); its op then clears that subtree's run when the row goes left. Each tree's
+//! nodes are oriented so that their runs touch as few slices as possible (an exact
+//! dynamic program over the run's start within its slice, see [`orient`]): on the
+//! canonical 500-tree model that is 18 % fewer ops than left-first order. Every op
+//! clears where "bin ≤ key" (that form is one compare, an or and an and in every
+//! instruction set, wasm engines included): a mirrored node's test as it is, the others'
+//! "bin > threshold" through the column's bitwise complement (`x > k` ⟺ `!x ≤ −k − 2`
+//! for signed bytes).
+//!
 //! Rows are quantized first (see `predict.rs`): a bin is a byte, so the engine takes
 //! ensembles with at most 255 distinct thresholds per feature and 64 leaves per tree;
 //! others are walked.
@@ -37,8 +47,8 @@ pub(crate) const MAX_LEAVES: usize = 8 * MAX_SLICES;
 /// Most distinct thresholds per feature: bins `0..=255` fit a byte.
 pub(crate) const MAX_CUTS: usize = 255;
 
-/// One node's effect on one slice: rows whose byte in column `col` is above `key` keep only
-/// the bits `keep` (the node's run is cleared).
+/// One node's effect on one slice: rows whose byte in column `col` is not above `key` keep
+/// only the bits `keep` (the part of the node's run in this slice is cleared).
 #[derive(Clone, Copy, Debug)]
 #[repr(C)]
 struct Op {
@@ -74,11 +84,102 @@ pub(crate) fn byte(b: u8) -> u8 {
     b ^ 0x80
 }
 
+/// The column the ops of nodes that are not mirrored read: the bitwise complement of a bin
+/// column, so that `!x ≤ −k − 2` holds exactly when `x > k` (signed bytes, `k < 127`).
+#[inline(always)]
+pub(crate) fn complement(column: &[u8], out: &mut [u8]) {
+    for (o, &x) in out.iter_mut().zip(column) {
+        *o = !x;
+    }
+}
+
+/// Slices touched by the run of `n ≥ 1` positions starting at `start`.
+fn touched(start: usize, n: usize) -> u32 {
+    ((start + n - 1) / 8 - start / 8 + 1) as u32
+}
+
+/// For every internal node of tree `t` (tree-local), whether its right subtree comes first
+/// in leaf order: the orientation that minimises the number of ops, the slices touched by
+/// every node's first-subtree run. The cost of a subtree depends only on where its run
+/// starts within a slice, so `cost[i][s]` (node `i` starting at offset `s` of a slice) is
+/// exact, computed bottom-up; the orientations are then chosen top-down.
+fn orient(e: &Ensemble, t: usize) -> Vec<bool> {
+    let (nodes, _) = e.tree_ranges(t);
+    let n = nodes.len();
+    let child = |i: usize, right: bool| {
+        let g = nodes.start + i;
+        Child::of(if right { e.right[g] } else { e.left[g] })
+    };
+    // Post-order without recursion: a node after both children.
+    let mut order = Vec::with_capacity(n);
+    let mut stack: Vec<(usize, bool)> = Vec::new();
+    if let Child::Node(r) = e.root(t) {
+        stack.push((r, false));
+    }
+    while let Some((i, children_done)) = stack.pop() {
+        if children_done {
+            order.push(i);
+            continue;
+        }
+        stack.push((i, true));
+        for right in [false, true] {
+            if let Child::Node(c) = child(i, right) {
+                stack.push((c, false));
+            }
+        }
+    }
+    let mut size = vec![0usize; n];
+    let mut cost = vec![[0u32; 8]; n];
+    let size_of = |size: &[usize], c: Child| match c {
+        Child::Leaf(_) => 1,
+        Child::Node(j) => size[j],
+    };
+    let cost_of = |cost: &[[u32; 8]], c: Child, s: usize| match c {
+        Child::Leaf(_) => 0,
+        Child::Node(j) => cost[j][s],
+    };
+    // The cost of node `i` at offset `s` with child `first` first.
+    let with = |size: &[usize], cost: &[[u32; 8]], i: usize, s: usize, right_first: bool| {
+        let (a, b) = (child(i, right_first), child(i, !right_first));
+        let na = size_of(size, a);
+        touched(s, na) + cost_of(cost, a, s) + cost_of(cost, b, (s + na) % 8)
+    };
+    for &i in &order {
+        size[i] = size_of(&size, child(i, false)) + size_of(&size, child(i, true));
+        for s in 0..8 {
+            cost[i][s] = with(&size, &cost, i, s, false).min(with(&size, &cost, i, s, true));
+        }
+    }
+    let mut mirrored = vec![false; n];
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    if let Child::Node(r) = e.root(t) {
+        stack.push((r, 0));
+    }
+    while let Some((i, s)) = stack.pop() {
+        let m = with(&size, &cost, i, s, true) < with(&size, &cost, i, s, false);
+        mirrored[i] = m;
+        let (a, b) = (child(i, m), child(i, !m));
+        let na = size_of(&size, a);
+        if let Child::Node(j) = a {
+            stack.push((j, s));
+        }
+        if let Child::Node(j) = b {
+            stack.push((j, (s + na) % 8));
+        }
+    }
+    mirrored
+}
+
 impl Sliced {
     /// Compiles the ensemble, or `None` when a tree has more than [`MAX_LEAVES`] leaves.
-    /// `column_and_bin(g)` gives the bin column and threshold bin (below 255) of internal
-    /// node `g`.
-    pub(crate) fn new(e: &Ensemble, column_and_bin: impl Fn(usize) -> (u16, u8)) -> Option<Self> {
+    /// `column_and_bin(g)` gives the bin column (below `n_cols`) and threshold bin (below
+    /// 255) of internal node `g`. The ops of nodes that are not mirrored read column
+    /// `n_cols + c`, the complement of column `c` (see [`complement`]).
+    pub(crate) fn new(
+        e: &Ensemble,
+        n_cols: usize,
+        column_and_bin: impl Fn(usize) -> (u16, u8),
+    ) -> Option<Self> {
         let mut ops = Vec::with_capacity(e.n_nodes() + e.n_nodes() / 2);
         let mut first = Vec::with_capacity(e.n_trees() + 1);
         let mut bounds = Vec::new();
@@ -90,6 +191,7 @@ impl Sliced {
                 return None;
             }
             let n_slices = tree_leaves.len().div_ceil(8).max(1);
+            let mirrored = orient(e, t);
             let mut per_slice: [Vec<Op>; MAX_SLICES] = Default::default();
             leaf_base.push(leaves.len() as u32);
             // Depth-first, left first: leaves get their left-to-right positions, and each
@@ -106,13 +208,30 @@ impl Sliced {
                     }
                     Child::Node(i) if !left_done => {
                         let g = nodes.start + i;
+                        let (first, second) = if mirrored[i] {
+                            (e.right[g], e.left[g])
+                        } else {
+                            (e.left[g], e.right[g])
+                        };
                         left_start[i] = pos;
-                        stack.push((Child::of(e.right[g]), false));
+                        stack.push((Child::of(second), false));
                         stack.push((c, true));
-                        stack.push((Child::of(e.left[g]), false));
+                        stack.push((Child::of(first), false));
                     }
                     Child::Node(i) => {
                         let (col, bin) = column_and_bin(nodes.start + i);
+                        debug_assert!((col as usize) < n_cols && bin < u8::MAX);
+                        // Clear the first subtree's run when the row goes to the second:
+                        // left for a mirrored node (`x ≤ key`), else right
+                        // (`x > key` ⟺ `!x ≤ −key − 2`, in the complement column).
+                        let (col, key) = if mirrored[i] {
+                            (col, byte(bin) as i8)
+                        } else {
+                            (
+                                (n_cols + col as usize) as u16,
+                                (-i16::from(byte(bin) as i8) - 2) as i8,
+                            )
+                        };
                         let run = left_start[i]..pos;
                         for (s, list) in per_slice.iter_mut().enumerate().take(n_slices) {
                             let lo = run.start.max(8 * s);
@@ -121,7 +240,7 @@ impl Sliced {
                                 let bits = ((1u32 << (hi - lo)) - 1) << (lo - 8 * s);
                                 list.push(Op {
                                     col,
-                                    key: byte(bin) as i8,
+                                    key,
                                     keep: !(bits as u8),
                                 });
                             }
@@ -156,7 +275,8 @@ impl Sliced {
         let n_cols = bins.len() / B::ROWS;
         let mut slices = [B::splat(0); MAX_SLICES];
         let mut sums = [0.0f64; block::MAX_ROWS];
-        for t in 0..self.leaf_base.len() {
+        // Tree `t`'s exit positions and its (padded) leaf values.
+        let mut exit = |t: usize| {
             let bounds = &self.bounds[self.first[t] as usize..self.first[t + 1] as usize];
             let n = bounds.len() - 1;
             for (s, slice) in slices.iter_mut().enumerate().take(n) {
@@ -174,12 +294,15 @@ impl Sliced {
                 *slice = v;
             }
             let base = self.leaf_base[t] as usize;
-            let values = &self.leaves[base..base + padded(n)];
+            (B::exit(&slices[..n]), &self.leaves[base..base + padded(n)])
+        };
+        for t in 0..self.leaf_base.len() {
+            let (at, values) = exit(t);
             // SAFETY: exit positions of `n` slices are below 8n, and the leaves are padded
             // beyond that length.
             #[allow(unsafe_code)]
             unsafe {
-                B::add_leaves(B::exit(&slices[..n]), values, &mut sums)
+                B::add_leaves(at, values, &mut sums)
             };
         }
         for (a, s) in acc.iter_mut().zip(sums) {
