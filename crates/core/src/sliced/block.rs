@@ -69,19 +69,19 @@ pub(crate) trait Block: Copy + Search {
     /// `table[i]` per byte (`i < 16`).
     fn lookup(table: &[u8; 16], i: Self) -> Self;
 
-    /// `acc[j] += values[at[j]]` for every row `j` of the block, `at` being the exit
-    /// positions computed by [`Block::exit`].
+    /// `acc[j] += values[t][at[t][j]]` for every tree `t` in order and every row `j` of
+    /// the block, `at[t]` being tree `t`'s exit positions (see [`Block::exit`]).
     ///
     /// # Safety
-    /// Every byte of `at` must be below `values.len()`.
+    /// Every position in `at[t]` must be below `values[t].len()`.
     #[inline(always)]
-    unsafe fn add_leaves(at: Self, values: &[f64], acc: &mut [f64; MAX_ROWS]) {
-        let mut i = [0u8; MAX_ROWS];
-        at.store(&mut i);
-        for (a, &i) in acc.iter_mut().zip(&i).take(Self::ROWS) {
-            debug_assert!((i as usize) < values.len());
-            // SAFETY: the caller guarantees `i < values.len()`.
-            *a += unsafe { *values.get_unchecked(i as usize) };
+    unsafe fn add_leaves(at: &[[u8; MAX_ROWS]], values: &[&[f64]], acc: &mut [f64; MAX_ROWS]) {
+        for (at, values) in at.iter().zip(values) {
+            for (a, &i) in acc.iter_mut().zip(at).take(Self::ROWS) {
+                debug_assert!((i as usize) < values.len());
+                // SAFETY: the caller guarantees `i < values.len()`.
+                *a += unsafe { *values.get_unchecked(i as usize) };
+            }
         }
     }
 
@@ -407,7 +407,17 @@ mod x86 {
         }
 
         #[inline(always)]
-        unsafe fn add_leaves(at: Self, values: &[f64], acc: &mut [f64; MAX_ROWS]) {
+        unsafe fn add_leaves(at: &[[u8; MAX_ROWS]], values: &[&[f64]], acc: &mut [f64; MAX_ROWS]) {
+            for (at, values) in at.iter().zip(values) {
+                // SAFETY: the caller's guarantees, tree by tree; `at` is 128 bytes.
+                unsafe { Self::add_tree(Self::load(at.as_ptr()), values, acc) };
+            }
+        }
+    }
+
+    impl Avx512 {
+        #[inline(always)]
+        unsafe fn add_tree(at: Self, values: &[f64], acc: &mut [f64; MAX_ROWS]) {
             // Leaf values are looked up 16 at a time with two-table permutes (bits 0–3
             // of the position), the 16-leaf table chosen by bits 4–5; positions index
             // `values`, padded to a multiple of 16.
@@ -555,19 +565,27 @@ mod wasm {
         }
 
         #[inline(always)]
-        unsafe fn add_leaves(at: Self, values: &[f64], acc: &mut [f64; MAX_ROWS]) {
-            // Two rows per f64x2 add.
-            let mut i = [0u8; MAX_ROWS];
-            at.store(&mut i);
-            let v = values.as_ptr().cast::<u64>();
-            // SAFETY: the caller guarantees every position is below `values.len()`; `acc`
-            // is 64 f64, 32 unaligned v128.
+        unsafe fn add_leaves(at: &[[u8; MAX_ROWS]], values: &[&[f64]], acc: &mut [f64; MAX_ROWS]) {
+            // Sixteen rows at a time, their sums in eight registers through every tree;
+            // two rows per f64x2 add.
+            // SAFETY: the caller guarantees every position is below its tree's number of
+            // values; `acc` is 64 f64, 32 unaligned v128.
             unsafe {
-                for j in (0..Self::ROWS).step_by(2) {
-                    let lo = v128_load64_zero(v.add(usize::from(i[j])));
-                    let pair = v128_load64_lane::<1>(lo, v.add(usize::from(i[j + 1])));
-                    let a = acc.as_mut_ptr().add(j).cast::<v128>();
-                    v128_store(a, f64x2_add(v128_load(a), pair));
+                for r in (0..Self::ROWS).step_by(16) {
+                    let a = acc.as_mut_ptr().add(r).cast::<v128>();
+                    let mut sums: [v128; 8] = core::array::from_fn(|k| v128_load(a.add(k)));
+                    for (at, values) in at.iter().zip(values) {
+                        let v = values.as_ptr().cast::<u64>();
+                        for (k, sum) in sums.iter_mut().enumerate() {
+                            let j = r + 2 * k;
+                            let lo = v128_load64_zero(v.add(usize::from(at[j])));
+                            let pair = v128_load64_lane::<1>(lo, v.add(usize::from(at[j + 1])));
+                            *sum = f64x2_add(*sum, pair);
+                        }
+                    }
+                    for (k, sum) in sums.iter().enumerate() {
+                        v128_store(a.add(k), *sum);
+                    }
                 }
             }
         }

@@ -42,6 +42,8 @@ use block::MAX_SLICES;
 
 use crate::ensemble::{Child, Ensemble};
 
+/// Trees whose exit positions are found before their leaf values are added.
+const GROUP: usize = 16;
 /// Most leaves per tree the engine handles (8 slices of 8).
 pub(crate) const MAX_LEAVES: usize = 8 * MAX_SLICES;
 /// Most distinct thresholds per feature: bins `0..=255` fit a byte.
@@ -296,13 +298,23 @@ impl Sliced {
             let base = self.leaf_base[t] as usize;
             (B::exit(&slices[..n]), &self.leaves[base..base + padded(n)])
         };
-        for t in 0..self.leaf_base.len() {
-            let (at, values) = exit(t);
-            // SAFETY: exit positions of `n` slices are below 8n, and the leaves are padded
-            // beyond that length.
+        // The exit positions of up to GROUP trees, then their leaf values added in tree
+        // order (see `Block::add_leaves`).
+        let mut at = [[0u8; block::MAX_ROWS]; GROUP];
+        let mut values: [&[f64]; GROUP] = [&[]; GROUP];
+        let n_trees = self.leaf_base.len();
+        for first in (0..n_trees).step_by(GROUP) {
+            let g = GROUP.min(n_trees - first);
+            for k in 0..g {
+                let (a, v) = exit(first + k);
+                a.store(&mut at[k]);
+                values[k] = v;
+            }
+            // SAFETY: exit positions of `n` slices are below 8n, and each tree's leaves
+            // are padded beyond that length.
             #[allow(unsafe_code)]
             unsafe {
-                B::add_leaves(at, values, &mut sums)
+                B::add_leaves(&at[..g], &values[..g], &mut sums)
             };
         }
         for (a, s) in acc.iter_mut().zip(sums) {
