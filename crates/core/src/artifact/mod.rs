@@ -174,12 +174,15 @@ impl Model {
     /// model's features.
     pub fn validate(&self) -> Result<(), Error> {
         validate_heads(&self.heads, self.features.len())?;
-        self.validate_pipeline()
-    }
-
-    fn validate_pipeline(&self) -> Result<(), Error> {
         if let Some(p) = &self.pipeline {
             p.validate()?;
+        }
+        self.pipeline_makes_features()
+    }
+
+    /// The pipeline, if any, produces exactly the model's features.
+    fn pipeline_makes_features(&self) -> Result<(), Error> {
+        if let Some(p) = &self.pipeline {
             if p.feature_names() != self.features {
                 return Err(Error::Malformed(
                     "the pipeline's features are not the model's features (names and order must match)".into(),
@@ -252,7 +255,8 @@ impl Model {
             heads: p.heads,
             pipeline,
         };
-        m.validate_pipeline()?;
+        // `Pipeline::from_json` validated the pipeline itself.
+        m.pipeline_makes_features()?;
         Ok(m)
     }
 
