@@ -218,6 +218,41 @@ test("a model trained by aqcast predicts in wasm exactly as natively, from raw o
   }
 });
 
+test("model.forecast gives aqcast forecast's 72-hour forecast, bit for bit", () => {
+  const { observations, run } = storeAndModel();
+  const tmp = path.join(root, "wasm-tests/.tmp/preprocess");
+  const store = path.join(tmp, "store");
+  // The shipped forecast task, made small (the same code paths, fewer trees).
+  const config = path.join(tmp, "forecast.toml");
+  writeFileSync(config, readFileSync(path.join(root, "configs/forecast.toml"), "utf8")
+    .replace("trees = 300", "trees = 20").replace("stride = 6 ", "stride = 24 ").replace("dense_steps = 6", "dense_steps = 1"));
+  const aqm = path.join(tmp, "forecast.aqm");
+  run(["train", "--config", config, "--store", store, "-o", aqm]);
+  const model = Model.fromBytes(readFileSync(aqm));
+  assert.equal(model.hasForecast, true);
+  for (const at of [undefined, "2003-01-15 06:00:00", "2003-07-14 17:00:00", 1070236800]) {
+    const args = ["forecast", "--model", aqm, "--store", store, "--json"];
+    if (at !== undefined) args.push("--at", typeof at === "number" ? new Date(at * 1000).toISOString().replace("T", " ").slice(0, 19) : at);
+    const native = JSON.parse(run(args));
+    const got = model.forecast(observations, at === undefined ? undefined : { at });
+    assert.equal(got.steps.length, 72);
+    assert.deepStrictEqual(got, native, `forecast at ${at}`);
+  }
+  // Only the last days are needed: the same forecast from a station's recent snapshot.
+  const end = Date.parse("2003-07-14T17:00:00Z") / 1000;
+  const recent = observations.filter((o) => {
+    const t = Date.parse(o.time.replace(" ", "T") + "Z") / 1000;
+    return t > end - 200 * 3600 && t <= end;
+  });
+  assert.deepStrictEqual(model.forecast(recent), model.forecast(observations, { at: end }));
+  // Errors.
+  assert.throws(() => model.forecast([], {}), (e) => e.code === "bad_pipeline" && /nothing to forecast/.test(e.message));
+  assert.throws(() => model.forecast(observations, { at: "soon" }), (e) => e.code === "bad_observations");
+  const plain = Model.fromBytes(readFileSync(path.join(fx, "lightgbm_l2.txt")));
+  assert.equal(plain.hasForecast, false);
+  assert.throws(() => plain.forecast(observations), (e) => e.code === "no_forecast");
+});
+
 test("every kind of preprocessing step gives the same bits in wasm as natively", () => {
   const { observations, run } = storeAndModel();
   const tmp = path.join(root, "wasm-tests/.tmp/preprocess");

@@ -11,6 +11,7 @@
 //! - [`artifact`]: the `.aqm` model file (binary and JSON forms);
 //! - [`import`]: LightGBM text and XGBoost JSON model importers;
 //! - [`pipeline`]: the fitted preprocessing and feature pipeline;
+//! - [`forecast`]: the one forecast computation (calibrated bands, AQI, probabilities);
 //! - [`time`]: civil time from Unix seconds (no clock).
 //!
 //! The crate is `#![no_std]` + `alloc`. It does no I/O, reads no clock, spawns no threads and
@@ -26,6 +27,7 @@ pub mod aqi;
 pub mod artifact;
 pub mod ensemble;
 mod error;
+pub mod forecast;
 pub mod import;
 pub mod pipeline;
 pub mod pollutant;

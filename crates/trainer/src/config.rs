@@ -51,6 +51,10 @@ pub struct Config {
     /// Hyper-parameter search (`aqcast tune`).
     #[serde(default)]
     pub tune: crate::train::tune::Tune,
+    /// Forecast every step ahead from one artifact, with calibrated bands (`aqcast
+    /// train`, `aqcast forecast`); its steps replace the target's horizons.
+    #[serde(default)]
+    pub forecast: Option<crate::forecast::Config>,
 }
 
 /// The data a task reads.
@@ -76,7 +80,7 @@ impl Config {
             path: path.to_path_buf(),
             message: "not UTF-8 text".into(),
         })?;
-        let c: Config = toml::from_str(&text).map_err(|e| {
+        let mut c: Config = toml::from_str(&text).map_err(|e| {
             let (line, column) = e
                 .span()
                 .map(|s| {
@@ -96,6 +100,24 @@ impl Config {
                 message: e.message().to_string(),
             }
         })?;
+        if let Some(f) = &c.forecast {
+            f.validate().map_err(|m| CliError::Columns {
+                path: path.to_path_buf(),
+                message: format!("[forecast]: {m}"),
+            })?;
+            let steps = f.steps;
+            let target = c
+                .pipeline
+                .target
+                .as_mut()
+                .ok_or_else(|| CliError::Columns {
+                    path: path.to_path_buf(),
+                    message: "[forecast] needs [pipeline.target] (of = the input to forecast)"
+                        .into(),
+                })?;
+            // Every step ahead is a target column; the horizons given, if any, are replaced.
+            target.horizons = (1..=steps).collect();
+        }
         c.pipeline.validate().map_err(CliError::config(path))?;
         c.train.validate().map_err(|m| CliError::Columns {
             path: path.to_path_buf(),

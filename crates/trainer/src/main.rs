@@ -42,6 +42,8 @@ enum Command {
     Evaluate(commands::evaluate::Args),
     /// Search hyper-parameters by cross-validation on the training rows.
     Tune(commands::tune::Args),
+    /// Forecast a station's next hours or days (P10/P50/P90, AQI, category probabilities).
+    Forecast(commands::forecast::Args),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -57,6 +59,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Train(a) => commands::train::run(a),
         Command::Evaluate(a) => commands::evaluate::run(a),
         Command::Tune(a) => commands::tune::run(a),
+        Command::Forecast(a) => commands::forecast::run(a),
     }
 }
 

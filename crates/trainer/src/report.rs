@@ -301,3 +301,355 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
     s.push_str("</body></html>\n");
     s
 }
+
+/// Ticks at round numbers (1, 2 or 5 × 10ⁿ apart) covering `lo..=hi`, about `n` of them.
+pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / n.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let first = (lo / step).floor() * step;
+    let mut out = Vec::new();
+    let mut v = first;
+    while v <= hi + step * 0.5 && out.len() < 50 {
+        // Snap away float noise (0.30000000000000004).
+        out.push((v / step).round() * step);
+        v += step;
+    }
+    out
+}
+
+fn tick_label(v: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 {
+        0
+    } else {
+        (-step.log10().floor()) as usize
+    };
+    format!("{v:.decimals$}")
+}
+
+/// One line of a line plot.
+struct Line<'a> {
+    label: &'a str,
+    color: &'a str,
+    dashed: bool,
+    points: Vec<(f64, f64)>,
+}
+
+/// A line plot with round ticks, a shaded horizontal band (`band`), axis titles with
+/// units and a legend.
+fn line_plot(
+    title: &str,
+    xlabel: &str,
+    ylabel: &str,
+    lines: &[Line],
+    band: Option<(f64, f64)>,
+    caption: &str,
+) -> String {
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let (x0, x1) = range(all().map(|p| p.0));
+    let (mut y0, mut y1) = range(
+        all()
+            .map(|p| p.1)
+            .chain(band.into_iter().flat_map(|b| [b.0, b.1])),
+    );
+    let yt = nice_ticks(y0, y1, 5);
+    let xt = nice_ticks(x0, x1, 6);
+    y0 = y0.min(yt[0]);
+    y1 = y1.max(*yt.last().unwrap_or(&y1));
+    let xs = xt.get(1).map_or(1.0, |b| b - xt[0]);
+    let ys = yt.get(1).map_or(1.0, |b| b - yt[0]);
+    let f = Frame {
+        x: (x0.min(xt[0]), x1.max(*xt.last().unwrap_or(&x1))),
+        y: (y0, y1),
+    };
+    let mut s = open(title);
+    let b = H - PAD;
+    let _ = write!(
+        s,
+        r##"<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#444"/><line x1="{PAD}" y1="10" x2="{PAD}" y2="{b}" stroke="#444"/>"##,
+        r = W - 10.0
+    );
+    if let Some((lo, hi)) = band {
+        let _ = write!(
+            s,
+            r##"<rect x="{PAD}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#2e8b57" fill-opacity="0.12"/>"##,
+            f.py(hi),
+            W - 10.0 - PAD,
+            (f.py(lo) - f.py(hi)).max(0.0)
+        );
+    }
+    for &v in &yt {
+        let y = f.py(v);
+        let _ = write!(
+            s,
+            r##"<line x1="{PAD}" y1="{y:.1}" x2="{r}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"##,
+            PAD - 4.0,
+            y + 3.0,
+            esc(&tick_label(v, ys)),
+            r = W - 10.0
+        );
+    }
+    for &v in &xt {
+        let _ = write!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle">{}</text>"##,
+            f.px(v),
+            H - PAD + 14.0,
+            esc(&tick_label(v, xs))
+        );
+    }
+    let _ = write!(
+        s,
+        r##"<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text><text x="11" y="{}" font-size="11" transform="rotate(-90 11 {})" text-anchor="middle">{}</text>"##,
+        W / 2.0,
+        H - 26.0,
+        esc(xlabel),
+        H / 2.0,
+        H / 2.0,
+        esc(ylabel)
+    );
+    for (n, l) in lines.iter().enumerate() {
+        let mut path = String::new();
+        for (i, (x, y)) in l.points.iter().filter(|p| p.1.is_finite()).enumerate() {
+            let _ = write!(
+                path,
+                "{}{:.1},{:.1}",
+                if i == 0 { "M" } else { "L" },
+                f.px(*x),
+                f.py(*y)
+            );
+        }
+        let dash = if l.dashed {
+            r#" stroke-dasharray="5 3""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            s,
+            r##"<path d="{path}" fill="none" stroke="{c}" stroke-width="1.6"{dash}/>"##,
+            c = l.color
+        );
+        // Legend along the bottom.
+        let lx = PAD + 4.0 + (n % 4) as f64 * 120.0;
+        let ly = H - 12.0 + 0.0 * (n / 4) as f64;
+        let _ = write!(
+            s,
+            r##"<line x1="{lx:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{c}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}" font-size="10">{}</text>"##,
+            ly - 3.0 - 10.0 * (n / 4) as f64,
+            lx + 16.0,
+            ly - 3.0 - 10.0 * (n / 4) as f64,
+            lx + 20.0,
+            ly - 10.0 * (n / 4) as f64,
+            esc(l.label),
+            c = l.color
+        );
+    }
+    close(&mut s, caption);
+    s
+}
+
+const PALETTE: [&str; 6] = [
+    "#1f6fb2", "#b2401f", "#2e8b57", "#8a5fb2", "#b28a1f", "#555555",
+];
+
+/// The report of a forecasting model: per-step skill against the baselines, band
+/// coverage and width, the per-step table, and each head's learning curve and importance.
+pub fn forecast_html(
+    title: &str,
+    r: &crate::forecast::Report,
+    features: &[String],
+    heads: &[(Vec<f64>, Vec<f64>)],
+) -> String {
+    let mut s = String::new();
+    let unit = &r.unit;
+    let step_unit = if r.step_seconds < 86_400 {
+        "hours"
+    } else {
+        "days"
+    };
+    let _ = write!(
+        s,
+        r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{t}</title><style>
+body{{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#222;padding:0 1rem}}
+table{{border-collapse:collapse;margin:1rem 0}}td,th{{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}}
+th:first-child,td:first-child{{text-align:left}}figure{{display:inline-block;margin:.5rem}}figcaption{{font-size:12px;color:#555;max-width:560px}}
+section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{t}</h1>
+<p>{design}. {steps} steps of {step_s} s ahead; band P{lo:.0}–P{hi:.0}, calibrated on {cal}; test: {test}; {rows} stacked training rows per head (stride {stride}), {secs:.1} s for the three heads.</p>"##,
+        t = esc(title),
+        design = esc(&r.design),
+        steps = r.steps,
+        step_s = r.step_seconds,
+        lo = r.quantiles[0] * 100.0,
+        hi = r.quantiles[2] * 100.0,
+        cal = esc(&r.calibration),
+        test = esc(&r.test),
+        rows = r.train_rows,
+        stride = r.stride,
+        secs = r.train_seconds,
+    );
+    let names: Vec<String> = r
+        .per_step
+        .first()
+        .map(|p| p.baselines.keys().cloned().collect())
+        .unwrap_or_default();
+    let xs = |f: &dyn Fn(&crate::forecast::StepReport) -> f64| -> Vec<(f64, f64)> {
+        r.per_step
+            .iter()
+            .map(|p| (f64::from(p.step), f(p)))
+            .collect()
+    };
+    let mut lines = vec![Line {
+        label: "aqcast (P50)",
+        color: PALETTE[0],
+        dashed: false,
+        points: xs(&|p| p.skill.get("persistence").copied().unwrap_or(f64::NAN)),
+    }];
+    for (i, n) in names.iter().filter(|n| *n != "persistence").enumerate() {
+        lines.push(Line {
+            label: n,
+            color: PALETTE[(i + 1) % PALETTE.len()],
+            dashed: true,
+            points: xs(&|p| {
+                let b = p.baselines.get(n.as_str()).map_or(f64::NAN, |b| b.rmse);
+                let pe = p.baselines.get("persistence").map_or(f64::NAN, |b| b.rmse);
+                1.0 - b / pe
+            }),
+        });
+    }
+    s.push_str("<section><h2>Skill and calibration per step ahead</h2>");
+    s.push_str(&line_plot(
+        "skill against persistence",
+        &format!("{step_unit} ahead"),
+        "skill (1 − RMSE / RMSE of persistence)",
+        &lines,
+        None,
+        "Skill of the model's median and of each baseline against persistence (the last measured value); 0 is persistence, above is better.",
+    ));
+    s.push_str(&line_plot(
+        "band coverage",
+        &format!("{step_unit} ahead"),
+        "coverage of the band (share of test values)",
+        &[Line {
+            label: "P10–P90 coverage",
+            color: PALETTE[0],
+            dashed: false,
+            points: xs(&|p| p.coverage),
+        }],
+        Some((0.77, 0.83)),
+        "Share of test values inside the calibrated band; the shaded strip is the 80 % ± 3 % target.",
+    ));
+    s.push_str(&line_plot(
+        "band width",
+        &format!("{step_unit} ahead"),
+        &format!("mean band width ({unit})"),
+        &[Line {
+            label: "P90 − P10",
+            color: PALETTE[0],
+            dashed: false,
+            points: xs(&|p| p.width),
+        }],
+        None,
+        "Mean width of the calibrated band.",
+    ));
+    let mut rmse_lines = vec![Line {
+        label: "aqcast (P50)",
+        color: PALETTE[0],
+        dashed: false,
+        points: xs(&|p| p.rmse),
+    }];
+    for (i, n) in names.iter().enumerate() {
+        rmse_lines.push(Line {
+            label: n,
+            color: PALETTE[(i + 1) % PALETTE.len()],
+            dashed: true,
+            points: xs(&|p| p.baselines.get(n.as_str()).map_or(f64::NAN, |b| b.rmse)),
+        });
+    }
+    s.push_str(&line_plot(
+        "RMSE",
+        &format!("{step_unit} ahead"),
+        &format!("RMSE ({unit})"),
+        &rmse_lines,
+        None,
+        "Root mean squared error of the model's median and of each baseline on the same test rows.",
+    ));
+    s.push_str("</section><section><h2>Every step</h2><table><thead><tr><th>ahead</th><th>n</th>");
+    for h in [
+        format!("RMSE ({unit})"),
+        format!("MAE ({unit})"),
+        "coverage".into(),
+        format!("width ({unit})"),
+        "pinball P10".into(),
+        "pinball P50".into(),
+        "pinball P90".into(),
+        "AQI category accuracy".into(),
+    ] {
+        let _ = write!(s, "<th>{}</th>", esc(&h));
+    }
+    for n in &names {
+        let _ = write!(s, "<th>skill vs {}</th>", esc(n));
+    }
+    for n in &names {
+        let _ = write!(s, "<th>AQI acc. {}</th>", esc(n));
+    }
+    s.push_str("</tr></thead><tbody>");
+    for p in &r.per_step {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{:.1} %</td><td>{:.2}</td><td>{:.3}</td><td>{:.3}</td><td>{:.3}</td><td>{:.1} %</td>",
+            p.step,
+            p.n,
+            p.rmse,
+            p.mae,
+            100.0 * p.coverage,
+            p.width,
+            p.pinball[0],
+            p.pinball[1],
+            p.pinball[2],
+            100.0 * p.category_accuracy
+        );
+        for n in &names {
+            let _ = write!(
+                s,
+                "<td>{:.3}</td>",
+                p.skill.get(n).copied().unwrap_or(f64::NAN)
+            );
+        }
+        for n in &names {
+            let _ = write!(
+                s,
+                "<td>{:.1} %</td>",
+                100.0 * p.baselines.get(n).map_or(f64::NAN, |b| b.category_accuracy)
+            );
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</tbody></table></section>");
+    for ((curve, gain), label) in heads
+        .iter()
+        .zip(["lower (P10)", "median (P50)", "upper (P90)"])
+    {
+        let plots = HeadPlots {
+            title: label.into(),
+            times: &[],
+            actual: &[],
+            predicted: &[],
+            importance: features.iter().cloned().zip(gain.iter().copied()).collect(),
+            train_curve: curve,
+            valid_curve: &[],
+        };
+        let _ = write!(s, "<section><h2>head {}</h2>", esc(label));
+        s.push_str(&curves(&plots));
+        s.push_str(&importance(&plots));
+        s.push_str("</section>");
+    }
+    s.push_str("</body></html>\n");
+    s
+}

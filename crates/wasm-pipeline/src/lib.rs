@@ -19,6 +19,7 @@ mod errors;
 mod observations;
 
 use aqcast_core::pipeline::Pipeline;
+use aqcast_core::Parts;
 use js_sys::{Array, Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -84,5 +85,91 @@ pub fn preprocess(
         .map(|c| JsValue::from_str(&c.name))
         .collect();
     set("features", &names)?;
+    Ok(o.into())
+}
+
+/// A forecasting model's forecaster (`model.forecast` of the runtime): the pipeline, the
+/// forecast spec and the band heads, decoded and compiled once per model.
+#[wasm_bindgen(skip_typescript)]
+pub struct Forecaster {
+    inner: aqcast_core::forecast::Forecaster,
+}
+
+/// Builds the forecaster of a model from its `.aqm` bytes (verified again: the bytes
+/// cross a module boundary).
+#[wasm_bindgen(js_name = makeForecaster, skip_typescript)]
+pub fn make_forecaster(bytes: &[u8]) -> Result<Forecaster, JsValue> {
+    let inner = Parts::decode(bytes)
+        .and_then(|m| m.forecaster())
+        .map_err(|e| core_error(&e))?;
+    Ok(Forecaster { inner })
+}
+
+#[wasm_bindgen]
+impl Forecaster {
+    /// The core's forecast of raw observations, as a plain object with the same fields
+    /// and numbers as `aqcast forecast --json`. `options.at` (Unix seconds or text) sets
+    /// the origin; by default the latest observation of the target.
+    pub fn forecast(&self, observations: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let series = observations::series(&observations)?;
+        let at = if options.is_undefined() || options.is_null() {
+            None
+        } else {
+            let at = Reflect::get(&options, &JsValue::from_str("at")).unwrap_or(JsValue::UNDEFINED);
+            if at.is_undefined() || at.is_null() {
+                None
+            } else {
+                Some(observations::timestamp(&at, "options.at")?)
+            }
+        };
+        let f = self
+            .inner
+            .forecast(&series, at)
+            .map_err(|e| core_error(&e))?;
+        forecast_object(&f)
+    }
+}
+
+/// The forecast as a plain object, field for field the serde form `aqcast forecast
+/// --json` prints (built directly: a JSON writer here would cost the module 8 KB).
+fn forecast_object(f: &aqcast_core::forecast::Forecast) -> Result<JsValue, JsValue> {
+    use aqcast_core::forecast::Scale;
+    let num = |v: f64| JsValue::from_f64(v);
+    let o = Object::new();
+    let set =
+        |o: &Object, k: &str, v: &JsValue| Reflect::set(o, &JsValue::from_str(k), v).map(|_| ());
+    set(&o, "origin", &num(f.origin as f64))?;
+    set(&o, "data_time", &num(f.data_time as f64))?;
+    set(&o, "pollutant", &JsValue::from_str(f.pollutant.id()))?;
+    set(&o, "unit", &JsValue::from_str(f.unit.symbol()))?;
+    let scale = match f.scale {
+        Scale::Epa => "epa",
+        Scale::Eea => "eea",
+    };
+    set(&o, "scale", &JsValue::from_str(scale))?;
+    set(&o, "step_seconds", &num(f.step_seconds as f64))?;
+    let cats = Array::new();
+    for c in &f.categories {
+        let co = Object::new();
+        set(&co, "name", &JsValue::from_str(&c.name))?;
+        set(&co, "color", &JsValue::from_str(&c.color))?;
+        cats.push(&co);
+    }
+    set(&o, "categories", &cats)?;
+    let steps = Array::new();
+    for s in &f.steps {
+        let so = Object::new();
+        set(&so, "step", &num(f64::from(s.step)))?;
+        set(&so, "time", &num(s.time as f64))?;
+        set(&so, "p10", &num(s.p10))?;
+        set(&so, "p50", &num(s.p50))?;
+        set(&so, "p90", &num(s.p90))?;
+        set(&so, "aqi", &num(f64::from(s.aqi)))?;
+        set(&so, "category", &num(f64::from(s.category)))?;
+        let p: Array = s.probabilities.iter().map(|&v| num(v)).collect();
+        set(&so, "probabilities", &p)?;
+        steps.push(&so);
+    }
+    set(&o, "steps", &steps)?;
     Ok(o.into())
 }

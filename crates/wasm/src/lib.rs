@@ -27,6 +27,8 @@ pub mod modules;
 use aqcast_core::aqi::{self, eea, nowcast, sensitive_groups, Averaging, Category, Palette, Table};
 use aqcast_core::pollutant::{Pollutant, Unit};
 use aqcast_core::{shap, Error, Matrix, Parts, Predictor};
+use std::cell::RefCell;
+
 use js_sys::{Float64Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -129,6 +131,41 @@ export interface Preprocessed {
   features: string[];
 }
 
+/** Options of `model.forecast`: the origin (Unix seconds or text); by default the latest
+ * observation of the target. Only observations up to the origin's grid step are used. */
+export interface ForecastOptions {
+  at?: number | string;
+}
+
+/** One step of a forecast: the calibrated band (P10 ≤ P50 ≤ P90, ≥ 0) in the forecast's
+ * unit, the AQI of P50 (the EPA index, or the EEA level 1–6), its category (an index into
+ * `Forecast.categories`) and the probability of every category. */
+export interface ForecastStep {
+  step: number;
+  time: number;
+  p10: number;
+  p50: number;
+  p90: number;
+  aqi: number;
+  category: number;
+  probabilities: number[];
+}
+
+/** The forecast of `model.forecast`: the same document, field for field and bit for bit,
+ * as `aqcast forecast --json` and the edge worker's `/v1/forecast/{station}`. Times are
+ * Unix seconds (UTC); `origin` is the last grid step known, `data_time` the latest
+ * measurement of the target. */
+export interface Forecast {
+  origin: number;
+  data_time: number;
+  pollutant: string;
+  unit: string;
+  scale: "epa" | "eea";
+  step_seconds: number;
+  categories: { name: string; color: string }[];
+  steps: ForecastStep[];
+}
+
 /** Thrown by every function of this package: `name` is "AqcastError", `code` is stable. */
 export interface AqcastError extends Error {
   name: "AqcastError";
@@ -148,6 +185,10 @@ pub fn start() {
 pub struct Model {
     model: Parts,
     predictors: Vec<Predictor>,
+    /// A forecasting model's bytes, until `aqcast/pipeline` has built its forecaster.
+    forecast_bytes: RefCell<Option<Vec<u8>>>,
+    /// The forecaster built by `aqcast/pipeline` (a JS object), once asked for.
+    forecaster: RefCell<Option<JsValue>>,
 }
 
 #[wasm_bindgen]
@@ -163,7 +204,50 @@ impl Model {
         }
         .map_err(|e| core_error(&e))?;
         let predictors = model.predictors().map_err(|e| core_error(&e))?;
-        Ok(Model { model, predictors })
+        // Only an artifact (not an imported model) carries a forecast section.
+        let forecast_bytes = model.forecast_json.as_ref().map(|_| bytes.to_vec());
+        Ok(Model {
+            model,
+            predictors,
+            forecast_bytes: RefCell::new(forecast_bytes),
+            forecaster: RefCell::new(None),
+        })
+    }
+
+    /// Whether the model forecasts (then `forecast` works, with `aqcast/pipeline`).
+    #[wasm_bindgen(getter, js_name = hasForecast)]
+    pub fn has_forecast(&self) -> bool {
+        self.model.forecast_json.is_some()
+    }
+
+    /// The forecast of a station from its recent raw observations, by the core's one
+    /// forecast function (the same bits as `aqcast forecast`): for every step ahead
+    /// (hourly 1…72, daily 1…3) the calibrated P10/P50/P90, the AQI and category of P50
+    /// and the probability of each category. Needs `aqcast/pipeline`.
+    #[wasm_bindgen(unchecked_return_type = "Forecast")]
+    pub fn forecast(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Observation[]")] observations: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ForecastOptions | undefined")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        if self.model.forecast_json.is_none() {
+            return Err(error(
+                "no_forecast",
+                "this model does not forecast (it has no forecast section); train it from a task with a [forecast] section",
+            ));
+        }
+        let built = self.forecaster.borrow().clone();
+        let forecaster = match built {
+            Some(f) => f,
+            None => {
+                let bytes = self.forecast_bytes.borrow().clone().unwrap_or_default();
+                let f = modules::make_forecaster(&bytes)?;
+                *self.forecaster.borrow_mut() = Some(f.clone());
+                *self.forecast_bytes.borrow_mut() = None;
+                f
+            }
+        };
+        modules::call_forecast(&forecaster, &observations, &options)
     }
 
     /// Feature names, in input order.

@@ -82,3 +82,26 @@ pub(crate) fn preprocess(
     );
     f.apply(&JsValue::NULL, &args)
 }
+
+/// Builds a forecasting model's forecaster in `aqcast/pipeline` from its `.aqm` bytes.
+pub(crate) fn make_forecaster(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let f = hook(
+        "makeForecaster",
+        "forecast (the model's pipeline and forecast)",
+        "aqcast/pipeline",
+        "initPipeline",
+    )?;
+    f.call1(&JsValue::NULL, &Uint8Array::from(bytes))
+}
+
+/// `forecaster.forecast(observations, options)` on a forecaster of `aqcast/pipeline`.
+pub(crate) fn call_forecast(
+    forecaster: &JsValue,
+    observations: &JsValue,
+    options: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let method = Reflect::get(forecaster, &JsValue::from_str("forecast"))?
+        .dyn_into::<Function>()
+        .map_err(|_| error("internal", "aqcast/pipeline returned no forecaster"))?;
+    method.call2(forecaster, observations, options)
+}

@@ -27,7 +27,8 @@ pub enum Level {
 }
 
 impl Level {
-    const ALL: [Level; 6] = [
+    /// Every level, best first.
+    pub const ALL: [Level; 6] = [
         Level::Good,
         Level::Fair,
         Level::Moderate,

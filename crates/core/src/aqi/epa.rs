@@ -440,10 +440,12 @@ pub fn compute(
         (seg, false)
     };
     // I = Ilo + (Ihi − Ilo)(C − BPlo)/(BPhi − BPlo), rounded half up, in exact integers.
-    let num = i64::from(seg.ihi - seg.ilo) * (c - seg.lo);
-    let den = seg.hi - seg.lo;
-    let aqi = i64::from(seg.ilo) + (2 * num + den).div_euclid(2 * den);
-    let aqi = aqi.max(0) as u32;
+    // In i128: beyond the table `c` can be as large as i64::MAX (the truncation
+    // saturates), and the product must neither wrap nor be cut to u32.
+    let num = i128::from(seg.ihi - seg.ilo) * (i128::from(c) - i128::from(seg.lo));
+    let den = i128::from(seg.hi - seg.lo);
+    let aqi = i128::from(seg.ilo) + (2 * num + den).div_euclid(2 * den);
+    let aqi = aqi.clamp(0, i128::from(u32::MAX)) as u32;
     Ok(Reading {
         pollutant,
         averaging,

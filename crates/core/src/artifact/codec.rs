@@ -47,6 +47,13 @@ pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
             &json("pipeline", serde_json::to_vec(p))?,
         );
     }
+    if let Some(f) = &m.forecast {
+        section(
+            &mut payload,
+            b"FCST",
+            &json("forecast", serde_json::to_vec(f))?,
+        );
+    }
     for h in &m.heads {
         section(&mut payload, b"TREE", &encode_trees(&h.ensemble));
     }
@@ -325,6 +332,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
     let mut head: Option<(Vec<String>, bool, Vec<HeadMeta>)> = None;
     let mut metadata: Option<String> = None;
     let mut pipeline: Option<String> = None;
+    let mut forecast: Option<String> = None;
     let mut trees: Vec<Ensemble> = Vec::new();
     while r.remaining() > 0 {
         let at = r.base + r.pos;
@@ -339,6 +347,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
             b"HEAD" if head.is_none() => head = Some(decode_head(body, at + 12)?),
             b"META" if metadata.is_none() => metadata = Some(text(body, "metadata", at)?),
             b"PIPE" if pipeline.is_none() => pipeline = Some(text(body, "pipeline", at)?),
+            b"FCST" if forecast.is_none() => forecast = Some(text(body, "forecast", at)?),
             b"TREE" => {
                 let (_, _, heads) = head.as_ref().ok_or_else(|| {
                     Error::Malformed(format!("tree section at byte {at} before the head section"))
@@ -385,6 +394,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
         heads,
         metadata_json,
         pipeline_json: pipeline,
+        forecast_json: forecast,
     })
 }
 

@@ -14,6 +14,8 @@
 //!           u32 LE length + UTF-8
 //!   "META"  JSON: the metadata (name, source, params, data, metrics, …)
 //!   "PIPE"  JSON, when the model has one: the fitted pipeline
+//!   "FCST"  JSON, when the model forecasts: the forecast spec (steps ahead, horizon
+//!           features, band heads, calibration, AQI scale; see `forecast`)
 //!   "TREE"  one per head, in head order: the ensemble's arrays, structure of arrays,
 //!           each float array stored as f32 when every value survives the round trip
 //!           exactly, else as f64 (lossless and compact)
@@ -59,6 +61,10 @@ pub struct Model {
     /// this model's features, when the model was made with one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<crate::pipeline::Pipeline>,
+    /// How the model forecasts every step ahead (see [`crate::forecast`]), when it is a
+    /// forecasting model; it then needs the pipeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<crate::forecast::Spec>,
 }
 
 /// One prediction head: an ensemble for one target, horizon and quantile.
@@ -122,6 +128,9 @@ pub struct Parts {
     /// The PIPE section: the fitted [`Pipeline`](crate::pipeline::Pipeline) as JSON
     /// text (not yet parsed), when the model has one.
     pub pipeline_json: Option<String>,
+    /// The FCST section: the [`forecast::Spec`](crate::forecast::Spec) as JSON text, when
+    /// the model forecasts.
+    pub forecast_json: Option<String>,
 }
 
 impl Parts {
@@ -137,6 +146,28 @@ impl Parts {
     pub fn predictors(&self) -> Result<Vec<Predictor>, Error> {
         predictors(&self.heads)
     }
+
+    /// The model's forecaster, parsing only the PIPE and FCST sections (the metadata is
+    /// not needed to forecast).
+    pub fn forecaster(&self) -> Result<crate::forecast::Forecaster, Error> {
+        let (Some(p), Some(f)) = (&self.pipeline_json, &self.forecast_json) else {
+            return Err(not_a_forecaster());
+        };
+        let pipeline = crate::pipeline::Pipeline::from_json(p)?;
+        let spec = parse_forecast(f)?;
+        crate::forecast::Forecaster::new(pipeline, spec, &self.heads, &self.features)
+    }
+}
+
+fn not_a_forecaster() -> Error {
+    Error::Unsupported(
+        "this model does not forecast (it has no forecast section); train it with a [forecast] section in its task file".into(),
+    )
+}
+
+fn parse_forecast(text: &str) -> Result<crate::forecast::Spec, Error> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::Malformed(alloc::format!("forecast section: {e}")))
 }
 
 /// At least one head; every ensemble valid and over exactly `n_features` features;
@@ -180,16 +211,41 @@ impl Model {
         self.pipeline_makes_features()
     }
 
-    /// The pipeline, if any, produces exactly the model's features.
+    /// The pipeline, if any, produces exactly the model's features (followed by the
+    /// forecast's horizon features for a forecasting model), and a forecast spec fits the
+    /// heads.
     fn pipeline_makes_features(&self) -> Result<(), Error> {
-        if let Some(p) = &self.pipeline {
-            if p.feature_names() != self.features {
+        let mut names = match &self.pipeline {
+            Some(p) => p.feature_names(),
+            None if self.forecast.is_some() => {
                 return Err(Error::Malformed(
-                    "the pipeline's features are not the model's features (names and order must match)".into(),
-                ));
+                    "the model forecasts but carries no pipeline".into(),
+                ))
             }
+            None => return Ok(()),
+        };
+        if let (Some(f), Some(p)) = (&self.forecast, &self.pipeline) {
+            f.validate(&self.heads, &self.features, p.spec.grid.step)?;
+            names.extend(f.horizon_features.iter().map(|h| String::from(h.name())));
+        }
+        if names != self.features {
+            return Err(Error::Malformed(
+                "the pipeline's features are not the model's features (names and order must match)"
+                    .into(),
+            ));
         }
         Ok(())
+    }
+
+    /// The model's forecaster, when it is a forecasting model (it has a pipeline and a
+    /// forecast spec).
+    pub fn forecaster(&self) -> Result<crate::forecast::Forecaster, Error> {
+        match (&self.pipeline, &self.forecast) {
+            (Some(p), Some(f)) => {
+                crate::forecast::Forecaster::new(p.clone(), f.clone(), &self.heads, &self.features)
+            }
+            _ => Err(not_a_forecaster()),
+        }
     }
 
     /// Orders the predictions of one row's quantile heads: within each group of heads
@@ -248,12 +304,14 @@ impl Model {
             .as_deref()
             .map(crate::pipeline::Pipeline::from_json)
             .transpose()?;
+        let forecast = p.forecast_json.as_deref().map(parse_forecast).transpose()?;
         let m = Model {
             metadata,
             features: p.features,
             named_features: p.named_features,
             heads: p.heads,
             pipeline,
+            forecast,
         };
         // `Pipeline::from_json` validated the pipeline itself.
         m.pipeline_makes_features()?;

@@ -44,6 +44,7 @@ fn single_head_model(
             ensemble,
         }],
         pipeline: None,
+        forecast: None,
     };
     model.validate().map_err(|e| match e {
         Error::Malformed(message) => Error::Import {

@@ -13,9 +13,9 @@
 //! ```
 
 mod features;
-mod floats;
+pub(crate) mod floats;
 pub mod spec;
-mod stats;
+pub mod stats;
 mod steps;
 
 use alloc::collections::BTreeSet;
@@ -356,6 +356,37 @@ impl Pipeline {
     /// The feature names, in output order (the model's features).
     pub fn feature_names(&self) -> Vec<String> {
         self.spec.features.iter().map(|f| f.name().into()).collect()
+    }
+
+    /// How many grid steps before a row the pipeline reads to build that row: the longest
+    /// lag or rolling window, plus the longest gap a fill or interpolation bridges (168
+    /// steps for one without a limit). A forecast transforms this much history.
+    pub fn history_steps(&self) -> u32 {
+        use spec::{Feature as F, Step as S};
+        let features = self
+            .spec
+            .features
+            .iter()
+            .map(|f| match f {
+                F::Lag { lag, .. } => *lag,
+                F::Rolling { window, .. } => window.saturating_sub(1),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let fills = self
+            .spec
+            .steps
+            .iter()
+            .map(|s| match s {
+                S::Fill { limit, .. } | S::Interpolate { limit, .. } => {
+                    limit.unwrap_or(168).min(MAX_WINDOW)
+                }
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        features.saturating_add(fills)
     }
 
     /// Reads a pipeline from its JSON (an artifact's PIPE section) and validates it.

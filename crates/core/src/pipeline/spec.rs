@@ -360,7 +360,9 @@ pub enum InteractionOp {
 pub struct Target {
     /// Input column (its measured value, before any preprocessing step).
     pub of: String,
-    /// Horizons in grid steps (each ≥ 1).
+    /// Horizons in grid steps (each ≥ 1). A forecasting task's trainer sets them to every
+    /// step it forecasts.
+    #[serde(default)]
     pub horizons: Vec<u32>,
 }
 

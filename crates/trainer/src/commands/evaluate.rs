@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use aqcast_core::pipeline::Series;
-use aqcast_core::{Matrix, Predictor};
+use aqcast_core::pipeline::Table;
+use aqcast_core::{Matrix, Model, Predictor};
 
 use crate::error::CliError;
 use crate::load_model;
@@ -64,21 +64,14 @@ pub fn run(a: Args) -> Result<(), CliError> {
         .ok_or_else(|| {
             bad("the model does not name the site it was trained on; give --site".into())
         })?;
-    let store = Store::open(&a.store)?;
-    let manifest = store.manifest()?;
-    let mut series = Vec::new();
-    for input in &pipeline.spec.inputs {
-        let rows = store.read_series(&site, &input.variable, &manifest)?;
-        let (times, values) = rows.into_iter().unzip();
-        series.push(Series {
-            variable: input.variable.clone(),
-            times,
-            values,
-        });
-    }
+    let store = Store::open_existing(&a.store)?;
+    let series = store.read_inputs(&site, &pipeline.spec.inputs)?;
     let table = pipeline
         .transform(&series, None)
         .map_err(CliError::model(&a.model))?;
+    if let Some(spec) = &model.forecast {
+        return evaluate_forecast(&a, &model, spec, &table, from, to);
+    }
     let nf = table.features.len();
     let mut out = Vec::new();
     for (i, head) in model.heads.iter().enumerate() {
@@ -146,4 +139,85 @@ pub fn run(a: Args) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// A forecasting model measured per step ahead against the baselines on the origins in
+/// the range: the tables `aqcast train` prints for the test period.
+fn evaluate_forecast(
+    a: &Args,
+    model: &Model,
+    spec: &aqcast_core::forecast::Spec,
+    table: &Table,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<(), CliError> {
+    let bad = |m: String| CliError::Columns {
+        path: a.model.clone(),
+        message: m,
+    };
+    let pipeline = model
+        .pipeline
+        .as_ref()
+        .ok_or_else(|| bad("the model forecasts but carries no pipeline".into()))?;
+    let fit_until = model
+        .metadata
+        .params
+        .get("calibration_start")
+        .and_then(|t| aqcast_core::time::parse_datetime(t))
+        .ok_or_else(|| bad("the model does not record where its training ended (params.calibration_start); retrain it with this aqcast".into()))?;
+    let rows: Vec<usize> = (0..table.times.len())
+        .filter(|&r| {
+            from.is_none_or(|f| table.times[r] >= f) && to.is_none_or(|t| table.times[r] <= t)
+        })
+        .collect();
+    let predictors: Vec<Predictor> = [spec.heads.lower, spec.heads.median, spec.heads.upper]
+        .iter()
+        .map(|&i| Predictor::new(&model.heads[i as usize].ensemble))
+        .collect::<Result<_, _>>()
+        .map_err(CliError::model(&a.model))?;
+    let y = crate::forecast::measured(table);
+    let per_step = crate::forecast::evaluate(&crate::forecast::Evaluation {
+        table,
+        y: &y,
+        rows: &rows,
+        predictors: &predictors,
+        spec,
+        levels: spec.levels(&model.heads),
+        grid: &pipeline.spec.grid,
+        fit_until,
+    })
+    .map_err(bad)?;
+    if per_step.iter().all(|s| s.n == 0) {
+        return Err(bad(format!(
+            "no origin in the range has a target and every baseline (range: {} to {})",
+            a.from.as_deref().unwrap_or("the first hour"),
+            a.to.as_deref().unwrap_or("the last hour")
+        )));
+    }
+    let fmt = aqcast_core::time::format_datetime;
+    let report = crate::forecast::Report {
+        design: "stacked".into(),
+        steps: spec.steps,
+        step_seconds: pipeline.spec.grid.step,
+        unit: spec.unit.to_string(),
+        quantiles: spec.levels(&model.heads),
+        stride: 0,
+        train_rows: 0,
+        train_seconds: 0.0,
+        calibration: spec.calibration_window.clone().unwrap_or_default(),
+        test: match (rows.first(), rows.last()) {
+            (Some(&f), Some(&l)) => {
+                format!("origins {} to {}", fmt(table.times[f]), fmt(table.times[l]))
+            }
+            _ => "none".into(),
+        },
+        per_step,
+    };
+    if a.json {
+        let text = serde_json::to_string_pretty(&report.per_step)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    super::emit(None, |w| super::train_forecast::print_table(w, &report))
 }

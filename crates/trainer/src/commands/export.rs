@@ -28,7 +28,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
-    let store = Store::open(&a.store)?;
+    let store = Store::open_existing(&a.store)?;
     let manifest = store.manifest()?;
     let mut parts = Vec::new();
     for (site, variable, _) in store.partitions()? {

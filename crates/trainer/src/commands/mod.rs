@@ -5,11 +5,13 @@ pub mod evaluate;
 pub mod explain;
 pub mod export;
 pub mod features;
+pub mod forecast;
 pub mod import;
 pub mod ingest;
 pub mod inspect;
 pub mod predict;
 pub mod train;
+pub mod train_forecast;
 pub mod tune;
 
 use std::io::{self, Write};

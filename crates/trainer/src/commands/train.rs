@@ -226,7 +226,7 @@ pub fn load(
         }
         None => {
             let train_end = config.train_end(config_path)?;
-            let store = Store::open(store)?;
+            let store = Store::open_existing(store)?;
             let (p, t) = features::build(config_path, config, &store)?;
             let tr = t
                 .times
@@ -240,6 +240,9 @@ pub fn load(
 
 pub fn run(a: Args) -> Result<(), CliError> {
     let config = Config::read(&a.task.config)?;
+    if config.forecast.is_some() {
+        return super::train_forecast::run(a.task, a.output, a.threads, a.json, config);
+    }
     let target = config.target(&a.task.config)?;
     let names = config.feature_names();
     let (pipeline, table, is_train) = load(&a.task, &config)?;
@@ -453,6 +456,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         named_features: true,
         heads,
         pipeline,
+        forecast: None,
     };
     let bytes = model.encode().map_err(CliError::model(&output))?;
     // Never write a model that does not read back.

@@ -107,7 +107,49 @@ impl Store {
     /// Opens (creating if needed) the store at `location`: a folder path or a `file://`
     /// URL.
     pub fn open(location: &str) -> Result<Store, StoreError> {
-        let root = if let Some(p) = location.strip_prefix("file://") {
+        let root = Self::root_of(location)?;
+        fs::create_dir_all(root.join("data")).map_err(StoreError::io(&root))?;
+        Ok(Store { root })
+    }
+
+    /// Opens the store at `location` for reading: it must exist (nothing is created, so a
+    /// mistyped path is an error, not a new empty store).
+    pub fn open_existing(location: &str) -> Result<Store, StoreError> {
+        let root = Self::root_of(location)?;
+        if !root.join("data").is_dir() {
+            return Err(StoreError::Location(format!(
+                "no store at {} (ingest data into it first, or give --store)",
+                root.display()
+            )));
+        }
+        Ok(Store { root })
+    }
+
+    /// The observations of `inputs` (a pipeline's) at `site`, as the pipeline takes them.
+    pub fn read_inputs(
+        &self,
+        site: &str,
+        inputs: &[aqcast_core::pipeline::spec::Input],
+    ) -> Result<Vec<aqcast_core::pipeline::Series>, StoreError> {
+        let manifest = self.manifest()?;
+        inputs
+            .iter()
+            .map(|input| {
+                let (times, values) = self
+                    .read_series(site, &input.variable, &manifest)?
+                    .into_iter()
+                    .unzip();
+                Ok(aqcast_core::pipeline::Series {
+                    variable: input.variable.clone(),
+                    times,
+                    values,
+                })
+            })
+            .collect()
+    }
+
+    fn root_of(location: &str) -> Result<PathBuf, StoreError> {
+        Ok(if let Some(p) = location.strip_prefix("file://") {
             PathBuf::from(p)
         } else if let Some((scheme, _)) = location.split_once("://") {
             return Err(StoreError::Location(format!(
@@ -116,9 +158,7 @@ impl Store {
             )));
         } else {
             PathBuf::from(location)
-        };
-        fs::create_dir_all(root.join("data")).map_err(StoreError::io(&root))?;
-        Ok(Store { root })
+        })
     }
 
     /// The root folder.

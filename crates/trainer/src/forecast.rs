@@ -1,0 +1,764 @@
+//! Training and measuring a forecasting model (a task with a `[forecast]` section): every
+//! step ahead from one artifact, calibrated bands, and skill against the forecasts one
+//! gets without a model.
+//!
+//! The design (measured against the alternatives in BENCHMARKS.md): each quantile head is
+//! trained on *stacked rows*, one per (origin, step), whose features are the pipeline's
+//! features at the origin followed by the horizon features of the target time
+//! ([`aqcast_core::forecast::HorizonFeature`]). Every origin contributes the steps `k`
+//! with `(origin + k) % stride == 0`, so each step sees every `stride`-th origin and the
+//! stacked table stays `steps / stride` times the origin count.
+//!
+//! Periods, with `E` the task's `train_end` and `C` the calibration window:
+//!
+//! ```text
+//! ──── proper training: origin and target ≤ E − C ────┬── calibration: origin > E − C, target ≤ E ──┬── test: origin > E
+//! ```
+
+use std::collections::BTreeMap;
+
+use aqcast_core::forecast::{self, Bands, HorizonFeature, Scale, Shift, Spec};
+use aqcast_core::pipeline::{stats, Table};
+use aqcast_core::pollutant::{Pollutant, Unit};
+use aqcast_core::{Head, Matrix, Predictor};
+use serde::{Deserialize, Serialize};
+
+use crate::train::{self, Objective, Params};
+
+/// The `[forecast]` section of a task file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Grid steps ahead (72 on an hourly grid, 3 on a daily one).
+    pub steps: u32,
+    /// Lower, median and upper quantile (default P10, P50, P90).
+    #[serde(default = "default_quantiles")]
+    pub quantiles: [f64; 3],
+    /// The AQI scale categories are read on: `epa` or `eea`.
+    #[serde(default = "default_scale")]
+    pub scale: String,
+    /// Days at the end of the training period held out to calibrate the bands.
+    #[serde(default = "default_calibration_days")]
+    pub calibration_days: u32,
+    /// Each origin trains every `stride`-th step (1: every step of every origin).
+    #[serde(default = "default_stride")]
+    pub stride: u32,
+    /// Features of the target time appended to the pipeline's: `steps`, `hour`,
+    /// `weekday`, `month`, `climatology`.
+    #[serde(default = "default_horizon_features")]
+    pub horizon_features: Vec<String>,
+    /// Steps 1..=dense_steps are trained from every origin (short horizons change fastest
+    /// with the step and need the rows); later steps every `stride`-th.
+    #[serde(default)]
+    pub dense_steps: u32,
+    /// A pipeline feature (the latest measurement of the target, say): the heads then
+    /// learn the change from it, with the climatology where it is missing.
+    #[serde(default)]
+    pub anchor: Option<String>,
+}
+
+fn default_quantiles() -> [f64; 3] {
+    [0.1, 0.5, 0.9]
+}
+fn default_scale() -> String {
+    "epa".into()
+}
+fn default_calibration_days() -> u32 {
+    120
+}
+fn default_stride() -> u32 {
+    6
+}
+fn default_horizon_features() -> Vec<String> {
+    ["steps", "hour", "weekday", "climatology"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// Most steps a task may forecast.
+pub const MAX_STEPS: u32 = 240;
+
+impl Config {
+    /// Checks the section on its own.
+    pub fn validate(&self) -> Result<(), String> {
+        let q = self.quantiles;
+        if self.steps == 0 || self.steps > MAX_STEPS {
+            return Err(format!("steps must be in 1..={MAX_STEPS}"));
+        }
+        if !(q[0] > 0.0 && q[0] < q[1] && q[1] < q[2] && q[2] < 1.0) {
+            return Err("quantiles must be increasing and inside (0, 1)".into());
+        }
+        if self.stride == 0 || self.stride > self.steps {
+            return Err("stride must be in 1..=steps".into());
+        }
+        if self.calibration_days == 0 || self.calibration_days > 3660 {
+            return Err("calibration_days must be in 1..=3660".into());
+        }
+        self.scale
+            .parse::<Scale>()
+            .map_err(|e| format!("scale: {e}"))?;
+        for f in &self.horizon_features {
+            if !["steps", "hour", "weekday", "month", "climatology"].contains(&f.as_str()) {
+                return Err(format!(
+                    "unknown horizon feature {f:?}; use steps, hour, weekday, month or climatology"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The quality of one step ahead on the test period.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StepReport {
+    /// Grid steps ahead.
+    pub step: u32,
+    /// Rows evaluated (origins whose target and every baseline are known).
+    pub n: usize,
+    /// RMSE of the median.
+    pub rmse: f64,
+    /// MAE of the median.
+    pub mae: f64,
+    /// Mean of median − target.
+    pub bias: f64,
+    /// Pinball loss of the served lower bound, median and upper bound.
+    pub pinball: [f64; 3],
+    /// Share of targets inside the served band.
+    pub coverage: f64,
+    /// Mean width of the served band.
+    pub width: f64,
+    /// Share of rows whose median's AQI category is the target's.
+    pub category_accuracy: f64,
+    /// Each baseline's RMSE and category accuracy on the same rows.
+    pub baselines: BTreeMap<String, BaselineScore>,
+    /// 1 − RMSE / RMSE(baseline), per baseline.
+    pub skill: BTreeMap<String, f64>,
+}
+
+/// A baseline's score on one step.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BaselineScore {
+    /// RMSE.
+    pub rmse: f64,
+    /// Share of rows whose AQI category is the target's.
+    pub category_accuracy: f64,
+}
+
+/// The forecast part of a training report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// How every step is served from one artifact.
+    pub design: String,
+    /// Steps ahead.
+    pub steps: u32,
+    /// The grid step in seconds.
+    pub step_seconds: i64,
+    /// Unit of every value.
+    pub unit: String,
+    /// Quantile levels of the band.
+    pub quantiles: [f64; 3],
+    /// The stride of the stacked rows.
+    pub stride: u32,
+    /// Stacked training rows per head.
+    pub train_rows: usize,
+    /// Seconds spent training the three heads.
+    pub train_seconds: f64,
+    /// The calibration window (first and last origin, UTC) and its rows.
+    pub calibration: String,
+    /// The test period: first and last origin.
+    pub test: String,
+    /// One entry per step.
+    pub per_step: Vec<StepReport>,
+}
+
+/// What training a forecast gives: the three heads (lower, median, upper), the spec, and
+/// the report.
+pub struct Trained {
+    /// Heads, lower first.
+    pub heads: Vec<Head>,
+    /// Per head: its training curve and gain per feature, for the HTML report.
+    pub curves: Vec<(Vec<f64>, Vec<f64>)>,
+    /// The FCST section.
+    pub spec: Spec,
+    /// The report.
+    pub report: Report,
+}
+
+/// The periods of a forecasting task.
+struct Periods {
+    /// Last target time of proper training.
+    cal_start: i64,
+    /// Last target time of calibration (the task's train_end).
+    train_end: i64,
+}
+
+/// The measured target on the grid: `y[i]` is the target's value at row `i`'s time
+/// (from the table's one-step-ahead target column), NaN where unknown.
+pub fn measured(table: &Table) -> Vec<f64> {
+    let n = table.times.len();
+    let mut y = vec![f64::NAN; n];
+    if let Some(t1) = table.targets.first() {
+        if n > 1 {
+            y[1..].copy_from_slice(&t1.values[..n - 1]);
+        }
+    }
+    y
+}
+
+fn build_horizon_features(
+    c: &Config,
+    table: &Table,
+    y: &[f64],
+    step: i64,
+    utc_offset: i64,
+    until: i64,
+) -> Vec<HorizonFeature> {
+    c.horizon_features
+        .iter()
+        .map(|f| match f.as_str() {
+            "steps" => HorizonFeature::Steps {
+                name: "ahead".into(),
+            },
+            "hour" => HorizonFeature::Hour {
+                name: "target_hour".into(),
+            },
+            "weekday" => HorizonFeature::Weekday {
+                name: "target_weekday".into(),
+            },
+            "month" => HorizonFeature::Month {
+                name: "target_month".into(),
+            },
+            _ => HorizonFeature::Climatology {
+                name: "climatology".into(),
+                values: climatology(table, y, step, utc_offset, until),
+            },
+        })
+        .collect()
+}
+
+/// The mean of the measured target per climatology slot over rows up to `until`.
+fn climatology(table: &Table, y: &[f64], step: i64, utc_offset: i64, until: i64) -> Vec<f64> {
+    let slots = forecast::climatology_slots(step);
+    let mut sum = vec![0.0; slots];
+    let mut count = vec![0usize; slots];
+    for (&t, &v) in table.times.iter().zip(y) {
+        if t > until || !v.is_finite() {
+            continue;
+        }
+        let s = forecast::climatology_slot(&aqcast_core::time::civil(t + utc_offset), step);
+        sum[s] += v;
+        count[s] += 1;
+    }
+    sum.iter()
+        .zip(&count)
+        .map(|(&s, &c)| if c == 0 { f64::NAN } else { s / c as f64 })
+        .collect()
+}
+
+/// The pipeline's features at row `i`.
+fn origin_row(table: &Table, i: usize) -> Vec<f64> {
+    table.features.iter().map(|c| c.values[i]).collect()
+}
+
+/// The conformal quantile: the ⌈(n + 1)(1 − α)⌉-th smallest score (the largest when that
+/// exceeds n), 0 without scores.
+fn conformal(mut scores: Vec<f64>, alpha: f64) -> f64 {
+    scores.retain(|v| v.is_finite());
+    if scores.is_empty() {
+        return 0.0;
+    }
+    scores.sort_by(f64::total_cmp);
+    let n = scores.len();
+    let k = (((n + 1) as f64) * (1.0 - alpha)).ceil() as usize;
+    scores[k.clamp(1, n) - 1]
+}
+
+/// Everything training needs to know about the task.
+pub struct Task<'a> {
+    /// The `[forecast]` section.
+    pub config: &'a Config,
+    /// The feature table over every observation (targets: steps 1..=steps).
+    pub table: &'a Table,
+    /// Grid step in seconds and the calendar's offset from UTC.
+    pub grid: &'a aqcast_core::pipeline::spec::Grid,
+    /// The task's end of training.
+    pub train_end: i64,
+    /// The target's name, pollutant and unit.
+    pub target: String,
+    /// The pollutant of the target.
+    pub pollutant: Pollutant,
+    /// The unit of the target column.
+    pub unit: Unit,
+    /// Boosting parameters (the objective is set per head).
+    pub params: &'a Params,
+}
+
+/// Trains the three heads, calibrates them and measures them on the test period.
+pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String> {
+    let c = task.config;
+    let table = task.table;
+    let step = task.grid.step;
+    let scale: Scale = c.scale.parse().map_err(|e| format!("{e}"))?;
+    forecast::check_scale(task.pollutant, task.unit, scale).map_err(|e| {
+        format!(
+            "the {} scale cannot rate {} ({e}); choose the other scale",
+            c.scale,
+            task.pollutant.label()
+        )
+    })?;
+    let periods = Periods {
+        cal_start: task.train_end - i64::from(c.calibration_days) * 86_400,
+        train_end: task.train_end,
+    };
+    let y = measured(table);
+    let hf = build_horizon_features(c, table, &y, step, task.grid.utc_offset, periods.cal_start);
+    let n_rows = table.times.len();
+    let steps = c.steps;
+    let mut names: Vec<String> = table.features.iter().map(|c| c.name.clone()).collect();
+    names.extend(hf.iter().map(|f| f.name().to_string()));
+    let anchor_spec = c.anchor.as_ref().map(|a| forecast::Anchor {
+        feature: a.clone(),
+        fallback: hf
+            .iter()
+            .find(|f| matches!(f, HorizonFeature::Climatology { .. }))
+            .map(|f| f.name().to_string()),
+    });
+    let anchor = Spec::anchor_of(anchor_spec.as_ref(), &names).map_err(|e| e.to_string())?;
+    let target_at = |i: usize, k: u32| -> f64 { table.targets[(k - 1) as usize].values[i] };
+
+    // Stacked training rows.
+    let nf = table.features.len() + hf.len();
+    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); nf];
+    let mut ys = Vec::new();
+    let mut row = Vec::with_capacity(nf);
+    for i in 0..n_rows {
+        let t = table.times[i];
+        for k in 1..=steps {
+            if (k > c.dense_steps && !(i as u64 + u64::from(k)).is_multiple_of(u64::from(c.stride)))
+                || t + i64::from(k) * step > periods.cal_start
+            {
+                continue;
+            }
+            let v = target_at(i, k);
+            if !v.is_finite() {
+                continue;
+            }
+            row.clear();
+            forecast::stacked_row(&mut row, &origin_row(table, i), t, k, &hf, task.grid);
+            for (col, &x) in cols.iter_mut().zip(&row) {
+                col.push(x);
+            }
+            ys.push(v - anchor.map_or(0.0, |a| a.value(&row)));
+        }
+    }
+    if ys.is_empty() {
+        return Err(format!(
+            "no training row: nothing of the target is known {} days before train_end",
+            c.calibration_days
+        ));
+    }
+    let col_refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let started = std::time::Instant::now();
+    let mut heads = Vec::new();
+    let mut curves = Vec::new();
+    let mut predictors = Vec::new();
+    for &q in &c.quantiles {
+        let p = Params {
+            objective: Objective::Quantile,
+            alpha: q,
+            quantiles: vec![],
+            ..task.params.clone()
+        };
+        let trained = train::train_with_progress(&col_refs, &ys, &p, on_tree)
+            .map_err(|m| format!("quantile {q}: {m}"))?;
+        predictors.push(Predictor::new(&trained.ensemble).map_err(|e| e.to_string())?);
+        curves.push((trained.train_curve, trained.gain));
+        heads.push(Head {
+            target: task.target.clone(),
+            horizon_hours: None,
+            quantile: Some(q),
+            ensemble: trained.ensemble,
+        });
+    }
+    let train_seconds = started.elapsed().as_secs_f64();
+    drop(cols);
+
+    // Calibration: raw bands on the held-out window, one-sided conformal shifts per step.
+    let cal: Vec<usize> = (0..n_rows)
+        .filter(|&i| table.times[i] > periods.cal_start && table.times[i] < periods.train_end)
+        .collect();
+    let raw = raw_bands(&predictors, table, &cal, steps, &hf, task.grid, anchor)?;
+    let mut calibration = Vec::with_capacity(steps as usize);
+    for k in 1..=steps {
+        let (mut lo, mut hi) = (Vec::new(), Vec::new());
+        for (r, &i) in cal.iter().enumerate() {
+            let v = target_at(i, k);
+            if !v.is_finite() || table.times[i] + i64::from(k) * step > periods.train_end {
+                continue;
+            }
+            let b = raw[r * steps as usize + (k - 1) as usize];
+            lo.push(b[0] - v);
+            hi.push(v - b[2]);
+        }
+        calibration.push(Shift {
+            lower: conformal(lo, c.quantiles[0]),
+            upper: conformal(hi, 1.0 - c.quantiles[2]),
+        });
+    }
+    let fmt = aqcast_core::time::format_datetime;
+    let calibration_window = match (cal.first(), cal.last()) {
+        (Some(&a), Some(&b)) => format!(
+            "origins {} to {} ({} rows)",
+            fmt(table.times[a]),
+            fmt(table.times[b]),
+            cal.len()
+        ),
+        _ => "none: no origin in the window (shifts are 0)".into(),
+    };
+    let spec = Spec {
+        steps,
+        horizon_features: hf.clone(),
+        heads: Bands {
+            lower: 0,
+            median: 1,
+            upper: 2,
+        },
+        calibration,
+        pollutant: task.pollutant,
+        unit: task.unit,
+        scale,
+        calibration_window: Some(calibration_window.clone()),
+        anchor: anchor_spec,
+    };
+
+    // The test period, measured as served.
+    let test: Vec<usize> = (0..n_rows)
+        .filter(|&i| table.times[i] > periods.train_end)
+        .collect();
+    let per_step = evaluate(&Evaluation {
+        table,
+        y: &y,
+        rows: &test,
+        predictors: &predictors,
+        spec: &spec,
+        levels: c.quantiles,
+        grid: task.grid,
+        fit_until: periods.cal_start,
+    })?;
+    let test_range = match (test.first(), test.last()) {
+        (Some(&a), Some(&b)) => {
+            format!("origins {} to {}", fmt(table.times[a]), fmt(table.times[b]))
+        }
+        _ => "none".into(),
+    };
+    Ok(Trained {
+        heads,
+        curves,
+        report: Report {
+            design: "stacked: one head per quantile over (origin, step) rows with horizon features"
+                .into(),
+            steps,
+            step_seconds: step,
+            unit: task.unit.to_string(),
+            quantiles: c.quantiles,
+            stride: c.stride,
+            train_rows: ys.len(),
+            train_seconds,
+            calibration: calibration_window,
+            test: test_range,
+            per_step,
+        },
+        spec,
+    })
+}
+
+/// Raw (uncalibrated) head outputs `[lower, median, upper]` for every (origin, step),
+/// origin-major.
+fn raw_bands(
+    predictors: &[Predictor],
+    table: &Table,
+    origins: &[usize],
+    steps: u32,
+    hf: &[HorizonFeature],
+    grid: &aqcast_core::pipeline::spec::Grid,
+    anchor: Option<forecast::AnchorIndex>,
+) -> Result<Vec<[f64; 3]>, String> {
+    let mut out = Vec::with_capacity(origins.len() * steps as usize);
+    // In chunks, so the stacked matrix stays small.
+    for chunk in origins.chunks(512) {
+        let mut rows = Vec::new();
+        for &i in chunk {
+            let o = origin_row(table, i);
+            for k in 1..=steps {
+                forecast::stacked_row(&mut rows, &o, table.times[i], k, hf, grid);
+            }
+        }
+        let preds: Vec<Vec<f64>> = predictors
+            .iter()
+            .map(|p| p.predict(Matrix::RowMajorF64(&rows)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        let width = rows.len() / preds[0].len().max(1);
+        for r in 0..preds[0].len() {
+            let a = anchor.map_or(0.0, |a| a.value(&rows[r * width..(r + 1) * width]));
+            out.push([preds[0][r] + a, preds[1][r] + a, preds[2][r] + a]);
+        }
+    }
+    Ok(out)
+}
+
+/// What measuring a forecaster on some origins needs.
+pub struct Evaluation<'a> {
+    /// The feature table (targets: steps 1..=steps).
+    pub table: &'a Table,
+    /// The measured target at each row.
+    pub y: &'a [f64],
+    /// The origins measured (row indices).
+    pub rows: &'a [usize],
+    /// The lower, median and upper heads.
+    pub predictors: &'a [Predictor],
+    /// The forecast spec (calibration, scale).
+    pub spec: &'a Spec,
+    /// The band's quantile levels.
+    pub levels: [f64; 3],
+    /// The grid.
+    pub grid: &'a aqcast_core::pipeline::spec::Grid,
+    /// Baselines (climatology, the linear model) are fitted on rows up to this time.
+    pub fit_until: i64,
+}
+
+/// The baselines' names, in report order.
+pub fn baseline_names(step: i64) -> Vec<String> {
+    let mut v = vec!["persistence".to_string()];
+    for p in seasons(step) {
+        v.push(format!("seasonal_{p}"));
+    }
+    v.push("climatology".into());
+    v.push("linear".into());
+    v
+}
+
+/// Seasonal periods in grid steps: a day and a week on an hourly grid, a week on a daily
+/// one.
+fn seasons(step: i64) -> Vec<u32> {
+    if step < 86_400 {
+        let day = (86_400 / step) as u32;
+        vec![day, 7 * day]
+    } else {
+        vec![7]
+    }
+}
+
+/// Per step: the model's bands as served, against the target and the baselines, on the
+/// rows where the target and every baseline are known.
+pub fn evaluate(e: &Evaluation) -> Result<Vec<StepReport>, String> {
+    let table = e.table;
+    let spec = e.spec;
+    let steps = spec.steps;
+    let step = e.grid.step;
+    let n_rows = table.times.len();
+    let mut names: Vec<String> = table.features.iter().map(|c| c.name.clone()).collect();
+    names.extend(spec.horizon_features.iter().map(|f| f.name().to_string()));
+    let anchor = spec.anchor_index(&names).map_err(|e| e.to_string())?;
+    let raw = raw_bands(
+        e.predictors,
+        table,
+        e.rows,
+        steps,
+        &spec.horizon_features,
+        e.grid,
+        anchor,
+    )?;
+    let clim = climatology(table, e.y, step, e.grid.utc_offset, e.fit_until);
+    let rate = |v: f64| -> Option<u8> {
+        forecast::rate(spec.pollutant, spec.unit, spec.scale, v.max(0.0))
+            .ok()
+            .map(|r| r.1)
+    };
+    let fit_rows: Vec<usize> = (0..n_rows)
+        .filter(|&i| table.times[i] <= e.fit_until)
+        .collect();
+    let names = baseline_names(step);
+    let mut out = Vec::with_capacity(steps as usize);
+    for k in 1..=steps {
+        let target = &table.targets[(k - 1) as usize].values;
+        let linear = Linear::fit(table, &fit_rows, |i| {
+            if table.times[i] + i64::from(k) * step <= e.fit_until {
+                target[i]
+            } else {
+                f64::NAN
+            }
+        });
+        let mut sums = Sums::new(names.len());
+        for (r, &i) in e.rows.iter().enumerate() {
+            let v = target[i];
+            if !v.is_finite() {
+                continue;
+            }
+            let t_target = table.times[i] + i64::from(k) * step;
+            let mut base = Vec::with_capacity(names.len());
+            base.push(e.y[i]);
+            for p in seasons(step) {
+                // The latest value at the same point of the season known at the origin.
+                let back = p * k.div_ceil(p);
+                let j = (i + k as usize).checked_sub(back as usize);
+                base.push(j.map_or(f64::NAN, |j| e.y[j]));
+            }
+            let slot = forecast::climatology_slot(
+                &aqcast_core::time::civil(t_target + e.grid.utc_offset),
+                step,
+            );
+            base.push(clim.get(slot).copied().unwrap_or(f64::NAN));
+            base.push(linear.predict(table, i));
+            if base.iter().any(|b| !b.is_finite()) {
+                continue;
+            }
+            let b = forecast::calibrate(
+                raw[r * steps as usize + (k - 1) as usize],
+                spec.calibration[(k - 1) as usize],
+            );
+            sums.add(v, b, e.levels, &base, &rate);
+        }
+        out.push(sums.report(k, &names));
+    }
+    Ok(out)
+}
+
+/// Running sums of one step's scores.
+struct Sums {
+    n: usize,
+    se: f64,
+    ae: f64,
+    bias: f64,
+    pinball: [f64; 3],
+    covered: usize,
+    width: f64,
+    cat_hits: usize,
+    cat_n: usize,
+    base_se: Vec<f64>,
+    base_hits: Vec<usize>,
+}
+
+impl Sums {
+    fn new(n_base: usize) -> Sums {
+        Sums {
+            n: 0,
+            se: 0.0,
+            ae: 0.0,
+            bias: 0.0,
+            pinball: [0.0; 3],
+            covered: 0,
+            width: 0.0,
+            cat_hits: 0,
+            cat_n: 0,
+            base_se: vec![0.0; n_base],
+            base_hits: vec![0; n_base],
+        }
+    }
+
+    fn add(
+        &mut self,
+        v: f64,
+        b: [f64; 3],
+        levels: [f64; 3],
+        base: &[f64],
+        rate: &dyn Fn(f64) -> Option<u8>,
+    ) {
+        self.n += 1;
+        let r = b[1] - v;
+        self.se += r * r;
+        self.ae += r.abs();
+        self.bias += r;
+        for j in 0..3 {
+            self.pinball[j] += train::loss::pinball(b[j], v, levels[j]);
+        }
+        self.covered += usize::from(b[0] <= v && v <= b[2]);
+        self.width += b[2] - b[0];
+        let truth = rate(v);
+        if truth.is_some() {
+            self.cat_n += 1;
+            self.cat_hits += usize::from(rate(b[1]) == truth);
+        }
+        for (j, &x) in base.iter().enumerate() {
+            self.base_se[j] += (x - v) * (x - v);
+            self.base_hits[j] += usize::from(truth.is_some() && rate(x) == truth);
+        }
+    }
+
+    fn report(&self, k: u32, names: &[String]) -> StepReport {
+        let n = self.n.max(1) as f64;
+        let cn = self.cat_n.max(1) as f64;
+        let rmse = (self.se / n).sqrt();
+        let mut baselines = BTreeMap::new();
+        let mut skill = BTreeMap::new();
+        for (j, name) in names.iter().enumerate() {
+            let b = (self.base_se[j] / n).sqrt();
+            baselines.insert(
+                name.clone(),
+                BaselineScore {
+                    rmse: b,
+                    category_accuracy: self.base_hits[j] as f64 / cn,
+                },
+            );
+            skill.insert(name.clone(), if b > 0.0 { 1.0 - rmse / b } else { 0.0 });
+        }
+        StepReport {
+            step: k,
+            n: self.n,
+            rmse,
+            mae: self.ae / n,
+            bias: self.bias / n,
+            pinball: self.pinball.map(|p| p / n),
+            coverage: self.covered as f64 / n,
+            width: self.width / n,
+            category_accuracy: self.cat_hits as f64 / cn,
+            baselines,
+            skill,
+        }
+    }
+}
+
+/// The linear baseline: ridge regression of one step's target on the origin's features
+/// (missing values replaced by the training mean), with the core's ridge (the one the
+/// iterative imputer uses).
+struct Linear {
+    means: Vec<f64>,
+    coef: Vec<f64>,
+}
+
+impl Linear {
+    fn fit(table: &Table, rows: &[usize], target: impl Fn(usize) -> f64) -> Linear {
+        let p = table.features.len();
+        let means: Vec<f64> = table
+            .features
+            .iter()
+            .map(|c| stats::mean(rows.iter().map(|&i| c.values[i])).unwrap_or(0.0))
+            .collect();
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for &i in rows {
+            let v = target(i);
+            if !v.is_finite() {
+                continue;
+            }
+            for (c, m) in table.features.iter().zip(&means) {
+                let x_ = c.values[i];
+                x.push(if x_.is_finite() { x_ } else { *m });
+            }
+            y.push(v);
+        }
+        Linear {
+            coef: stats::ridge(&x, &y, p, 1e-6),
+            means,
+        }
+    }
+
+    fn predict(&self, table: &Table, i: usize) -> f64 {
+        let mut v = self.coef[0];
+        for ((c, m), w) in table.features.iter().zip(&self.means).zip(&self.coef[1..]) {
+            let x = c.values[i];
+            v += w * if x.is_finite() { x } else { *m };
+        }
+        v
+    }
+}

@@ -1,0 +1,333 @@
+//! Forecasting models, as a trainer and a user meet them: `aqcast train` on a task with a
+//! `[forecast]` section, `aqcast forecast`, and the guarantees behind them (ordered
+//! bands, probabilities, no leakage, the report's tables).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use aqcast_core::pipeline::Series;
+use aqcast_core::Model;
+
+fn aqcast(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aqcast"))
+        .args(args)
+        .output()
+        .expect("run aqcast")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn p(path: &Path) -> String {
+    path.display().to_string()
+}
+
+const DATA: &str = "tests/fixtures/data/aurn_no2_2001_2003.csv.gz";
+
+/// The shipped forecast task made small for a debug build (fewer trees, sparser steps):
+/// the same code paths, a coarser model.
+fn small_task(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("configs/forecast.toml")).unwrap();
+    let text = text
+        .replace("trees = 300", "trees = 25")
+        .replace("learning_rate = 0.05", "learning_rate = 0.2")
+        .replace("stride = 6 ", "stride = 24 ")
+        .replace("dense_steps = 6", "dense_steps = 1");
+    assert!(text.contains("trees = 25") && text.contains("stride = 24"));
+    let path = dir.join("forecast.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+struct Trained {
+    _dir: tempfile::TempDir,
+    store: String,
+    model: PathBuf,
+    report: serde_json::Value,
+}
+
+/// One store and one trained model shared by the tests of this file.
+fn trained() -> &'static Trained {
+    static T: OnceLock<Trained> = OnceLock::new();
+    T.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = p(&dir.path().join("store"));
+        ok(&aqcast(&[
+            "ingest",
+            &p(&root().join(DATA)),
+            "--store",
+            &store,
+        ]));
+        let task = small_task(dir.path());
+        let model = dir.path().join("no2.aqm");
+        let json = ok(&aqcast(&[
+            "train",
+            "--config",
+            &p(&task),
+            "--store",
+            &store,
+            "-o",
+            &p(&model),
+            "--json",
+        ]));
+        Trained {
+            store,
+            model,
+            report: serde_json::from_str(&json).unwrap(),
+            _dir: dir,
+        }
+    })
+}
+
+fn forecast_json(model: &Path, store: &str, at: &str) -> serde_json::Value {
+    let out = ok(&aqcast(&[
+        "forecast",
+        "--model",
+        &p(model),
+        "--store",
+        store,
+        "--at",
+        at,
+        "--json",
+    ]));
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn a_72_hour_forecast_with_ordered_bands_and_category_probabilities() {
+    let t = trained();
+    let f = forecast_json(&t.model, &t.store, "2003-03-10 08:00:00");
+    let steps = f["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 72);
+    assert_eq!(f["origin"], 1_047_283_200); // 2003-03-10 08:00 UTC
+    assert_eq!(f["scale"], "eea");
+    let cats = f["categories"].as_array().unwrap();
+    assert_eq!(cats.len(), 6);
+    for (k, s) in steps.iter().enumerate() {
+        assert_eq!(s["step"], k as u64 + 1);
+        assert_eq!(s["time"], 1_047_283_200 + 3600 * (k as i64 + 1));
+        let (lo, mid, hi) = (
+            s["p10"].as_f64().unwrap(),
+            s["p50"].as_f64().unwrap(),
+            s["p90"].as_f64().unwrap(),
+        );
+        assert!(0.0 <= lo && lo <= mid && mid <= hi, "{s}");
+        let probs: Vec<f64> = s["probabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(probs.len(), 6);
+        assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        // The median's category is a likely one, and the EEA level number is its rank.
+        let c = s["category"].as_u64().unwrap() as usize;
+        assert!(probs[c] > 0.0, "{s}");
+        assert_eq!(s["aqi"].as_u64().unwrap() as usize, c + 1);
+    }
+    // The table form prints the same hours.
+    let table = ok(&aqcast(&[
+        "forecast",
+        "--model",
+        &p(&t.model),
+        "--store",
+        &t.store,
+        "--at",
+        "2003-03-10 08:00:00",
+    ]));
+    assert_eq!(table.lines().count(), 2 + 72, "{table}");
+    assert!(table.contains("European AQI"), "{table}");
+}
+
+#[test]
+fn the_report_measures_every_step_against_the_baselines() {
+    let r = &trained().report["forecast"];
+    let per = r["per_step"].as_array().unwrap();
+    assert_eq!(per.len(), 72);
+    for s in per {
+        assert!(s["n"].as_u64().unwrap() > 7000, "{s}");
+        for b in [
+            "persistence",
+            "seasonal_24",
+            "seasonal_168",
+            "climatology",
+            "linear",
+        ] {
+            assert!(
+                s["baselines"][b]["rmse"].as_f64().unwrap() > 0.0,
+                "{b}: {s}"
+            );
+            assert!(s["skill"][b].is_number());
+        }
+        let cov = s["coverage"].as_f64().unwrap();
+        assert!((0.5..=1.0).contains(&cov), "{s}");
+    }
+    // Beyond a few hours the model beats persistence even in this small form.
+    let skill24 = per[23]["skill"]["persistence"].as_f64().unwrap();
+    assert!(skill24 > 0.05, "skill at 24 h: {skill24}");
+    // The artifact carries the forecast section, and the HTML report its tables.
+    let html = std::fs::read_to_string(trained().model.with_extension("report.html")).unwrap();
+    assert!(html.contains("band coverage") && html.contains("skill vs climatology"));
+    assert!(html.contains("RMSE (µg/m³)"));
+}
+
+fn store_series(store: &str, model: &Model) -> Vec<Series> {
+    let s = aqcast_trainer::store::Store::open_existing(store).unwrap();
+    s.read_inputs(
+        "aurn_no2_2001_2003",
+        &model.pipeline.as_ref().unwrap().spec.inputs,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_forecast_made_at_t_ignores_every_observation_after_t() {
+    let t = trained();
+    let model = Model::decode(&std::fs::read(&t.model).unwrap()).unwrap();
+    let f = model.forecaster().unwrap();
+    let series = store_series(&t.store, &model);
+    let at = aqcast_core::time::parse_datetime("2003-07-14 17:00:00").unwrap();
+    let base = f.forecast(&series, Some(at)).unwrap();
+    // Every later observation changed (several ways), or removed: the same bits.
+    for (seed, scale) in [(1u64, 3.0), (7, 0.0), (11, f64::NAN)] {
+        let mut changed = series.clone();
+        let mut x = seed;
+        for s in &mut changed {
+            for (time, v) in s.times.iter().zip(s.values.iter_mut()) {
+                if *time >= at + 3600 {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    *v = scale * (x >> 40) as f64;
+                }
+            }
+        }
+        assert_eq!(f.forecast(&changed, Some(at)).unwrap(), base, "seed {seed}");
+    }
+    let cut: Vec<Series> = series
+        .iter()
+        .map(|s| {
+            let (times, values) = s
+                .times
+                .iter()
+                .zip(&s.values)
+                .filter(|(&time, _)| time < at + 3600)
+                .unzip();
+            Series {
+                variable: s.variable.clone(),
+                times,
+                values,
+            }
+        })
+        .collect();
+    assert_eq!(f.forecast(&cut, Some(at)).unwrap(), base);
+    // While an observation at T itself does change it.
+    let mut at_t = series.clone();
+    let no2 = at_t.iter_mut().find(|s| s.variable == "no2").unwrap();
+    let i = no2.times.iter().position(|&time| time == at).unwrap();
+    no2.values[i] += 50.0;
+    assert_ne!(f.forecast(&at_t, Some(at)).unwrap(), base);
+}
+
+#[test]
+fn the_cli_forecast_ignores_a_changed_future_in_the_store() {
+    // The same check through files a user ingests: a copy of the data whose values after
+    // T are doubled gives the same forecast at T.
+    let t = trained();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(root().join(DATA)).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 && &line[..10] > "2003-07-14" {
+            let cells: Vec<String> = line
+                .split(',')
+                .enumerate()
+                .map(|(j, c)| match (j, c.parse::<f64>()) {
+                    (j, Ok(v)) if j > 0 => format!("{}", 2.0 * v + 1.0),
+                    _ => c.to_string(),
+                })
+                .collect();
+            out.push_str(&cells.join(","));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    let file = dir.path().join("aurn_no2_2001_2003.csv");
+    std::fs::File::create(&file)
+        .unwrap()
+        .write_all(out.as_bytes())
+        .unwrap();
+    let store = p(&dir.path().join("store"));
+    ok(&aqcast(&["ingest", &p(&file), "--store", &store]));
+    let at = "2003-07-14 23:00:00";
+    assert_eq!(
+        forecast_json(&t.model, &store, at),
+        forecast_json(&t.model, &t.store, at)
+    );
+    assert_ne!(
+        forecast_json(&t.model, &store, "2003-07-16 12:00:00"),
+        forecast_json(&t.model, &t.store, "2003-07-16 12:00:00")
+    );
+}
+
+#[test]
+fn forecast_errors_are_one_clear_line() {
+    let t = trained();
+    let dir = tempfile::tempdir().unwrap();
+    // A model that does not forecast.
+    let plain = p(&root().join("tests/fixtures/models/lightgbm_l2.txt"));
+    let o = aqcast(&["forecast", "--model", &plain, "--store", &t.store]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("does not forecast"), "{e}");
+    // A mistyped store is not created.
+    let missing = dir.path().join("nope");
+    let o = aqcast(&["forecast", "--model", &p(&t.model), "--store", &p(&missing)]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(e.contains("no store at"), "{e}");
+    assert!(!missing.exists());
+    // Long before the data: nothing to forecast from.
+    let o = aqcast(&[
+        "forecast",
+        "--model",
+        &p(&t.model),
+        "--store",
+        &t.store,
+        "--at",
+        "1999-01-01 00:00:00",
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(e.contains("too little recent data"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    // A bad time.
+    let o = aqcast(&[
+        "forecast",
+        "--model",
+        &p(&t.model),
+        "--store",
+        &t.store,
+        "--at",
+        "soon",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
