@@ -253,6 +253,38 @@ test("model.forecast gives aqcast forecast's 72-hour forecast, bit for bit", () 
   assert.throws(() => plain.forecast(observations), (e) => e.code === "no_forecast");
 });
 
+test("model.forecast serves a daily model of several stations as aqcast forecast does", () => {
+  const tmp = path.join(root, "wasm-tests/.tmp/stations");
+  execFileSync("rm", ["-rf", tmp]);
+  mkdirSync(tmp, { recursive: true });
+  const store = path.join(tmp, "store");
+  const run = (args) => execFileSync(aqcastBin, args, { maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "ignore"] }).toString();
+  run(["ingest", path.join(root, "tests/fixtures/data/airbase_pm10_de_1998_2009.csv.gz"), "--store", store,
+    "--map", "site=code", "--map", "time=date", "--map", "pm10=pm10:ug/m3"]);
+  const config = path.join(tmp, "de.toml");
+  writeFileSync(config, readFileSync(path.join(root, "configs/forecast_de.toml"), "utf8")
+    .replace('sites = ["*"]', 'sites = ["DEBY047", "DENI063", "DEMV017"]')
+    .replace('stations = "../tests/fixtures/data/airbase_pm10_de_stations.csv"',
+      `stations = ${JSON.stringify(path.join(root, "tests/fixtures/data/airbase_pm10_de_stations.csv"))}`)
+    .replace("trees = 300", "trees = 20"));
+  const aqm = path.join(tmp, "de.aqm");
+  run(["train", "--config", config, "--store", store, "-o", aqm]);
+  const model = Model.fromBytes(readFileSync(aqm));
+  for (const station of ["DEBY047", "DENI063"]) {
+    const observations = run(["export", "--store", store, "--site", station]).trim().split("\n").slice(1).map((l) => {
+      const [, variable, time, value] = l.split(",");
+      return { variable, time, value: Number(value) };
+    });
+    const at = "2009-06-01 00:00:00";
+    const native = JSON.parse(run(["forecast", "--model", aqm, "--store", store, "--site", station, "--at", at, "--json"]));
+    const got = model.forecast(observations, { at, station });
+    assert.equal(got.steps.length, 3);
+    assert.deepStrictEqual(got, native, station);
+  }
+  assert.throws(() => model.forecast([], { station: "DEXX999" }), (e) => e.code === "bad_pipeline" && /not one this model/.test(e.message));
+  assert.throws(() => model.forecast([], { station: 7 }), (e) => e.code === "bad_observations");
+});
+
 test("every kind of preprocessing step gives the same bits in wasm as natively", () => {
   const { observations, run } = storeAndModel();
   const tmp = path.join(root, "wasm-tests/.tmp/preprocess");

@@ -77,6 +77,22 @@ pub struct Spec {
     /// measurement, say), which is added back to every output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor: Option<Anchor>,
+    /// The stations a multi-station model knows, with the facts its station features
+    /// read (empty for a single-station model).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stations: Vec<Station>,
+}
+
+/// A station's facts, as station features read them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Station {
+    /// The station id (the site id in the store).
+    pub id: String,
+    /// Latitude, WGS84 degrees.
+    pub lat: f64,
+    /// Longitude, WGS84 degrees.
+    pub lon: f64,
 }
 
 /// The value the heads' outputs are added to: a feature of the stacked row, or, where it
@@ -182,6 +198,16 @@ pub enum HorizonFeature {
         /// Feature name.
         name: String,
     },
+    /// The station's latitude (WGS84 degrees).
+    Latitude {
+        /// Feature name.
+        name: String,
+    },
+    /// The station's longitude (WGS84 degrees).
+    Longitude {
+        /// Feature name.
+        name: String,
+    },
     /// The training mean of the target for the target time's slot: hour of week (168
     /// values, Monday 00:00 first) on an hourly grid, month (12 values) on a daily one.
     Climatology {
@@ -201,14 +227,25 @@ impl HorizonFeature {
             | HorizonFeature::Hour { name }
             | HorizonFeature::Weekday { name }
             | HorizonFeature::Month { name }
+            | HorizonFeature::Latitude { name }
+            | HorizonFeature::Longitude { name }
             | HorizonFeature::Climatology { name, .. } => name,
         }
     }
 
-    /// The feature's value for a target `steps` ahead at `target` (Unix seconds, UTC).
-    pub fn value(&self, steps: u32, target: i64, grid: &crate::pipeline::spec::Grid) -> f64 {
+    /// The feature's value for a target `steps` ahead at `target` (Unix seconds, UTC), at
+    /// `station` (station features are missing without one).
+    pub fn value(
+        &self,
+        steps: u32,
+        target: i64,
+        grid: &crate::pipeline::spec::Grid,
+        station: Option<&Station>,
+    ) -> f64 {
         let c = time::civil(target + grid.utc_offset);
         match self {
+            HorizonFeature::Latitude { .. } => station.map_or(f64::NAN, |s| s.lat),
+            HorizonFeature::Longitude { .. } => station.map_or(f64::NAN, |s| s.lon),
             HorizonFeature::Steps { .. } => f64::from(steps),
             HorizonFeature::Hour { .. } => f64::from(c.hour),
             HorizonFeature::Weekday { .. } => f64::from(c.weekday),
@@ -285,6 +322,16 @@ impl Spec {
             return bad("the band's heads must be quantiles lower < median < upper".into());
         }
         self.anchor_index(features)?;
+        if self.needs_station() && self.stations.is_empty() {
+            return bad("station features but no stations".into());
+        }
+        if self
+            .stations
+            .iter()
+            .any(|s| !(s.lat.is_finite() && s.lon.is_finite()))
+        {
+            return bad("a station's coordinates are not finite".into());
+        }
         let n = self.horizon_features.len();
         if n > features.len() {
             return bad("more horizon features than model features".into());
@@ -309,6 +356,21 @@ impl Spec {
             }
         }
         Ok(())
+    }
+
+    /// Whether the model reads station facts (a multi-station model).
+    pub fn needs_station(&self) -> bool {
+        self.horizon_features.iter().any(|f| {
+            matches!(
+                f,
+                HorizonFeature::Latitude { .. } | HorizonFeature::Longitude { .. }
+            )
+        })
+    }
+
+    /// The facts of a station the model knows.
+    pub fn station(&self, id: &str) -> Option<&Station> {
+        self.stations.iter().find(|s| s.id == id)
     }
 
     /// The anchor's feature positions in `features`, when the spec has one.
@@ -480,10 +542,17 @@ impl Forecaster {
     }
 
     /// The forecast from the observations in `series` (raw, in canonical units, as the
-    /// pipeline takes them). The origin is the grid step holding `at`, or, without `at`,
-    /// the last grid step holding an observation of the target. Observations after the
-    /// origin's grid step are ignored.
-    pub fn forecast(&self, series: &[Series], at: Option<i64>) -> Result<Forecast, Error> {
+    /// pipeline takes them) of `station`. The origin is the grid step holding `at`, or,
+    /// without `at`, the last grid step holding an observation of the target.
+    /// Observations after the origin's grid step are ignored. A multi-station model needs
+    /// the station (one it was trained on); a single-station model ignores it.
+    pub fn forecast(
+        &self,
+        series: &[Series],
+        at: Option<i64>,
+        station: Option<&str>,
+    ) -> Result<Forecast, Error> {
+        let station = self.station_facts(station)?;
         let grid = &self.pipeline.spec.grid;
         let step = grid.step;
         let target_variable = self
@@ -536,7 +605,36 @@ impl Forecaster {
         let table = self.pipeline.transform(&known, Some((start, origin)))?;
         let last = table.times.len() - 1;
         let origin_row: Vec<f64> = table.features.iter().map(|c| c.values[last]).collect();
-        self.forecast_row(origin, data_time, &origin_row)
+        self.forecast_row(origin, data_time, &origin_row, station)
+    }
+
+    /// The facts of `station`, for a model that reads them.
+    fn station_facts(&self, station: Option<&str>) -> Result<Option<&Station>, Error> {
+        if !self.spec.needs_station() {
+            return Ok(None);
+        }
+        let known = || {
+            let mut ids: Vec<&str> = self.spec.stations.iter().map(|s| s.id.as_str()).collect();
+            let more = ids.len().saturating_sub(5);
+            ids.truncate(5);
+            let mut list = ids.join(", ");
+            if more > 0 {
+                list.push_str(&format!(" and {more} more"));
+            }
+            list
+        };
+        let id = station.ok_or_else(|| {
+            Error::Pipeline(format!(
+                "this model serves several stations: name one ({})",
+                known()
+            ))
+        })?;
+        self.spec.station(id).map(Some).ok_or_else(|| {
+            Error::Pipeline(format!(
+                "station {id:?} is not one this model was trained on ({})",
+                known()
+            ))
+        })
     }
 
     /// The forecast from the pipeline's feature row at the origin (what
@@ -547,6 +645,7 @@ impl Forecaster {
         origin: i64,
         data_time: i64,
         origin_row: &[f64],
+        station: Option<&Station>,
     ) -> Result<Forecast, Error> {
         let grid = &self.pipeline.spec.grid;
         let step = grid.step;
@@ -560,6 +659,7 @@ impl Forecaster {
                 k,
                 &self.spec.horizon_features,
                 grid,
+                station,
             );
         }
         let width = self.heads[0].n_features as usize;
@@ -655,10 +755,11 @@ pub fn stacked_row(
     k: u32,
     features: &[HorizonFeature],
     grid: &crate::pipeline::spec::Grid,
+    station: Option<&Station>,
 ) {
     out.extend_from_slice(origin_row);
     let t = origin + i64::from(k) * grid.step;
-    out.extend(features.iter().map(|f| f.value(k, t, grid)));
+    out.extend(features.iter().map(|f| f.value(k, t, grid, station)));
 }
 
 /// The served band of raw head outputs `[lower, median, upper]` and a step's shift:

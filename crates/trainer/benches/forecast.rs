@@ -19,7 +19,11 @@ fn forecast(c: &mut Criterion) {
     let model = Model::decode(&std::fs::read(model).expect("read the model")).expect("a model");
     let f = model.forecaster().expect("a forecasting model");
     let store = aqcast_trainer::store::Store::open_existing(&store).expect("a store");
-    let site = model.metadata.params.get("site").expect("the model names its site");
+    let site = model
+        .metadata
+        .params
+        .get("site")
+        .expect("the model names its site");
     let series = store
         .read_inputs(site, &f.pipeline().spec.inputs)
         .expect("read the store");
@@ -42,7 +46,7 @@ fn forecast(c: &mut Criterion) {
         })
         .collect();
     c.bench_function("forecast_72h_from_200h_snapshot", |b| {
-        b.iter(|| f.forecast(&recent, None).expect("a forecast"))
+        b.iter(|| f.forecast(&recent, None, None).expect("a forecast"))
     });
 }
 

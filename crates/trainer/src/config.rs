@@ -57,12 +57,21 @@ pub struct Config {
     pub forecast: Option<crate::forecast::Config>,
 }
 
-/// The data a task reads.
+/// The data a task reads: one site, or (forecasting tasks) several.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Data {
     /// Site id in the store.
+    #[serde(default)]
     pub site: String,
+    /// Several sites, for one model across stations (`["*"]`: every site in the store
+    /// with the target); forecasting tasks only.
+    #[serde(default)]
+    pub sites: Vec<String>,
+    /// A CSV of station facts (`code` or `id` or `site`, `lat`, `lon`), for station
+    /// features; relative to the task file.
+    #[serde(default)]
+    pub stations: Option<PathBuf>,
 }
 
 /// The train/test split in time.
@@ -100,6 +109,24 @@ impl Config {
                 message: e.message().to_string(),
             }
         })?;
+        if c.data.site.is_empty() == c.data.sites.is_empty() {
+            return Err(CliError::Columns {
+                path: path.to_path_buf(),
+                message: "[data]: give either site = \"ID\" or sites = [\"ID\", …] (or [\"*\"])"
+                    .into(),
+            });
+        }
+        if !c.data.sites.is_empty() && c.forecast.is_none() {
+            return Err(CliError::Columns {
+                path: path.to_path_buf(),
+                message: "[data] sites: several sites are for forecasting tasks (add [forecast]); give site = \"ID\"".into(),
+            });
+        }
+        if let Some(s) = &c.data.stations {
+            if s.is_relative() {
+                c.data.stations = Some(path.parent().unwrap_or(Path::new(".")).join(s));
+            }
+        }
         if let Some(f) = &c.forecast {
             f.validate().map_err(|m| CliError::Columns {
                 path: path.to_path_buf(),

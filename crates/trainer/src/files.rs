@@ -47,6 +47,17 @@ pub fn write_atomic(
     .map_err(CliError::io(path))
 }
 
+/// Makes sure an output can be written before long work: its folder is created if
+/// missing (a mistyped or read-only one fails now, not after an hour of training).
+pub fn prepare_output(path: &Path) -> Result<(), CliError> {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => {
+            fs::create_dir_all(d).map_err(CliError::io(d.to_path_buf()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The one atomic replace of the trainer (CLI outputs, the store's parts and manifest):
 /// `write` fills a temporary file in `path`'s folder (which must exist) and hands it back;
 /// it is fsynced, renamed over `path`, and the folder fsynced. On failure the temporary

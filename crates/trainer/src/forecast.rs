@@ -44,7 +44,8 @@ pub struct Config {
     #[serde(default = "default_stride")]
     pub stride: u32,
     /// Features of the target time appended to the pipeline's: `steps`, `hour`,
-    /// `weekday`, `month`, `climatology`.
+    /// `weekday`, `month`, `climatology`; and of the station (multi-station tasks):
+    /// `latitude`, `longitude`.
     #[serde(default = "default_horizon_features")]
     pub horizon_features: Vec<String>,
     /// Steps 1..=dense_steps are trained from every origin (short horizons change fastest
@@ -75,6 +76,17 @@ fn default_horizon_features() -> Vec<String> {
         .to_vec()
 }
 
+/// The horizon features a task can ask for.
+const HORIZON_FEATURES: [&str; 7] = [
+    "steps",
+    "hour",
+    "weekday",
+    "month",
+    "climatology",
+    "latitude",
+    "longitude",
+];
+
 /// Most steps a task may forecast.
 pub const MAX_STEPS: u32 = 240;
 
@@ -98,9 +110,10 @@ impl Config {
             .parse::<Scale>()
             .map_err(|e| format!("scale: {e}"))?;
         for f in &self.horizon_features {
-            if !["steps", "hour", "weekday", "month", "climatology"].contains(&f.as_str()) {
+            if !HORIZON_FEATURES.contains(&f.as_str()) {
                 return Err(format!(
-                    "unknown horizon feature {f:?}; use steps, hour, weekday, month or climatology"
+                    "unknown horizon feature {f:?}; use {}",
+                    HORIZON_FEATURES.join(", ")
                 ));
             }
         }
@@ -167,8 +180,27 @@ pub struct Report {
     pub calibration: String,
     /// The test period: first and last origin.
     pub test: String,
-    /// One entry per step.
+    /// One entry per step, over every station.
     pub per_step: Vec<StepReport>,
+    /// Per station (multi-station models): its RMSE and skill against persistence at
+    /// each step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub per_station: Vec<StationReport>,
+}
+
+/// One station's scores in a multi-station report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StationReport {
+    /// The station.
+    pub station: String,
+    /// Rows evaluated at each step.
+    pub n: Vec<usize>,
+    /// RMSE of the median at each step.
+    pub rmse: Vec<f64>,
+    /// Skill against persistence at each step.
+    pub skill: Vec<f64>,
+    /// Coverage of the band at each step.
+    pub coverage: Vec<f64>,
 }
 
 /// What training a forecast gives: the three heads (lower, median, upper), the spec, and
@@ -207,8 +239,7 @@ pub fn measured(table: &Table) -> Vec<f64> {
 
 fn build_horizon_features(
     c: &Config,
-    table: &Table,
-    y: &[f64],
+    sites: &[(&Table, Vec<f64>)],
     step: i64,
     utc_offset: i64,
     until: i64,
@@ -228,26 +259,35 @@ fn build_horizon_features(
             "month" => HorizonFeature::Month {
                 name: "target_month".into(),
             },
+            "latitude" => HorizonFeature::Latitude {
+                name: "station_lat".into(),
+            },
+            "longitude" => HorizonFeature::Longitude {
+                name: "station_lon".into(),
+            },
             _ => HorizonFeature::Climatology {
                 name: "climatology".into(),
-                values: climatology(table, y, step, utc_offset, until),
+                values: climatology(sites, step, utc_offset, until),
             },
         })
         .collect()
 }
 
-/// The mean of the measured target per climatology slot over rows up to `until`.
-fn climatology(table: &Table, y: &[f64], step: i64, utc_offset: i64, until: i64) -> Vec<f64> {
+/// The mean of the measured target per climatology slot over rows up to `until`, every
+/// site pooled.
+fn climatology(sites: &[(&Table, Vec<f64>)], step: i64, utc_offset: i64, until: i64) -> Vec<f64> {
     let slots = forecast::climatology_slots(step);
     let mut sum = vec![0.0; slots];
     let mut count = vec![0usize; slots];
-    for (&t, &v) in table.times.iter().zip(y) {
-        if t > until || !v.is_finite() {
-            continue;
+    for (table, y) in sites {
+        for (&t, &v) in table.times.iter().zip(y) {
+            if t > until || !v.is_finite() {
+                continue;
+            }
+            let s = forecast::climatology_slot(&aqcast_core::time::civil(t + utc_offset), step);
+            sum[s] += v;
+            count[s] += 1;
         }
-        let s = forecast::climatology_slot(&aqcast_core::time::civil(t + utc_offset), step);
-        sum[s] += v;
-        count[s] += 1;
     }
     sum.iter()
         .zip(&count)
@@ -273,12 +313,23 @@ fn conformal(mut scores: Vec<f64>, alpha: f64) -> f64 {
     scores[k.clamp(1, n) - 1]
 }
 
+/// One site's feature table.
+pub struct SiteTable {
+    /// The site id.
+    pub site: String,
+    /// Its feature table (targets: steps 1..=steps).
+    pub table: Table,
+    /// Its facts, for station features.
+    pub station: Option<forecast::Station>,
+}
+
 /// Everything training needs to know about the task.
 pub struct Task<'a> {
     /// The `[forecast]` section.
     pub config: &'a Config,
-    /// The feature table over every observation (targets: steps 1..=steps).
-    pub table: &'a Table,
+    /// Per site, the feature table over its observations (targets: steps 1..=steps), and
+    /// the station's facts (multi-station tasks).
+    pub sites: &'a [SiteTable],
     /// Grid step in seconds and the calendar's offset from UTC.
     pub grid: &'a aqcast_core::pipeline::spec::Grid,
     /// The task's end of training.
@@ -296,7 +347,6 @@ pub struct Task<'a> {
 /// Trains the three heads, calibrates them and measures them on the test period.
 pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String> {
     let c = task.config;
-    let table = task.table;
     let step = task.grid.step;
     let scale: Scale = c.scale.parse().map_err(|e| format!("{e}"))?;
     forecast::check_scale(task.pollutant, task.unit, scale).map_err(|e| {
@@ -306,15 +356,27 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
             task.pollutant.label()
         )
     })?;
+    let first = task
+        .sites
+        .first()
+        .ok_or_else(|| "no site to train on".to_string())?;
     let periods = Periods {
         cal_start: task.train_end - i64::from(c.calibration_days) * 86_400,
         train_end: task.train_end,
     };
-    let y = measured(table);
-    let hf = build_horizon_features(c, table, &y, step, task.grid.utc_offset, periods.cal_start);
-    let n_rows = table.times.len();
+    let ys: Vec<(&Table, Vec<f64>)> = task
+        .sites
+        .iter()
+        .map(|s| (&s.table, measured(&s.table)))
+        .collect();
+    let hf = build_horizon_features(c, &ys, step, task.grid.utc_offset, periods.cal_start);
     let steps = c.steps;
-    let mut names: Vec<String> = table.features.iter().map(|c| c.name.clone()).collect();
+    let mut names: Vec<String> = first
+        .table
+        .features
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
     names.extend(hf.iter().map(|f| f.name().to_string()));
     let anchor_spec = c.anchor.as_ref().map(|a| forecast::Anchor {
         feature: a.clone(),
@@ -324,34 +386,60 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
             .map(|f| f.name().to_string()),
     });
     let anchor = Spec::anchor_of(anchor_spec.as_ref(), &names).map_err(|e| e.to_string())?;
-    let target_at = |i: usize, k: u32| -> f64 { table.targets[(k - 1) as usize].values[i] };
+    let stations: Vec<forecast::Station> = task
+        .sites
+        .iter()
+        .filter_map(|s| s.station.clone())
+        .collect();
+    let needs_station = hf.iter().any(|f| {
+        matches!(
+            f,
+            HorizonFeature::Latitude { .. } | HorizonFeature::Longitude { .. }
+        )
+    });
+    if needs_station && stations.len() != task.sites.len() {
+        return Err("station features need every site's coordinates ([data] stations)".into());
+    }
 
-    // Stacked training rows.
-    let nf = table.features.len() + hf.len();
+    // Stacked training rows, every site.
+    let nf = names.len();
     let mut cols: Vec<Vec<f64>> = vec![Vec::new(); nf];
-    let mut ys = Vec::new();
+    let mut ys_train = Vec::new();
     let mut row = Vec::with_capacity(nf);
-    for i in 0..n_rows {
-        let t = table.times[i];
-        for k in 1..=steps {
-            if (k > c.dense_steps && !(i as u64 + u64::from(k)).is_multiple_of(u64::from(c.stride)))
-                || t + i64::from(k) * step > periods.cal_start
-            {
-                continue;
+    for site in task.sites {
+        let table = &site.table;
+        for i in 0..table.times.len() {
+            let t = table.times[i];
+            let origin = origin_row(table, i);
+            for k in 1..=steps {
+                if (k > c.dense_steps
+                    && !(i as u64 + u64::from(k)).is_multiple_of(u64::from(c.stride)))
+                    || t + i64::from(k) * step > periods.cal_start
+                {
+                    continue;
+                }
+                let v = table.targets[(k - 1) as usize].values[i];
+                if !v.is_finite() {
+                    continue;
+                }
+                row.clear();
+                forecast::stacked_row(
+                    &mut row,
+                    &origin,
+                    t,
+                    k,
+                    &hf,
+                    task.grid,
+                    site.station.as_ref(),
+                );
+                for (col, &x) in cols.iter_mut().zip(&row) {
+                    col.push(x);
+                }
+                ys_train.push(v - anchor.map_or(0.0, |a| a.value(&row)));
             }
-            let v = target_at(i, k);
-            if !v.is_finite() {
-                continue;
-            }
-            row.clear();
-            forecast::stacked_row(&mut row, &origin_row(table, i), t, k, &hf, task.grid);
-            for (col, &x) in cols.iter_mut().zip(&row) {
-                col.push(x);
-            }
-            ys.push(v - anchor.map_or(0.0, |a| a.value(&row)));
         }
     }
-    if ys.is_empty() {
+    if ys_train.is_empty() {
         return Err(format!(
             "no training row: nothing of the target is known {} days before train_end",
             c.calibration_days
@@ -369,7 +457,7 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
             quantiles: vec![],
             ..task.params.clone()
         };
-        let trained = train::train_with_progress(&col_refs, &ys, &p, on_tree)
+        let trained = train::train_with_progress(&col_refs, &ys_train, &p, on_tree)
             .map_err(|m| format!("quantile {q}: {m}"))?;
         predictors.push(Predictor::new(&trained.ensemble).map_err(|e| e.to_string())?);
         curves.push((trained.train_curve, trained.gain));
@@ -381,39 +469,61 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
         });
     }
     let train_seconds = started.elapsed().as_secs_f64();
+    let train_rows = ys_train.len();
     drop(cols);
 
-    // Calibration: raw bands on the held-out window, one-sided conformal shifts per step.
-    let cal: Vec<usize> = (0..n_rows)
-        .filter(|&i| table.times[i] > periods.cal_start && table.times[i] < periods.train_end)
-        .collect();
-    let raw = raw_bands(&predictors, table, &cal, steps, &hf, task.grid, anchor)?;
-    let mut calibration = Vec::with_capacity(steps as usize);
-    for k in 1..=steps {
-        let (mut lo, mut hi) = (Vec::new(), Vec::new());
+    // Calibration: raw bands on the held-out window, one-sided conformal shifts per step,
+    // every site pooled.
+    let mut lo: Vec<Vec<f64>> = vec![Vec::new(); steps as usize];
+    let mut hi: Vec<Vec<f64>> = vec![Vec::new(); steps as usize];
+    let (mut cal_rows, mut cal_first, mut cal_last) = (0usize, i64::MAX, i64::MIN);
+    for site in task.sites {
+        let table = &site.table;
+        let cal: Vec<usize> = (0..table.times.len())
+            .filter(|&i| table.times[i] > periods.cal_start && table.times[i] < periods.train_end)
+            .collect();
+        let raw = raw_bands(
+            &predictors,
+            table,
+            &cal,
+            steps,
+            &hf,
+            task.grid,
+            anchor,
+            site.station.as_ref(),
+        )?;
         for (r, &i) in cal.iter().enumerate() {
-            let v = target_at(i, k);
-            if !v.is_finite() || table.times[i] + i64::from(k) * step > periods.train_end {
-                continue;
+            cal_rows += 1;
+            cal_first = cal_first.min(table.times[i]);
+            cal_last = cal_last.max(table.times[i]);
+            for k in 1..=steps {
+                let v = table.targets[(k - 1) as usize].values[i];
+                if !v.is_finite() || table.times[i] + i64::from(k) * step > periods.train_end {
+                    continue;
+                }
+                let b = raw[r * steps as usize + (k - 1) as usize];
+                lo[(k - 1) as usize].push(b[0] - v);
+                hi[(k - 1) as usize].push(v - b[2]);
             }
-            let b = raw[r * steps as usize + (k - 1) as usize];
-            lo.push(b[0] - v);
-            hi.push(v - b[2]);
         }
-        calibration.push(Shift {
+    }
+    let calibration: Vec<Shift> = lo
+        .into_iter()
+        .zip(hi)
+        .map(|(lo, hi)| Shift {
             lower: conformal(lo, c.quantiles[0]),
             upper: conformal(hi, 1.0 - c.quantiles[2]),
-        });
-    }
+        })
+        .collect();
     let fmt = aqcast_core::time::format_datetime;
-    let calibration_window = match (cal.first(), cal.last()) {
-        (Some(&a), Some(&b)) => format!(
-            "origins {} to {} ({} rows)",
-            fmt(table.times[a]),
-            fmt(table.times[b]),
-            cal.len()
-        ),
-        _ => "none: no origin in the window (shifts are 0)".into(),
+    let calibration_window = if cal_rows > 0 {
+        format!(
+            "origins {} to {} ({cal_rows} rows)",
+            fmt(cal_first),
+            fmt(cal_last)
+        )
+    } else {
+        "none: no origin in the window (shifts are 0)".into()
     };
     let spec = Spec {
         steps,
@@ -429,27 +539,40 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
         scale,
         calibration_window: Some(calibration_window.clone()),
         anchor: anchor_spec,
+        stations,
     };
 
     // The test period, measured as served.
-    let test: Vec<usize> = (0..n_rows)
-        .filter(|&i| table.times[i] > periods.train_end)
+    let tests: Vec<Site> = task
+        .sites
+        .iter()
+        .zip(&ys)
+        .map(|(s, (_, y))| Site {
+            name: &s.site,
+            table: &s.table,
+            y,
+            rows: (0..s.table.times.len())
+                .filter(|&i| s.table.times[i] > periods.train_end)
+                .collect(),
+            station: s.station.as_ref(),
+        })
         .collect();
-    let per_step = evaluate(&Evaluation {
-        table,
-        y: &y,
-        rows: &test,
+    let (test_first, test_last) = tests
+        .iter()
+        .flat_map(|s| s.rows.iter().map(|&i| s.table.times[i]))
+        .fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    let (per_step, per_station) = evaluate(&Evaluation {
+        sites: &tests,
         predictors: &predictors,
         spec: &spec,
         levels: c.quantiles,
         grid: task.grid,
         fit_until: periods.cal_start,
     })?;
-    let test_range = match (test.first(), test.last()) {
-        (Some(&a), Some(&b)) => {
-            format!("origins {} to {}", fmt(table.times[a]), fmt(table.times[b]))
-        }
-        _ => "none".into(),
+    let test_range = if test_first <= test_last {
+        format!("origins {} to {}", fmt(test_first), fmt(test_last))
+    } else {
+        "none".into()
     };
     Ok(Trained {
         heads,
@@ -462,11 +585,20 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
             unit: task.unit.to_string(),
             quantiles: c.quantiles,
             stride: c.stride,
-            train_rows: ys.len(),
+            train_rows,
             train_seconds,
             calibration: calibration_window,
             test: test_range,
             per_step,
+            // Stations with test rows (some stopped reporting before the test period).
+            per_station: if task.sites.len() > 1 {
+                per_station
+                    .into_iter()
+                    .filter(|s| s.n.iter().any(|&n| n > 0))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         },
         spec,
     })
@@ -474,6 +606,7 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
 
 /// Raw (uncalibrated) head outputs `[lower, median, upper]` for every (origin, step),
 /// origin-major.
+#[allow(clippy::too_many_arguments)]
 fn raw_bands(
     predictors: &[Predictor],
     table: &Table,
@@ -482,6 +615,7 @@ fn raw_bands(
     hf: &[HorizonFeature],
     grid: &aqcast_core::pipeline::spec::Grid,
     anchor: Option<forecast::AnchorIndex>,
+    station: Option<&forecast::Station>,
 ) -> Result<Vec<[f64; 3]>, String> {
     let mut out = Vec::with_capacity(origins.len() * steps as usize);
     // In chunks, so the stacked matrix stays small.
@@ -490,7 +624,7 @@ fn raw_bands(
         for &i in chunk {
             let o = origin_row(table, i);
             for k in 1..=steps {
-                forecast::stacked_row(&mut rows, &o, table.times[i], k, hf, grid);
+                forecast::stacked_row(&mut rows, &o, table.times[i], k, hf, grid, station);
             }
         }
         let preds: Vec<Vec<f64>> = predictors
@@ -507,14 +641,24 @@ fn raw_bands(
     Ok(out)
 }
 
-/// What measuring a forecaster on some origins needs.
-pub struct Evaluation<'a> {
-    /// The feature table (targets: steps 1..=steps).
+/// One site's part of an evaluation.
+pub struct Site<'a> {
+    /// The site id.
+    pub name: &'a str,
+    /// Its feature table (targets: steps 1..=steps).
     pub table: &'a Table,
     /// The measured target at each row.
     pub y: &'a [f64],
     /// The origins measured (row indices).
-    pub rows: &'a [usize],
+    pub rows: Vec<usize>,
+    /// Its facts, for station features.
+    pub station: Option<&'a forecast::Station>,
+}
+
+/// What measuring a forecaster needs.
+pub struct Evaluation<'a> {
+    /// The sites and origins measured.
+    pub sites: &'a [Site<'a>],
     /// The lower, median and upper heads.
     pub predictors: &'a [Predictor],
     /// The forecast spec (calibration, scale).
@@ -550,78 +694,103 @@ fn seasons(step: i64) -> Vec<u32> {
 }
 
 /// Per step: the model's bands as served, against the target and the baselines, on the
-/// rows where the target and every baseline are known.
-pub fn evaluate(e: &Evaluation) -> Result<Vec<StepReport>, String> {
-    let table = e.table;
+/// rows where the target and every baseline are known; every site pooled, and per site.
+pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>), String> {
     let spec = e.spec;
     let steps = spec.steps;
     let step = e.grid.step;
-    let n_rows = table.times.len();
-    let mut names: Vec<String> = table.features.iter().map(|c| c.name.clone()).collect();
+    let Some(first) = e.sites.first() else {
+        return Err("nothing to evaluate".into());
+    };
+    let mut names: Vec<String> = first
+        .table
+        .features
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
     names.extend(spec.horizon_features.iter().map(|f| f.name().to_string()));
     let anchor = spec.anchor_index(&names).map_err(|e| e.to_string())?;
-    let raw = raw_bands(
-        e.predictors,
-        table,
-        e.rows,
-        steps,
-        &spec.horizon_features,
-        e.grid,
-        anchor,
-    )?;
-    let clim = climatology(table, e.y, step, e.grid.utc_offset, e.fit_until);
+    let pooled: Vec<(&Table, Vec<f64>)> = e.sites.iter().map(|s| (s.table, s.y.to_vec())).collect();
+    let clim = climatology(&pooled, step, e.grid.utc_offset, e.fit_until);
     let rate = |v: f64| -> Option<u8> {
         forecast::rate(spec.pollutant, spec.unit, spec.scale, v.max(0.0))
             .ok()
             .map(|r| r.1)
     };
-    let fit_rows: Vec<usize> = (0..n_rows)
-        .filter(|&i| table.times[i] <= e.fit_until)
-        .collect();
-    let names = baseline_names(step);
+    let bnames = baseline_names(step);
+    let raws: Vec<Vec<[f64; 3]>> = e
+        .sites
+        .iter()
+        .map(|s| {
+            raw_bands(
+                e.predictors,
+                s.table,
+                &s.rows,
+                steps,
+                &spec.horizon_features,
+                e.grid,
+                anchor,
+                s.station,
+            )
+        })
+        .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(steps as usize);
+    let mut per_site: Vec<StationReport> = e
+        .sites
+        .iter()
+        .map(|s| StationReport {
+            station: s.name.to_string(),
+            ..StationReport::default()
+        })
+        .collect();
     for k in 1..=steps {
-        let target = &table.targets[(k - 1) as usize].values;
-        let linear = Linear::fit(table, &fit_rows, |i| {
-            if table.times[i] + i64::from(k) * step <= e.fit_until {
-                target[i]
-            } else {
-                f64::NAN
+        let linear = Linear::fit(e.sites, e.fit_until, k, step);
+        let mut sums = Sums::new(bnames.len());
+        for ((s, raw), report) in e.sites.iter().zip(&raws).zip(per_site.iter_mut()) {
+            let table = s.table;
+            let target = &table.targets[(k - 1) as usize].values;
+            let mut site_sums = Sums::new(bnames.len());
+            for (r, &i) in s.rows.iter().enumerate() {
+                let v = target[i];
+                if !v.is_finite() {
+                    continue;
+                }
+                let t_target = table.times[i] + i64::from(k) * step;
+                let mut base = Vec::with_capacity(bnames.len());
+                base.push(s.y[i]);
+                for p in seasons(step) {
+                    // The latest value at the same point of the season known at the origin.
+                    let back = p * k.div_ceil(p);
+                    let j = (i + k as usize).checked_sub(back as usize);
+                    base.push(j.map_or(f64::NAN, |j| s.y[j]));
+                }
+                let slot = forecast::climatology_slot(
+                    &aqcast_core::time::civil(t_target + e.grid.utc_offset),
+                    step,
+                );
+                base.push(clim.get(slot).copied().unwrap_or(f64::NAN));
+                base.push(linear.predict(table, i));
+                if base.iter().any(|b| !b.is_finite()) {
+                    continue;
+                }
+                let b = forecast::calibrate(
+                    raw[r * steps as usize + (k - 1) as usize],
+                    spec.calibration[(k - 1) as usize],
+                );
+                sums.add(v, b, e.levels, &base, &rate);
+                site_sums.add(v, b, e.levels, &base, &rate);
             }
-        });
-        let mut sums = Sums::new(names.len());
-        for (r, &i) in e.rows.iter().enumerate() {
-            let v = target[i];
-            if !v.is_finite() {
-                continue;
-            }
-            let t_target = table.times[i] + i64::from(k) * step;
-            let mut base = Vec::with_capacity(names.len());
-            base.push(e.y[i]);
-            for p in seasons(step) {
-                // The latest value at the same point of the season known at the origin.
-                let back = p * k.div_ceil(p);
-                let j = (i + k as usize).checked_sub(back as usize);
-                base.push(j.map_or(f64::NAN, |j| e.y[j]));
-            }
-            let slot = forecast::climatology_slot(
-                &aqcast_core::time::civil(t_target + e.grid.utc_offset),
-                step,
-            );
-            base.push(clim.get(slot).copied().unwrap_or(f64::NAN));
-            base.push(linear.predict(table, i));
-            if base.iter().any(|b| !b.is_finite()) {
-                continue;
-            }
-            let b = forecast::calibrate(
-                raw[r * steps as usize + (k - 1) as usize],
-                spec.calibration[(k - 1) as usize],
-            );
-            sums.add(v, b, e.levels, &base, &rate);
+            let sr = site_sums.report(k, &bnames);
+            report.n.push(sr.n);
+            report.rmse.push(sr.rmse);
+            report
+                .skill
+                .push(sr.skill.get("persistence").copied().unwrap_or(f64::NAN));
+            report.coverage.push(sr.coverage);
         }
-        out.push(sums.report(k, &names));
+        out.push(sums.report(k, &bnames));
     }
-    Ok(out)
+    Ok((out, per_site))
 }
 
 /// Running sums of one step's scores.
@@ -727,25 +896,48 @@ struct Linear {
 }
 
 impl Linear {
-    fn fit(table: &Table, rows: &[usize], target: impl Fn(usize) -> f64) -> Linear {
-        let p = table.features.len();
-        let means: Vec<f64> = table
-            .features
-            .iter()
-            .map(|c| stats::mean(rows.iter().map(|&i| c.values[i])).unwrap_or(0.0))
+    /// Fits step `k`'s regression on every site's origins whose target is known by
+    /// `fit_until`.
+    fn fit(sites: &[Site], fit_until: i64, k: u32, step: i64) -> Linear {
+        let Some(first) = sites.first() else {
+            return Linear {
+                means: Vec::new(),
+                coef: vec![0.0],
+            };
+        };
+        let p = first.table.features.len();
+        let fit_rows = |s: &Site| -> Vec<usize> {
+            (0..s.table.times.len())
+                .filter(|&i| s.table.times[i] + i64::from(k) * step <= fit_until)
+                .collect()
+        };
+        let rows: Vec<Vec<usize>> = sites.iter().map(fit_rows).collect();
+        let means: Vec<f64> = (0..p)
+            .map(|j| {
+                stats::mean(
+                    sites
+                        .iter()
+                        .zip(&rows)
+                        .flat_map(|(s, r)| r.iter().map(move |&i| s.table.features[j].values[i])),
+                )
+                .unwrap_or(0.0)
+            })
             .collect();
         let mut x = Vec::new();
         let mut y = Vec::new();
-        for &i in rows {
-            let v = target(i);
-            if !v.is_finite() {
-                continue;
+        for (s, r) in sites.iter().zip(&rows) {
+            let target = &s.table.targets[(k - 1) as usize].values;
+            for &i in r {
+                let v = target[i];
+                if !v.is_finite() {
+                    continue;
+                }
+                for (c, m) in s.table.features.iter().zip(&means) {
+                    let x_ = c.values[i];
+                    x.push(if x_.is_finite() { x_ } else { *m });
+                }
+                y.push(v);
             }
-            for (c, m) in table.features.iter().zip(&means) {
-                let x_ = c.values[i];
-                x.push(if x_.is_finite() { x_ } else { *m });
-            }
-            y.push(v);
         }
         Linear {
             coef: stats::ridge(&x, &y, p, 1e-6),

@@ -201,7 +201,7 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
     let f = model.forecaster().unwrap();
     let series = store_series(&t.store, &model);
     let at = aqcast_core::time::parse_datetime("2003-07-14 17:00:00").unwrap();
-    let base = f.forecast(&series, Some(at)).unwrap();
+    let base = f.forecast(&series, Some(at), None).unwrap();
     // Every later observation changed (several ways), or removed: the same bits.
     for (seed, scale) in [(1u64, 3.0), (7, 0.0), (11, f64::NAN)] {
         let mut changed = series.clone();
@@ -216,7 +216,11 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
                 }
             }
         }
-        assert_eq!(f.forecast(&changed, Some(at)).unwrap(), base, "seed {seed}");
+        assert_eq!(
+            f.forecast(&changed, Some(at), None).unwrap(),
+            base,
+            "seed {seed}"
+        );
     }
     let cut: Vec<Series> = series
         .iter()
@@ -234,13 +238,13 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
             }
         })
         .collect();
-    assert_eq!(f.forecast(&cut, Some(at)).unwrap(), base);
+    assert_eq!(f.forecast(&cut, Some(at), None).unwrap(), base);
     // While an observation at T itself does change it.
     let mut at_t = series.clone();
     let no2 = at_t.iter_mut().find(|s| s.variable == "no2").unwrap();
     let i = no2.times.iter().position(|&time| time == at).unwrap();
     no2.values[i] += 50.0;
-    assert_ne!(f.forecast(&at_t, Some(at)).unwrap(), base);
+    assert_ne!(f.forecast(&at_t, Some(at), None).unwrap(), base);
 }
 
 #[test]
@@ -330,4 +334,118 @@ fn forecast_errors_are_one_clear_line() {
         "soon",
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// The shipped 70-station task on five stations, made small.
+fn stations_task(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("configs/forecast_de.toml")).unwrap();
+    let stations = p(&root().join("tests/fixtures/data/airbase_pm10_de_stations.csv"));
+    let text = text
+        .replace(
+            r#"sites = ["*"]"#,
+            r#"sites = ["DEBY047", "DENI063", "DEMV017", "DETH026", "DEBB075"]"#,
+        )
+        .replace(
+            r#"stations = "../tests/fixtures/data/airbase_pm10_de_stations.csv""#,
+            &format!("stations = {stations:?}"),
+        )
+        .replace("trees = 300", "trees = 25")
+        .replace("learning_rate = 0.05", "learning_rate = 0.2");
+    assert!(text.contains("DEMV017") && text.contains("trees = 25"));
+    let path = dir.join("forecast_de.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn one_daily_model_serves_several_stations_each_with_its_own_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = p(&dir.path().join("store"));
+    ok(&aqcast(&[
+        "ingest",
+        &p(&root().join("tests/fixtures/data/airbase_pm10_de_1998_2009.csv.gz")),
+        "--store",
+        &store,
+        "--map",
+        "site=code",
+        "--map",
+        "time=date",
+        "--map",
+        "pm10=pm10:ug/m3",
+    ]));
+    let model = dir.path().join("pm10.aqm");
+    let report: serde_json::Value = serde_json::from_str(&ok(&aqcast(&[
+        "train",
+        "--config",
+        &p(&stations_task(dir.path())),
+        "--store",
+        &store,
+        "-o",
+        &p(&model),
+        "--json",
+    ])))
+    .unwrap();
+    let r = &report["forecast"];
+    assert_eq!(r["step_seconds"], 86400);
+    assert_eq!(r["per_step"].as_array().unwrap().len(), 3);
+    let stations = r["per_station"].as_array().unwrap();
+    assert_eq!(stations.len(), 5, "{stations:?}");
+    for s in stations {
+        assert!(s["n"][0].as_u64().unwrap() > 300, "{s}");
+        assert!(s["rmse"][0].as_f64().unwrap() > 0.0);
+    }
+    // Per station, with its coordinates: two stations, two forecasts.
+    let at = "2009-06-01 00:00:00";
+    let f = |site: &str| -> serde_json::Value {
+        serde_json::from_str(&ok(&aqcast(&[
+            "forecast",
+            "--model",
+            &p(&model),
+            "--store",
+            &store,
+            "--site",
+            site,
+            "--at",
+            at,
+            "--json",
+        ])))
+        .unwrap()
+    };
+    let (a, b) = (f("DEBY047"), f("DENI063"));
+    assert_eq!(a["steps"].as_array().unwrap().len(), 3);
+    assert_eq!(a["steps"][0]["time"], 1_243_900_800); // 2009-06-02
+    assert_ne!(a["steps"], b["steps"]);
+    // The same observations under another station's facts give another forecast: the
+    // coordinates are read.
+    let m = Model::decode(&std::fs::read(&model).unwrap()).unwrap();
+    let fc = m.forecaster().unwrap();
+    let series = aqcast_trainer::store::Store::open_existing(&store)
+        .unwrap()
+        .read_inputs("DEBY047", &m.pipeline.as_ref().unwrap().spec.inputs)
+        .unwrap();
+    let t = aqcast_core::time::parse_datetime(at).unwrap();
+    let here = fc.forecast(&series, Some(t), Some("DEBY047")).unwrap();
+    let there = fc.forecast(&series, Some(t), Some("DEMV017")).unwrap();
+    assert_ne!(here.steps, there.steps);
+    // A station is required, and must be one the model knows.
+    for (args, needle) in [
+        (vec![], "give --site"),
+        (
+            vec!["--site", "DEXX999"],
+            "not one this model was trained on",
+        ),
+    ] {
+        let mut all = vec![
+            "forecast",
+            "--model",
+            model.to_str().unwrap(),
+            "--store",
+            &store,
+        ];
+        all.extend(args);
+        let o = aqcast(&all);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(e.contains(needle), "{e}");
+    }
 }

@@ -109,22 +109,37 @@ pub fn make_forecaster(bytes: &[u8]) -> Result<Forecaster, JsValue> {
 impl Forecaster {
     /// The core's forecast of raw observations, as a plain object with the same fields
     /// and numbers as `aqcast forecast --json`. `options.at` (Unix seconds or text) sets
-    /// the origin; by default the latest observation of the target.
+    /// the origin, by default the latest observation of the target; `options.station`
+    /// names the station for a model that serves several.
     pub fn forecast(&self, observations: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let series = observations::series(&observations)?;
-        let at = if options.is_undefined() || options.is_null() {
+        let get = |k: &str| {
+            if options.is_undefined() || options.is_null() {
+                JsValue::UNDEFINED
+            } else {
+                Reflect::get(&options, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+            }
+        };
+        let at = get("at");
+        let at = if at.is_undefined() || at.is_null() {
             None
         } else {
-            let at = Reflect::get(&options, &JsValue::from_str("at")).unwrap_or(JsValue::UNDEFINED);
-            if at.is_undefined() || at.is_null() {
-                None
-            } else {
-                Some(observations::timestamp(&at, "options.at")?)
-            }
+            Some(observations::timestamp(&at, "options.at")?)
+        };
+        let station = get("station");
+        let station = if station.is_undefined() || station.is_null() {
+            None
+        } else {
+            Some(station.as_string().ok_or_else(|| {
+                error(
+                    "bad_observations",
+                    "options.station must be a station id (a string)",
+                )
+            })?)
         };
         let f = self
             .inner
-            .forecast(&series, at)
+            .forecast(&series, at, station.as_deref())
             .map_err(|e| core_error(&e))?;
         forecast_object(&f)
     }

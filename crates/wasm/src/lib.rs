@@ -131,10 +131,12 @@ export interface Preprocessed {
   features: string[];
 }
 
-/** Options of `model.forecast`: the origin (Unix seconds or text); by default the latest
- * observation of the target. Only observations up to the origin's grid step are used. */
+/** Options of `model.forecast`: the origin (Unix seconds or text), by default the latest
+ * observation of the target (only observations up to the origin's grid step are used);
+ * the station, for a model that serves several. */
 export interface ForecastOptions {
   at?: number | string;
+  station?: string;
 }
 
 /** One step of a forecast: the calibrated band (P10 ≤ P50 ≤ P90, ≥ 0) in the forecast's

@@ -176,10 +176,29 @@ fn evaluate_forecast(
         .collect::<Result<_, _>>()
         .map_err(CliError::model(&a.model))?;
     let y = crate::forecast::measured(table);
-    let per_step = crate::forecast::evaluate(&crate::forecast::Evaluation {
+    let site = a
+        .site
+        .clone()
+        .or_else(|| model.metadata.params.get("site").cloned())
+        .unwrap_or_default();
+    let station = if spec.needs_station() {
+        Some(spec.station(&site).ok_or_else(|| {
+            bad(format!(
+                "station {site:?} is not one this model was trained on; give --site"
+            ))
+        })?)
+    } else {
+        None
+    };
+    let sites = [crate::forecast::Site {
+        name: &site,
         table,
         y: &y,
-        rows: &rows,
+        rows: rows.clone(),
+        station,
+    }];
+    let (per_step, _) = crate::forecast::evaluate(&crate::forecast::Evaluation {
+        sites: &sites,
         predictors: &predictors,
         spec,
         levels: spec.levels(&model.heads),
@@ -212,6 +231,7 @@ fn evaluate_forecast(
             _ => "none".into(),
         },
         per_step,
+        per_station: Vec::new(),
     };
     if a.json {
         let text = serde_json::to_string_pretty(&report.per_step)

@@ -64,6 +64,145 @@ pub fn build(
     Ok((pipeline, table))
 }
 
+/// The sites of a task (`[data] site`, or `sites`, `["*"]` for every site in the store
+/// holding the target), each with its feature table; the pipeline is fitted on the
+/// first site's training rows (a multi-site task may not have fitted steps, whose
+/// parameters would differ per site).
+pub fn build_sites(
+    config_path: &Path,
+    config: &Config,
+    store: &Store,
+) -> Result<(Pipeline, Vec<(String, Table)>), CliError> {
+    let bad = |m: String| CliError::Columns {
+        path: config_path.to_path_buf(),
+        message: m,
+    };
+    if config.data.sites.is_empty() {
+        let (p, t) = build(config_path, config, store)?;
+        return Ok((p, vec![(config.data.site.clone(), t)]));
+    }
+    if !config.pipeline.steps.is_empty() {
+        return Err(bad(
+            "a task over several sites cannot have [[pipeline.steps]] yet (their fitted parameters would differ per site); use features only".into(),
+        ));
+    }
+    let target = config.target(config_path)?;
+    let target_variable = config
+        .pipeline
+        .inputs
+        .iter()
+        .find(|i| i.column() == target.of)
+        .map_or(target.of.clone(), |i| i.variable.clone());
+    let mut sites: Vec<String> = if config.data.sites.iter().any(|s| s == "*") {
+        let mut v: Vec<String> = store
+            .partitions()?
+            .into_iter()
+            .filter(|(_, var, _)| *var == target_variable)
+            .map(|(site, _, _)| site)
+            .collect();
+        v.dedup();
+        v
+    } else {
+        config.data.sites.clone()
+    };
+    sites.sort();
+    sites.dedup();
+    if sites.is_empty() {
+        return Err(bad(format!(
+            "the store {} holds no site with {target_variable:?}",
+            store.root().display()
+        )));
+    }
+    let train_end = config.train_end(config_path)?;
+    let mut pipeline: Option<Pipeline> = None;
+    let mut out = Vec::with_capacity(sites.len());
+    for site in sites {
+        let series = store.read_inputs(&site, &config.pipeline.inputs)?;
+        if series.iter().all(|s| s.times.is_empty()) {
+            return Err(bad(format!(
+                "the store {} holds no observations for site {site:?}",
+                store.root().display()
+            )));
+        }
+        let p = match &pipeline {
+            Some(p) => p.clone(),
+            None => {
+                let p = config
+                    .pipeline
+                    .fit(&series, train_end)
+                    .map_err(|e| bad(format!("site {site:?}: {e}")))?;
+                pipeline = Some(p.clone());
+                p
+            }
+        };
+        let table = p
+            .transform(&series, None)
+            .map_err(|e| bad(format!("site {site:?}: {e}")))?;
+        out.push((site, table));
+    }
+    let pipeline = pipeline.ok_or_else(|| bad("no site".into()))?;
+    Ok((pipeline, out))
+}
+
+/// Reads a CSV of station facts: a `code`, `id` or `site` column, `lat` and `lon`
+/// (`latitude`, `longitude` too), in WGS84 degrees.
+pub fn read_stations(path: &Path) -> Result<Vec<aqcast_core::forecast::Station>, CliError> {
+    let bytes = crate::files::read_all(path)?;
+    let mut r = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+    let header: Vec<String> = r
+        .headers()
+        .map_err(|e| CliError::Columns {
+            path: path.into(),
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let find = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.contains(&h.as_str()))
+            .ok_or_else(|| CliError::Columns {
+                path: path.into(),
+                message: format!(
+                    "no {} column (a station list needs code, lat, lon)",
+                    names[0]
+                ),
+            })
+    };
+    let (id, lat, lon) = (
+        find(&["code", "id", "site"])?,
+        find(&["lat", "latitude"])?,
+        find(&["lon", "longitude", "lng"])?,
+    );
+    let mut out = Vec::new();
+    for (i, rec) in r.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| CliError::Columns {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
+        let num = |c: usize, what: &str, range: f64| -> Result<f64, CliError> {
+            let cell = rec.get(c).unwrap_or("").trim();
+            cell.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && v.abs() <= range)
+                .ok_or_else(|| CliError::Table {
+                    path: path.into(),
+                    line,
+                    column: what.into(),
+                    message: format!("{cell:?} is not a {what} in degrees (±{range})"),
+                })
+        };
+        out.push(aqcast_core::forecast::Station {
+            id: rec.get(id).unwrap_or("").trim().to_string(),
+            lat: num(lat, "latitude", 90.0)?,
+            lon: num(lon, "longitude", 180.0)?,
+        });
+    }
+    Ok(out)
+}
+
 /// Writes a table as CSV: `date`, the features, the targets, and `split` when the task
 /// has one. Missing values are `NaN`; numbers in their shortest round-trip form.
 pub fn write_table(

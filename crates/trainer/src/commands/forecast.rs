@@ -56,7 +56,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
     let store = Store::open_existing(&a.store)?;
     let series = store.read_inputs(&site, &forecaster.pipeline().spec.inputs)?;
     let f = forecaster
-        .forecast(&series, at)
+        .forecast(&series, at, Some(&site))
         .map_err(|e| CliError::Columns {
             path: a.model.clone(),
             message: format!("site {site:?}: {e}"),

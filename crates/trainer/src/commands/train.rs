@@ -262,6 +262,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{name}.aqm")));
+    files::prepare_output(&output)?;
     let unit = config
         .pipeline
         .inputs

@@ -10,7 +10,8 @@ use aqcast_core::pollutant::{Pollutant, Unit};
 use aqcast_core::{Metadata, Model};
 use serde::Serialize;
 
-use super::train::{load, TaskData};
+use super::features;
+use super::train::TaskData;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::forecast::{self, Task};
@@ -77,8 +78,40 @@ pub fn run(
         Some(u) => Unit::from_str(u).map_err(|e| bad(e.to_string()))?,
         None => pollutant.canonical_unit(),
     };
-    let (pipeline, table, _) = load(&task, &config)?;
-    let pipeline = pipeline.ok_or_else(|| bad("the task built no pipeline".into()))?;
+    let store = crate::store::Store::open_existing(&task.store)?;
+    let (pipeline, tables) = features::build_sites(&path, &config, &store)?;
+    let facts = config
+        .data
+        .stations
+        .as_deref()
+        .map(features::read_stations)
+        .transpose()?;
+    let sites: Vec<forecast::SiteTable> = tables
+        .into_iter()
+        .map(|(site, table)| {
+            let station = facts
+                .as_ref()
+                .map(|f| {
+                    f.iter().find(|s| s.id == site).cloned().ok_or_else(|| {
+                        bad(format!(
+                            "site {site:?} is not in the station list {}",
+                            config
+                                .data
+                                .stations
+                                .as_deref()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default()
+                        ))
+                    })
+                })
+                .transpose()?;
+            Ok(forecast::SiteTable {
+                site,
+                table,
+                station,
+            })
+        })
+        .collect::<Result<_, CliError>>()?;
     let mut params = config.train.clone();
     if threads.is_some() {
         params.threads = threads;
@@ -90,6 +123,7 @@ pub fn run(
             .unwrap_or_else(|| "model".into())
     });
     let output = output.unwrap_or_else(|| PathBuf::from(format!("{name}.aqm")));
+    files::prepare_output(&output)?;
 
     let bar = indicatif::ProgressBar::new(3 * params.trees as u64);
     bar.set_style(
@@ -101,7 +135,7 @@ pub fn run(
     let trained = forecast::train(
         &Task {
             config: &fc,
-            table: &table,
+            sites: &sites,
             grid: &pipeline.spec.grid,
             train_end,
             target: target.of.clone(),
@@ -138,7 +172,11 @@ pub fn run(
         created: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
         ..Metadata::default()
     };
-    md.params.insert("site".into(), config.data.site.clone());
+    if sites.len() == 1 {
+        md.params.insert("site".into(), sites[0].site.clone());
+    } else {
+        md.params.insert("sites".into(), sites.len().to_string());
+    }
     // Where training ended and calibration began: `aqcast evaluate` fits its baselines on
     // the rows before the calibration window, as training did.
     md.params.insert(
