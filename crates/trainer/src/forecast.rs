@@ -561,6 +561,11 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
         .iter()
         .flat_map(|s| s.rows.iter().map(|&i| s.table.times[i]))
         .fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    if tests.iter().all(|s| s.rows.is_empty()) {
+        eprintln!(
+            "warning: no test rows (nothing measured after the split's train_end): the per-step tables are left out"
+        );
+    }
     let (per_step, per_station) = evaluate(&Evaluation {
         sites: &tests,
         predictors: &predictors,
@@ -788,7 +793,9 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
                 .push(sr.skill.get("persistence").copied().unwrap_or(f64::NAN));
             report.coverage.push(sr.coverage);
         }
-        out.push(sums.report(k, &bnames));
+        if sums.n > 0 {
+            out.push(sums.report(k, &bnames));
+        }
     }
     Ok((out, per_site))
 }

@@ -106,8 +106,13 @@ fn short(v: f64) -> String {
 }
 
 fn open(title: &str) -> String {
+    open_sized(title, H)
+}
+
+/// A figure whose SVG scales down to a narrow screen (its viewBox keeps the drawing).
+fn open_sized(title: &str, h: f64) -> String {
     format!(
-        r##"<figure><svg viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" aria-label="{t}"><title>{t}</title>"##,
+        r##"<figure><svg viewBox="0 0 {W} {h}" width="{W}" height="{h}" style="max-width:100%;height:auto" role="img" aria-label="{t}"><title>{t}</title>"##,
         t = esc(title)
     )
 }
@@ -239,9 +244,7 @@ fn importance(p: &HeadPlots) -> String {
     imp.truncate(15);
     let max = imp.first().map_or(1.0, |v| v.1).max(1e-300);
     let h = 22.0 * imp.len() as f64 + 20.0;
-    let mut s = format!(
-        r##"<figure><svg viewBox="0 0 {W} {h}" width="{W}" height="{h}" role="img" aria-label="feature importance"><title>feature importance (gain)</title>"##
-    );
+    let mut s = open_sized("feature importance (gain)", h);
     for (i, (name, v)) in imp.iter().enumerate() {
         let y = 10.0 + 22.0 * i as f64;
         let w = (v / max) * (W - 200.0);
@@ -271,7 +274,7 @@ pub fn html(
         r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{t}</title><style>
 body{{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#222;padding:0 1rem}}
 table{{border-collapse:collapse;margin:1rem 0}}td,th{{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}}
-th:first-child,td:first-child{{text-align:left}}figure{{display:inline-block;margin:.5rem}}figcaption{{font-size:12px;color:#555;max-width:560px}}
+th:first-child,td:first-child{{text-align:left}}figure{{display:inline-block;margin:.5rem;max-width:100%}}figcaption{{font-size:12px;color:#555;max-width:560px}}.wide{{overflow-x:auto}}
 section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{t}</h1>"##,
         t = esc(title)
     );
@@ -342,25 +345,50 @@ struct Line<'a> {
     points: Vec<(f64, f64)>,
 }
 
+/// How a line plot's axes are laid out.
+struct Axes<'a> {
+    xlabel: &'a str,
+    ylabel: &'a str,
+    /// Ticks on x every this much (else round numbers chosen from the range).
+    x_step: Option<f64>,
+    /// Values below this are cut off (the axis starts here).
+    y_floor: Option<f64>,
+}
+
 /// A line plot with round ticks, a shaded horizontal band (`band`), axis titles with
-/// units and a legend.
+/// units and a legend below.
 fn line_plot(
     title: &str,
-    xlabel: &str,
-    ylabel: &str,
+    axes: &Axes,
     lines: &[Line],
     band: Option<(f64, f64)>,
     caption: &str,
 ) -> String {
+    let (xlabel, ylabel) = (axes.xlabel, axes.ylabel);
     let all = || lines.iter().flat_map(|l| l.points.iter());
     let (x0, x1) = range(all().map(|p| p.0));
     let (mut y0, mut y1) = range(
         all()
             .map(|p| p.1)
+            .filter(|v| axes.y_floor.is_none_or(|f| *v >= f))
             .chain(band.into_iter().flat_map(|b| [b.0, b.1])),
     );
+    if let Some(f) = axes.y_floor {
+        y0 = y0.max(f);
+    }
     let yt = nice_ticks(y0, y1, 5);
-    let xt = nice_ticks(x0, x1, 6);
+    let xt = match axes.x_step {
+        Some(st) => {
+            let mut v = Vec::new();
+            let mut x = (x0 / st).floor() * st;
+            while x <= x1 + st * 0.01 {
+                v.push(x);
+                x += st;
+            }
+            v
+        }
+        None => nice_ticks(x0, x1, 6),
+    };
     y0 = y0.min(yt[0]);
     y1 = y1.max(*yt.last().unwrap_or(&y1));
     let xs = xt.get(1).map_or(1.0, |b| b - xt[0]);
@@ -369,11 +397,15 @@ fn line_plot(
         x: (x0.min(xt[0]), x1.max(*xt.last().unwrap_or(&x1))),
         y: (y0, y1),
     };
-    let mut s = open(title);
+    let per_row = 4usize;
+    let legend_h = 16.0 * lines.len().div_ceil(per_row) as f64 + 6.0;
+    let mut s = open_sized(title, H + legend_h);
     let b = H - PAD;
     let _ = write!(
         s,
-        r##"<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#444"/><line x1="{PAD}" y1="10" x2="{PAD}" y2="{b}" stroke="#444"/>"##,
+        r##"<defs><clipPath id="c{id}"><rect x="{PAD}" y="0" width="{w}" height="{b}"/></clipPath></defs><line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#444"/><line x1="{PAD}" y1="10" x2="{PAD}" y2="{b}" stroke="#444"/>"##,
+        id = clip_id(title),
+        w = W - 10.0 - PAD,
         r = W - 10.0
     );
     if let Some((lo, hi)) = band {
@@ -408,8 +440,8 @@ fn line_plot(
     let _ = write!(
         s,
         r##"<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text><text x="11" y="{}" font-size="11" transform="rotate(-90 11 {})" text-anchor="middle">{}</text>"##,
-        W / 2.0,
-        H - 26.0,
+        (W + PAD) / 2.0,
+        H - PAD + 32.0,
         esc(xlabel),
         H / 2.0,
         H / 2.0,
@@ -433,26 +465,35 @@ fn line_plot(
         };
         let _ = write!(
             s,
-            r##"<path d="{path}" fill="none" stroke="{c}" stroke-width="1.6"{dash}/>"##,
-            c = l.color
+            r##"<path d="{path}" fill="none" stroke="{c}" stroke-width="1.6"{dash} clip-path="url(#c{id})"/>"##,
+            c = l.color,
+            id = clip_id(title)
         );
-        // Legend along the bottom.
-        let lx = PAD + 4.0 + (n % 4) as f64 * 120.0;
-        let ly = H - 12.0 + 0.0 * (n / 4) as f64;
+        // Legend below the x axis title, `per_row` entries a row.
+        let lx = PAD + (n % per_row) as f64 * ((W - PAD) / per_row as f64);
+        let ly = H + 4.0 + 16.0 * (n / per_row) as f64;
         let _ = write!(
             s,
             r##"<line x1="{lx:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{c}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}" font-size="10">{}</text>"##,
-            ly - 3.0 - 10.0 * (n / 4) as f64,
+            ly - 3.0,
             lx + 16.0,
-            ly - 3.0 - 10.0 * (n / 4) as f64,
+            ly - 3.0,
             lx + 20.0,
-            ly - 10.0 * (n / 4) as f64,
+            ly,
             esc(l.label),
             c = l.color
         );
     }
     close(&mut s, caption);
     s
+}
+
+/// An id for a plot's clip path, from its title.
+fn clip_id(title: &str) -> String {
+    title
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
 }
 
 const PALETTE: [&str; 6] = [
@@ -479,7 +520,7 @@ pub fn forecast_html(
         r##"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{t}</title><style>
 body{{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1180px;color:#222;padding:0 1rem}}
 table{{border-collapse:collapse;margin:1rem 0}}td,th{{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}}
-th:first-child,td:first-child{{text-align:left}}figure{{display:inline-block;margin:.5rem}}figcaption{{font-size:12px;color:#555;max-width:560px}}
+th:first-child,td:first-child{{text-align:left}}figure{{display:inline-block;margin:.5rem;max-width:100%}}figcaption{{font-size:12px;color:#555;max-width:560px}}.wide{{overflow-x:auto}}
 section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{t}</h1>
 <p>{design}. {steps} steps of {step_s} s ahead; band P{lo:.0}–P{hi:.0}, calibrated on {cal}; test: {test}; {rows} stacked training rows per head (stride {stride}), {secs:.1} s for the three heads.</p>"##,
         t = esc(title),
@@ -524,18 +565,30 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
         });
     }
     s.push_str("<section><h2>Skill and calibration per step ahead</h2>");
+    let x_step = if r.step_seconds < 86_400 && r.steps >= 24 {
+        Some(12.0)
+    } else if r.steps <= 12 {
+        Some(1.0)
+    } else {
+        None
+    };
+    let xlabel = format!("{step_unit} ahead");
+    let axes = |ylabel: &'static str, y_floor: Option<f64>| Axes {
+        xlabel: &xlabel,
+        ylabel,
+        x_step,
+        y_floor,
+    };
     s.push_str(&line_plot(
         "skill against persistence",
-        &format!("{step_unit} ahead"),
-        "skill (1 − RMSE / RMSE of persistence)",
+        &axes("skill (1 − RMSE / RMSE of persistence)", Some(-1.0)),
         &lines,
         None,
-        "Skill of the model's median and of each baseline against persistence (the last measured value); 0 is persistence, above is better.",
+        "Skill of the model's median and of each baseline against persistence (the last measured value); 0 is persistence, above is better; values below −1 are cut off.",
     ));
     s.push_str(&line_plot(
         "band coverage",
-        &format!("{step_unit} ahead"),
-        "coverage of the band (share of test values)",
+        &axes("coverage of the band (share of test values)", None),
         &[Line {
             label: "P10–P90 coverage",
             color: PALETTE[0],
@@ -545,10 +598,13 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
         Some((0.77, 0.83)),
         "Share of test values inside the calibrated band; the shaded strip is the 80 % ± 3 % target.",
     ));
+    let width_label = format!("mean band width ({unit})");
     s.push_str(&line_plot(
         "band width",
-        &format!("{step_unit} ahead"),
-        &format!("mean band width ({unit})"),
+        &Axes {
+            ylabel: &width_label,
+            ..axes("", None)
+        },
         &[Line {
             label: "P90 − P10",
             color: PALETTE[0],
@@ -572,15 +628,18 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
             points: xs(&|p| p.baselines.get(n.as_str()).map_or(f64::NAN, |b| b.rmse)),
         });
     }
+    let rmse_label = format!("RMSE ({unit})");
     s.push_str(&line_plot(
         "RMSE",
-        &format!("{step_unit} ahead"),
-        &format!("RMSE ({unit})"),
+        &Axes {
+            ylabel: &rmse_label,
+            ..axes("", None)
+        },
         &rmse_lines,
         None,
         "Root mean squared error of the model's median and of each baseline on the same test rows.",
     ));
-    s.push_str("</section><section><h2>Every step</h2><table><thead><tr><th>ahead</th><th>n</th>");
+    s.push_str("</section><section><h2>Every step</h2><div class=\"wide\"><table><thead><tr><th>ahead</th><th>n</th>");
     for h in [
         format!("RMSE ({unit})"),
         format!("MAE ({unit})"),
@@ -631,7 +690,7 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
         }
         s.push_str("</tr>");
     }
-    s.push_str("</tbody></table></section>");
+    s.push_str("</tbody></table></div></section>");
     for ((curve, gain), label) in heads
         .iter()
         .zip(["lower (P10)", "median (P50)", "upper (P90)"])

@@ -446,3 +446,54 @@ fn tuning_is_reproducible_and_its_best_parameters_train() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("\"colour\" cannot be tuned"));
 }
+
+#[test]
+fn an_empty_test_set_reports_no_metrics_and_says_so() {
+    // A split after the data: nothing to test on. The metrics must be absent (null), not
+    // a perfect 0.0, and the user told.
+    let dir = tempfile::tempdir().unwrap();
+    let task = dir.path().join("late.toml");
+    std::fs::write(
+        &task,
+        std::fs::read_to_string(canonical(dir.path()))
+            .unwrap()
+            .replace("2002-12-31 23:00:00", "2009-12-31 23:00:00"),
+    )
+    .unwrap();
+    let store = p(&dir.path().join("store"));
+    ok(&aqcast(&[
+        "ingest",
+        &p(&root().join("tests/fixtures/data/aurn_no2_2001_2003.csv.gz")),
+        "--store",
+        &store,
+    ]));
+    let out = dir.path().join("m.aqm");
+    let o = aqcast(&[
+        "train",
+        "--config",
+        &p(&task),
+        "--store",
+        &store,
+        "-o",
+        &p(&out),
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    for h in json["heads"].as_array().unwrap() {
+        assert!(h["test"].is_null(), "{h}");
+    }
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no test rows"), "{err}");
+    // The table says "–", not 0.0000.
+    let o = aqcast(&[
+        "train",
+        "--config",
+        &p(&task),
+        "--store",
+        &store,
+        "-o",
+        &p(&out),
+    ]);
+    let text = ok(&o);
+    assert!(!text.contains("0.0000") && text.contains('–'), "{text}");
+}

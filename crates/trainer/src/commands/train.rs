@@ -68,8 +68,8 @@ pub struct HeadReport {
     pub trees: usize,
     /// Seconds spent training (binning and boosting).
     pub train_seconds: f64,
-    /// Metrics on the test rows.
-    pub test: metrics::Metrics,
+    /// Metrics on the test rows; null when there are none (a split after the data).
+    pub test: Option<metrics::Metrics>,
     /// Training loss after each tree.
     pub train_curve: Vec<f64>,
     /// Validation loss after each tree (early stopping only).
@@ -361,10 +361,13 @@ pub fn run(a: Args) -> Result<(), CliError> {
                 y_test.clone(),
                 pred.clone(),
             ));
-            let mut m = metrics::evaluate(&pred, &y_test, q);
-            if let Some(cat) = &category {
-                m.aqi_category_accuracy = metrics::category_accuracy(&pred, &y_test, cat);
-            }
+            let m = (!y_test.is_empty()).then(|| {
+                let mut m = metrics::evaluate(&pred, &y_test, q);
+                if let Some(cat) = &category {
+                    m.aqi_category_accuracy = metrics::category_accuracy(&pred, &y_test, cat);
+                }
+                m
+            });
             reports.push(HeadReport {
                 horizon: h,
                 quantile: q,
@@ -402,7 +405,10 @@ pub fn run(a: Args) -> Result<(), CliError> {
                     .iter_mut()
                     .find(|r| r.horizon == h && r.quantile == Some(*q))
                 {
-                    rep.test.pinball = Some(
+                    let Some(test) = rep.test.as_mut() else {
+                        continue;
+                    };
+                    test.pinball = Some(
                         s.iter()
                             .zip(&y_test)
                             .map(|(&p, &t)| train::loss::pinball(p, t, *q))
@@ -414,6 +420,11 @@ pub fn run(a: Args) -> Result<(), CliError> {
         }
     }
     bar.finish_and_clear();
+    if reports.iter().all(|r| r.test.is_none()) {
+        eprintln!(
+            "warning: no test rows (nothing measured after the split's train_end): the test metrics are left out"
+        );
+    }
     let mut md = Metadata {
         name: name.clone(),
         description: format!(
@@ -445,9 +456,12 @@ pub fn run(a: Args) -> Result<(), CliError> {
             Some(q) => format!("h{}.q{q}", r.horizon),
             None => format!("h{}", r.horizon),
         };
-        md.metrics.insert(format!("{key}.rmse"), r.test.rmse);
-        md.metrics.insert(format!("{key}.mae"), r.test.mae);
-        if let Some(p) = r.test.pinball {
+        let Some(test) = &r.test else {
+            continue;
+        };
+        md.metrics.insert(format!("{key}.rmse"), test.rmse);
+        md.metrics.insert(format!("{key}.mae"), test.mae);
+        if let Some(p) = test.pinball {
             md.metrics.insert(format!("{key}.pinball"), p);
         }
     }
@@ -498,19 +512,25 @@ pub fn run(a: Args) -> Result<(), CliError> {
         .iter()
         .map(|r| {
             let f = |v: f64| format!("{v:.4}");
+            let t = r.test.as_ref();
+            let m = |g: fn(&metrics::Metrics) -> f64| t.map_or("–".into(), |t| f(g(t)));
             let mut cells = vec![
                 ("trees".to_string(), r.trees.to_string()),
                 ("train rows".into(), r.train_rows.to_string()),
-                ("test rows".into(), r.test.n.to_string()),
-                ("RMSE".into(), f(r.test.rmse)),
-                ("MAE".into(), f(r.test.mae)),
-                ("R²".into(), f(r.test.r2)),
-                ("MAPE %".into(), f(r.test.mape)),
-                ("bias".into(), f(r.test.bias)),
-                ("pinball".into(), r.test.pinball.map_or("–".into(), f)),
+                ("test rows".into(), t.map_or(0, |t| t.n).to_string()),
+                ("RMSE".into(), m(|t| t.rmse)),
+                ("MAE".into(), m(|t| t.mae)),
+                ("R²".into(), m(|t| t.r2)),
+                ("MAPE %".into(), m(|t| t.mape)),
+                ("bias".into(), m(|t| t.bias)),
+                (
+                    "pinball".into(),
+                    t.and_then(|t| t.pinball).map_or("–".into(), f),
+                ),
                 (
                     "AQI category accuracy".into(),
-                    r.test.aqi_category_accuracy.map_or("–".into(), f),
+                    t.and_then(|t| t.aqi_category_accuracy)
+                        .map_or("–".into(), f),
                 ),
             ];
             cells.push(("train s".into(), format!("{:.2}", r.train_seconds)));
@@ -537,18 +557,22 @@ pub fn run(a: Args) -> Result<(), CliError> {
             "horizon", "quantile", "trees", "train s", "test n", "RMSE", "MAE", "R²", "bias"
         )?;
         for r in &report.heads {
+            let t = r.test.as_ref();
+            let m = |g: fn(&metrics::Metrics) -> f64, d: usize| {
+                t.map_or("–".into(), |t| format!("{:.d$}", g(t)))
+            };
             writeln!(
                 w,
-                "{:<8} {:>8} {:>6} {:>8.2} {:>8} {:>9.4} {:>9.4} {:>7.4} {:>8.4}",
+                "{:<8} {:>8} {:>6} {:>8.2} {:>8} {:>9} {:>9} {:>7} {:>8}",
                 format!("h{}", r.horizon),
                 r.quantile.map_or("-".into(), |q| q.to_string()),
                 r.trees,
                 r.train_seconds,
-                r.test.n,
-                r.test.rmse,
-                r.test.mae,
-                r.test.r2,
-                r.test.bias
+                t.map_or(0, |t| t.n),
+                m(|t| t.rmse, 4),
+                m(|t| t.mae, 4),
+                m(|t| t.r2, 4),
+                m(|t| t.bias, 4)
             )?;
         }
         writeln!(

@@ -283,7 +283,7 @@ pub fn print_table(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<(
         "ahead", "n", "RMSE", "MAE", "coverage", "width", "skill", "persist", "clim", "AQI acc"
     )?;
     for k in summary_steps(r.steps) {
-        let Some(s) = r.per_step.get((k - 1) as usize) else {
+        let Some(s) = r.per_step.iter().find(|s| s.step == k) else {
             continue;
         };
         let b = |n: &str| s.baselines.get(n).map_or(f64::NAN, |b| b.rmse);
