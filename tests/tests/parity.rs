@@ -146,3 +146,77 @@ fn artifact_round_trips_keep_every_prediction() {
         );
     }
 }
+
+/// Explanations of the LightGBM fixture with its counts edited: finite, and
+/// summing to the prediction.
+fn explains_every_row_finitely(text: &str, what: &str) {
+    let m = aqcast_core::import::load_any(text.as_bytes()).unwrap();
+    let e = &m.heads[0].ensemble;
+    let (x, rows) = test_rows();
+    let p = Predictor::new(e).unwrap();
+    // Every 4th row (a debug build explains slowly); 7,887 of 8,240 rows were NaN.
+    for r in (0..rows).step_by(4) {
+        let row = &x[r * 15..(r + 1) * 15];
+        let phi = shap::explain(e, row).unwrap();
+        assert!(
+            phi.iter().all(|v| v.is_finite()),
+            "{what}, row {r}: {phi:?}"
+        );
+        let sum: f64 = phi.iter().sum();
+        let pred = p.predict_row(row).unwrap();
+        assert!(
+            (sum - pred).abs() <= 1e-9 * pred.abs().max(1.0),
+            "{what}, row {r}: sum {sum} vs prediction {pred}"
+        );
+    }
+}
+
+#[test]
+fn treeshap_holds_when_a_leaf_or_every_count_is_zero() {
+    let text = String::from_utf8(aqcast_e2e::read("lightgbm_l2.txt")).unwrap();
+    // One leaf of one tree with no training rows (as a hand-edited or pruned model has).
+    let one = text.replacen("leaf_count=849 ", "leaf_count=0 ", 1);
+    assert_ne!(one, text);
+    explains_every_row_finitely(&one, "one zero leaf count");
+    // Every count lost: the fractions fall back to halves, consistently.
+    let zero_counts = |line: &str| {
+        let (key, values) = line.split_once('=').unwrap();
+        let zeros: Vec<&str> = values.split(' ').map(|_| "0").collect();
+        format!("{key}={}", zeros.join(" "))
+    };
+    let all: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("leaf_count=") || l.starts_with("internal_count=") {
+                zero_counts(l)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    explains_every_row_finitely(&all, "every count zero");
+}
+
+#[test]
+fn treeshap_of_a_forged_negative_zero_cover_is_finite() {
+    // An artifact whose covers are −0.0 (decodes: −0.0 is a number), explained.
+    let mut m = model("lightgbm_l2.txt");
+    let e = &mut m.heads[0].ensemble;
+    e.node_cover.iter_mut().for_each(|c| *c = -0.0);
+    e.leaf_cover.iter_mut().for_each(|c| *c = -0.0);
+    let bytes = m.encode().unwrap();
+    let back = Model::decode(&bytes).unwrap();
+    let e = &back.heads[0].ensemble;
+    let (x, _) = test_rows();
+    for r in 0..200 {
+        let row = &x[r * 15..(r + 1) * 15];
+        let phi = shap::explain(e, row).unwrap();
+        let sum: f64 = phi.iter().sum();
+        let pred = e.predict_reference(row);
+        assert!(
+            (sum - pred).abs() <= 1e-9 * pred.abs().max(1.0),
+            "row {r}: {sum} vs {pred}"
+        );
+    }
+}

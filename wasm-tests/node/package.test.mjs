@@ -104,6 +104,31 @@ test("the AQI matches EPA's worked examples", () => {
   assert.equal(aqi.categories().length, 6);
 });
 
+test("the AQI never calls hazardous air good, over the whole range of doubles", () => {
+  // 1e17 µg/m³ of PM2.5 once wrapped around to AQI 0, "Good".
+  for (const [pollutant, options] of [["pm2.5", {}], ["pm10", {}], ["o3", { averaging: "1h" }],
+    ["no2", {}], ["so2", { averaging: "24h" }], ["co", {}]]) {
+    let last = 0;
+    for (let e = -3; e <= 308; e += 1) {
+      for (const m of [1, 3.7]) {
+        const v = m * 10 ** e;
+        if (!Number.isFinite(v)) continue;
+        let r;
+        try { r = aqi.compute(pollutant, v, options); } catch (err) {
+          assert.equal(err.code, "aqi_undefined", `${pollutant} ${v}`);
+          continue;
+        }
+        assert.ok(r.aqi >= last, `${pollutant} ${v}: ${r.aqi} after ${last}`);
+        last = r.aqi;
+        if (v >= 1e9) {
+          assert.equal(r.category, "Hazardous", `${pollutant} ${v}`);
+          assert.equal(r.beyondIndex, true, `${pollutant} ${v}`);
+        }
+      }
+    }
+  }
+});
+
 test("bad input throws AqcastError with a code, never a trap", () => {
   const model = Model.fromBytes(readFileSync(path.join(fx, "xgboost_named.json")));
   const cases = [

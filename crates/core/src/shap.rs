@@ -69,18 +69,42 @@ impl Walker<'_> {
         }
     }
 
+    /// The fractions of a node's cover its two children hold: their covers over the
+    /// node's, or ½ each where the node has no cover (a model whose counts were lost).
+    /// The expected value and the path weights use these same fractions, so the
+    /// contributions sum to the prediction whatever the counts say.
+    fn fractions(&self, node: Child, a: Child, b: Child) -> (f64, f64) {
+        let w = self.cover(node);
+        if w > 0.0 {
+            (self.cover(a) / w, self.cover(b) / w)
+        } else {
+            (0.5, 0.5)
+        }
+    }
+
+    /// The tree's expected output: every leaf weighted by the product of the fractions on
+    /// its path (the cover-weighted mean of the leaves when the counts are consistent).
     fn expected_value(&self) -> f64 {
-        let (_, leaves) = self.e.tree_ranges(self.t);
-        match self.e.root(self.t) {
-            Child::Leaf(_) => self.e.leaf_value[leaves.start],
-            Child::Node(_) => {
-                let total = self.cover(Child::Node(0));
-                if total <= 0.0 {
-                    return 0.0;
-                }
-                leaves
-                    .map(|g| self.e.leaf_cover[g] / total * self.e.leaf_value[g])
-                    .sum()
+        self.expected_below(self.e.root(self.t))
+    }
+
+    fn expected_below(&self, c: Child) -> f64 {
+        let (nodes, leaves) = self.e.tree_ranges(self.t);
+        match c {
+            Child::Leaf(i) => self.e.leaf_value[leaves.start + i],
+            Child::Node(i) => {
+                let g = nodes.start + i;
+                let (l, r) = (Child::of(self.e.left[g]), Child::of(self.e.right[g]));
+                let (fl, fr) = self.fractions(c, l, r);
+                // A child with no share adds nothing (and is not walked: 0 · NaN is NaN).
+                let part = |f: f64, ch: Child| {
+                    if f == 0.0 {
+                        0.0
+                    } else {
+                        f * self.expected_below(ch)
+                    }
+                };
+                part(fl, l) + part(fr, r)
             }
         }
     }
@@ -112,6 +136,10 @@ impl Walker<'_> {
             Child::Leaf(i) => {
                 let value = self.e.leaf_value[leaves.start + i];
                 for k in 1..=unique_depth {
+                    // An element with neither share carries no weight (XGBoost's guard).
+                    if path[s + k].one_fraction == 0.0 && path[s + k].zero_fraction == 0.0 {
+                        continue;
+                    }
                     let w = unwound_path_sum(&path[s..], unique_depth, k);
                     let el = path[s + k];
                     phi[el.feature as usize] += w * (el.one_fraction - el.zero_fraction) * value;
@@ -127,12 +155,7 @@ impl Walker<'_> {
                     (self.e.right[g], self.e.left[g])
                 };
                 let (hot, cold) = (Child::of(hot), Child::of(cold));
-                let w = self.cover(node);
-                let (hot_zero, cold_zero) = if w > 0.0 {
-                    (self.cover(hot) / w, self.cover(cold) / w)
-                } else {
-                    (0.5, 0.5)
-                };
+                let (hot_zero, cold_zero) = self.fractions(node, hot, cold);
                 let mut incoming_zero = 1.0;
                 let mut incoming_one = 1.0;
                 // Undo an earlier split on the same feature, to redo it here.
@@ -153,16 +176,20 @@ impl Walker<'_> {
                     incoming_one,
                     feature as i64,
                 );
-                self.recurse(
-                    phi,
-                    cold,
-                    s,
-                    unique_depth + 1,
-                    path,
-                    cold_zero * incoming_zero,
-                    0.0,
-                    feature as i64,
-                );
+                // The cold side with no share of the data carries no weight on any path:
+                // its contributions are exactly 0 (walking it would divide by that 0).
+                if cold_zero * incoming_zero != 0.0 {
+                    self.recurse(
+                        phi,
+                        cold,
+                        s,
+                        unique_depth + 1,
+                        path,
+                        cold_zero * incoming_zero,
+                        0.0,
+                        feature as i64,
+                    );
+                }
             }
         }
     }

@@ -384,3 +384,89 @@ fn spreadsheet_exports_and_broken_gzip() {
     assert_clean_failure(&o, &["cut.csv.gz", "deflate"]);
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn huge_concentrations_are_hazardous_beyond_the_index_never_good() {
+    // 1e17 µg/m³ used to wrap around to AQI 0, "Good".
+    for (pollutant, value) in [
+        ("pm2.5", "1e17"),
+        ("pm2.5", "1e12"),
+        ("pm10", "1e300"),
+        ("o3", "1e9"),
+        ("no2", "1e15"),
+        ("so2", "1e20"),
+        ("co", "1e30"),
+    ] {
+        let o = aqcast(&["aqi", "--pollutant", pollutant, "--averaging", "1h", value]);
+        let o = if o.status.success() {
+            o
+        } else {
+            // No 1-hour AQI that high (EPA: use the 24-hour SO2, 8-hour CO): the other one.
+            aqcast(&["aqi", "--pollutant", pollutant, "--averaging", "24h", value])
+        };
+        let o = if o.status.success() {
+            o
+        } else {
+            aqcast(&["aqi", "--pollutant", pollutant, "--averaging", "8h", value])
+        };
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o))
+            .unwrap_or_else(|e| panic!("{pollutant} {value}: {e}: {}", stderr(&o)));
+        assert_eq!(v["category"], "Hazardous", "{pollutant} {value}: {v}");
+        assert!(v["aqi"].as_u64().unwrap() > 500, "{pollutant} {value}: {v}");
+    }
+}
+
+#[test]
+fn a_value_that_overflows_its_unit_conversion_is_quarantined_not_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "big.csv",
+        "date,site,no2\n2003-01-01 00:00:00,A,1e308\n2003-01-01 01:00:00,A,12\n2003-01-01 02:00:00,A,-3\n",
+    );
+    let store = dir.path().join("store").display().to_string();
+    let o = aqcast(&[
+        "ingest",
+        &csv,
+        "--store",
+        &store,
+        "--map",
+        "time=date",
+        "--map",
+        "site=site",
+        "--map",
+        "no2=no2:ug/m3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("beyond physical bounds") || out.contains("rejected"),
+        "{out}"
+    );
+    let exported = stdout(&aqcast(&["export", "--store", &store]));
+    assert!(!exported.to_lowercase().contains("inf"), "{exported}");
+    assert_eq!(exported.trim().lines().count(), 2, "{exported}");
+    let quarantine: String = std::fs::read_dir(dir.path().join("store"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("quarantine"))
+        .flat_map(|e| walk(&e.path()))
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect();
+    assert!(
+        quarantine.contains("beyond physical bounds"),
+        "{quarantine}"
+    );
+}
+
+fn walk(p: &Path) -> Vec<PathBuf> {
+    if p.is_dir() {
+        std::fs::read_dir(p)
+            .unwrap()
+            .flatten()
+            .flat_map(|e| walk(&e.path()))
+            .collect()
+    } else {
+        vec![p.to_path_buf()]
+    }
+}

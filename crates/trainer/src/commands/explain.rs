@@ -37,7 +37,17 @@ pub fn run(a: Args) -> Result<(), CliError> {
     let mut rows = Vec::with_capacity(t.n_rows);
     for r in 0..t.n_rows {
         let row = &t.values[r * nf..(r + 1) * nf];
-        rows.push(shap::explain(&head.ensemble, row).map_err(CliError::model(&a.model))?);
+        let phi = shap::explain(&head.ensemble, row).map_err(CliError::model(&a.model))?;
+        // Contributions sum to the prediction by construction; never print a NaN as one.
+        if phi.iter().any(|v| !v.is_finite()) {
+            return Err(CliError::Table {
+                path: a.input.clone(),
+                line: r as u64 + 2,
+                column: "*".into(),
+                message: "the explanation of this row is not finite (a value or the model's leaves are not finite)".into(),
+            });
+        }
+        rows.push(phi);
     }
     super::emit(a.output.as_deref(), |w| {
         writeln!(w, "{},bias", model.features.join(","))?;

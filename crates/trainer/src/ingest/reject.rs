@@ -15,6 +15,9 @@ pub enum Reason {
     NotANumber,
     /// A concentration below zero.
     Negative,
+    /// A value outside what the variable can physically be (`vocab::bounds`), or one
+    /// that overflows when converted to the canonical unit.
+    Implausible,
     /// A unit aqcast cannot convert from.
     UnknownUnit,
     /// A parameter aqcast does not store.
@@ -33,6 +36,7 @@ impl Reason {
             Reason::BadTime => "bad timestamp",
             Reason::NotANumber => "not a number",
             Reason::Negative => "negative concentration",
+            Reason::Implausible => "beyond physical bounds",
             Reason::UnknownUnit => "unknown unit",
             Reason::UnknownParameter => "unknown parameter",
             Reason::NoSite => "no site id",

@@ -197,7 +197,34 @@ pub fn to_canonical(
     if variable.is_concentration() && v < 0.0 {
         return Err(Reason::Negative);
     }
+    // Checked after converting: a finite value can overflow in the conversion.
+    if !v.is_finite() || !bounds(variable).is_none_or(|(lo, hi)| (lo..=hi).contains(&v)) {
+        return Err(Reason::Implausible);
+    }
     Ok(v)
+}
+
+/// The physically possible range of a variable in its canonical unit, far beyond any
+/// measurement of ambient air (a value outside is an error in the file, not weather):
+/// PM 0–50,000 µg/m³ (dust storms reach a few thousand), O3 0–5,000 ppb, NO2 and NOx
+/// 0–20,000 ppb, SO2 0–100,000 ppb (volcanic plumes), CO 0–1,000 ppm; temperature
+/// −100–70 °C, wind speed 0–150 m/s, direction 0–360°, humidity 0–100 %, pressure
+/// 300–1,200 hPa. Other columns: any finite value.
+pub fn bounds(variable: &Variable) -> Option<(f64, f64)> {
+    use Pollutant as P;
+    Some(match variable {
+        Variable::Pollutant(P::Pm25 | P::Pm10) => (0.0, 50_000.0),
+        Variable::Pollutant(P::O3) => (0.0, 5_000.0),
+        Variable::Pollutant(P::No2 | P::Nox) => (0.0, 20_000.0),
+        Variable::Pollutant(P::So2) => (0.0, 100_000.0),
+        Variable::Pollutant(P::Co) => (0.0, 1_000.0),
+        Variable::Met(Met::Temperature) => (-100.0, 70.0),
+        Variable::Met(Met::WindSpeed) => (0.0, 150.0),
+        Variable::Met(Met::WindDirection) => (0.0, 360.0),
+        Variable::Met(Met::Humidity) => (0.0, 100.0),
+        Variable::Met(Met::Pressure) => (300.0, 1_200.0),
+        Variable::Other(_) => return None,
+    })
 }
 
 #[cfg(test)]
@@ -215,14 +242,29 @@ mod tests {
             12.5
         );
         assert_eq!(to_canonical(&pm, -1.0, None), Err(Reason::Negative));
+        // Finite in, infinite after the conversion: refused, not stored.
+        let no2 = Variable::Pollutant(Pollutant::No2);
+        assert_eq!(
+            to_canonical(&no2, 1e308, parse_unit("ug/m3")),
+            Err(Reason::Implausible)
+        );
+        assert_eq!(to_canonical(&pm, 60_000.0, None), Err(Reason::Implausible));
+        assert_eq!(to_canonical(&pm, 49_999.0, None), Ok(49_999.0));
+        let wd = Variable::Met(Met::WindDirection);
+        assert_eq!(to_canonical(&wd, 361.0, None), Err(Reason::Implausible));
         assert_eq!(
             to_canonical(&pm, 1.0, parse_unit("ppb")),
             Err(Reason::UnknownUnit)
         );
         let t = Variable::Met(Met::Temperature);
         assert_eq!(
-            to_canonical(&t, 212.0, parse_unit("Degrees Fahrenheit")).unwrap(),
-            100.0
+            to_canonical(&t, 122.0, parse_unit("Degrees Fahrenheit")).unwrap(),
+            50.0
+        );
+        // Boiling water is not air.
+        assert_eq!(
+            to_canonical(&t, 212.0, parse_unit("Degrees Fahrenheit")),
+            Err(Reason::Implausible)
         );
         assert_eq!(pollutant_from_file_name("hourly_44201_2023.csv"), Some(o3));
         assert_eq!(
