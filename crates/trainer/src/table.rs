@@ -67,6 +67,19 @@ pub fn read(path: &Path, model: &Model) -> Result<Table, CliError> {
                 c
             })
             .collect();
+        // A feature's column given twice would be read from the first one silently.
+        if let Some(f) = model
+            .features
+            .iter()
+            .find(|f| header.iter().filter(|h| h == f).count() > 1)
+        {
+            return Err(CliError::Columns {
+                path: path.to_path_buf(),
+                message: format!(
+                    "two columns are named {f:?}; which one holds the feature is ambiguous"
+                ),
+            });
+        }
         if !missing.is_empty() {
             return Err(CliError::Columns {
                 path: path.to_path_buf(),

@@ -470,3 +470,93 @@ fn walk(p: &Path) -> Vec<PathBuf> {
         vec![p.to_path_buf()]
     }
 }
+
+#[test]
+fn read_only_commands_refuse_a_missing_store_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo-store");
+    let m = missing.display().to_string();
+    let cfg = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs/canonical.toml");
+    let cfg = cfg.display().to_string();
+    for args in [
+        vec!["export", "--store", &m],
+        vec!["export", "--store", &m, "--summary"],
+        vec!["features", "--config", &cfg, "--store", &m],
+        vec!["train", "--config", &cfg, "--store", &m],
+    ] {
+        let o = aqcast(&args);
+        assert_clean_failure(&o, &["no store at"]);
+        assert!(!missing.exists(), "{args:?} created the store");
+    }
+}
+
+#[test]
+fn export_summary_quotes_site_ids_and_old_dates_keep_their_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "sites.csv",
+        "date,site,pm10\n1965-03-01 00:00:00,\"a,b\",10\n1965-03-01 01:00:00,\"a,b\",11\n2001-01-01 00:00:00,plain,5\n",
+    );
+    let store = dir.path().join("store").display().to_string();
+    let o = aqcast(&[
+        "ingest",
+        &csv,
+        "--store",
+        &store,
+        "--map",
+        "time=date",
+        "--map",
+        "site=site",
+        "--map",
+        "pm10=pm10:ug/m3",
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Before 1970 the table and the manifest keep the date (they showed 1970-01-01).
+    assert!(out.contains("1965-03-01T00:00:00Z"), "{out}");
+    let manifest = std::fs::read_to_string(dir.path().join("store/manifest.json")).unwrap();
+    assert!(manifest.contains("1965-03-01T00:00:00Z"), "{manifest}");
+    let summary = stdout(&aqcast(&["export", "--store", &store, "--summary"]));
+    let mut r = csv::Reader::from_reader(summary.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 2, "{summary}");
+    assert!(rows.iter().all(|x| x.len() == 5), "{summary}");
+    assert!(
+        rows.iter().any(|x| &x[0] == "a,b" && &x[2] == "2"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_feature_column_given_twice_is_an_error_not_the_first_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = "hour,dow,month,ws,wind_u,wind_v,air_temp,no2_lag0,no2_lag1,no2_lag2,no2_lag3,no2_lag23,no2_lag167,no2_roll24,bg_no2";
+    let aqm = dir.path().join("m.aqm").display().to_string();
+    let o = aqcast(&[
+        "import",
+        &fx("lightgbm_l2.txt"),
+        "-o",
+        &aqm,
+        "--feature-names",
+        names,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let input = write(
+        dir.path(),
+        "dup.csv",
+        &format!("{names},ws\n7,2,3,4.1,-2,1.5,6.5,41,38,35,30,44,39,37.5,20,9\n"),
+    );
+    let o = aqcast(&["predict", "--model", &aqm, "--input", &input]);
+    assert_clean_failure(&o, &["two columns are named \"ws\""]);
+    // And a model whose names repeat is refused on import.
+    let o = aqcast(&[
+        "import",
+        &fx("lightgbm_l2.txt"),
+        "-o",
+        &aqm,
+        "--feature-names",
+        &names.replace("dow", "hour"),
+    ]);
+    assert_clean_failure(&o, &["must be distinct"]);
+}

@@ -139,6 +139,7 @@ impl Parts {
     pub fn decode(bytes: &[u8]) -> Result<Parts, Error> {
         let p = codec::decode(bytes)?;
         validate_heads(&p.heads, p.features.len())?;
+        validate_names(&p.features, p.named_features)?;
         Ok(p)
     }
 
@@ -168,6 +169,23 @@ fn not_a_forecaster() -> Error {
 fn parse_forecast(text: &str) -> Result<crate::forecast::Spec, Error> {
     serde_json::from_str(text)
         .map_err(|e| Error::Malformed(alloc::format!("forecast section: {e}")))
+}
+
+/// Named features are distinct: inputs are matched by name, so a repeated name would
+/// make one of them unreachable.
+fn validate_names(features: &[String], named: bool) -> Result<(), Error> {
+    if !named {
+        return Ok(());
+    }
+    let mut sorted: Vec<&String> = features.iter().collect();
+    sorted.sort();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::Malformed(alloc::format!(
+            "the feature name \"{}\" appears twice; feature names must be distinct",
+            w[0]
+        )));
+    }
+    Ok(())
 }
 
 /// At least one head; every ensemble valid and over exactly `n_features` features;
@@ -205,6 +223,7 @@ impl Model {
     /// model's features.
     pub fn validate(&self) -> Result<(), Error> {
         validate_heads(&self.heads, self.features.len())?;
+        validate_names(&self.features, self.named_features)?;
         if let Some(p) = &self.pipeline {
             p.validate()?;
         }

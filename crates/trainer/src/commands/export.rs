@@ -44,15 +44,22 @@ pub fn run(a: Args) -> Result<(), CliError> {
     }
     let fmt = aqcast_core::time::format_datetime;
     emit(a.output.as_deref(), |out: &mut dyn Write| {
+        let mut w = csv::Writer::from_writer(out);
         if a.summary {
-            writeln!(out, "site,variable,observations,from,to")?;
+            // Through the CSV writer: a site id may hold a comma or a quote.
+            w.write_record(["site", "variable", "observations", "from", "to"])?;
             for (s, v, rows) in &parts {
                 let (first, last) = (rows[0].0, rows[rows.len() - 1].0);
-                writeln!(out, "{s},{v},{},{},{}", rows.len(), fmt(first), fmt(last))?;
+                w.write_record([
+                    s.as_str(),
+                    v.as_str(),
+                    &rows.len().to_string(),
+                    &fmt(first),
+                    &fmt(last),
+                ])?;
             }
-            return Ok(());
+            return w.flush();
         }
-        let mut w = csv::Writer::from_writer(out);
         w.write_record(["site", "variable", "time", "value"])?;
         for (s, v, rows) in &parts {
             for &(t, x) in rows {

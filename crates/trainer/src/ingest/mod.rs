@@ -221,11 +221,12 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
                     sites,
                     quarantine,
                 } = done;
+                // RFC 3339 from the core's civil time: data before 1970 keep their dates.
                 let fmt_t = |t: i64| {
-                    humantime::format_rfc3339_seconds(
-                        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(t.max(0) as u64),
+                    format!(
+                        "{}Z",
+                        aqcast_core::time::format_datetime(t).replacen(' ', "T", 1)
                     )
-                    .to_string()
                 };
                 let taken = TakenFile {
                     name: path.display().to_string(),
