@@ -560,3 +560,47 @@ fn a_feature_column_given_twice_is_an_error_not_the_first_one() {
     ]);
     assert_clean_failure(&o, &["must be distinct"]);
 }
+
+#[test]
+fn numeric_settings_out_of_range_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs/canonical.toml"),
+    )
+    .unwrap();
+    let table = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/data/reference_features.csv.gz")
+        .display()
+        .to_string();
+    for (from, to, needle) in [
+        (
+            "max_bin = 255",
+            "max_bin = 255\nthreads = 100000",
+            "threads must be in 1..=256",
+        ),
+        (
+            "utc_offset = 0",
+            "utc_offset = 99999999999",
+            "utc_offset must be within",
+        ),
+        ("lag = 167", "lag = 1000000000", "lag must be in 0..=10000"),
+        ("step = 3600 ", "step = 0 ", "grid step must be"),
+    ] {
+        assert!(base.contains(from), "{from}");
+        let path = write(dir.path(), "task.toml", &base.replacen(from, to, 1));
+        let o = aqcast(&["train", "--config", &path, "--table", &table]);
+        assert_clean_failure(&o, &[needle]);
+    }
+    // --threads on the command line too.
+    let path = write(dir.path(), "task.toml", &base);
+    let o = aqcast(&[
+        "train",
+        "--config",
+        &path,
+        "--table",
+        &table,
+        "--threads",
+        "100000",
+    ]);
+    assert_clean_failure(&o, &["threads must be in 1..=256"]);
+}

@@ -38,6 +38,13 @@ use crate::Error;
 pub const MAX_ROWS: usize = 1_000_000;
 /// Longest rolling window, in grid steps (a leap year of hours and then some).
 pub const MAX_WINDOW: u32 = 10_000;
+/// Longest grid step: a leap year, in seconds.
+pub const MAX_STEP: i64 = 366 * 86_400;
+/// Largest offset of the calendar's clock from UTC, in seconds (time zones span
+/// −12 h … +14 h).
+pub const MAX_UTC_OFFSET: i64 = 18 * 3600;
+/// Longest lag, in grid steps (as the longest rolling window).
+pub const MAX_LAG: u32 = MAX_WINDOW;
 /// Most rounds of iterative imputation.
 pub const MAX_ITERATIONS: u32 = 100;
 /// Most neighbours of KNN imputation.
@@ -93,10 +100,16 @@ impl Spec {
     /// Checks the spec: grid step, unique names, known units, and that every step, feature
     /// and target refers to a column that exists at that point.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.grid.step <= 0 {
+        if self.grid.step <= 0 || self.grid.step > MAX_STEP {
             return Err(bad(format!(
-                "grid step must be a positive number of seconds, not {}",
+                "grid step must be a number of seconds in 1..={MAX_STEP} (a year), not {}",
                 self.grid.step
+            )));
+        }
+        if self.grid.utc_offset.abs() > MAX_UTC_OFFSET {
+            return Err(bad(format!(
+                "utc_offset must be within ±{MAX_UTC_OFFSET} seconds (±18 hours), not {}",
+                self.grid.utc_offset
             )));
         }
         if self.inputs.is_empty() {
@@ -116,6 +129,14 @@ impl Spec {
         }
         let inputs = columns.clone();
         for (n, step) in self.steps.iter().enumerate() {
+            if let spec::Step::Fill { limit, .. } | spec::Step::Interpolate { limit, .. } = step {
+                if limit.is_some_and(|l| l > MAX_WINDOW) {
+                    return Err(bad(format!(
+                        "step {}: limit must be at most {MAX_WINDOW} steps",
+                        n + 1
+                    )));
+                }
+            }
             if let spec::Step::Impute { k, iterations, .. } = step {
                 if k.is_some_and(|k| k == 0 || k > MAX_NEIGHBOURS)
                     || iterations.is_some_and(|i| i == 0 || i > MAX_ITERATIONS)
@@ -150,6 +171,12 @@ impl Spec {
             }
             use spec::Feature as F;
             let refs: Vec<&String> = match f {
+                F::Lag { lag, .. } if *lag > MAX_LAG => {
+                    return Err(bad(format!(
+                        "feature {:?}: lag must be in 0..={MAX_LAG} steps, not {lag}",
+                        f.name()
+                    )));
+                }
                 F::Value { of, .. } | F::Lag { of, .. } => vec![of],
                 F::Rolling {
                     of,

@@ -109,12 +109,20 @@ impl Default for Params {
     }
 }
 
+/// Most trees a model may have.
+pub const MAX_TREES: usize = 1_000_000;
+/// Most worker threads: a few times the cores of any machine this runs on.
+pub const MAX_THREADS: usize = 256;
+
 impl Params {
     /// Checks every parameter's range.
     pub fn validate(&self) -> Result<(), String> {
         let frac = |v: f64| v > 0.0 && v <= 1.0;
         let checks = [
-            (self.trees >= 1, "trees must be ≥ 1"),
+            (
+                self.trees >= 1 && self.trees <= MAX_TREES,
+                "trees must be in 1..=1000000",
+            ),
             (
                 self.learning_rate > 0.0 && self.learning_rate.is_finite(),
                 "learning_rate must be > 0",
@@ -154,7 +162,10 @@ impl Params {
                 self.validation_fraction > 0.0 && self.validation_fraction < 1.0,
                 "validation_fraction must be in (0, 1)",
             ),
-            (self.threads != Some(0), "threads must be ≥ 1"),
+            (
+                self.threads.is_none_or(|t| (1..=MAX_THREADS).contains(&t)),
+                "threads must be in 1..=256 (more threads than cores only slow training down)",
+            ),
             (
                 self.quantiles.iter().all(|q| *q > 0.0 && *q < 1.0),
                 "quantiles must be in (0, 1)",
