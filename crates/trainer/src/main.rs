@@ -64,7 +64,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors in one line, as every other error (clap adds a hint line and, for a bad
+    // value, context); --help and --version print as usual.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("error: {first} (aqcast --help lists the commands and options)");
+            return ExitCode::from(2);
+        }
+    };
     // Logs go to stderr; AQCAST_LOG=info (or debug, trace) shows more.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

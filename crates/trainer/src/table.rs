@@ -31,21 +31,27 @@ fn is_missing(cell: &str) -> bool {
 pub fn read(path: &Path, model: &Model) -> Result<Table, CliError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
+        .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(files::open(path)?);
-    let csv_err = |e: csv::Error| match e.position() {
-        Some(p) => CliError::Table {
+    // `line`: where the reader stood, for errors (a truncated gzip) that carry none.
+    let csv_err = |e: csv::Error, line: u64| {
+        let line = e.position().map_or(line, |p| p.line());
+        let message = match e.kind() {
+            csv::ErrorKind::Io(io) => format!(
+                "the file cannot be read past here ({io}; a truncated or damaged gzip file?)"
+            ),
+            csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+            _ => e.to_string(),
+        };
+        CliError::Table {
             path: path.to_path_buf(),
-            line: p.line(),
+            line: line.max(1),
             column: "-".into(),
-            message: e.to_string(),
-        },
-        None => CliError::Columns {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        },
+            message,
+        }
     };
-    let header = rdr.headers().map_err(csv_err)?.clone();
+    let header = rdr.headers().map_err(|e| csv_err(e, 1))?.clone();
     if header.is_empty() {
         return Err(CliError::Columns {
             path: path.to_path_buf(),
@@ -107,7 +113,10 @@ pub fn read(path: &Path, model: &Model) -> Result<Table, CliError> {
     let mut values = Vec::new();
     let mut n_rows = 0;
     let mut record = csv::StringRecord::new();
-    while rdr.read_record(&mut record).map_err(csv_err)? {
+    while rdr
+        .read_record(&mut record)
+        .map_err(|e| csv_err(e, rdr.position().line()))?
+    {
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != header.len() {
             return Err(CliError::Table {

@@ -604,3 +604,40 @@ fn numeric_settings_out_of_range_are_refused() {
     ]);
     assert_clean_failure(&o, &["threads must be in 1..=256"]);
 }
+
+#[test]
+fn every_error_is_one_line_naming_the_line_where_there_is_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A bad number on the command line (clap's errors are several lines).
+    let o = aqcast(&["aqi", "--pollutant", "pm2.5", "abc"]);
+    assert_clean_failure(&o, &["abc"]);
+    // A truncated gzip, in ingest and in predict: one line with the line reached.
+    let full = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/data/aurn_no2_2001_2003.csv.gz"),
+    )
+    .unwrap();
+    let cut = dir.path().join("cut.csv.gz");
+    std::fs::write(&cut, &full[..20_000]).unwrap();
+    let store = dir.path().join("store").display().to_string();
+    let o = aqcast(&["ingest", &cut.display().to_string(), "--store", &store]);
+    assert_clean_failure(
+        &o,
+        &[
+            "line ",
+            "ends in the middle",
+            "nothing of this file was stored",
+        ],
+    );
+    let x = std::fs::read(fixtures().join("test_X_h1.csv.gz")).unwrap();
+    let cut_x = dir.path().join("x.csv.gz");
+    std::fs::write(&cut_x, &x[..3000]).unwrap();
+    let o = aqcast(&[
+        "predict",
+        "--model",
+        &fx("lightgbm_l2.txt"),
+        "--input",
+        &cut_x.display().to_string(),
+    ]);
+    assert_clean_failure(&o, &["line ", "truncated or damaged gzip"]);
+}

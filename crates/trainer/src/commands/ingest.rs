@@ -125,16 +125,21 @@ pub fn run(a: Args) -> Result<(), CliError> {
             println!("  quarantined in {q}");
         }
     }
-    if refused.is_empty() {
-        Ok(())
-    } else {
-        for r in &refused {
-            eprintln!("error: {r}");
+    // One line per refused file, each saying what and where; nothing of it was stored.
+    match refused.split_last() {
+        None => Ok(()),
+        Some((last, others)) => {
+            for r in others {
+                eprintln!("error: {r} (nothing of this file was stored)");
+            }
+            Err(CliError::Usage(format!(
+                "{last} (nothing of this file was stored{})",
+                if outcomes.len() > refused.len() {
+                    "; the other files were taken"
+                } else {
+                    ""
+                }
+            )))
         }
-        Err(CliError::Usage(format!(
-            "{} of {} files refused (nothing of them was stored); the others were taken",
-            refused.len(),
-            outcomes.len()
-        )))
     }
 }

@@ -314,8 +314,9 @@ fn ingest_file(
         .delimiter(delimiter)
         .buffer_capacity(1 << 16)
         .from_reader(r);
-    let read_err = |e: csv::Error| {
-        let line = e.position().map(|p| p.line());
+    // `at`: the line the reader stood on, for errors (a truncated gzip) that carry none.
+    let read_err = |e: csv::Error, at: u64| {
+        let line = e.position().map(|p| p.line()).or(Some(at.max(1)));
         let msg = match e.kind() {
             csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
                 "the file ends in the middle (a truncated or damaged gzip file?)".to_string()
@@ -325,7 +326,7 @@ fn ingest_file(
         file_err(line, msg)
     };
     let mut rec = csv::ByteRecord::new();
-    if !csv.read_byte_record(&mut rec).map_err(read_err)? {
+    if !csv.read_byte_record(&mut rec).map_err(|e| read_err(e, 1))? {
         return Err(file_err(None, "empty file: no header and no data".into()));
     }
     let name = path
@@ -356,7 +357,10 @@ fn ingest_file(
         lines += 1;
         parser.record(&rec, 1, &mut sink).map_err(strict)?;
     }
-    while csv.read_byte_record(&mut rec).map_err(read_err)? {
+    while csv
+        .read_byte_record(&mut rec)
+        .map_err(|e| read_err(e, csv.position().line()))?
+    {
         lines += 1;
         let line = rec.position().map_or(lines + 1, |p| p.line());
         parser.record(&rec, line, &mut sink).map_err(strict)?;
