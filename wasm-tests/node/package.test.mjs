@@ -13,7 +13,7 @@ const pkg = path.join(root, "pkg");
 const fx = path.join(root, "tests/fixtures/models");
 const aqcastBin = process.env.AQCAST_BIN ?? path.join(root, "target/debug/aqcast");
 
-const { initSync, Model, aqi } = await import(path.join(pkg, "aqcast.js"));
+const { initSync, Model, aqi, AqcastError } = await import(path.join(pkg, "aqcast.js"));
 initSync({ module: readFileSync(path.join(pkg, "aqcast_bg.wasm")) });
 // The optional modules (runtime.test.mjs checks the runtime without them).
 const { initImportSync, importModel } = await import(path.join(pkg, "import.js"));
@@ -146,8 +146,10 @@ test("bad input throws AqcastError with a code, never a trap", () => {
     [() => aqi.nowcast("pm2.5", [1]), "aqi_undefined"],
   ];
   for (const [f, code] of cases) {
-    assert.throws(f, (e) => e instanceof Error && e.name === "AqcastError" && e.code === code && e.message.length > 0, code);
+    // The exported class, whichever module threw (the runtime, aqcast/import).
+    assert.throws(f, (e) => e instanceof AqcastError && e instanceof Error && e.name === "AqcastError" && e.code === code && e.message.length > 0, code);
   }
+
   // A corrupted artifact is refused by its checksum.
   const aqm = path.join(root, "wasm-tests/.tmp/m.aqm");
   mkdirSync(path.dirname(aqm), { recursive: true });
@@ -272,7 +274,8 @@ test("model.forecast gives aqcast forecast's 72-hour forecast, bit for bit", () 
   assert.deepStrictEqual(model.forecast(recent), model.forecast(observations, { at: end }));
   // Errors.
   assert.throws(() => model.forecast([], {}), (e) => e.code === "bad_pipeline" && /nothing to forecast/.test(e.message));
-  assert.throws(() => model.forecast(observations, { at: "soon" }), (e) => e.code === "bad_observations");
+  // Thrown by aqcast/pipeline, an instance of the runtime's exported class.
+  assert.throws(() => model.forecast(observations, { at: "soon" }), (e) => e instanceof AqcastError && e.code === "bad_observations");
   const plain = Model.fromBytes(readFileSync(path.join(fx, "lightgbm_l2.txt")));
   assert.equal(plain.hasForecast, false);
   assert.throws(() => plain.forecast(observations), (e) => e.code === "no_forecast");

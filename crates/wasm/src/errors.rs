@@ -2,14 +2,19 @@
 
 use wasm_bindgen::prelude::*;
 
+// One class for every module of the package (the runtime and the optional modules each
+// carry this snippet): the first one loaded defines it under a global symbol, the others
+// reuse it, so `e instanceof AqcastError` holds for an error from any of them. The runtime
+// exports it (scripts/build-pkg adds the export to aqcast.js).
 #[wasm_bindgen(inline_js = "
-export class AqcastError extends Error {
+const key = Symbol.for('aqcast.AqcastError');
+export const AqcastError = globalThis[key] ??= class AqcastError extends Error {
   constructor(code, message) {
     super(message);
     this.name = 'AqcastError';
     this.code = code;
   }
-}
+};
 export function makeError(code, message) { return new AqcastError(code, message); }
 ")]
 extern "C" {

@@ -86,12 +86,14 @@ export interface EpaAqi {
   beyondIndex: boolean;
 }
 
-/** The result of `aqi.compute` with `scale: "eea"` (European AQI). */
+/** The result of `aqi.compute` with `scale: "eea"` (European AQI): `aqi` is the level
+ * (1–6), as in a forecast on that scale. */
 export interface EeaAqi {
   scale: "eea";
   pollutant: string;
   value: number;
   unit: string;
+  aqi: number;
   level: number;
   category: string;
   color: string;
@@ -168,10 +170,12 @@ export interface Forecast {
   steps: ForecastStep[];
 }
 
-/** Thrown by every function of this package: `name` is "AqcastError", `code` is stable. */
-export interface AqcastError extends Error {
-  name: "AqcastError";
-  code: string;
+/** Thrown by every function of this package and its optional modules: `name` is
+ * "AqcastError", `code` is stable; `e instanceof AqcastError` tells them apart. */
+export declare class AqcastError extends Error {
+  readonly name: "AqcastError";
+  readonly code: string;
+  constructor(code: string, message: string);
 }
 "#;
 
@@ -230,8 +234,9 @@ impl Model {
     pub fn forecast(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Observation[]")] observations: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ForecastOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ForecastOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         if self.model.forecast_json.is_none() {
             return Err(error(
                 "no_forecast",
@@ -317,8 +322,11 @@ impl Model {
     pub fn preprocess(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Observation[]")] observations: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PreprocessOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "PreprocessOptions")] options: Option<
+            JsValue,
+        >,
     ) -> Result<JsValue, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let pipeline = self.model.pipeline_json.as_deref().ok_or_else(|| {
             error(
                 "no_pipeline",
@@ -427,8 +435,9 @@ impl Aqi {
     pub fn compute(
         pollutant: &str,
         value: f64,
-        #[wasm_bindgen(unchecked_param_type = "AqiOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "AqiOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let p: Pollutant = pollutant.parse().map_err(|e| core_error(&e))?;
         let unit = match opt_str(&options, "unit")? {
             Some(u) => u.parse::<Unit>().map_err(|e| core_error(&e))?,
@@ -441,6 +450,7 @@ impl Aqi {
         if opt_str(&options, "scale")?.as_deref() == Some("eea") {
             let l = eea::level(p, value, unit).map_err(|e| core_error(&e))?;
             set(&o, "scale", &JsValue::from_str("eea"))?;
+            set(&o, "aqi", &JsValue::from(l.number()))?;
             set(&o, "level", &JsValue::from(l.number()))?;
             set(&o, "category", &JsValue::from_str(l.name()))?;
             set(&o, "color", &JsValue::from_str(l.color()))?;

@@ -177,15 +177,13 @@ fn validate_names(features: &[String], named: bool) -> Result<(), Error> {
     if !named {
         return Ok(());
     }
-    let mut sorted: Vec<&String> = features.iter().collect();
-    sorted.sort();
-    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::Malformed(alloc::format!(
-            "the feature name \"{}\" appears twice; feature names must be distinct",
-            w[0]
-        )));
+    let mut seen = alloc::collections::BTreeSet::new();
+    match features.iter().find(|f| !seen.insert(f.as_str())) {
+        Some(f) => Err(Error::Malformed(alloc::format!(
+            "the feature name \"{f}\" appears twice; feature names must be distinct"
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// At least one head; every ensemble valid and over exactly `n_features` features;
