@@ -141,15 +141,13 @@ fn errors_are_aqcast_errors_with_codes() {
         .err()
         .unwrap();
     assert_eq!(code(&e), "no_such_head");
-    let e = Aqi::compute("pm2.5", -3.0, JsValue::UNDEFINED)
-        .err()
-        .unwrap();
+    let e = Aqi::compute("pm2.5", -3.0, None).err().unwrap();
     assert_eq!(code(&e), "aqi_undefined");
 }
 
 #[wasm_bindgen_test]
 fn aqi_worked_examples() {
-    let r = Aqi::compute("o3", 0.07853, JsValue::UNDEFINED).unwrap();
+    let r = Aqi::compute("o3", 0.07853, None).unwrap();
     assert_eq!(
         Reflect::get(&r, &JsValue::from_str("aqi"))
             .unwrap()
