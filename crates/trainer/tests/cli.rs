@@ -641,3 +641,35 @@ fn every_error_is_one_line_naming_the_line_where_there_is_one() {
     ]);
     assert_clean_failure(&o, &["line ", "truncated or damaged gzip"]);
 }
+
+#[test]
+fn a_site_id_too_long_for_a_folder_name_loses_only_its_own_rows() {
+    // 40 CJK characters: 360 bytes once encoded, beyond what a folder name holds. The
+    // whole file used to be refused, other sites' rows included.
+    let dir = tempfile::tempdir().unwrap();
+    let long: String = "空気質観測所".repeat(7);
+    let csv = write(
+        dir.path(),
+        "long.csv",
+        &format!("date,site,no2\n2003-01-01 00:00:00,{long},12\n2003-01-01 00:00:00,short,13\n2003-01-01 01:00:00,{long},14\n"),
+    );
+    let store = dir.path().join("store").display().to_string();
+    let o = aqcast(&[
+        "ingest",
+        &csv,
+        "--store",
+        &store,
+        "--map",
+        "time=date",
+        "--map",
+        "site=site",
+        "--map",
+        "no2=no2:ppb",
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("site id too long"), "{out}");
+    let exported = stdout(&aqcast(&["export", "--store", &store]));
+    assert_eq!(exported.trim().lines().count(), 2, "{exported}");
+    assert!(exported.contains("short"), "{exported}");
+}

@@ -424,6 +424,53 @@ fn taken_files_are_skipped_and_archived() {
     assert_eq!(out.matches("already taken").count(), 5, "{out}");
     assert_eq!(export(&store), before);
     assert_eq!(manifest(&store)["files"].as_array().map(Vec::len), Some(5));
+    // Archiving the archive into itself moves nothing.
+    ok(&aqcast(&[
+        "ingest",
+        &archive.display().to_string(),
+        "--store",
+        &store,
+        "--archive",
+        &archive.display().to_string(),
+    ]));
+    assert_eq!(std::fs::read_dir(&archive).unwrap().count(), 5);
+}
+
+#[test]
+fn a_file_taken_but_not_yet_archived_is_archived_by_the_next_run() {
+    // A run killed between its manifest write and the move leaves a taken file in the
+    // inbox: the next run with --archive moves it (it used to stay there for good).
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let src = fixtures().join("ingest/good");
+    let first = std::fs::read_dir(&src)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::copy(&first, inbox.join(first.file_name().unwrap())).unwrap();
+    let store = dir.path().join("s").display().to_string();
+    ok(&aqcast(&[
+        "ingest",
+        &inbox.display().to_string(),
+        "--store",
+        &store,
+    ]));
+    assert_eq!(std::fs::read_dir(&inbox).unwrap().count(), 1);
+    let archive = dir.path().join("archive");
+    let out = ok(&aqcast(&[
+        "ingest",
+        &inbox.display().to_string(),
+        "--store",
+        &store,
+        "--archive",
+        &archive.display().to_string(),
+    ]));
+    assert!(out.contains("already taken"), "{out}");
+    assert_eq!(std::fs::read_dir(&inbox).unwrap().count(), 0, "{out}");
+    assert_eq!(std::fs::read_dir(&archive).unwrap().count(), 1);
 }
 
 /// Writes an EPA AQS hourly file of `sites` × `hours` ozone values in `year`.

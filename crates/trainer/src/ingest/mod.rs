@@ -203,6 +203,10 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
         if let Some(t) = manifest.find(&hash) {
             tracing::info!(file = %path.display(), "already taken (same content) on {}", t.taken_at);
             bar.inc(size - size / 2);
+            // Archived too: a run killed between its manifest write and the move left it.
+            if let Some(dir) = &opts.archive {
+                archive(&path, dir, &hash[..16])?;
+            }
             out.push((path, Outcome::AlreadyTaken(t.clone())));
             continue;
         }
@@ -372,6 +376,11 @@ fn ingest_file(
 /// Moves a taken file into the archive folder (copying across file systems).
 fn archive(path: &Path, dir: &Path, id: &str) -> Result<(), StoreError> {
     fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+    // A file already in the archive stays where it is.
+    let here = path.parent().and_then(|p| p.canonicalize().ok());
+    if here.is_some() && here == dir.canonicalize().ok() {
+        return Ok(());
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -24,6 +24,8 @@ pub enum Reason {
     UnknownParameter,
     /// The site id is empty.
     NoSite,
+    /// The site id is too long for a partition folder name (`store::name_fits`).
+    SiteIdTooLong,
     /// A second value for the same site, variable and time in one file.
     Duplicate,
 }
@@ -40,6 +42,7 @@ impl Reason {
             Reason::UnknownUnit => "unknown unit",
             Reason::UnknownParameter => "unknown parameter",
             Reason::NoSite => "no site id",
+            Reason::SiteIdTooLong => "site id too long",
             Reason::Duplicate => "duplicate timestamp",
         }
     }

@@ -216,6 +216,13 @@ impl<'s> Sink<'s> {
         if site.is_empty() {
             return self.reject(line, column, Reason::NoSite, raw);
         }
+        // A site id whose partition folder name the file system cannot hold: this site's
+        // values are quarantined, the file's other sites are taken.
+        if !self.site_ids.contains_key(site)
+            && !crate::store::name_fits(&String::from_utf8_lossy(site))
+        {
+            return self.reject(line, column, Reason::SiteIdTooLong, raw);
+        }
         let site_id = match self.site_ids.get(site) {
             Some(&id) => id,
             None => {

@@ -85,6 +85,16 @@ pub fn encode_name(s: &str) -> String {
     out
 }
 
+/// Longest encoded name a partition folder holds (`site=` + name within the 255 bytes
+/// file systems allow for one name, with room to spare).
+pub const MAX_NAME_BYTES: usize = 240;
+
+/// Whether a site or variable name fits a partition folder name once encoded (about 240
+/// ASCII characters, or 26 CJK ones, which encode as 9 bytes each).
+pub fn name_fits(s: &str) -> bool {
+    encode_name(s).len() <= MAX_NAME_BYTES
+}
+
 /// Decodes [`encode_name`].
 pub fn decode_name(s: &str) -> Option<String> {
     let b = s.as_bytes();
