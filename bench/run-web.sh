@@ -10,7 +10,7 @@ out="$PWD/bench/out"
 python3 -c 'import lightgbm, onnxmltools' 2>/dev/null ||
   pip install numpy pandas lightgbm==4.7.0 xgboost==3.2.0 scikit-learn==1.9.1 onnxmltools==1.16.0 onnx==1.23.2
 [ -f "$out/ref/lightgbm_h1.txt" ] ||
-  python3 ../shared/bench/reference.py --out "$out/ref" --threads 1 --models lightgbm > "$out/reference.json"
+  python3 bench/reference.py --out "$out/ref" --threads 1 --models lightgbm > "$out/reference.json"
 (cd bench && npm ci --no-audit --no-fund)
 scripts/build-pkg
 python3 bench/to_onnx.py "$out/ref/lightgbm_h1.txt" "$out/lightgbm_h1.onnx" 15

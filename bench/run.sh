@@ -2,7 +2,7 @@
 # The inference benchmark of the canonical task, aqcast next to the reference libraries in
 # one run on this machine (ratios, not absolute times, are what to compare).
 #
-#   1. ../shared/bench/reference.py trains the canonical 500-tree LightGBM and XGBoost
+#   1. bench/reference.py trains the canonical 500-tree LightGBM and XGBoost
 #      models and times their own batch predict (1 thread) and single-row predict;
 #   2. aqcast predicts the same rows natively (criterion, crates/core/benches) and in wasm
 #      under Node (bench/wasm-bench, plain and with simd128), after checking that every
@@ -19,8 +19,8 @@ mkdir -p "$out"
 python3 -c 'import lightgbm, xgboost, sklearn, pandas' 2>/dev/null ||
   pip install numpy pandas lightgbm==4.7.0 xgboost==3.2.0 scikit-learn==1.9.1
 
-echo "== reference libraries (../shared/bench/reference.py, 1 thread, $reps reps)"
-python3 ../shared/bench/reference.py --out "$out/ref" --threads 1 --reps "$reps" > "$out/reference.json"
+echo "== reference libraries (bench/reference.py, 1 thread, $reps reps)"
+python3 bench/reference.py --out "$out/ref" --threads 1 --reps "$reps" > "$out/reference.json"
 
 echo "== aqcast native: parity on all canonical test rows, then criterion"
 cargo build --release -p aqcast

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Training benchmark on the canonical task (../shared/bench/TASK.md), in one run:
-# ../shared/bench/reference.py (LightGBM, XGBoost, scikit-learn) and `aqcast train` on the
+# Training benchmark on the canonical task (configs/canonical.toml), in one run:
+# bench/reference.py (LightGBM, XGBoost, scikit-learn) and `aqcast train` on the
 # same feature matrix (reference.py's features.csv), same settings (500 trees, learning
 # rate 0.05, 31 leaves, 255 bins, squared error, no early stopping), with 1 and 2 threads.
 #
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 reps=${1:-3}
 out=bench/out/train
 mkdir -p "$out"
-ref=../shared/bench/reference.py
+ref=bench/reference.py
 cargo build --release -p aqcast >&2
 bin=target/release/aqcast
 for t in 1 2; do

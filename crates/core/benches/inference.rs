@@ -3,7 +3,7 @@
 //! `AQCAST_BENCH_MODEL` (a LightGBM/XGBoost/aqcast model) and `AQCAST_BENCH_INPUT` (a CSV of
 //! feature rows with a header, optionally .gz) choose the workload; by default the
 //! committed 100-tree fixture and the canonical test rows. `bench/run.sh` points them at the
-//! 500-tree LightGBM model that `../shared/bench/reference.py` trains in the same run.
+//! 500-tree LightGBM model that `bench/reference.py` trains in the same run.
 
 use std::hint::black_box;
 use std::io::Read;

@@ -20,8 +20,8 @@
 //! ```
 //!
 //! `[train]` holds the training parameters (`aqcast train`), `[tune]` the search
-//! (`aqcast tune`). `configs/canonical.toml` is the canonical task of
-//! `../shared/bench/TASK.md` in full; `configs/every-step.toml` uses every kind of step.
+//! (`aqcast tune`). `configs/canonical.toml` is the canonical task
+//! (`bench/reference.py` builds its features with pandas); `configs/every-step.toml` uses every kind of step.
 
 use std::path::{Path, PathBuf};
 

@@ -83,7 +83,7 @@ fn training_is_deterministic_accurate_and_serves_what_it_evaluated() {
         reports[0]["heads"][0]["test"]["rmse"],
         reports[1]["heads"][0]["test"]["rmse"]
     );
-    // Better than persistence (9.372 for h=1, 26.061 for h=24, TASK.md), and close to
+    // Better than persistence (9.372 for h=1, 26.061 for h=24, bench/reference.py), and close to
     // LightGBM even with 60 trees.
     let h1 = reports[0]["heads"][0]["test"]["rmse"].as_f64().unwrap();
     let h24 = reports[0]["heads"][1]["test"]["rmse"].as_f64().unwrap();
