@@ -356,26 +356,53 @@ impl Grower<'_> {
         let parent = self.leaf_score(g, h);
         let min_n = p.min_data_in_leaf as u32;
         let m = &self.data.mappers[f];
-        let nanb = hb[m.nan_bin()];
         let mut best: Option<Split> = None;
-        let dirs: &[bool] = if m.has_nan && nanb.n > 0 {
-            &[false, true]
-        } else {
-            &[false]
-        };
-        for &nan_left in dirs {
-            let (mut gl, mut hl, mut nl) = if nan_left {
-                (nanb.g, nanb.h, nanb.n)
-            } else {
-                (0.0, 0.0, 0)
-            };
-            // The last value bin as a threshold only separates missing values.
-            let last = if m.has_nan && nanb.n > 0 && !nan_left {
-                m.value_bins()
-            } else {
-                m.value_bins() - 1
-            };
-            for (k, &b) in hb[..last].iter().enumerate() {
+        // LightGBM's order (FeatureHistogram::FindBestThresholdNumerical): first from the
+        // top bin down, missing values left, keeping the first best (on ties, the highest
+        // threshold: the split sits just below the right side's rows); then, for a
+        // feature that had missing values in training, from the bottom up with missing
+        // values right, replacing only a strictly better split.
+        let value_bins = m.value_bins();
+        let nan_pass = m.has_nan && m.total_bins() > 2;
+        // Reverse: right side = value bins above the threshold.
+        let (mut gr, mut hr, mut nr) = (0.0, 0.0, 0u32);
+        for k in (1..value_bins).rev() {
+            let b = hb[k];
+            gr += b.g;
+            hr += b.h;
+            nr += b.n;
+            if nr < min_n || hr < p.min_sum_hessian_in_leaf {
+                continue;
+            }
+            let nl = n - nr;
+            let hl = h - hr;
+            if nl < min_n || hl < p.min_sum_hessian_in_leaf {
+                break;
+            }
+            let gl = g - gr;
+            let gain = self.leaf_score(gl, hl) + self.leaf_score(gr, hr) - parent;
+            if gain > p.min_split_gain && best.is_none_or(|s| gain > s.gain) {
+                best = Some(Split {
+                    gain,
+                    feature: f,
+                    bin: k - 1,
+                    // Missing values: left in this pass; with only one value bin LightGBM
+                    // sends them right; for a feature that had none, LightGBM reads a
+                    // missing value as 0, so it goes where 0 goes.
+                    nan_left: if m.has_nan {
+                        nan_pass
+                    } else {
+                        m.upper[k - 1] >= 0.0
+                    },
+                    saw_missing: true,
+                    left: (gl, hl, nl),
+                });
+            }
+        }
+        if nan_pass {
+            // Forward: left side = value bins up to the threshold; missing values right.
+            let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0u32);
+            for (k, &b) in hb[..value_bins - 1].iter().enumerate() {
                 gl += b.g;
                 hl += b.h;
                 nl += b.n;
@@ -393,8 +420,8 @@ impl Grower<'_> {
                         gain,
                         feature: f,
                         bin: k,
-                        nan_left,
-                        saw_missing: nanb.n > 0,
+                        nan_left: false,
+                        saw_missing: true,
                         left: (gl, hl, nl),
                     });
                 }
@@ -684,7 +711,10 @@ fn train_in_pool(
     };
     let n = n_all - n_valid;
     let train_cols: Vec<&[f64]> = columns.iter().map(|c| &c[..n]).collect();
-    let y = &y_all[..n];
+    // Labels and gradients in f32, as LightGBM keeps them (`label_t`, `score_t`): the
+    // same sums, so the same gains and splits.
+    let y32: Vec<f64> = y_all[..n].iter().map(|&v| v as f32 as f64).collect();
+    let y = &y32[..];
     let data = Dataset::new(&train_cols, p.max_bin, p.min_data_in_bin);
     let valid = (n_valid > 0).then(|| {
         let cols: Vec<&[f64]> = columns.iter().map(|c| &c[n..]).collect();
@@ -725,7 +755,8 @@ fn train_in_pool(
                 .zip(hess.par_iter_mut())
                 .zip(score.par_iter().zip(y))
                 .for_each(|((g, h), (&s, &t))| {
-                    (*g, *h) = loss.grad_hess(s, t);
+                    let (gg, hh) = loss.grad_hess(s, t);
+                    (*g, *h) = (gg as f32 as f64, hh as f32 as f64);
                 });
         }
         let bagging = bag_freq > 0 && bag_fraction < 1.0;
@@ -809,10 +840,11 @@ fn train_in_pool(
         }
         if !forest {
             let link = |s: f64| if loss.log_link() { s.exp() } else { s };
+            // Against the labels as given (the f32 copy is only what gradients see).
             train_curve.push(
                 score
                     .iter()
-                    .zip(y)
+                    .zip(&y_all[..n])
                     .map(|(&s, &t)| loss.loss(link(s), t))
                     .sum::<f64>()
                     / n as f64,
