@@ -202,8 +202,8 @@ fn greedy(
         return upper;
     }
     let mut max_bin = max_bin;
-    if min_data_in_bin > 0 {
-        max_bin = max_bin.min(total / min_data_in_bin).max(1);
+    if let Some(most) = total.checked_div(min_data_in_bin) {
+        max_bin = max_bin.min(most).max(1);
     }
     let mut mean_bin_size = total as f64 / max_bin as f64;
     let mut rest_bins = max_bin as i64;
@@ -328,14 +328,13 @@ mod lightgbm_parity {
             .collect();
         let model = std::fs::read_to_string(format!("{root}/models/lightgbm_l2.txt")).unwrap();
         let mut used: Vec<Vec<f64>> = vec![Vec::new(); nf];
-        let (mut features, mut thresholds) = (Vec::new(), Vec::new());
+        let mut features = Vec::new();
         for l in model.lines() {
             if let Some(v) = l.strip_prefix("split_feature=") {
                 features = v.split(' ').map(|x| x.parse::<usize>().unwrap()).collect();
             } else if let Some(v) = l.strip_prefix("threshold=") {
-                thresholds = v.split(' ').map(|x| x.parse::<f64>().unwrap()).collect();
-                for (&f, &t) in features.iter().zip(&thresholds) {
-                    used[f].push(t);
+                for (&f, t) in features.iter().zip(v.split(' ')) {
+                    used[f].push(t.parse::<f64>().unwrap());
                 }
             }
         }
