@@ -238,10 +238,8 @@ struct Split {
     feature: usize,
     /// Left: value bins `0..=bin`.
     bin: usize,
-    /// Missing values go left.
+    /// Missing values go left (as LightGBM decides: see `feature_best`).
     nan_left: bool,
-    /// Whether the leaf had missing values of the feature (else their direction is free).
-    saw_missing: bool,
     left: (f64, f64, u32),
 }
 
@@ -394,7 +392,6 @@ impl Grower<'_> {
                     } else {
                         m.upper[k - 1] >= 0.0
                     },
-                    saw_missing: true,
                     left: (gl, hl, nl),
                 });
             }
@@ -421,8 +418,7 @@ impl Grower<'_> {
                         feature: f,
                         bin: k,
                         nan_left: false,
-                        saw_missing: true,
-                        left: (gl, hl, nl),
+                            left: (gl, hl, nl),
                     });
                 }
             }
@@ -558,12 +554,7 @@ impl Grower<'_> {
             let (gl, hl, nl) = split.left;
             tree.feature.push(split.feature);
             tree.bin.push(split.bin);
-            // Missing values unseen here go where most rows went.
-            tree.nan_left.push(if split.saw_missing {
-                split.nan_left
-            } else {
-                2 * nl as usize >= end - begin
-            });
+            tree.nan_left.push(split.nan_left);
             tree.node_gain.push(split.gain);
             tree.left.push(!(li as i32));
             tree.right.push(!(leaves.len() as i32));
