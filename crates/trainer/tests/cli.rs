@@ -460,6 +460,9 @@ fn a_value_that_overflows_its_unit_conversion_is_quarantined_not_stored() {
 }
 
 fn walk(p: &Path) -> Vec<PathBuf> {
+    if !p.exists() {
+        return Vec::new();
+    }
     if p.is_dir() {
         std::fs::read_dir(p)
             .unwrap()
@@ -672,4 +675,52 @@ fn a_site_id_too_long_for_a_folder_name_loses_only_its_own_rows() {
     let exported = stdout(&aqcast(&["export", "--store", &store]));
     assert_eq!(exported.trim().lines().count(), 2, "{exported}");
     assert!(exported.contains("short"), "{exported}");
+}
+
+#[test]
+fn a_file_that_gives_no_value_is_refused_loudly_and_can_be_taken_once_fixed() {
+    // US dates (1/3/11) are not a timestamp aqcast reads by default: every row rejected.
+    // That run used to say "taken" and exit 0, and the manifest then skipped the file
+    // for good.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "us.csv",
+        "date,site,pm25\n1/3/11,A,12\n1/4/11,A,13\n",
+    );
+    let store = dir.path().join("store").display().to_string();
+    let o = aqcast(&[
+        "ingest",
+        &csv,
+        "--store",
+        &store,
+        "--map",
+        "time=date",
+        "--map",
+        "site=site",
+        "--map",
+        "pm2.5=pm25:ug/m3",
+    ]);
+    assert_clean_failure(&o, &["no value could be taken", "2 bad timestamp"]);
+    // Nothing of it in the store: no manifest entry, no quarantine file.
+    let manifest =
+        std::fs::read_to_string(dir.path().join("store/manifest.json")).unwrap_or_default();
+    assert!(!manifest.contains("us.csv"), "{manifest}");
+    assert!(walk(&dir.path().join("store/quarantine")).is_empty());
+    // The same file with ISO dates (the fix a user makes) is taken.
+    std::fs::write(&csv, "date,site,pm25\n2011-01-03,A,12\n2011-01-04,A,13\n").unwrap();
+    let o = aqcast(&[
+        "ingest",
+        &csv,
+        "--store",
+        &store,
+        "--map",
+        "time=date",
+        "--map",
+        "site=site",
+        "--map",
+        "pm2.5=pm25:ug/m3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("taken"));
 }

@@ -216,7 +216,36 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
             tracing::warn!(file = %path.display(), "removed {removed} part files of an interrupted run");
         }
         let started = Instant::now();
-        let result = ingest_file(store, &path, &id, opts, &bar);
+        let result = ingest_file(store, &path, &id, opts, &bar).and_then(|(format, lines, done)| {
+            // A file that gives no value at all is refused, not recorded as taken: its
+            // mapping or format is wrong, and a corrected run must be able to take it.
+            if done.stats.observations > 0 {
+                return Ok((format, lines, done));
+            }
+            let reasons: Vec<String> = done
+                .stats
+                .rejected
+                .iter()
+                .map(|(r, n)| format!("{n} {}", r.name()))
+                .collect();
+            // Its quarantine file goes too: the store keeps nothing of a refused file.
+            let q = store.quarantine_path(&id);
+            if q.exists() {
+                fs::remove_file(&q).map_err(StoreError::io(&q))?;
+            }
+            let why = if reasons.is_empty() {
+                format!("all {} values are missing", done.stats.missing)
+            } else {
+                format!("every value was rejected: {}", reasons.join(", "))
+            };
+            Err(IngestError::File {
+                path: path.clone(),
+                line: None,
+                message: format!(
+                    "no value could be taken ({why}): check the file's format, --map and --site, then run again"
+                ),
+            })
+        });
         match result {
             Ok((format, lines, done)) => {
                 let sink::Finished {

@@ -418,7 +418,7 @@ impl Grower<'_> {
                         feature: f,
                         bin: k,
                         nan_left: false,
-                            left: (gl, hl, nl),
+                        left: (gl, hl, nl),
                     });
                 }
             }
