@@ -308,7 +308,11 @@ struct Grower<'a> {
 }
 
 impl Grower<'_> {
+    #[inline]
     fn leaf_score(&self, g: f64, h: f64) -> f64 {
+        if self.p.lambda_l1 == 0.0 {
+            return g * g / (h + self.p.lambda_l2);
+        }
         let t = threshold_l1(g, self.p.lambda_l1);
         t * t / (h + self.p.lambda_l2)
     }
@@ -340,6 +344,80 @@ impl Grower<'_> {
             }
         }
         out
+    }
+
+    /// The histograms of every active feature over `rows`, built row by row: each row's
+    /// gradient is read once and added to the bin of each feature in turn, so the updates
+    /// of different features overlap where one feature's updates would wait on each other
+    /// (consecutive rows in one bin). The features are split into one group per thread,
+    /// so each bin is still summed in row order on any thread count (LightGBM's sums).
+    fn histograms(&self, rows: &[u32], g: &[f64], h: &[f64], features: &[bool]) -> Vec<Vec<Bin>> {
+        let nf = self.data.mappers.len();
+        let active: Vec<usize> = (0..nf).filter(|&f| features[f]).collect();
+        let groups = rayon::current_num_threads().clamp(1, active.len().max(1));
+        let per = active.len().div_ceil(groups).max(1);
+        let built: Vec<Vec<(usize, Vec<Bin>)>> = active
+            .par_chunks(per)
+            .map(|group| self.group_histograms(group, rows, g, h))
+            .collect();
+        let mut out: Vec<Vec<Bin>> = vec![Vec::new(); nf];
+        for (f, hb) in built.into_iter().flatten() {
+            out[f] = hb;
+        }
+        out
+    }
+
+    /// [`Grower::histograms`] of one group of features, on this thread.
+    fn group_histograms(
+        &self,
+        group: &[usize],
+        rows: &[u32],
+        g: &[f64],
+        h: &[f64],
+    ) -> Vec<(usize, Vec<Bin>)> {
+        if group.len() == 1 {
+            let f = group[0];
+            return vec![(f, self.feature_hist(f, rows, g, h))];
+        }
+        let cols: Vec<&[u8]> = group.iter().map(|&f| self.data.col(f)).collect();
+        let mut offsets = Vec::with_capacity(group.len());
+        let mut total = 0;
+        for &f in group {
+            offsets.push(total);
+            total += self.data.mappers[f].total_bins();
+        }
+        let mut flat = vec![Bin::default(); total];
+        if self.unit_hessian {
+            for (i, &r) in rows.iter().enumerate() {
+                let gi = g[i];
+                for (col, &off) in cols.iter().zip(&offsets) {
+                    let b = &mut flat[off + col[r as usize] as usize];
+                    b.g += gi;
+                    b.n += 1;
+                }
+            }
+            for b in flat.iter_mut() {
+                b.h = f64::from(b.n);
+            }
+        } else {
+            for (i, &r) in rows.iter().enumerate() {
+                let (gi, hi) = (g[i], h[i]);
+                for (col, &off) in cols.iter().zip(&offsets) {
+                    let b = &mut flat[off + col[r as usize] as usize];
+                    b.g += gi;
+                    b.h += hi;
+                    b.n += 1;
+                }
+            }
+        }
+        group
+            .iter()
+            .zip(&offsets)
+            .map(|(&f, &off)| {
+                let nb = self.data.mappers[f].total_bins();
+                (f, flat[off..off + nb].to_vec())
+            })
+            .collect()
     }
 
     /// Whether a leaf of `n` rows at `depth` may be split at all.
@@ -475,20 +553,14 @@ impl Grower<'_> {
         };
         let n0 = rows.len() as u32;
         let root_splittable = self.splittable(n0, 0);
-        let root: Vec<(Vec<Bin>, Option<Split>)> = self.per_feature(|f| {
-            if !features[f] {
-                return (Vec::new(), None);
+        let hist = self.histograms(rows, &g0, &h0, features);
+        let bests: Vec<Option<Split>> = self.per_feature(|f| {
+            if !features[f] || !root_splittable {
+                return None;
             }
-            let hb = self.feature_hist(f, rows, &g0, &h0);
-            let best = if root_splittable {
-                self.feature_best(f, &hb, gsum, hsum, n0)
-            } else {
-                None
-            };
-            (hb, best)
+            self.feature_best(f, &hist[f], gsum, hsum, n0)
         });
-        let best = Self::pick(root.iter().map(|r| r.1));
-        let hist: Vec<Vec<Bin>> = root.into_iter().map(|r| r.0).collect();
+        let best = Self::pick(bests.into_iter());
         let mut leaves = vec![Leaf {
             begin: 0,
             end: rows.len(),
@@ -536,18 +608,20 @@ impl Grower<'_> {
                     b <= split.bin
                 }
             };
+            // Branch-free: every row is written to both sides and the side it belongs to
+            // advances (the split's direction is unpredictable row to row).
             scratch.clear();
-            let mut w = begin;
+            scratch.resize(end - begin, 0);
+            let (mut w, mut s) = (begin, 0usize);
             for i in begin..end {
                 let r = rows[i];
-                if goes_left(r) {
-                    rows[w] = r;
-                    w += 1;
-                } else {
-                    scratch.push(r);
-                }
+                let left = goes_left(r);
+                rows[w] = r;
+                scratch[s] = r;
+                w += usize::from(left);
+                s += usize::from(!left);
             }
-            rows[w..end].copy_from_slice(&scratch);
+            rows[w..end].copy_from_slice(&scratch[..s]);
             let mid = w;
             // Record the node.
             let node = tree.feature.len();
@@ -580,11 +654,12 @@ impl Grower<'_> {
             };
             let (gs, hs) = gather(small);
             let (split_l, split_r) = (self.splittable(nl, depth), self.splittable(nr, depth));
+            let small_hist = self.histograms(small, &gs, &hs, features);
             let parts: Vec<Children> = self.per_feature(|f| {
                 if !features[f] {
                     return (Vec::new(), Vec::new(), None, None);
                 }
-                let sh = self.feature_hist(f, small, &gs, &hs);
+                let sh = small_hist[f].clone();
                 let large: Vec<Bin> = parent[f]
                     .iter()
                     .zip(&sh)
