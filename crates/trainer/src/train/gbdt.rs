@@ -346,28 +346,32 @@ impl Grower<'_> {
         out
     }
 
-    /// The histograms of every active feature over `rows`, built row by row: each row's
-    /// gradient is read once and added to the bin of each feature in turn, so the updates
-    /// of different features overlap where one feature's updates would wait on each other
-    /// (consecutive rows in one bin). The features are split into one group per thread,
-    /// so each bin is still summed in row order on any thread count (LightGBM's sums).
-    fn histograms(&self, rows: &[u32], g: &[f64], h: &[f64], features: &[bool]) -> Vec<Vec<Bin>> {
+    /// Runs `work` on groups of the active features, one group per thread, in one
+    /// parallel pass (a leaf's histograms and best splits together); the results come
+    /// back indexed by feature (`None` for inactive ones). Within a group the histograms
+    /// are built row by row ([`Grower::group_histograms`]), so each bin is summed in row
+    /// order whatever the thread count.
+    fn per_group<T: Send>(
+        &self,
+        features: &[bool],
+        work: impl Fn(&[usize]) -> Vec<(usize, T)> + Sync + Send,
+    ) -> Vec<Option<T>> {
         let nf = self.data.mappers.len();
         let active: Vec<usize> = (0..nf).filter(|&f| features[f]).collect();
         let groups = rayon::current_num_threads().clamp(1, active.len().max(1));
         let per = active.len().div_ceil(groups).max(1);
-        let built: Vec<Vec<(usize, Vec<Bin>)>> = active
-            .par_chunks(per)
-            .map(|group| self.group_histograms(group, rows, g, h))
-            .collect();
-        let mut out: Vec<Vec<Bin>> = vec![Vec::new(); nf];
-        for (f, hb) in built.into_iter().flatten() {
-            out[f] = hb;
+        let done: Vec<Vec<(usize, T)>> = active.par_chunks(per).map(&work).collect();
+        let mut out: Vec<Option<T>> = (0..nf).map(|_| None).collect();
+        for (f, t) in done.into_iter().flatten() {
+            out[f] = Some(t);
         }
         out
     }
 
-    /// [`Grower::histograms`] of one group of features, on this thread.
+    /// The histograms of a group of features over `rows`, built row by row on this
+    /// thread: each row's gradient is read once and added to each feature's bin in turn,
+    /// so the updates of different features overlap where one feature's would wait on
+    /// each other (consecutive rows in one bin), and each bin is summed in row order.
     fn group_histograms(
         &self,
         group: &[usize],
@@ -515,16 +519,6 @@ impl Grower<'_> {
             })
     }
 
-    /// Runs `work` for every feature on the pool's threads; results in feature order.
-    /// Even small leaves go to the pool: threads kept busy stay awake, and waking a
-    /// sleeping one costs more than the work (measured: 2 threads train 15 % faster).
-    fn per_feature<T: Send>(&self, work: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
-        (0..self.data.mappers.len())
-            .into_par_iter()
-            .map(work)
-            .collect()
-    }
-
     /// Grows one tree on `rows` (permuted in place into leaf order). Returns the tree and,
     /// per leaf, its range in `rows`.
     fn grow(
@@ -553,14 +547,24 @@ impl Grower<'_> {
         };
         let n0 = rows.len() as u32;
         let root_splittable = self.splittable(n0, 0);
-        let hist = self.histograms(rows, &g0, &h0, features);
-        let bests: Vec<Option<Split>> = self.per_feature(|f| {
-            if !features[f] || !root_splittable {
-                return None;
-            }
-            self.feature_best(f, &hist[f], gsum, hsum, n0)
+        let root = self.per_group(features, |group| {
+            self.group_histograms(group, rows, &g0, &h0)
+                .into_iter()
+                .map(|(f, hb)| {
+                    let best = if root_splittable {
+                        self.feature_best(f, &hb, gsum, hsum, n0)
+                    } else {
+                        None
+                    };
+                    (f, (hb, best))
+                })
+                .collect()
         });
-        let best = Self::pick(bests.into_iter());
+        let best = Self::pick(root.iter().map(|r| r.as_ref().and_then(|r| r.1)));
+        let hist: Vec<Vec<Bin>> = root
+            .into_iter()
+            .map(|r| r.map(|r| r.0).unwrap_or_default())
+            .collect();
         let mut leaves = vec![Leaf {
             begin: 0,
             end: rows.len(),
@@ -654,34 +658,35 @@ impl Grower<'_> {
             };
             let (gs, hs) = gather(small);
             let (split_l, split_r) = (self.splittable(nl, depth), self.splittable(nr, depth));
-            let small_hist = self.histograms(small, &gs, &hs, features);
-            let parts: Vec<Children> = self.per_feature(|f| {
-                if !features[f] {
-                    return (Vec::new(), Vec::new(), None, None);
-                }
-                let sh = small_hist[f].clone();
-                let large: Vec<Bin> = parent[f]
-                    .iter()
-                    .zip(&sh)
-                    .map(|(a, b)| Bin {
-                        g: a.g - b.g,
-                        h: a.h - b.h,
-                        n: a.n - b.n,
+            let parts: Vec<Option<Children>> = self.per_group(features, |group| {
+                self.group_histograms(group, small, &gs, &hs)
+                    .into_iter()
+                    .map(|(f, sh)| {
+                        let large: Vec<Bin> = parent[f]
+                            .iter()
+                            .zip(&sh)
+                            .map(|(a, b)| Bin {
+                                g: a.g - b.g,
+                                h: a.h - b.h,
+                                n: a.n - b.n,
+                            })
+                            .collect();
+                        let (lh, rh) = if left_small { (sh, large) } else { (large, sh) };
+                        let lb = if split_l {
+                            self.feature_best(f, &lh, gl, hl, nl)
+                        } else {
+                            None
+                        };
+                        let rb = if split_r {
+                            self.feature_best(f, &rh, gr, hr, nr)
+                        } else {
+                            None
+                        };
+                        (f, (lh, rh, lb, rb))
                     })
-                    .collect();
-                let (lh, rh) = if left_small { (sh, large) } else { (large, sh) };
-                let lb = if split_l {
-                    self.feature_best(f, &lh, gl, hl, nl)
-                } else {
-                    None
-                };
-                let rb = if split_r {
-                    self.feature_best(f, &rh, gr, hr, nr)
-                } else {
-                    None
-                };
-                (lh, rh, lb, rb)
+                    .collect()
             });
+            let parts: Vec<Children> = parts.into_iter().map(|p| p.unwrap_or_default()).collect();
             let lbest = Self::pick(parts.iter().map(|p| p.2));
             let rbest = Self::pick(parts.iter().map(|p| p.3));
             let (lh, rh): (Vec<Vec<Bin>>, Vec<Vec<Bin>>) =
