@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
         site: None,
         strict: sel & 0x80 != 0,
         archive: None,
+        clock: Default::default(),
     };
     if let Ok(outcomes) = ingest::run(&store, &opts) {
         let manifest = store.manifest().unwrap();

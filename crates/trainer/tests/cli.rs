@@ -724,3 +724,95 @@ fn a_file_that_gives_no_value_is_refused_loudly_and_can_be_taken_once_fixed() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("taken"));
 }
+
+#[test]
+fn us_dates_local_time_and_monitors_of_one_site_are_read_as_asked() {
+    // An EPA daily PM2.5 file as people download it: dates like 1/3/11, two monitors (POC
+    // 1 and 3) at one site. Every row was rejected as "bad timestamp" and the run said
+    // "taken".
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "epa_daily.csv",
+        "date,aqs_site_id,poc,daily_mean_pm2_5_concentration\n1/3/11,06-037-1103,1,12.5\n1/3/11,06-037-1103,3,13.1\n1/4/11,06-037-1103,1,9.0\n",
+    );
+    let store = dir.path().join("store").display().to_string();
+    let map = [
+        "--map",
+        "time=date",
+        "--map",
+        "site=aqs_site_id",
+        "--map",
+        "poc=poc",
+        "--map",
+        "pm2.5=daily_mean_pm2_5_concentration:ug/m3",
+    ];
+    let mut args = vec![
+        "ingest",
+        csv.as_str(),
+        "--store",
+        store.as_str(),
+        "--time-format",
+        "%m/%d/%y",
+    ];
+    args.extend(map);
+    let o = aqcast(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(" 3 ") && !out.contains("rejected values"),
+        "{out}"
+    );
+    let exported = stdout(&aqcast(&["export", "--store", &store]));
+    assert!(
+        exported.contains("06-037-1103:1,pm2.5,2011-01-03 00:00:00,12.5"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("06-037-1103:3,pm2.5,2011-01-03 00:00:00,13.1"),
+        "{exported}"
+    );
+    // A file in Beijing time (UTC+8): 08:00 local is midnight UTC.
+    let bj = write(
+        dir.path(),
+        "beijing.csv",
+        "time,site,pm25\n2015-01-01 08:00,Dongsi,80\n",
+    );
+    let store2 = dir.path().join("store2").display().to_string();
+    let o = aqcast(&[
+        "ingest",
+        &bj,
+        "--store",
+        &store2,
+        "--map",
+        "time=time",
+        "--map",
+        "site=site",
+        "--map",
+        "pm2.5=pm25:ug/m3",
+        "--time-format",
+        "%Y-%m-%d %H:%M",
+        "--utc-offset",
+        "+08:00",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let exported = stdout(&aqcast(&["export", "--store", &store2]));
+    assert!(
+        exported.contains("Dongsi,pm2.5,2015-01-01 00:00:00,80"),
+        "{exported}"
+    );
+    // A bad offset is one clear line.
+    let o = aqcast(&[
+        "ingest",
+        &bj,
+        "--store",
+        &store2,
+        "--map",
+        "time=time",
+        "--map",
+        "pm2.5=pm25",
+        "--utc-offset",
+        "8 hours",
+    ]);
+    assert_clean_failure(&o, &["--utc-offset"]);
+}

@@ -16,7 +16,8 @@ pub struct Args {
     /// The store: a folder or file:// URL.
     #[arg(long, default_value = "aqcast-store")]
     store: String,
-    /// Column mapping for CSVs of no known format: time=COLUMN, site=COLUMN, and
+    /// Column mapping for CSVs of no known format: time=COLUMN, site=COLUMN,
+    /// poc=COLUMN (a monitor number: the site id becomes SITE:POC), and
     /// VARIABLE=COLUMN[:UNIT] (e.g. pm2.5=daily_mean_pm2_5:ug/m3). Repeat for each column.
     #[arg(long = "map", value_name = "NAME=COLUMN[:UNIT]")]
     maps: Vec<Mapping>,
@@ -29,6 +30,34 @@ pub struct Args {
     /// Move each file, once taken, into this folder.
     #[arg(long)]
     archive: Option<PathBuf>,
+    /// The timestamp format of mapped and wide files, in chrono's strftime syntax
+    /// (`%m/%d/%y`, `%d/%m/%Y %H:%M`); a format without a time reads dates at midnight.
+    #[arg(long, value_name = "FORMAT")]
+    time_format: Option<String>,
+    /// The offset from UTC of mapped and wide files' timestamps, for files in local time
+    /// (`+08:00` for Beijing, `-05:00` for US Eastern Standard Time).
+    #[arg(long, value_name = "±HH:MM", allow_hyphen_values = true)]
+    utc_offset: Option<String>,
+}
+
+/// `±HH:MM` (or `±HH`) as seconds.
+fn parse_offset(s: &str) -> Result<i64, CliError> {
+    let bad = || {
+        CliError::Usage(format!(
+            "--utc-offset {s:?}: expected ±HH:MM, e.g. +08:00 or -05:00"
+        ))
+    };
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 14 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 3600 + m * 60))
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
@@ -39,6 +68,15 @@ pub fn run(a: Args) -> Result<(), CliError> {
         site: a.site,
         strict: a.strict,
         archive: a.archive,
+        clock: ingest::formats::Clock {
+            format: a.time_format,
+            utc_offset: a
+                .utc_offset
+                .as_deref()
+                .map(parse_offset)
+                .transpose()?
+                .unwrap_or(0),
+        },
     };
     let outcomes = ingest::run(&store, &opts)?;
     let mut table = vec![[

@@ -13,7 +13,8 @@ use super::vocab::{self, UnitText, Variable};
 /// A column mapping given on the command line: `name=column[:unit]`.
 #[derive(Clone, Debug)]
 pub struct Mapping {
-    /// `time`, `site`, or a variable name (`pm2.5`, `no2`, `ws`, anything else).
+    /// `time`, `site`, `poc` (a monitor number, appended to the site id), or a variable
+    /// name (`pm2.5`, `no2`, `ws`, anything else).
     pub name: String,
     /// Header of the column.
     pub column: String,
@@ -124,8 +125,40 @@ enum Layout {
     Wide {
         time: usize,
         site: Option<usize>,
+        /// A monitor number (`--map poc=COLUMN`), appended to the site id as `SITE:POC`.
+        poc: Option<usize>,
         values: Vec<ValueColumn>,
     },
+}
+
+/// How the timestamps of a wide or mapped file read: a strftime format (`--time-format`,
+/// chrono's syntax: `%m/%d/%y`, `%d/%m/%Y %H:%M`) or the usual forms, and the clock's
+/// offset from UTC in seconds (`--utc-offset`: +28800 for a file in Beijing time).
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    /// The format; a format without a time of day reads dates at midnight.
+    pub format: Option<String>,
+    /// Seconds the file's clock is ahead of UTC.
+    pub utc_offset: i64,
+}
+
+impl Clock {
+    /// Unix seconds (UTC) of a timestamp text, or `None`.
+    pub fn parse(&self, text: &str) -> Option<i64> {
+        let text = text.trim();
+        let local = match &self.format {
+            None => time::parse_datetime(text)?,
+            Some(f) => chrono::NaiveDateTime::parse_from_str(text, f)
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(text, f)
+                        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+                })
+                .ok()?
+                .and_utc()
+                .timestamp(),
+        };
+        local.checked_sub(self.utc_offset)
+    }
 }
 
 /// Reads the records of one file.
@@ -133,6 +166,7 @@ pub struct Parser {
     /// The format.
     pub format: Format,
     layout: Layout,
+    clock: Clock,
     header: Vec<String>,
     default_site: String,
     params: HashMap<Vec<u8>, Option<u32>>,
@@ -160,6 +194,7 @@ impl Parser {
     pub fn detect(
         first: &ByteRecord,
         file_name: &str,
+        clock: &Clock,
         maps: &[Mapping],
         default_site: &str,
         sink: &mut Sink,
@@ -171,6 +206,7 @@ impl Parser {
         let mut p = Parser {
             format: Format::Mapped,
             layout: Layout::AirNow,
+            clock: clock.clone(),
             header: header.clone(),
             default_site: default_site.to_string(),
             params: HashMap::new(),
@@ -255,6 +291,7 @@ impl Parser {
             p.layout = Layout::Wide {
                 time: t,
                 site,
+                poc: None,
                 values,
             };
         } else {
@@ -441,17 +478,28 @@ impl Parser {
             Layout::Wide {
                 time: ti,
                 site,
+                poc,
                 ref values,
             } => {
                 let Some(t) = std::str::from_utf8(f(ti))
                     .ok()
-                    .and_then(time::parse_datetime)
+                    .and_then(|s| self.clock.parse(s))
                 else {
                     return sink.reject(line, self.column_name(ti), Reason::BadTime, &whole());
                 };
                 let s = match site {
                     Some(i) => f(i).trim_ascii(),
                     None => self.default_site.as_bytes(),
+                };
+                let s = match poc {
+                    Some(i) => {
+                        self.site_buf.clear();
+                        self.site_buf.extend_from_slice(s);
+                        self.site_buf.push(b':');
+                        self.site_buf.extend_from_slice(f(i).trim_ascii());
+                        self.site_buf.as_slice()
+                    }
+                    None => s,
                 };
                 for c in values {
                     sink.value(line, s, c.variable, t, &c.name, f(c.index), c.unit, true)?;
@@ -494,11 +542,13 @@ fn mapped_layout(
     };
     let mut time = None;
     let mut site = None;
+    let mut poc = None;
     let mut values = Vec::new();
     for m in maps {
         match m.name.as_str() {
             "time" | "date" | "datetime" => time = Some(col(m)?),
             "site" => site = Some(col(m)?),
+            "poc" => poc = Some(col(m)?),
             name => {
                 // `value=COLUMN`: the pollutant comes from the file name (EPA style).
                 let v = if name == "value" {
@@ -528,7 +578,12 @@ fn mapped_layout(
     if values.is_empty() {
         return Err("--map names no value column (e.g. --map pm2.5=COLUMN)".into());
     }
-    Ok(Layout::Wide { time, site, values })
+    Ok(Layout::Wide {
+        time,
+        site,
+        poc,
+        values,
+    })
 }
 
 fn digits(b: &[u8]) -> Option<u32> {

@@ -69,6 +69,8 @@ pub struct Options {
     pub strict: bool,
     /// Move each taken file here.
     pub archive: Option<PathBuf>,
+    /// How wide and mapped files' timestamps read (`--time-format`, `--utc-offset`).
+    pub clock: formats::Clock,
 }
 
 /// The outcome for one file.
@@ -368,8 +370,15 @@ fn ingest_file(
         .unwrap_or_default();
     let default_site = opts.site.clone().unwrap_or_else(|| stem(path));
     let mut sink = Sink::new(store, id, path.display().to_string(), opts.strict);
-    let mut parser = Parser::detect(&rec, &name, &opts.maps, &default_site, &mut sink)
-        .map_err(|m| file_err(Some(1), m))?;
+    let mut parser = Parser::detect(
+        &rec,
+        &name,
+        &opts.clock,
+        &opts.maps,
+        &default_site,
+        &mut sink,
+    )
+    .map_err(|m| file_err(Some(1), m))?;
     let strict = |e: SinkError| match e {
         SinkError::Strict {
             line,
