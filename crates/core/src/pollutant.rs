@@ -211,7 +211,8 @@ impl fmt::Display for Unit {
 impl FromStr for Unit {
     type Err = Error;
     /// Accepts the spellings found in EPA, AirNow, OpenAQ and AURN files
-    /// (`Micrograms/cubic meter (LC)`, `UG/M3`, `µg/m³`, `ppb`, `Parts per million`, …).
+    /// (`Micrograms/cubic meter (LC)`, `ug/m3 LC`, `UG/M3`, `µg/m³`, `ppb`, `Parts per
+    /// million`, …).
     fn from_str(s: &str) -> Result<Self, Error> {
         let k: alloc::string::String = s
             .trim()
@@ -220,6 +221,11 @@ impl FromStr for Unit {
             .map(|c| c.to_ascii_lowercase())
             .collect();
         let k = k.split('(').next().unwrap_or("");
+        // EPA AirData writes `ug/m3 LC` and `ug/m3 SC` (local and standard conditions).
+        let k = k
+            .strip_suffix("lc")
+            .or_else(|| k.strip_suffix("sc"))
+            .unwrap_or(k);
         Ok(match k {
             "µg/m³" | "µg/m3" | "μg/m³" | "μg/m3" | "ug/m3" | "ug/m³" | "micrograms/cubicmeter" => {
                 Unit::UgM3

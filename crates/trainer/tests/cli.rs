@@ -816,3 +816,41 @@ fn us_dates_local_time_and_monitors_of_one_site_are_read_as_asked() {
     ]);
     assert_clean_failure(&o, &["--utc-offset"]);
 }
+
+#[test]
+fn an_airdata_daily_download_is_recognised_by_its_header() {
+    // The CSV EPA's AirData site gives citizens ("Download Daily Data"), as it comes.
+    let dir = tempfile::tempdir().unwrap();
+    let header = "Date,Source,Site ID,POC,Daily Mean PM2.5 Concentration,Units,Daily AQI Value,Local Site Name,Daily Obs Count,Percent Complete,AQS Parameter Code,AQS Parameter Description,Method Code,CBSA Code,CBSA Name,State FIPS Code,State,County FIPS Code,County,Site Latitude,Site Longitude";
+    let pm = write(
+        dir.path(),
+        "ad_viz_plotval_data.csv",
+        &format!("{header}\n01/01/2024,AQS,060371103,1,11.2,ug/m3 LC,47,Los Angeles-North Main Street,1,100.0,88101,PM2.5 - Local Conditions,145,31080,\"Los Angeles-Long Beach-Anaheim, CA\",06,California,037,Los Angeles,34.066429,-118.226755\n01/02/2024,AQS,060371103,1,14.9,ug/m3 LC,61,Los Angeles-North Main Street,1,100.0,88101,PM2.5 - Local Conditions,145,31080,\"Los Angeles-Long Beach-Anaheim, CA\",06,California,037,Los Angeles,34.066429,-118.226755\n01/01/2024,AirNow,060371103,3,12.0,ug/m3 LC,50,Los Angeles-North Main Street,1,100.0,88101,PM2.5 - Local Conditions,209,31080,\"Los Angeles-Long Beach-Anaheim, CA\",06,California,037,Los Angeles,34.066429,-118.226755\n"),
+    );
+    let ozone = write(
+        dir.path(),
+        "ozone.csv",
+        "Date,Source,Site ID,POC,Daily Max 8-hour Ozone Concentration,Units,Daily AQI Value,Local Site Name,Site Latitude,Site Longitude\n07/04/2024,AQS,060371103,1,0.071,ppm,101,Los Angeles-North Main Street,34.066429,-118.226755\n",
+    );
+    let store = dir.path().join("store").display().to_string();
+    let o = aqcast(&["ingest", &pm, &ozone, "--store", &store]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.contains("epa-airdata-daily"), "{out}");
+    assert!(!out.contains("rejected values"), "{out}");
+    let exported = stdout(&aqcast(&["export", "--store", &store]));
+    assert!(
+        exported.contains("060371103:1,pm2.5,2024-01-02 00:00:00,14.9"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("060371103:3,pm2.5,2024-01-01 00:00:00,12.0")
+            || exported.contains("060371103:3,pm2.5,2024-01-01 00:00:00,12"),
+        "{exported}"
+    );
+    // Ozone in ppm, stored in ppb.
+    assert!(
+        exported.contains("060371103:1,o3,2024-07-04 00:00:00,71"),
+        "{exported}"
+    );
+}

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use aqcast_core::pollutant::Pollutant;
 use aqcast_core::time;
 use csv::ByteRecord;
 
@@ -58,6 +59,8 @@ pub enum Format {
     Wide,
     /// A CSV read through `--map`.
     Mapped,
+    /// EPA AirData "Download Daily Data" CSV (what EPA's website gives citizens).
+    AirData,
 }
 
 impl Format {
@@ -70,6 +73,7 @@ impl Format {
             Format::OpenAq => "openaq",
             Format::Wide => "openair-wide",
             Format::Mapped => "mapped",
+            Format::AirData => "epa-airdata-daily",
         }
     }
 }
@@ -121,6 +125,16 @@ enum Layout {
         param: usize,
         unit: usize,
         value: usize,
+    },
+    /// EPA AirData daily download: `Date` (MM/DD/YYYY), `Site ID`, `POC`, one
+    /// `Daily … Concentration` column whose name says the pollutant, `Units` per row.
+    AirData {
+        time: usize,
+        site: usize,
+        poc: usize,
+        value: usize,
+        unit: usize,
+        variable: u32,
     },
     Wide {
         time: usize,
@@ -221,6 +235,22 @@ impl Parser {
         } else if looks_like_airnow(first) {
             p.format = Format::AirNow;
             p.layout = Layout::AirNow;
+        } else if let (Some(time), Some(site), Some(poc), Some(unit), Some((value, pollutant))) = (
+            h("Date"),
+            h("Site ID"),
+            h("POC"),
+            h("Units").or_else(|| h("UNITS")),
+            airdata_value(&header),
+        ) {
+            p.format = Format::AirData;
+            p.layout = Layout::AirData {
+                time,
+                site,
+                poc,
+                value,
+                unit,
+                variable: sink.variable(&Variable::Pollutant(pollutant)),
+            };
         } else if let (Some(state), Some(county), Some(site), Some(param), Some(poc), Some(unit)) = (
             h("State Code"),
             h("County Code"),
@@ -475,6 +505,35 @@ impl Parser {
                     unit_known(u, f(unit)),
                 )
             }
+            Layout::AirData {
+                time: ti,
+                site,
+                poc,
+                value,
+                unit,
+                variable,
+            } => {
+                // US local dates, MM/DD/YYYY.
+                let Some(t) = std::str::from_utf8(f(ti)).ok().and_then(|s| {
+                    chrono::NaiveDate::parse_from_str(s.trim(), "%m/%d/%Y")
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .and_then(|d| d.and_utc().timestamp().checked_sub(self.clock.utc_offset))
+                }) else {
+                    return sink.reject(line, self.column_name(ti), Reason::BadTime, &whole());
+                };
+                self.site_buf.clear();
+                self.site_buf.extend_from_slice(f(site).trim_ascii());
+                self.site_buf.push(b':');
+                self.site_buf.extend_from_slice(f(poc).trim_ascii());
+                let u = self.unit(f(unit));
+                let known = unit_known(u, f(unit));
+                let name = self.header[value].clone();
+                let site = std::mem::take(&mut self.site_buf);
+                let r = sink.value(line, &site, variable, t, &name, f(value), u, known);
+                self.site_buf = site;
+                r
+            }
             Layout::Wide {
                 time: ti,
                 site,
@@ -508,6 +567,33 @@ impl Parser {
             }
         }
     }
+}
+
+/// The `Daily Mean PM2.5 Concentration` (or `Daily Max 8-hour Ozone Concentration`, …)
+/// column of an AirData download, and its pollutant.
+fn airdata_value(header: &[String]) -> Option<(usize, Pollutant)> {
+    header.iter().enumerate().find_map(|(i, h)| {
+        let l = h.to_ascii_lowercase();
+        if !(l.starts_with("daily ") && l.ends_with(" concentration")) {
+            return None;
+        }
+        let p = if l.contains("pm2.5") {
+            Pollutant::Pm25
+        } else if l.contains("pm10") {
+            Pollutant::Pm10
+        } else if l.contains("ozone") {
+            Pollutant::O3
+        } else if l.contains("no2") {
+            Pollutant::No2
+        } else if l.contains("so2") {
+            Pollutant::So2
+        } else if l.contains(" co ") {
+            Pollutant::Co
+        } else {
+            return None;
+        };
+        Some((i, p))
+    })
 }
 
 fn unit_known(u: Option<UnitText>, text: &[u8]) -> bool {
