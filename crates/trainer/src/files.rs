@@ -12,6 +12,12 @@ pub fn open(path: &Path) -> Result<Box<dyn Read>, CliError> {
     decompressing(f).map_err(CliError::io(path))
 }
 
+/// Opens a CSV input for reading: decompressed, with lines capped at
+/// [`MAX_LINE_BYTES`].
+pub fn open_lines(path: &Path) -> Result<LineLimit<Box<dyn Read>>, CliError> {
+    Ok(LineLimit::new(open(path)?))
+}
+
 /// Reads `r` as it is, or through a gzip decoder when it starts with gzip's magic bytes
 /// (so `.gz` files, and gzip files with any name, read the same way everywhere).
 pub fn decompressing(r: impl Read + 'static) -> io::Result<Box<dyn Read>> {
@@ -20,6 +26,45 @@ pub fn decompressing(r: impl Read + 'static) -> io::Result<Box<dyn Read>> {
         Ok(Box::new(flate2::read::MultiGzDecoder::new(r)))
     } else {
         Ok(Box::new(r))
+    }
+}
+
+/// Longest line a CSV input may have (header, record or field): 1 MiB. Beyond it a
+/// reader fails instead of buffering the line (a gzip bomb of zeros is one endless
+/// line).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// A reader that fails once a line grows past [`MAX_LINE_BYTES`], so that what reads
+/// through it (the CSV parser) never holds more than one such line.
+pub struct LineLimit<R> {
+    inner: R,
+    since_newline: usize,
+}
+
+impl<R: Read> LineLimit<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
+        LineLimit {
+            inner,
+            since_newline: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match buf[..n].iter().rposition(|&b| b == b'\n') {
+            Some(i) => self.since_newline = n - i - 1,
+            None => self.since_newline += n,
+        }
+        if self.since_newline > MAX_LINE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a line longer than {MAX_LINE_BYTES} bytes (1 MiB); is this a CSV file?"),
+            ));
+        }
+        Ok(n)
     }
 }
 

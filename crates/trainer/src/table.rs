@@ -33,7 +33,7 @@ pub fn read(path: &Path, model: &Model) -> Result<Table, CliError> {
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(files::open(path)?);
+        .from_reader(files::open_lines(path)?);
     // `line`: where the reader stood, for errors (a truncated gzip) that carry none.
     let csv_err = |e: csv::Error, line: u64| {
         let line = e.position().map_or(line, |p| p.line());

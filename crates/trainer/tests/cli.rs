@@ -854,3 +854,61 @@ fn an_airdata_daily_download_is_recognised_by_its_header() {
         "{exported}"
     );
 }
+
+#[test]
+fn a_gzip_bomb_and_long_fields_stay_bounded() {
+    use std::io::Write as _;
+    // 8 MiB of zeros, gzipped to a few KB: one endless "line". Ingest used to buffer it
+    // whole (a 1 GB one aborted at 5.2 GB); now it stops at 1 MiB with one line.
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("z.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&bomb).unwrap(),
+        flate2::Compression::fast(),
+    );
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..8 {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.finish().unwrap();
+    let bomb = bomb.display().to_string();
+    let store = dir.path().join("store").display().to_string();
+    let o = aqcast(&["ingest", &bomb, "--store", &store]);
+    assert_clean_failure(&o, &["longer than 1048576 bytes"]);
+    let o = aqcast(&[
+        "predict",
+        "--model",
+        &fx("lightgbm_l2.txt"),
+        "--input",
+        &bomb,
+    ]);
+    assert_clean_failure(&o, &["longer than 1048576 bytes"]);
+    // A 600 KB field is rejected with an excerpt, not copied whole into the quarantine.
+    let long = "9".repeat(600_000) + "x";
+    let csv = write(
+        dir.path(),
+        "long.csv",
+        &format!("date,site,no2\n2003-01-01 00:00:00,A,{long}\n2003-01-01 01:00:00,A,12\n"),
+    );
+    let o = aqcast(&[
+        "ingest",
+        &csv,
+        "--store",
+        &store,
+        "--map",
+        "time=date",
+        "--map",
+        "site=site",
+        "--map",
+        "no2=no2:ppb",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let q: Vec<PathBuf> = walk(&dir.path().join("store/quarantine"));
+    assert_eq!(q.len(), 1, "{q:?}");
+    let text = std::fs::read_to_string(&q[0]).unwrap();
+    assert!(
+        text.len() < 1_000 && text.contains("(600001 bytes)"),
+        "{}",
+        text.len()
+    );
+}

@@ -330,6 +330,7 @@ fn ingest_file(
     let f = File::open(path).map_err(StoreError::io(path))?;
     // Half the bar is the hash pass, half this one.
     let inner = crate::files::decompressing(bar.wrap_read(f)).map_err(StoreError::io(path))?;
+    let inner = crate::files::LineLimit::new(inner);
     let mut r = BufReader::with_capacity(1 << 16, inner);
     let head = r
         .fill_buf()

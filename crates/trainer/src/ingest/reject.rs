@@ -48,6 +48,9 @@ impl Reason {
     }
 }
 
+/// Longest value text a quarantine file keeps (longer ones are cut, with their length).
+pub const MAX_QUARANTINED: usize = 256;
+
 /// Rejected values of one source file, written as CSV (`file,line,column,reason,value`)
 /// to a temporary file that becomes the quarantine file only when the source file is
 /// committed.
@@ -91,6 +94,17 @@ impl Quarantine {
             .out
             .as_mut()
             .ok_or_else(|| io::Error::other("quarantine closed"))?;
+        // A long value is kept as an excerpt: the quarantine file says where to look,
+        // it does not copy a damaged file.
+        let excerpt;
+        let value = if value.len() > MAX_QUARANTINED {
+            let mut v = value[..MAX_QUARANTINED].to_vec();
+            v.extend_from_slice(format!("… ({} bytes)", value.len()).as_bytes());
+            excerpt = v;
+            &excerpt[..]
+        } else {
+            value
+        };
         w.write_record([
             self.source.as_bytes(),
             line.to_string().as_bytes(),
