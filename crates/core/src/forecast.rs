@@ -579,23 +579,7 @@ impl Forecaster {
         let history = i64::from(self.pipeline.history_steps());
         let start = origin - history * step;
         // Only what was known at the origin, and only as far back as the pipeline looks.
-        let known: Vec<Series> = series
-            .iter()
-            .map(|s| {
-                let (times, values) = s
-                    .times
-                    .iter()
-                    .zip(&s.values)
-                    .filter(|(&t, _)| t >= start && t < end)
-                    .map(|(&t, &v)| (t, v))
-                    .unzip();
-                Series {
-                    variable: s.variable.clone(),
-                    times,
-                    values,
-                }
-            })
-            .collect();
+        let known: Vec<Series> = series.iter().map(|s| s.window(start, end)).collect();
         let data_time = latest(&known, target_variable, end).ok_or_else(|| {
             Error::Pipeline(format!(
                 "no observation of {target_variable:?} in the {history} grid steps up to {}: too little recent data to forecast",

@@ -31,19 +31,7 @@ fn forecast(c: &mut Criterion) {
     let at = aqcast_core::time::parse_datetime("2003-07-14 17:00:00").expect("a time");
     let recent: Vec<Series> = series
         .iter()
-        .map(|s| {
-            let (times, values) = s
-                .times
-                .iter()
-                .zip(&s.values)
-                .filter(|(&t, _)| t > at - 200 * 3600 && t <= at)
-                .unzip();
-            Series {
-                variable: s.variable.clone(),
-                times,
-                values,
-            }
-        })
+        .map(|s| s.window(at - 200 * 3600 + 1, at + 1))
         .collect();
     c.bench_function("forecast_72h_from_200h_snapshot", |b| {
         b.iter(|| f.forecast(&recent, None, None).expect("a forecast"))

@@ -224,19 +224,7 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
     }
     let cut: Vec<Series> = series
         .iter()
-        .map(|s| {
-            let (times, values) = s
-                .times
-                .iter()
-                .zip(&s.values)
-                .filter(|(&time, _)| time < at + 3600)
-                .unzip();
-            Series {
-                variable: s.variable.clone(),
-                times,
-                values,
-            }
-        })
+        .map(|s| s.window(i64::MIN, at + 3600))
         .collect();
     assert_eq!(f.forecast(&cut, Some(at), None).unwrap(), base);
     // While an observation at T itself does change it.

@@ -62,6 +62,25 @@ pub struct Series {
     pub values: Vec<f64>,
 }
 
+impl Series {
+    /// The observations with `start <= time < end` (what a station snapshot or a
+    /// forecast at an origin keeps).
+    pub fn window(&self, start: i64, end: i64) -> Series {
+        let (times, values) = self
+            .times
+            .iter()
+            .zip(&self.values)
+            .filter(|(&t, _)| t >= start && t < end)
+            .map(|(&t, &v)| (t, v))
+            .unzip();
+        Series {
+            variable: self.variable.clone(),
+            times,
+            values,
+        }
+    }
+}
+
 /// A named column of a frame.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Column {

@@ -70,7 +70,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         .transform(&series, None)
         .map_err(CliError::model(&a.model))?;
     if let Some(spec) = &model.forecast {
-        return evaluate_forecast(&a, &model, spec, &table, from, to);
+        return evaluate_forecast(&a, &model, spec, &table, &site, (from, to));
     }
     let nf = table.features.len();
     let mut out = Vec::new();
@@ -148,8 +148,8 @@ fn evaluate_forecast(
     model: &Model,
     spec: &aqcast_core::forecast::Spec,
     table: &Table,
-    from: Option<i64>,
-    to: Option<i64>,
+    site: &str,
+    (from, to): (Option<i64>, Option<i64>),
 ) -> Result<(), CliError> {
     let bad = |m: String| CliError::Columns {
         path: a.model.clone(),
@@ -176,13 +176,8 @@ fn evaluate_forecast(
         .collect::<Result<_, _>>()
         .map_err(CliError::model(&a.model))?;
     let y = crate::forecast::measured(table);
-    let site = a
-        .site
-        .clone()
-        .or_else(|| model.metadata.params.get("site").cloned())
-        .unwrap_or_default();
     let station = if spec.needs_station() {
-        Some(spec.station(&site).ok_or_else(|| {
+        Some(spec.station(site).ok_or_else(|| {
             bad(format!(
                 "station {site:?} is not one this model was trained on; give --site"
             ))
@@ -191,7 +186,7 @@ fn evaluate_forecast(
         None
     };
     let sites = [crate::forecast::Site {
-        name: &site,
+        name: site,
         table,
         y: &y,
         rows: rows.clone(),
