@@ -267,7 +267,12 @@ fn build_horizon_features(
             },
             _ => HorizonFeature::Climatology {
                 name: "climatology".into(),
-                values: climatology(sites, step, utc_offset, until),
+                values: climatology(
+                    sites.iter().map(|(t, y)| (*t, y.as_slice())),
+                    step,
+                    utc_offset,
+                    until,
+                ),
             },
         })
         .collect()
@@ -275,7 +280,12 @@ fn build_horizon_features(
 
 /// The mean of the measured target per climatology slot over rows up to `until`, every
 /// site pooled.
-fn climatology(sites: &[(&Table, Vec<f64>)], step: i64, utc_offset: i64, until: i64) -> Vec<f64> {
+fn climatology<'a>(
+    sites: impl Iterator<Item = (&'a Table, &'a [f64])>,
+    step: i64,
+    utc_offset: i64,
+    until: i64,
+) -> Vec<f64> {
     let slots = forecast::climatology_slots(step);
     let mut sum = vec![0.0; slots];
     let mut count = vec![0usize; slots];
@@ -715,8 +725,12 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
         .collect();
     names.extend(spec.horizon_features.iter().map(|f| f.name().to_string()));
     let anchor = spec.anchor_index(&names).map_err(|e| e.to_string())?;
-    let pooled: Vec<(&Table, Vec<f64>)> = e.sites.iter().map(|s| (s.table, s.y.to_vec())).collect();
-    let clim = climatology(&pooled, step, e.grid.utc_offset, e.fit_until);
+    let clim = climatology(
+        e.sites.iter().map(|s| (s.table, s.y)),
+        step,
+        e.grid.utc_offset,
+        e.fit_until,
+    );
     let rate = |v: f64| -> Option<u8> {
         forecast::rate(spec.pollutant, spec.unit, spec.scale, v.max(0.0))
             .ok()

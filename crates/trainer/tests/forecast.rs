@@ -437,3 +437,29 @@ fn one_daily_model_serves_several_stations_each_with_its_own_facts() {
         assert!(e.contains(needle), "{e}");
     }
 }
+
+#[test]
+fn evaluate_prints_the_per_step_table_for_any_range() {
+    let t = trained();
+    let out = ok(&aqcast(&[
+        "evaluate",
+        "--model",
+        &p(&t.model),
+        "--store",
+        &t.store,
+        "--from",
+        "2003-06-01 00:00:00",
+        "--to",
+        "2003-08-31 23:00:00",
+        "--json",
+    ]));
+    let steps: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let steps = steps.as_array().unwrap();
+    assert_eq!(steps.len(), 72);
+    for s in steps {
+        // Summer origins only: about 92 days of them.
+        let n = s["n"].as_u64().unwrap();
+        assert!((1500..=2208).contains(&n), "{s}");
+        assert!(s["skill"]["persistence"].is_number());
+    }
+}

@@ -70,7 +70,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         .transform(&series, None)
         .map_err(CliError::model(&a.model))?;
     if let Some(spec) = &model.forecast {
-        return evaluate_forecast(&a, &model, spec, &table, &site, (from, to));
+        return evaluate_forecast(&a, &model, pipeline, spec, &table, &site, (from, to));
     }
     let nf = table.features.len();
     let mut out = Vec::new();
@@ -146,6 +146,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
 fn evaluate_forecast(
     a: &Args,
     model: &Model,
+    pipeline: &aqcast_core::pipeline::Pipeline,
     spec: &aqcast_core::forecast::Spec,
     table: &Table,
     site: &str,
@@ -155,10 +156,6 @@ fn evaluate_forecast(
         path: a.model.clone(),
         message: m,
     };
-    let pipeline = model
-        .pipeline
-        .as_ref()
-        .ok_or_else(|| bad("the model forecasts but carries no pipeline".into()))?;
     let fit_until = model
         .metadata
         .params
