@@ -56,6 +56,9 @@ pub enum Error {
     Aqi(String),
     /// A pipeline spec that cannot work, or data it cannot be fitted on.
     Pipeline(String),
+    /// A published document (registry, station list, snapshot) that is invalid, or an
+    /// object whose hash is not the one listed for it.
+    Published(String),
 }
 
 impl Error {
@@ -73,6 +76,7 @@ impl Error {
             Error::NoSuchHead { .. } => "no_such_head",
             Error::Aqi(_) => "aqi_undefined",
             Error::Pipeline(_) => "bad_pipeline",
+            Error::Published(_) => "bad_document",
         }
     }
 }
@@ -123,6 +127,7 @@ impl fmt::Display for Error {
             }
             Error::Aqi(m) => f.write_str(m),
             Error::Pipeline(m) => write!(f, "pipeline: {m}"),
+            Error::Published(m) => f.write_str(m),
         }
     }
 }

@@ -12,6 +12,7 @@
 //! - [`import`]: LightGBM text and XGBoost JSON model importers;
 //! - [`pipeline`]: the fitted preprocessing and feature pipeline;
 //! - [`forecast`]: the one forecast computation (calibrated bands, AQI, probabilities);
+//! - [`published`]: the published layout and documents (registry, stations, snapshots);
 //! - [`time`]: civil time from Unix seconds (no clock).
 //!
 //! The crate is `#![no_std]` + `alloc`. It does no I/O, reads no clock, spawns no threads and
@@ -32,6 +33,7 @@ pub mod import;
 pub mod pipeline;
 pub mod pollutant;
 pub mod predict;
+pub mod published;
 mod quantize;
 pub mod shap;
 mod sliced;

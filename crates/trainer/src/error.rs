@@ -55,6 +55,9 @@ pub enum CliError {
         /// What the core said.
         source: aqcast_core::Error,
     },
+    /// Object storage or the registry failed.
+    #[error(transparent)]
+    Objects(#[from] aqcast_store::Error),
     /// A command-line argument is wrong.
     #[error("{0}")]
     Usage(String),

@@ -9,6 +9,7 @@ pub mod files;
 pub mod forecast;
 pub mod ingest;
 pub mod report;
+pub mod runlog;
 pub mod store;
 pub mod table;
 pub mod train;

@@ -44,6 +44,16 @@ enum Command {
     Tune(commands::tune::Args),
     /// Forecast a station's next hours or days (P10/P50/P90, AQI, category probabilities).
     Forecast(commands::forecast::Args),
+    /// Publish a model version to object storage and register it.
+    Publish(commands::publish::Args),
+    /// The model registry: list, show, promote, archive, tag, compare, get.
+    Models(commands::models::Args),
+    /// The records of train and tune runs.
+    Runs(commands::runs::Args),
+    /// Publish the station list and each station's latest observations.
+    Stations(commands::stations::Args),
+    /// Run the whole pipeline (ingest → validate → train → publish → promote → stations).
+    Pipeline(commands::pipeline::Args),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -60,6 +70,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Evaluate(a) => commands::evaluate::run(a),
         Command::Tune(a) => commands::tune::run(a),
         Command::Forecast(a) => commands::forecast::run(a),
+        Command::Publish(a) => commands::publish::run(a),
+        Command::Models(a) => commands::models::run(a),
+        Command::Runs(a) => commands::runs::run(a),
+        Command::Stations(a) => commands::stations::run(a),
+        Command::Pipeline(a) => commands::pipeline::run(a),
     }
 }
 

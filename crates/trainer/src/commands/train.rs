@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::error::CliError;
 use crate::files;
 use crate::report;
+use crate::runlog;
 use crate::store::Store;
 use crate::train::{self, metrics, Objective, Params};
 
@@ -239,6 +240,31 @@ pub fn load(
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
+    if a.task.table.is_some() {
+        return train(a).map(|_| ());
+    }
+    // Trained from the store: the run is recorded there.
+    let mut log = runlog::Run::start("train", &a.task.config, &a.task.store);
+    let result = train(a).and_then(|output| {
+        let bytes = files::read_all(&output)?;
+        let model = Model::decode(&bytes).map_err(CliError::model(&output))?;
+        log.take_model(&model, &output, &bytes);
+        for ext in ["report.json", "report.html"] {
+            let p = output.with_extension(ext);
+            let b = files::read_all(&p)?;
+            log.record().artifacts.insert(
+                p.display().to_string(),
+                aqcast_core::published::sha256_hex(&b),
+            );
+        }
+        Ok(())
+    });
+    log.finish(&result);
+    result
+}
+
+/// Trains the task and writes the model and its reports; returns the model's path.
+fn train(a: Args) -> Result<PathBuf, CliError> {
     let config = Config::read(&a.task.config)?;
     if config.forecast.is_some() {
         return super::train_forecast::run(a.task, a.output, a.threads, a.json, config);
@@ -440,9 +466,12 @@ pub fn run(a: Args) -> Result<(), CliError> {
         created: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
         ..Metadata::default()
     };
+    runlog::task_params(&mut md.params, &a.task.config)?;
     if a.task.table.is_none() {
         // The site the model learned from: `aqcast evaluate` defaults to it.
         md.params.insert("site".into(), config.data.site.clone());
+        let store = Store::open_existing(&a.task.store)?;
+        md.data = runlog::data_sources(&store, std::slice::from_ref(&config.data.site))?;
     }
     if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {
         for (k, v) in o {
@@ -545,10 +574,11 @@ pub fn run(a: Args) -> Result<(), CliError> {
     let html_path = output.with_extension("report.html");
     files::write_atomic(&html_path, |w| w.write_all(html.as_bytes()))?;
     if a.json {
-        return super::emit(None, |w| {
+        super::emit(None, |w| {
             w.write_all(&json)?;
             writeln!(w)
-        });
+        })?;
+        return Ok(output);
     }
     super::emit(None, |w| {
         writeln!(
@@ -583,5 +613,6 @@ pub fn run(a: Args) -> Result<(), CliError> {
             report_path.display(),
             html_path.display()
         )
-    })
+    })?;
+    Ok(output)
 }

@@ -43,7 +43,7 @@ pub fn run(
     threads: Option<usize>,
     json: bool,
     config: Config,
-) -> Result<(), CliError> {
+) -> Result<PathBuf, CliError> {
     let path = task.config.clone();
     let bad = |m: String| CliError::Columns {
         path: path.clone(),
@@ -172,6 +172,9 @@ pub fn run(
         created: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
         ..Metadata::default()
     };
+    crate::runlog::task_params(&mut md.params, &path)?;
+    let site_ids: Vec<String> = sites.iter().map(|s| s.site.clone()).collect();
+    md.data = crate::runlog::data_sources(&store, &site_ids)?;
     if sites.len() == 1 {
         md.params.insert("site".into(), sites[0].site.clone());
     } else {
@@ -240,10 +243,11 @@ pub fn run(
     let html_path = output.with_extension("report.html");
     files::write_atomic(&html_path, |w| w.write_all(html.as_bytes()))?;
     if json {
-        return super::emit(None, |w| {
+        super::emit(None, |w| {
             w.write_all(&json_bytes)?;
             writeln!(w)
-        });
+        })?;
+        return Ok(output);
     }
     super::emit(None, |w| {
         print_table(w, &report.forecast)?;
@@ -255,7 +259,8 @@ pub fn run(
             report_path.display(),
             html_path.display()
         )
-    })
+    })?;
+    Ok(output)
 }
 
 /// The steps a summary table shows: every step up to 3, then 6, 12, 24, … (every step

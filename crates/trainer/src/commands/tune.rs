@@ -28,6 +28,17 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
+    if a.task.table.is_some() {
+        return tune(a, None);
+    }
+    // Tuned on the store's data: the run is recorded there.
+    let mut log = crate::runlog::Run::start("tune", &a.task.config, &a.task.store);
+    let result = tune(a, Some(&mut log));
+    log.finish(&result);
+    result
+}
+
+fn tune(a: Args, log: Option<&mut crate::runlog::Run>) -> Result<(), CliError> {
     let config = Config::read(&a.task.config)?;
     let mut t = config.tune.clone();
     if let Some(n) = a.trials {
@@ -83,6 +94,19 @@ pub fn run(a: Args) -> Result<(), CliError> {
     let best = tune::best(&trials).ok_or_else(|| bad("every trial was pruned".into()))?;
     let mut params = config.train.clone();
     tune::apply(&mut params, &best.params);
+    if let Some(log) = log {
+        let r = log.record();
+        r.metrics.insert("best.score".into(), best.loss);
+        r.metrics.insert("trials".into(), trials.len() as f64);
+        r.metrics.insert("best.trial".into(), best.number as f64);
+        if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {
+            for (k, v) in o {
+                if !v.is_null() {
+                    r.params.insert(k, v.to_string());
+                }
+            }
+        }
+    }
     let toml = toml::to_string(&serde_json::json!({ "train": params }))
         .map_err(|e| CliError::Usage(format!("cannot write the best parameters: {e}")))?;
     if a.json {

@@ -132,9 +132,13 @@ pub fn collect(paths: &[PathBuf], skip: &Path) -> Result<Vec<PathBuf>, IngestErr
     Ok(out)
 }
 
-fn hash_file(path: &Path, bar: &ProgressBar) -> Result<(String, u64), IngestError> {
+/// The file's BLAKE3 (what names its parts) and SHA-256 (what provenance records cite)
+/// hashes, and its size: one read.
+fn hash_file(path: &Path, bar: &ProgressBar) -> Result<(String, String, u64), IngestError> {
+    use sha2::Digest;
     let mut f = File::open(path).map_err(StoreError::io(path))?;
     let mut h = blake3::Hasher::new();
+    let mut sha = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut n = 0u64;
     loop {
@@ -143,10 +147,12 @@ fn hash_file(path: &Path, bar: &ProgressBar) -> Result<(String, u64), IngestErro
             break;
         }
         h.update(&buf[..k]);
+        sha.update(&buf[..k]);
         n += k as u64;
         bar.inc(k as u64 / 2);
     }
-    Ok((h.finalize().to_hex().to_string(), n))
+    let sha: String = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((h.finalize().to_hex().to_string(), sha, n))
 }
 
 /// The file's name without `.gz` and the format extension: the default site id.
@@ -189,7 +195,7 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
                 .unwrap_or_default(),
         );
         let size = path.metadata().map(|m| m.len()).unwrap_or(0);
-        let (hash, bytes) = match hash_file(&path, &bar) {
+        let (hash, sha256, bytes) = match hash_file(&path, &bar) {
             Ok(h) => h,
             // An unreadable file is refused like a malformed one; the others go on.
             Err(e) if !opts.strict => {
@@ -266,6 +272,7 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
                 let taken = TakenFile {
                     name: path.display().to_string(),
                     blake3: hash,
+                    sha256,
                     bytes,
                     format: format.name().into(),
                     lines,

@@ -53,6 +53,19 @@ impl Variable {
         }
     }
 
+    /// The unit the store keeps it in (`None` for other columns, kept as given).
+    pub fn unit(&self) -> Option<&'static str> {
+        match self {
+            Variable::Pollutant(p) => Some(p.canonical_unit().symbol()),
+            Variable::Met(Met::WindSpeed) => Some("m/s"),
+            Variable::Met(Met::WindDirection) => Some("degrees"),
+            Variable::Met(Met::Temperature) => Some("°C"),
+            Variable::Met(Met::Humidity) => Some("%"),
+            Variable::Met(Met::Pressure) => Some("hPa"),
+            Variable::Other(_) => None,
+        }
+    }
+
     /// Pollutant concentrations cannot be negative; other variables can.
     pub fn is_concentration(&self) -> bool {
         matches!(self, Variable::Pollutant(_))

@@ -26,6 +26,10 @@ pub struct TakenFile {
     pub name: String,
     /// BLAKE3 hash of its bytes (as stored: compressed if it was), lower-case hex.
     pub blake3: String,
+    /// SHA-256 of the same bytes (what a model's provenance cites); empty in manifests
+    /// written before aqcast recorded it.
+    #[serde(default)]
+    pub sha256: String,
     /// Size in bytes.
     pub bytes: u64,
     /// Detected format.

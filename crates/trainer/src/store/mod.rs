@@ -72,18 +72,10 @@ pub struct StoreLock {
 }
 
 /// Encodes a site or variable name for a folder name: ASCII letters, digits, `.`, `_`
-/// and `-` stay, every other byte becomes `%XX` (as Hive partitions do).
-pub fn encode_name(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, b) in s.bytes().enumerate() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && i > 0) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// and `-` stay, every other byte becomes `%XX` (as Hive partitions do). The published
+/// layout encodes station ids the same way.
+pub use aqcast_core::published::layout::decode_segment as decode_name;
+pub use aqcast_core::published::layout::encode_segment as encode_name;
 
 /// Longest encoded name a partition folder holds (`site=` + name within the 255 bytes
 /// file systems allow for one name, with room to spare).
@@ -93,24 +85,6 @@ pub const MAX_NAME_BYTES: usize = 240;
 /// ASCII characters, or 26 CJK ones, which encode as 9 bytes each).
 pub fn name_fits(s: &str) -> bool {
     encode_name(s).len() <= MAX_NAME_BYTES
-}
-
-/// Decodes [`encode_name`].
-pub fn decode_name(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 impl Store {

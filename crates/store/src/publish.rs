@@ -1,0 +1,202 @@
+//! Publishing a model version: upload its artifact and reports under its hash, read each
+//! object back and check the hash, and only then register it. A publication that fails
+//! half way leaves the registry as it was (objects without a registry entry are inert, and
+//! the next publication of the same bytes reuses them).
+
+use std::collections::BTreeMap;
+
+use aqcast_core::published::{self, layout, Metrics, Provenance, Stage, StepMetrics, Version};
+use aqcast_core::Model;
+
+use crate::error::Error;
+use crate::objects::Objects;
+use crate::registry;
+
+/// What to publish.
+#[derive(Debug)]
+pub struct Upload {
+    /// The model name (its registry key).
+    pub name: String,
+    /// The artifact's bytes.
+    pub model: Vec<u8>,
+    /// The training report (JSON), if there is one.
+    pub report_json: Option<Vec<u8>>,
+    /// The training report (HTML), if there is one.
+    pub report_html: Option<Vec<u8>>,
+    /// The stage a new version enters.
+    pub stage: Stage,
+}
+
+/// What a publication did.
+#[derive(Debug)]
+pub struct Published {
+    /// The version's record, as registered.
+    pub version: Version,
+    /// False when the registry already had this artifact (nothing new was registered).
+    pub new: bool,
+}
+
+/// Publishes a model version (see the module's documentation).
+pub fn publish(objects: &Objects, upload: Upload) -> Result<Published, Error> {
+    published::check_name(&upload.name).map_err(|e| Error::Registry(e.to_string()))?;
+    let model = Model::decode(&upload.model)
+        .map_err(|e| Error::Registry(format!("refusing to publish: {e}")))?;
+    let sha = published::sha256_hex(&upload.model);
+    let name = upload.name.as_str();
+    let mut version = record(&model, name, &sha, upload.model.len() as u64, upload.stage);
+    put_verified(objects, &layout::model(name, &sha), upload.model)?;
+    if let Some(bytes) = upload.report_json {
+        let key = layout::report_json(name, &sha);
+        version
+            .hashes
+            .insert(key.clone(), published::sha256_hex(&bytes));
+        put_verified(objects, &key, bytes)?;
+        version.report = Some(key);
+    }
+    if let Some(bytes) = upload.report_html {
+        let key = layout::report_html(name, &sha);
+        version
+            .hashes
+            .insert(key.clone(), published::sha256_hex(&bytes));
+        put_verified(objects, &key, bytes)?;
+        version.report_html = Some(key);
+    }
+    let mut new = false;
+    let n = registry::update(objects, name, |doc| {
+        new = doc.by_sha(&sha).is_none();
+        Ok(doc.add(version.clone(), &registry::now()))
+    })?;
+    let doc = registry::get(objects, name)?;
+    let version = doc.version(n).cloned().ok_or_else(|| Error::Corrupt {
+        location: objects.location().to_string(),
+        key: layout::registry(name),
+        message: format!("version {n} vanished right after it was registered"),
+    })?;
+    Ok(Published { version, new })
+}
+
+/// Writes an object whose content names it (so an existing object is reused when its
+/// hash is right, and replaced when it is not), then reads it back and checks its hash.
+fn put_verified(objects: &Objects, key: &str, bytes: Vec<u8>) -> Result<(), Error> {
+    let sha = published::sha256_hex(&bytes);
+    if !objects.create(key, bytes.clone())? {
+        let existing = objects.get(key)?.map(|f| f.bytes);
+        if existing.is_some_and(|b| published::sha256_hex(&b) == sha) {
+            return Ok(());
+        }
+        tracing::warn!("{}: held other bytes; replacing them", objects.url_of(key));
+        objects.put(key, bytes)?;
+    }
+    registry::fetch_verified(objects, key, &sha).map(|_| ())
+}
+
+/// The registry record of a model: kind, stations, metrics and provenance from its
+/// metadata (which travels inside the hashed artifact).
+fn record(model: &Model, name: &str, sha: &str, bytes: u64, stage: Stage) -> Version {
+    let md = &model.metadata;
+    let stations = match &model.forecast {
+        Some(spec) if !spec.stations.is_empty() => {
+            spec.stations.iter().map(|s| s.id.clone()).collect()
+        }
+        _ => md.params.get("site").cloned().into_iter().collect(),
+    };
+    let mut params = md.params.clone();
+    let task = params.remove("task");
+    let task_sha256 = params.remove("task_sha256");
+    let published_by = registry::actor();
+    let now = registry::now();
+    Version {
+        version: 0,
+        sha256: sha.to_string(),
+        bytes,
+        model: layout::model(name, sha),
+        report: None,
+        report_html: None,
+        hashes: BTreeMap::new(),
+        stage,
+        tags: Vec::new(),
+        kind: if model.forecast.is_some() {
+            "forecast".into()
+        } else {
+            "predict".into()
+        },
+        stations,
+        metrics: metrics(&md.metrics),
+        provenance: Provenance {
+            source: md.source.clone(),
+            trained: md.created.clone(),
+            task,
+            task_sha256,
+            data: md
+                .data
+                .iter()
+                .map(|d| published::DataFile {
+                    name: d.name.clone(),
+                    hash: format!("sha256:{}", d.sha256),
+                })
+                .collect(),
+            params,
+            published_by: published_by.clone(),
+            published: now.clone(),
+        },
+        history: vec![published::StageChange {
+            stage,
+            at: now,
+            by: published_by,
+            note: Some("published".into()),
+        }],
+    }
+}
+
+/// Per-step metrics from a model's metadata: `step<N>.<metric>` (forecasting models) or
+/// `h<N>.<metric>` (a predicting model's central heads), and their means as the summary.
+pub fn metrics(m: &BTreeMap<String, f64>) -> Metrics {
+    let mut steps: BTreeMap<u32, BTreeMap<&str, f64>> = BTreeMap::new();
+    for (k, &v) in m {
+        let Some((head, metric)) = k.split_once('.') else {
+            continue;
+        };
+        let n = head
+            .strip_prefix("step")
+            .or_else(|| head.strip_prefix('h'))
+            .and_then(|n| n.parse::<u32>().ok());
+        if let (Some(n), false) = (n, metric.contains('.')) {
+            steps.entry(n).or_default().insert(metric, v);
+        }
+    }
+    let per_step: Vec<StepMetrics> = steps
+        .into_iter()
+        .filter_map(|(step, m)| {
+            Some(StepMetrics {
+                step,
+                rmse: *m.get("rmse")?,
+                skill: m.get("skill").copied(),
+                coverage: m.get("coverage").copied(),
+                width: m.get("width").copied(),
+            })
+        })
+        .collect();
+    let mut summary = BTreeMap::new();
+    let mean = |f: &dyn Fn(&StepMetrics) -> Option<f64>| {
+        let v: Vec<f64> = per_step
+            .iter()
+            .filter_map(f)
+            .filter(|x| x.is_finite())
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    for (name, f) in [
+        (
+            "rmse",
+            &(|s: &StepMetrics| Some(s.rmse)) as &dyn Fn(&StepMetrics) -> Option<f64>,
+        ),
+        ("skill", &|s: &StepMetrics| s.skill),
+        ("coverage", &|s: &StepMetrics| s.coverage),
+        ("width", &|s: &StepMetrics| s.width),
+    ] {
+        if let Some(v) = mean(f) {
+            summary.insert(name.to_string(), v);
+        }
+    }
+    Metrics { summary, per_step }
+}
