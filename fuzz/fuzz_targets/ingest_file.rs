@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aqcast_trainer::ingest::{self, Options};
-use aqcast_trainer::store::Store;
+use aqcast_store::ingest::{self, Options};
+use aqcast_store::data::Store;
 use libfuzzer_sys::fuzz_target;
 
 static RUN: AtomicU64 = AtomicU64::new(0);

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use aqcast_core::pipeline::stats;
 use aqcast_core::{Matrix, Predictor};
-use aqcast_trainer::train::{self, Kind, Params};
+use aqcast_train::{self as train, Kind, Params};
 use smartcore::ensemble::random_forest_regressor::{
     RandomForestRegressor, RandomForestRegressorParameters,
 };

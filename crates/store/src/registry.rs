@@ -29,6 +29,7 @@ pub fn actor() -> String {
         return u;
     }
     let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".into());
     let host = std::env::var("HOSTNAME")

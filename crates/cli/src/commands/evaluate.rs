@@ -1,0 +1,235 @@
+//! `aqcast evaluate`: a model (with its bundled pipeline) against the data in a store.
+
+use std::path::PathBuf;
+
+use aqcast_core::pipeline::Table;
+use aqcast_core::{Matrix, Model, Predictor};
+
+use crate::error::CliError;
+use crate::load_model;
+use aqcast_store::data::Store;
+use aqcast_train::metrics;
+
+/// Arguments of `aqcast evaluate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The model (.aqm with a pipeline, as `aqcast train` writes).
+    #[arg(long)]
+    model: PathBuf,
+    /// The store holding the observations.
+    #[arg(long, default_value = "aqcast-store")]
+    store: String,
+    /// The site to evaluate on (default: the site the model was trained on).
+    #[arg(long)]
+    site: Option<String>,
+    /// First hour evaluated (YYYY-MM-DD HH:MM:SS, UTC).
+    #[arg(long)]
+    from: Option<String>,
+    /// Last hour evaluated.
+    #[arg(long)]
+    to: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> Result<(), CliError> {
+    let model = load_model(&a.model)?;
+    let bad = |m: String| CliError::Columns {
+        path: a.model.clone(),
+        message: m,
+    };
+    let pipeline = model
+        .pipeline
+        .as_ref()
+        .ok_or_else(|| bad("the model carries no pipeline, so it cannot read raw observations; evaluate it with `aqcast predict` on a feature table".into()))?;
+    let target = pipeline
+        .spec
+        .target
+        .as_ref()
+        .ok_or_else(|| bad("the model's pipeline has no target".into()))?;
+    let when = |s: &Option<String>, what: &str| {
+        s.as_ref()
+            .map(|t| {
+                aqcast_core::time::parse_datetime(t)
+                    .ok_or_else(|| CliError::Usage(format!("--{what} {t:?} is not a timestamp")))
+            })
+            .transpose()
+    };
+    let (from, to) = (when(&a.from, "from")?, when(&a.to, "to")?);
+    let site = a
+        .site
+        .clone()
+        .or_else(|| model.metadata.params.get("site").cloned())
+        .ok_or_else(|| {
+            bad("the model does not name the site it was trained on; give --site".into())
+        })?;
+    let store = Store::open_existing(&a.store)?;
+    let series = store.read_inputs(&site, &pipeline.spec.inputs)?;
+    let table = pipeline
+        .transform(&series, None)
+        .map_err(CliError::model(&a.model))?;
+    if let Some(spec) = &model.forecast {
+        return evaluate_forecast(&a, &model, pipeline, spec, &table, &site, (from, to));
+    }
+    let nf = table.features.len();
+    let mut out = Vec::new();
+    for (i, head) in model.heads.iter().enumerate() {
+        let steps = head
+            .horizon_hours
+            .map(|h| i64::from(h) * 3600 / pipeline.spec.grid.step);
+        let Some(ti) = steps.and_then(|s| target.horizons.iter().position(|&h| i64::from(h) == s))
+        else {
+            continue;
+        };
+        let y = &table.targets[ti].values;
+        let rows: Vec<usize> = (0..table.times.len())
+            .filter(|&r| {
+                y[r].is_finite()
+                    && from.is_none_or(|f| table.times[r] >= f)
+                    && to.is_none_or(|t| table.times[r] <= t)
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let x: Vec<f64> = rows
+            .iter()
+            .flat_map(|&r| table.features.iter().map(move |c| c.values[r]))
+            .collect();
+        debug_assert_eq!(x.len(), rows.len() * nf);
+        let pred = Predictor::new(&head.ensemble)
+            .and_then(|p| p.predict(Matrix::RowMajorF64(&x)))
+            .map_err(CliError::model(&a.model))?;
+        let truth: Vec<f64> = rows.iter().map(|&r| y[r]).collect();
+        out.push((i, head, metrics::evaluate(&pred, &truth, head.quantile)));
+    }
+    if out.is_empty() {
+        return Err(bad(format!(
+            "no hour of site {:?} in the range has both features and a target",
+            a.site
+        )));
+    }
+    if a.json {
+        let v: Vec<serde_json::Value> = out
+            .iter()
+            .map(|(i, h, m)| serde_json::json!({"head": i, "horizon_hours": h.horizon_hours, "quantile": h.quantile, "metrics": m}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(e.to_string()))?
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<6} {:>8} {:>8} {:>8} {:>10} {:>10} {:>8} {:>9}",
+        "head", "horizon", "quantile", "n", "RMSE", "MAE", "R²", "bias"
+    );
+    for (i, h, m) in &out {
+        println!(
+            "{:<6} {:>8} {:>8} {:>8} {:>10.4} {:>10.4} {:>8.4} {:>9.4}",
+            i,
+            h.horizon_hours.map_or("-".into(), |x| format!("{x} h")),
+            h.quantile.map_or("-".into(), |q| q.to_string()),
+            m.n,
+            m.rmse,
+            m.mae,
+            m.r2,
+            m.bias
+        );
+    }
+    Ok(())
+}
+
+/// A forecasting model measured per step ahead against the baselines on the origins in
+/// the range: the tables `aqcast train` prints for the test period.
+fn evaluate_forecast(
+    a: &Args,
+    model: &Model,
+    pipeline: &aqcast_core::pipeline::Pipeline,
+    spec: &aqcast_core::forecast::Spec,
+    table: &Table,
+    site: &str,
+    (from, to): (Option<i64>, Option<i64>),
+) -> Result<(), CliError> {
+    let bad = |m: String| CliError::Columns {
+        path: a.model.clone(),
+        message: m,
+    };
+    let fit_until = model
+        .metadata
+        .params
+        .get("calibration_start")
+        .and_then(|t| aqcast_core::time::parse_datetime(t))
+        .ok_or_else(|| bad("the model does not record where its training ended (params.calibration_start); retrain it with this aqcast".into()))?;
+    let rows: Vec<usize> = (0..table.times.len())
+        .filter(|&r| {
+            from.is_none_or(|f| table.times[r] >= f) && to.is_none_or(|t| table.times[r] <= t)
+        })
+        .collect();
+    let predictors: Vec<Predictor> = [spec.heads.lower, spec.heads.median, spec.heads.upper]
+        .iter()
+        .map(|&i| Predictor::new(&model.heads[i as usize].ensemble))
+        .collect::<Result<_, _>>()
+        .map_err(CliError::model(&a.model))?;
+    let y = aqcast_train::forecast::measured(table);
+    let station = if spec.needs_station() {
+        Some(spec.station(site).ok_or_else(|| {
+            bad(format!(
+                "station {site:?} is not one this model was trained on; give --site"
+            ))
+        })?)
+    } else {
+        None
+    };
+    let sites = [aqcast_train::forecast::Site {
+        name: site,
+        table,
+        y: &y,
+        rows: rows.clone(),
+        station,
+    }];
+    let (per_step, _) = aqcast_train::forecast::evaluate(&aqcast_train::forecast::Evaluation {
+        sites: &sites,
+        predictors: &predictors,
+        spec,
+        levels: spec.levels(&model.heads),
+        grid: &pipeline.spec.grid,
+        fit_until,
+    })
+    .map_err(bad)?;
+    if per_step.iter().all(|s| s.n == 0) {
+        return Err(bad(format!(
+            "no origin in the range has a target and every baseline (range: {} to {})",
+            a.from.as_deref().unwrap_or("the first hour"),
+            a.to.as_deref().unwrap_or("the last hour")
+        )));
+    }
+    let fmt = aqcast_core::time::format_datetime;
+    let report = aqcast_train::forecast::Report {
+        design: "stacked".into(),
+        steps: spec.steps,
+        step_seconds: pipeline.spec.grid.step,
+        unit: spec.unit.to_string(),
+        quantiles: spec.levels(&model.heads),
+        stride: 0,
+        train_rows: 0,
+        train_seconds: 0.0,
+        calibration: spec.calibration_window.clone().unwrap_or_default(),
+        test: match (rows.first(), rows.last()) {
+            (Some(&f), Some(&l)) => {
+                format!("origins {} to {}", fmt(table.times[f]), fmt(table.times[l]))
+            }
+            _ => "none".into(),
+        },
+        per_step,
+        per_station: Vec::new(),
+    };
+    if a.json {
+        let text = serde_json::to_string_pretty(&report.per_step)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    super::emit(None, |w| super::train_forecast::print_table(w, &report))
+}

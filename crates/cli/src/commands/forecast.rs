@@ -1,0 +1,113 @@
+//! `aqcast forecast`: the forecast of a station from a forecasting model and the latest
+//! observations in the store, computed by the core's one forecast function.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use aqcast_core::forecast::Forecast;
+
+use crate::commands::emit;
+use crate::error::CliError;
+use crate::load_model;
+use aqcast_store::data::Store;
+
+/// Arguments of `aqcast forecast`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The forecasting model (.aqm trained from a task with a [forecast] section).
+    #[arg(long)]
+    model: PathBuf,
+    /// The store holding the station's observations.
+    #[arg(long, default_value = "aqcast-store")]
+    store: String,
+    /// The station (default: the site the model was trained on).
+    #[arg(long)]
+    site: Option<String>,
+    /// Forecast as of this time (YYYY-MM-DD HH:MM:SS, UTC): only observations up to its
+    /// grid step are used. Default: the latest observation of the target.
+    #[arg(long)]
+    at: Option<String>,
+    /// Print the forecast as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> Result<(), CliError> {
+    let model = load_model(&a.model)?;
+    let forecaster = model.forecaster().map_err(CliError::model(&a.model))?;
+    let at =
+        a.at.as_ref()
+            .map(|t| {
+                aqcast_core::time::parse_datetime(t).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--at {t:?} is not a timestamp (YYYY-MM-DD HH:MM:SS)"
+                    ))
+                })
+            })
+            .transpose()?;
+    let site = a
+        .site
+        .clone()
+        .or_else(|| model.metadata.params.get("site").cloned())
+        .ok_or_else(|| CliError::Columns {
+            path: a.model.clone(),
+            message: "the model does not name its station; give --site".into(),
+        })?;
+    let store = Store::open_existing(&a.store)?;
+    let series = store.read_inputs(&site, &forecaster.pipeline().spec.inputs)?;
+    let f = forecaster
+        .forecast(&series, at, Some(&site))
+        .map_err(|e| CliError::Columns {
+            path: a.model.clone(),
+            message: format!("site {site:?}: {e}"),
+        })?;
+    if a.json {
+        let text = serde_json::to_string_pretty(&f).map_err(|e| CliError::Usage(e.to_string()))?;
+        return emit(None, |w| writeln!(w, "{text}"));
+    }
+    emit(None, |w| print(w, &site, &f))
+}
+
+fn print(w: &mut dyn Write, site: &str, f: &Forecast) -> std::io::Result<()> {
+    let fmt = aqcast_core::time::format_datetime;
+    writeln!(
+        w,
+        "{} forecast for {site} from {} (latest measurement {}), {} on the {} scale",
+        f.pollutant.label(),
+        fmt(f.origin),
+        fmt(f.data_time),
+        f.unit,
+        match f.scale {
+            aqcast_core::forecast::Scale::Epa => "US EPA AQI",
+            aqcast_core::forecast::Scale::Eea => "European AQI",
+        }
+    )?;
+    writeln!(
+        w,
+        "{:<19} {:>5} {:>8} {:>8} {:>8} {:>4}  {:<30} most likely",
+        "time (UTC)", "ahead", "P10", "P50", "P90", "AQI", "category"
+    )?;
+    for s in &f.steps {
+        let name = |i: usize| f.categories.get(i).map_or("?", |c| c.name.as_str());
+        let (best, p) = s
+            .probabilities
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map_or((0, 0.0), |(i, p)| (i, *p));
+        writeln!(
+            w,
+            "{:<19} {:>5} {:>8.2} {:>8.2} {:>8.2} {:>4}  {:<30} {} {:.0} %",
+            fmt(s.time),
+            s.step,
+            s.p10,
+            s.p50,
+            s.p90,
+            s.aqi,
+            name(usize::from(s.category)),
+            name(best),
+            100.0 * p
+        )?;
+    }
+    Ok(())
+}

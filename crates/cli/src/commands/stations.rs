@@ -1,0 +1,247 @@
+//! `aqcast stations publish`: the station list (`stations.json`) and, per station, a
+//! snapshot of its latest observations (`stations/<site>/recent.json`), from the data
+//! store and the registry. Run it after each ingest: the snapshots are what the edge
+//! worker and the dashboard forecast from.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use aqcast_core::published::{self, layout, Observation, Snapshot, Stage, Station, Stations};
+use aqcast_core::Model;
+use aqcast_store::{registry, Objects};
+
+use crate::commands::emit;
+use crate::error::CliError;
+use aqcast_store::data::Store;
+use aqcast_store::ingest::vocab;
+
+/// Arguments of `aqcast stations`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Write stations.json and every station's snapshot.
+    Publish(PublishArgs),
+}
+
+/// Arguments of `aqcast stations publish`.
+#[derive(clap::Args)]
+pub struct PublishArgs {
+    /// The object store to publish to: a folder, or s3://bucket/prefix.
+    #[arg(long, default_value = "aqcast-store")]
+    pub store: String,
+    /// The data store holding the observations (default: the --store folder).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// A station list (CSV with code/id, lat, lon and optionally name) for coordinates
+    /// and names the data does not carry.
+    #[arg(long)]
+    pub stations: Option<PathBuf>,
+    /// Days of observations every snapshot keeps at least (for "the last days measured
+    /// against the forecast"); longer when a model's pipeline reads further back.
+    #[arg(long, default_value_t = 8)]
+    pub days: u32,
+}
+
+/// What a model needs of a station's data.
+struct Need {
+    name: String,
+    variables: Vec<String>,
+    seconds: i64,
+}
+
+pub fn run(a: Args) -> Result<(), CliError> {
+    match a.command {
+        Command::Publish(p) => {
+            let summary = publish(&p)?;
+            emit(None, |w| {
+                writeln!(
+                    w,
+                    "published {} stations ({} served by a model) and their snapshots to {}",
+                    summary.stations.stations.len(),
+                    summary.served,
+                    summary.url
+                )?;
+                for s in summary.stations.stations.iter().take(5) {
+                    writeln!(
+                        w,
+                        "  {:<24} {:<28} latest {}  models: {}",
+                        s.id,
+                        s.pollutants.join(","),
+                        s.data_time
+                            .map_or("-".into(), aqcast_core::time::format_datetime),
+                        if s.models.is_empty() {
+                            "-".into()
+                        } else {
+                            s.models.join(", ")
+                        }
+                    )?;
+                }
+                if summary.stations.stations.len() > 5 {
+                    writeln!(w, "  … and {} more", summary.stations.stations.len() - 5)?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+/// What `publish` wrote.
+pub struct Summary {
+    /// The station list written.
+    pub stations: Stations,
+    /// Stations with at least one model.
+    pub served: usize,
+    /// Where stations.json is.
+    pub url: String,
+}
+
+/// Writes the station list and the snapshots (used by the pipeline too).
+pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
+    let objects = Objects::open(&a.store)?;
+    let data_location =
+        match (&a.data, objects.local_root()) {
+            (Some(d), _) => d.clone(),
+            (None, Some(root)) => root.display().to_string(),
+            (None, None) => return Err(CliError::Usage(
+                "the object store is remote: give --data, the local store holding the observations"
+                    .into(),
+            )),
+        };
+    let data = Store::open_existing(&data_location)?;
+    let mut variables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (site, var, _) in data.partitions()? {
+        variables.entry(site).or_default().push(var);
+    }
+    // Coordinates and names: a station file first, then what the models know.
+    let mut facts: BTreeMap<String, (Option<String>, f64, f64)> = BTreeMap::new();
+    if let Some(path) = &a.stations {
+        for s in crate::commands::features::read_stations(path)? {
+            facts.insert(s.id.clone(), (None, s.lat, s.lon));
+        }
+    }
+    // Which models serve which station, and what they read: the production version of
+    // each name, else its latest version not archived.
+    let mut needs: BTreeMap<String, Vec<Need>> = BTreeMap::new();
+    for name in registry::names(&objects)? {
+        let doc = registry::get(&objects, &name)?;
+        let Some(v) = doc.latest(Some(Stage::Production)).or_else(|| {
+            doc.versions
+                .iter()
+                .rev()
+                .find(|v| v.stage != Stage::Archived)
+        }) else {
+            continue;
+        };
+        if v.kind != "forecast" {
+            continue;
+        }
+        let bytes = registry::fetch_model(&objects, v)?;
+        let model = Model::decode(&bytes).map_err(CliError::model(objects.url_of(&v.model)))?;
+        let Some(spec) = &model.forecast else {
+            continue;
+        };
+        for s in &spec.stations {
+            facts.entry(s.id.clone()).or_insert((None, s.lat, s.lon));
+        }
+        let fc = model
+            .forecaster()
+            .map_err(CliError::model(objects.url_of(&v.model)))?;
+        let p = fc.pipeline();
+        let step = p.spec.grid.step;
+        let seconds = (i64::from(p.history_steps()) + 2) * step;
+        let vars: Vec<String> = p.spec.inputs.iter().map(|i| i.variable.clone()).collect();
+        for site in &v.stations {
+            needs.entry(site.clone()).or_default().push(Need {
+                name: name.clone(),
+                variables: vars.clone(),
+                seconds,
+            });
+        }
+    }
+    let now = registry::now();
+    let min_seconds = i64::from(a.days) * 86_400;
+    let manifest = data.manifest()?;
+    let mut list = Vec::new();
+    let mut served = 0;
+    for (site, vars) in &variables {
+        let need = needs.get(site.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let mut wanted: BTreeSet<&str> = vars.iter().map(String::as_str).collect();
+        for n in need {
+            wanted.extend(n.variables.iter().map(String::as_str));
+        }
+        let window = need
+            .iter()
+            .map(|n| n.seconds)
+            .max()
+            .unwrap_or(0)
+            .max(min_seconds);
+        let mut series = Vec::new();
+        for var in &wanted {
+            if !vars.iter().any(|v| v == var) {
+                continue;
+            }
+            series.push((var.to_string(), data.read_series(site, var, &manifest)?));
+        }
+        let data_time = series
+            .iter()
+            .filter_map(|(_, s)| s.iter().map(|(t, _)| *t).max())
+            .max();
+        let mut snapshot = Snapshot {
+            format: published::FORMAT,
+            site: site.clone(),
+            generated: now.clone(),
+            data_time: data_time.unwrap_or(0),
+            start: data_time.map_or(0, |t| t - window),
+            units: BTreeMap::new(),
+            observations: Vec::new(),
+        };
+        for (var, s) in &series {
+            if let Some(u) = vocab::named(var).as_ref().and_then(vocab::Variable::unit) {
+                snapshot.units.insert(var.clone(), u.to_string());
+            }
+            snapshot.observations.extend(
+                s.iter()
+                    .filter(|(t, v)| *t > snapshot.start && v.is_finite())
+                    .map(|&(time, value)| Observation {
+                        variable: var.clone(),
+                        time,
+                        value,
+                    }),
+            );
+        }
+        let key = layout::snapshot(site);
+        objects.put(&key, snapshot.to_json())?;
+        if !need.is_empty() {
+            served += 1;
+        }
+        let fact = facts.get(site.as_str());
+        let mut models: Vec<String> = need.iter().map(|n| n.name.clone()).collect();
+        models.dedup();
+        list.push(Station {
+            id: site.clone(),
+            name: fact.and_then(|f| f.0.clone()),
+            lat: fact.map(|f| f.1),
+            lon: fact.map(|f| f.2),
+            pollutants: vars.clone(),
+            models,
+            snapshot: key,
+            data_time,
+        });
+    }
+    let stations = Stations {
+        format: published::FORMAT,
+        generated: now,
+        stations: list,
+    };
+    objects.put(layout::STATIONS, stations.to_json())?;
+    Ok(Summary {
+        url: objects.url_of(layout::STATIONS),
+        stations,
+        served,
+    })
+}

@@ -1,0 +1,319 @@
+//! `aqcast train` for a task with a `[forecast]` section: one artifact that forecasts
+//! every step ahead with calibrated bands, and a report of its skill per step against the
+//! baselines (see [`crate::forecast`]).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use aqcast_core::pollutant::{Pollutant, Unit};
+use aqcast_core::{Metadata, Model};
+use serde::Serialize;
+
+use super::features;
+use super::train::TaskData;
+use crate::config::Config;
+use crate::error::CliError;
+use crate::files;
+use aqcast_train::forecast::{self, Task};
+use aqcast_train::report;
+use aqcast_train::Params;
+
+/// The report of a forecast training run (`NAME.report.json`).
+#[derive(Serialize)]
+pub struct Report {
+    /// Model name.
+    pub name: String,
+    /// The model file.
+    pub model: String,
+    /// Its size in bytes.
+    pub model_bytes: usize,
+    /// Training parameters.
+    pub params: Params,
+    /// Threads used.
+    pub threads: usize,
+    /// Features (the pipeline's, then the horizon features).
+    pub features: Vec<String>,
+    /// The forecast: design, calibration, and per step the model against the baselines.
+    pub forecast: forecast::Report,
+}
+
+pub fn run(
+    task: TaskData,
+    output: Option<PathBuf>,
+    threads: Option<usize>,
+    json: bool,
+    config: Config,
+) -> Result<PathBuf, CliError> {
+    let path = task.config.clone();
+    let bad = |m: String| CliError::Columns {
+        path: path.clone(),
+        message: m,
+    };
+    let fc = config
+        .forecast
+        .clone()
+        .ok_or_else(|| bad("no [forecast] section".into()))?;
+    if task.table.is_some() {
+        return Err(bad(
+            "a forecasting task is trained from the store (its pipeline travels in the model); drop --table".into(),
+        ));
+    }
+    let train_end = config
+        .train_end(&path)?
+        .ok_or_else(|| bad("[forecast] needs [split] train_end: the test period follows it, the calibration window precedes it".into()))?;
+    let target = config.target(&path)?;
+    let input = config
+        .pipeline
+        .inputs
+        .iter()
+        .find(|i| i.column() == target.of)
+        .ok_or_else(|| bad(format!("the target {:?} is not an input", target.of)))?;
+    let pollutant = Pollutant::from_str(&input.variable).map_err(|_| {
+        bad(format!(
+            "the target {:?} is not a pollutant, so it has no AQI to forecast",
+            input.variable
+        ))
+    })?;
+    let unit = match &input.unit {
+        Some(u) => Unit::from_str(u).map_err(|e| bad(e.to_string()))?,
+        None => pollutant.canonical_unit(),
+    };
+    let store = aqcast_store::data::Store::open_existing(&task.store)?;
+    let (pipeline, tables) = features::build_sites(&path, &config, &store)?;
+    let facts = config
+        .data
+        .stations
+        .as_deref()
+        .map(features::read_stations)
+        .transpose()?;
+    let sites: Vec<forecast::SiteTable> = tables
+        .into_iter()
+        .map(|(site, table)| {
+            let station = facts
+                .as_ref()
+                .map(|f| {
+                    f.iter().find(|s| s.id == site).cloned().ok_or_else(|| {
+                        bad(format!(
+                            "site {site:?} is not in the station list {}",
+                            config
+                                .data
+                                .stations
+                                .as_deref()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default()
+                        ))
+                    })
+                })
+                .transpose()?;
+            Ok(forecast::SiteTable {
+                site,
+                table,
+                station,
+            })
+        })
+        .collect::<Result<_, CliError>>()?;
+    let mut params = config.train.clone();
+    if threads.is_some() {
+        params.threads = threads;
+    }
+    let n_threads = params.threads.unwrap_or_else(rayon::current_num_threads);
+    let name = config.name.clone().unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into())
+    });
+    let output = output.unwrap_or_else(|| PathBuf::from(format!("{name}.aqm")));
+    files::prepare_output(&output)?;
+
+    let bar = indicatif::ProgressBar::new(3 * params.trees as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} forecast heads [{bar:30}] {pos}/{len} trees, eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let trained = forecast::train(
+        &Task {
+            config: &fc,
+            sites: &sites,
+            grid: &pipeline.spec.grid,
+            train_end,
+            target: target.of.clone(),
+            pollutant,
+            unit,
+            params: &params,
+        },
+        &|| bar.inc(1),
+    )
+    .map_err(bad)?;
+    bar.finish_and_clear();
+
+    let mut features = pipeline.feature_names();
+    features.extend(
+        trained
+            .spec
+            .horizon_features
+            .iter()
+            .map(|f| f.name().to_string()),
+    );
+    let mut md = Metadata {
+        name: name.clone(),
+        description: format!(
+            "{} forecast, {} steps of {} s ahead with a calibrated P{:.0}–P{:.0} band, trained by aqcast from {}",
+            target.of,
+            fc.steps,
+            pipeline.spec.grid.step,
+            fc.quantiles[0] * 100.0,
+            fc.quantiles[2] * 100.0,
+            path.display()
+        ),
+        source: format!("aqcast {}", env!("CARGO_PKG_VERSION")),
+        objective: "quantile".into(),
+        created: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
+        ..Metadata::default()
+    };
+    crate::runlog::task_params(&mut md.params, &path)?;
+    let site_ids: Vec<String> = sites.iter().map(|s| s.site.clone()).collect();
+    md.data = crate::runlog::data_sources(&store, &site_ids)?;
+    if sites.len() == 1 {
+        md.params.insert("site".into(), sites[0].site.clone());
+    } else {
+        md.params.insert("sites".into(), sites.len().to_string());
+    }
+    // Where training ended and calibration began: `aqcast evaluate` fits its baselines on
+    // the rows before the calibration window, as training did.
+    md.params.insert(
+        "calibration_start".into(),
+        aqcast_core::time::format_datetime(train_end - i64::from(fc.calibration_days) * 86_400),
+    );
+    md.params.insert(
+        "train_end".into(),
+        aqcast_core::time::format_datetime(train_end),
+    );
+    if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {
+        for (k, v) in o {
+            if !v.is_null() {
+                md.params.insert(k, v.to_string());
+            }
+        }
+    }
+    for s in &trained.report.per_step {
+        let key = format!("step{}", s.step);
+        md.metrics.insert(format!("{key}.rmse"), s.rmse);
+        md.metrics.insert(format!("{key}.coverage"), s.coverage);
+        md.metrics.insert(format!("{key}.width"), s.width);
+        if let Some(v) = s.skill.get("persistence") {
+            md.metrics.insert(format!("{key}.skill"), *v);
+        }
+    }
+    let model = Model {
+        metadata: md,
+        features: features.clone(),
+        named_features: true,
+        heads: trained.heads,
+        pipeline: Some(pipeline),
+        forecast: Some(trained.spec),
+    };
+    let bytes = model.encode().map_err(CliError::model(&output))?;
+    // Never write a model that does not read back, or that cannot forecast.
+    Model::decode(&bytes)
+        .and_then(|m| m.forecaster())
+        .map_err(CliError::model(&output))?;
+    files::write_atomic(&output, |w| w.write_all(&bytes))?;
+
+    let report = Report {
+        name,
+        model: output.display().to_string(),
+        model_bytes: bytes.len(),
+        params,
+        threads: n_threads,
+        features,
+        forecast: trained.report,
+    };
+    let json_bytes =
+        serde_json::to_vec_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?;
+    let report_path = output.with_extension("report.json");
+    files::write_atomic(&report_path, |w| w.write_all(&json_bytes))?;
+    let html = report::forecast_html(
+        &format!("aqcast forecast report: {}", report.name),
+        &report.forecast,
+        &report.features,
+        &trained.curves,
+    );
+    let html_path = output.with_extension("report.html");
+    files::write_atomic(&html_path, |w| w.write_all(html.as_bytes()))?;
+    if json {
+        super::emit(None, |w| {
+            w.write_all(&json_bytes)?;
+            writeln!(w)
+        })?;
+        return Ok(output);
+    }
+    super::emit(None, |w| {
+        print_table(w, &report.forecast)?;
+        writeln!(
+            w,
+            "model: {} ({} bytes); report: {} and {}",
+            output.display(),
+            bytes.len(),
+            report_path.display(),
+            html_path.display()
+        )
+    })?;
+    Ok(output)
+}
+
+/// The steps a summary table shows: every step up to 3, then 6, 12, 24, … (every step
+/// of a short forecast).
+pub fn summary_steps(steps: u32) -> Vec<u32> {
+    if steps <= 12 {
+        return (1..=steps).collect();
+    }
+    let mut v: Vec<u32> = [1, 2, 3, 6, 12, 18, 24, 36, 48, 60, 72, 96, 120, 168, 240]
+        .into_iter()
+        .filter(|&k| k <= steps)
+        .collect();
+    if v.last() != Some(&steps) {
+        v.push(steps);
+    }
+    v
+}
+
+/// The per-step table of a forecast report, as `aqcast train` and `aqcast evaluate`
+/// print it.
+pub fn print_table(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "{:>5} {:>6} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "ahead", "n", "RMSE", "MAE", "coverage", "width", "skill", "persist", "clim", "AQI acc"
+    )?;
+    for k in summary_steps(r.steps) {
+        let Some(s) = r.per_step.iter().find(|s| s.step == k) else {
+            continue;
+        };
+        let b = |n: &str| s.baselines.get(n).map_or(f64::NAN, |b| b.rmse);
+        writeln!(
+            w,
+            "{:>5} {:>6} {:>8.3} {:>8.3} {:>8.1}% {:>8.2} {:>8.3} {:>8.3} {:>8.3} {:>7.1}%",
+            k,
+            s.n,
+            s.rmse,
+            s.mae,
+            100.0 * s.coverage,
+            s.width,
+            s.skill.get("persistence").copied().unwrap_or(f64::NAN),
+            b("persistence"),
+            b("climatology"),
+            100.0 * s.category_accuracy
+        )?;
+    }
+    writeln!(
+        w,
+        "RMSE, MAE, width in {}; skill = 1 − RMSE / RMSE(persistence); coverage of the P{:.0}–P{:.0} band; {}",
+        r.unit,
+        r.quantiles[0] * 100.0,
+        r.quantiles[2] * 100.0,
+        r.test
+    )
+}

@@ -1,0 +1,977 @@
+//! Training and measuring a forecasting model (a task with a `[forecast]` section): every
+//! step ahead from one artifact, calibrated bands, and skill against the forecasts one
+//! gets without a model.
+//!
+//! The design (measured against the alternatives in BENCHMARKS.md): each quantile head is
+//! trained on *stacked rows*, one per (origin, step), whose features are the pipeline's
+//! features at the origin followed by the horizon features of the target time
+//! ([`aqcast_core::forecast::HorizonFeature`]). Every origin contributes the steps `k`
+//! with `(origin + k) % stride == 0`, so each step sees every `stride`-th origin and the
+//! stacked table stays `steps / stride` times the origin count.
+//!
+//! Periods, with `E` the task's `train_end` and `C` the calibration window:
+//!
+//! ```text
+//! ──── proper training: origin and target ≤ E − C ────┬── calibration: origin > E − C, target ≤ E ──┬── test: origin > E
+//! ```
+
+use std::collections::BTreeMap;
+
+use aqcast_core::forecast::{self, Bands, HorizonFeature, Scale, Shift, Spec};
+use aqcast_core::pipeline::{stats, Table};
+use aqcast_core::pollutant::{Pollutant, Unit};
+use aqcast_core::{Head, Matrix, Predictor};
+use serde::{Deserialize, Serialize};
+
+use crate::{Objective, Params};
+
+/// The `[forecast]` section of a task file.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Grid steps ahead (72 on an hourly grid, 3 on a daily one).
+    pub steps: u32,
+    /// Lower, median and upper quantile (default P10, P50, P90).
+    #[serde(default = "default_quantiles")]
+    pub quantiles: [f64; 3],
+    /// The AQI scale categories are read on: `epa` or `eea`.
+    #[serde(default = "default_scale")]
+    pub scale: String,
+    /// Days at the end of the training period held out to calibrate the bands.
+    #[serde(default = "default_calibration_days")]
+    pub calibration_days: u32,
+    /// Each origin trains every `stride`-th step (1: every step of every origin).
+    #[serde(default = "default_stride")]
+    pub stride: u32,
+    /// Features of the target time appended to the pipeline's: `steps`, `hour`,
+    /// `weekday`, `month`, `climatology`; and of the station (multi-station tasks):
+    /// `latitude`, `longitude`.
+    #[serde(default = "default_horizon_features")]
+    pub horizon_features: Vec<String>,
+    /// Steps 1..=dense_steps are trained from every origin (short horizons change fastest
+    /// with the step and need the rows); later steps every `stride`-th.
+    #[serde(default)]
+    pub dense_steps: u32,
+    /// A pipeline feature (the latest measurement of the target, say): the heads then
+    /// learn the change from it, with the climatology where it is missing.
+    #[serde(default)]
+    pub anchor: Option<String>,
+}
+
+fn default_quantiles() -> [f64; 3] {
+    [0.1, 0.5, 0.9]
+}
+fn default_scale() -> String {
+    "epa".into()
+}
+fn default_calibration_days() -> u32 {
+    120
+}
+fn default_stride() -> u32 {
+    6
+}
+fn default_horizon_features() -> Vec<String> {
+    ["steps", "hour", "weekday", "climatology"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// The horizon features a task can ask for.
+const HORIZON_FEATURES: [&str; 7] = [
+    "steps",
+    "hour",
+    "weekday",
+    "month",
+    "climatology",
+    "latitude",
+    "longitude",
+];
+
+/// Most steps a task may forecast.
+pub const MAX_STEPS: u32 = 240;
+
+impl Config {
+    /// Checks the section on its own.
+    pub fn validate(&self) -> Result<(), String> {
+        let q = self.quantiles;
+        if self.steps == 0 || self.steps > MAX_STEPS {
+            return Err(format!("steps must be in 1..={MAX_STEPS}"));
+        }
+        if !(q[0] > 0.0 && q[0] < q[1] && q[1] < q[2] && q[2] < 1.0) {
+            return Err("quantiles must be increasing and inside (0, 1)".into());
+        }
+        if self.stride == 0 || self.stride > self.steps {
+            return Err("stride must be in 1..=steps".into());
+        }
+        if self.calibration_days == 0 || self.calibration_days > 3660 {
+            return Err("calibration_days must be in 1..=3660".into());
+        }
+        self.scale
+            .parse::<Scale>()
+            .map_err(|e| format!("scale: {e}"))?;
+        for f in &self.horizon_features {
+            if !HORIZON_FEATURES.contains(&f.as_str()) {
+                return Err(format!(
+                    "unknown horizon feature {f:?}; use {}",
+                    HORIZON_FEATURES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The quality of one step ahead on the test period.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StepReport {
+    /// Grid steps ahead.
+    pub step: u32,
+    /// Rows evaluated (origins whose target and every baseline are known).
+    pub n: usize,
+    /// RMSE of the median.
+    pub rmse: f64,
+    /// MAE of the median.
+    pub mae: f64,
+    /// Mean of median − target.
+    pub bias: f64,
+    /// Pinball loss of the served lower bound, median and upper bound.
+    pub pinball: [f64; 3],
+    /// Share of targets inside the served band.
+    pub coverage: f64,
+    /// Mean width of the served band.
+    pub width: f64,
+    /// Share of rows whose median's AQI category is the target's.
+    pub category_accuracy: f64,
+    /// Each baseline's RMSE and category accuracy on the same rows.
+    pub baselines: BTreeMap<String, BaselineScore>,
+    /// 1 − RMSE / RMSE(baseline), per baseline.
+    pub skill: BTreeMap<String, f64>,
+}
+
+/// A baseline's score on one step.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BaselineScore {
+    /// RMSE.
+    pub rmse: f64,
+    /// Share of rows whose AQI category is the target's.
+    pub category_accuracy: f64,
+}
+
+/// The forecast part of a training report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// How every step is served from one artifact.
+    pub design: String,
+    /// Steps ahead.
+    pub steps: u32,
+    /// The grid step in seconds.
+    pub step_seconds: i64,
+    /// Unit of every value.
+    pub unit: String,
+    /// Quantile levels of the band.
+    pub quantiles: [f64; 3],
+    /// The stride of the stacked rows.
+    pub stride: u32,
+    /// Stacked training rows per head.
+    pub train_rows: usize,
+    /// Seconds spent training the three heads.
+    pub train_seconds: f64,
+    /// The calibration window (first and last origin, UTC) and its rows.
+    pub calibration: String,
+    /// The test period: first and last origin.
+    pub test: String,
+    /// One entry per step, over every station.
+    pub per_step: Vec<StepReport>,
+    /// Per station (multi-station models): its RMSE and skill against persistence at
+    /// each step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub per_station: Vec<StationReport>,
+}
+
+/// One station's scores in a multi-station report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct StationReport {
+    /// The station.
+    pub station: String,
+    /// Rows evaluated at each step.
+    pub n: Vec<usize>,
+    /// RMSE of the median at each step.
+    pub rmse: Vec<f64>,
+    /// Skill against persistence at each step.
+    pub skill: Vec<f64>,
+    /// Coverage of the band at each step.
+    pub coverage: Vec<f64>,
+}
+
+/// What training a forecast gives: the three heads (lower, median, upper), the spec, and
+/// the report.
+pub struct Trained {
+    /// Heads, lower first.
+    pub heads: Vec<Head>,
+    /// Per head: its training curve and gain per feature, for the HTML report.
+    pub curves: Vec<(Vec<f64>, Vec<f64>)>,
+    /// The FCST section.
+    pub spec: Spec,
+    /// The report.
+    pub report: Report,
+}
+
+/// The periods of a forecasting task.
+struct Periods {
+    /// Last target time of proper training.
+    cal_start: i64,
+    /// Last target time of calibration (the task's train_end).
+    train_end: i64,
+}
+
+/// The measured target on the grid: `y[i]` is the target's value at row `i`'s time
+/// (from the table's one-step-ahead target column), NaN where unknown.
+pub fn measured(table: &Table) -> Vec<f64> {
+    let n = table.times.len();
+    let mut y = vec![f64::NAN; n];
+    if let Some(t1) = table.targets.first() {
+        if n > 1 {
+            y[1..].copy_from_slice(&t1.values[..n - 1]);
+        }
+    }
+    y
+}
+
+fn build_horizon_features(
+    c: &Config,
+    sites: &[(&Table, Vec<f64>)],
+    step: i64,
+    utc_offset: i64,
+    until: i64,
+) -> Vec<HorizonFeature> {
+    c.horizon_features
+        .iter()
+        .map(|f| match f.as_str() {
+            "steps" => HorizonFeature::Steps {
+                name: "ahead".into(),
+            },
+            "hour" => HorizonFeature::Hour {
+                name: "target_hour".into(),
+            },
+            "weekday" => HorizonFeature::Weekday {
+                name: "target_weekday".into(),
+            },
+            "month" => HorizonFeature::Month {
+                name: "target_month".into(),
+            },
+            "latitude" => HorizonFeature::Latitude {
+                name: "station_lat".into(),
+            },
+            "longitude" => HorizonFeature::Longitude {
+                name: "station_lon".into(),
+            },
+            _ => HorizonFeature::Climatology {
+                name: "climatology".into(),
+                values: climatology(
+                    sites.iter().map(|(t, y)| (*t, y.as_slice())),
+                    step,
+                    utc_offset,
+                    until,
+                ),
+            },
+        })
+        .collect()
+}
+
+/// The mean of the measured target per climatology slot over rows up to `until`, every
+/// site pooled.
+fn climatology<'a>(
+    sites: impl Iterator<Item = (&'a Table, &'a [f64])>,
+    step: i64,
+    utc_offset: i64,
+    until: i64,
+) -> Vec<f64> {
+    let slots = forecast::climatology_slots(step);
+    let mut sum = vec![0.0; slots];
+    let mut count = vec![0usize; slots];
+    for (table, y) in sites {
+        for (&t, &v) in table.times.iter().zip(y) {
+            if t > until || !v.is_finite() {
+                continue;
+            }
+            let s = forecast::climatology_slot(&aqcast_core::time::civil(t + utc_offset), step);
+            sum[s] += v;
+            count[s] += 1;
+        }
+    }
+    sum.iter()
+        .zip(&count)
+        .map(|(&s, &c)| if c == 0 { f64::NAN } else { s / c as f64 })
+        .collect()
+}
+
+/// The pipeline's features at row `i`.
+fn origin_row(table: &Table, i: usize) -> Vec<f64> {
+    table.features.iter().map(|c| c.values[i]).collect()
+}
+
+/// The conformal quantile: the ⌈(n + 1)(1 − α)⌉-th smallest score (the largest when that
+/// exceeds n), 0 without scores.
+fn conformal(mut scores: Vec<f64>, alpha: f64) -> f64 {
+    scores.retain(|v| v.is_finite());
+    if scores.is_empty() {
+        return 0.0;
+    }
+    scores.sort_by(f64::total_cmp);
+    let n = scores.len();
+    let k = (((n + 1) as f64) * (1.0 - alpha)).ceil() as usize;
+    scores[k.clamp(1, n) - 1]
+}
+
+/// One site's feature table.
+pub struct SiteTable {
+    /// The site id.
+    pub site: String,
+    /// Its feature table (targets: steps 1..=steps).
+    pub table: Table,
+    /// Its facts, for station features.
+    pub station: Option<forecast::Station>,
+}
+
+/// Everything training needs to know about the task.
+pub struct Task<'a> {
+    /// The `[forecast]` section.
+    pub config: &'a Config,
+    /// Per site, the feature table over its observations (targets: steps 1..=steps), and
+    /// the station's facts (multi-station tasks).
+    pub sites: &'a [SiteTable],
+    /// Grid step in seconds and the calendar's offset from UTC.
+    pub grid: &'a aqcast_core::pipeline::spec::Grid,
+    /// The task's end of training.
+    pub train_end: i64,
+    /// The target's name, pollutant and unit.
+    pub target: String,
+    /// The pollutant of the target.
+    pub pollutant: Pollutant,
+    /// The unit of the target column.
+    pub unit: Unit,
+    /// Boosting parameters (the objective is set per head).
+    pub params: &'a Params,
+}
+
+/// Trains the three heads, calibrates them and measures them on the test period.
+pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String> {
+    let c = task.config;
+    let step = task.grid.step;
+    let scale: Scale = c.scale.parse().map_err(|e| format!("{e}"))?;
+    forecast::check_scale(task.pollutant, task.unit, scale).map_err(|e| {
+        format!(
+            "the {} scale cannot rate {} ({e}); choose the other scale",
+            c.scale,
+            task.pollutant.label()
+        )
+    })?;
+    let first = task
+        .sites
+        .first()
+        .ok_or_else(|| "no site to train on".to_string())?;
+    let periods = Periods {
+        cal_start: task.train_end - i64::from(c.calibration_days) * 86_400,
+        train_end: task.train_end,
+    };
+    let ys: Vec<(&Table, Vec<f64>)> = task
+        .sites
+        .iter()
+        .map(|s| (&s.table, measured(&s.table)))
+        .collect();
+    let hf = build_horizon_features(c, &ys, step, task.grid.utc_offset, periods.cal_start);
+    let steps = c.steps;
+    let mut names: Vec<String> = first
+        .table
+        .features
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    names.extend(hf.iter().map(|f| f.name().to_string()));
+    let anchor_spec = c.anchor.as_ref().map(|a| forecast::Anchor {
+        feature: a.clone(),
+        fallback: hf
+            .iter()
+            .find(|f| matches!(f, HorizonFeature::Climatology { .. }))
+            .map(|f| f.name().to_string()),
+    });
+    let anchor = Spec::anchor_of(anchor_spec.as_ref(), &names).map_err(|e| e.to_string())?;
+    let stations: Vec<forecast::Station> = task
+        .sites
+        .iter()
+        .filter_map(|s| s.station.clone())
+        .collect();
+    let needs_station = hf.iter().any(|f| {
+        matches!(
+            f,
+            HorizonFeature::Latitude { .. } | HorizonFeature::Longitude { .. }
+        )
+    });
+    if needs_station && stations.len() != task.sites.len() {
+        return Err("station features need every site's coordinates ([data] stations)".into());
+    }
+
+    // Stacked training rows, every site.
+    let nf = names.len();
+    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); nf];
+    let mut ys_train = Vec::new();
+    let mut row = Vec::with_capacity(nf);
+    for site in task.sites {
+        let table = &site.table;
+        for i in 0..table.times.len() {
+            let t = table.times[i];
+            let origin = origin_row(table, i);
+            for k in 1..=steps {
+                if (k > c.dense_steps
+                    && !(i as u64 + u64::from(k)).is_multiple_of(u64::from(c.stride)))
+                    || t + i64::from(k) * step > periods.cal_start
+                {
+                    continue;
+                }
+                let v = table.targets[(k - 1) as usize].values[i];
+                if !v.is_finite() {
+                    continue;
+                }
+                row.clear();
+                forecast::stacked_row(
+                    &mut row,
+                    &origin,
+                    t,
+                    k,
+                    &hf,
+                    task.grid,
+                    site.station.as_ref(),
+                );
+                for (col, &x) in cols.iter_mut().zip(&row) {
+                    col.push(x);
+                }
+                ys_train.push(v - anchor.map_or(0.0, |a| a.value(&row)));
+            }
+        }
+    }
+    if ys_train.is_empty() {
+        return Err(format!(
+            "no training row: nothing of the target is known {} days before train_end",
+            c.calibration_days
+        ));
+    }
+    let col_refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let started = std::time::Instant::now();
+    let mut heads = Vec::new();
+    let mut curves = Vec::new();
+    let mut predictors = Vec::new();
+    for &q in &c.quantiles {
+        let p = Params {
+            objective: Objective::Quantile,
+            alpha: q,
+            quantiles: vec![],
+            ..task.params.clone()
+        };
+        let trained = crate::train_with_progress(&col_refs, &ys_train, &p, on_tree)
+            .map_err(|m| format!("quantile {q}: {m}"))?;
+        predictors.push(Predictor::new(&trained.ensemble).map_err(|e| e.to_string())?);
+        curves.push((trained.train_curve, trained.gain));
+        heads.push(Head {
+            target: task.target.clone(),
+            horizon_hours: None,
+            quantile: Some(q),
+            ensemble: trained.ensemble,
+        });
+    }
+    let train_seconds = started.elapsed().as_secs_f64();
+    let train_rows = ys_train.len();
+    drop(cols);
+
+    // Calibration: raw bands on the held-out window, one-sided conformal shifts per step,
+    // every site pooled.
+    let mut lo: Vec<Vec<f64>> = vec![Vec::new(); steps as usize];
+    let mut hi: Vec<Vec<f64>> = vec![Vec::new(); steps as usize];
+    let (mut cal_rows, mut cal_first, mut cal_last) = (0usize, i64::MAX, i64::MIN);
+    for site in task.sites {
+        let table = &site.table;
+        let cal: Vec<usize> = (0..table.times.len())
+            .filter(|&i| table.times[i] > periods.cal_start && table.times[i] < periods.train_end)
+            .collect();
+        let raw = raw_bands(
+            &predictors,
+            table,
+            &cal,
+            steps,
+            &hf,
+            task.grid,
+            anchor,
+            site.station.as_ref(),
+        )?;
+        for (r, &i) in cal.iter().enumerate() {
+            cal_rows += 1;
+            cal_first = cal_first.min(table.times[i]);
+            cal_last = cal_last.max(table.times[i]);
+            for k in 1..=steps {
+                let v = table.targets[(k - 1) as usize].values[i];
+                if !v.is_finite() || table.times[i] + i64::from(k) * step > periods.train_end {
+                    continue;
+                }
+                let b = raw[r * steps as usize + (k - 1) as usize];
+                lo[(k - 1) as usize].push(b[0] - v);
+                hi[(k - 1) as usize].push(v - b[2]);
+            }
+        }
+    }
+    let calibration: Vec<Shift> = lo
+        .into_iter()
+        .zip(hi)
+        .map(|(lo, hi)| Shift {
+            lower: conformal(lo, c.quantiles[0]),
+            upper: conformal(hi, 1.0 - c.quantiles[2]),
+        })
+        .collect();
+    let fmt = aqcast_core::time::format_datetime;
+    let calibration_window = if cal_rows > 0 {
+        format!(
+            "origins {} to {} ({cal_rows} rows)",
+            fmt(cal_first),
+            fmt(cal_last)
+        )
+    } else {
+        "none: no origin in the window (shifts are 0)".into()
+    };
+    let spec = Spec {
+        steps,
+        horizon_features: hf.clone(),
+        heads: Bands {
+            lower: 0,
+            median: 1,
+            upper: 2,
+        },
+        calibration,
+        pollutant: task.pollutant,
+        unit: task.unit,
+        scale,
+        calibration_window: Some(calibration_window.clone()),
+        anchor: anchor_spec,
+        stations,
+    };
+
+    // The test period, measured as served.
+    let tests: Vec<Site> = task
+        .sites
+        .iter()
+        .zip(&ys)
+        .map(|(s, (_, y))| Site {
+            name: &s.site,
+            table: &s.table,
+            y,
+            rows: (0..s.table.times.len())
+                .filter(|&i| s.table.times[i] > periods.train_end)
+                .collect(),
+            station: s.station.as_ref(),
+        })
+        .collect();
+    let (test_first, test_last) = tests
+        .iter()
+        .flat_map(|s| s.rows.iter().map(|&i| s.table.times[i]))
+        .fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    if tests.iter().all(|s| s.rows.is_empty()) {
+        eprintln!(
+            "warning: no test rows (nothing measured after the split's train_end): the per-step tables are left out"
+        );
+    }
+    let (per_step, per_station) = evaluate(&Evaluation {
+        sites: &tests,
+        predictors: &predictors,
+        spec: &spec,
+        levels: c.quantiles,
+        grid: task.grid,
+        fit_until: periods.cal_start,
+    })?;
+    let test_range = if test_first <= test_last {
+        format!("origins {} to {}", fmt(test_first), fmt(test_last))
+    } else {
+        "none".into()
+    };
+    Ok(Trained {
+        heads,
+        curves,
+        report: Report {
+            design: "stacked: one head per quantile over (origin, step) rows with horizon features"
+                .into(),
+            steps,
+            step_seconds: step,
+            unit: task.unit.to_string(),
+            quantiles: c.quantiles,
+            stride: c.stride,
+            train_rows,
+            train_seconds,
+            calibration: calibration_window,
+            test: test_range,
+            per_step,
+            // Stations with test rows (some stopped reporting before the test period).
+            per_station: if task.sites.len() > 1 {
+                per_station
+                    .into_iter()
+                    .filter(|s| s.n.iter().any(|&n| n > 0))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        },
+        spec,
+    })
+}
+
+/// Raw (uncalibrated) head outputs `[lower, median, upper]` for every (origin, step),
+/// origin-major.
+#[allow(clippy::too_many_arguments)]
+fn raw_bands(
+    predictors: &[Predictor],
+    table: &Table,
+    origins: &[usize],
+    steps: u32,
+    hf: &[HorizonFeature],
+    grid: &aqcast_core::pipeline::spec::Grid,
+    anchor: Option<forecast::AnchorIndex>,
+    station: Option<&forecast::Station>,
+) -> Result<Vec<[f64; 3]>, String> {
+    let mut out = Vec::with_capacity(origins.len() * steps as usize);
+    // In chunks, so the stacked matrix stays small.
+    for chunk in origins.chunks(512) {
+        let mut rows = Vec::new();
+        for &i in chunk {
+            let o = origin_row(table, i);
+            for k in 1..=steps {
+                forecast::stacked_row(&mut rows, &o, table.times[i], k, hf, grid, station);
+            }
+        }
+        let preds: Vec<Vec<f64>> = predictors
+            .iter()
+            .map(|p| p.predict(Matrix::RowMajorF64(&rows)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        let width = rows.len() / preds[0].len().max(1);
+        for r in 0..preds[0].len() {
+            let a = anchor.map_or(0.0, |a| a.value(&rows[r * width..(r + 1) * width]));
+            out.push([preds[0][r] + a, preds[1][r] + a, preds[2][r] + a]);
+        }
+    }
+    Ok(out)
+}
+
+/// One site's part of an evaluation.
+pub struct Site<'a> {
+    /// The site id.
+    pub name: &'a str,
+    /// Its feature table (targets: steps 1..=steps).
+    pub table: &'a Table,
+    /// The measured target at each row.
+    pub y: &'a [f64],
+    /// The origins measured (row indices).
+    pub rows: Vec<usize>,
+    /// Its facts, for station features.
+    pub station: Option<&'a forecast::Station>,
+}
+
+/// What measuring a forecaster needs.
+pub struct Evaluation<'a> {
+    /// The sites and origins measured.
+    pub sites: &'a [Site<'a>],
+    /// The lower, median and upper heads.
+    pub predictors: &'a [Predictor],
+    /// The forecast spec (calibration, scale).
+    pub spec: &'a Spec,
+    /// The band's quantile levels.
+    pub levels: [f64; 3],
+    /// The grid.
+    pub grid: &'a aqcast_core::pipeline::spec::Grid,
+    /// Baselines (climatology, the linear model) are fitted on rows up to this time.
+    pub fit_until: i64,
+}
+
+/// The baselines' names, in report order.
+pub fn baseline_names(step: i64) -> Vec<String> {
+    let mut v = vec!["persistence".to_string()];
+    for p in seasons(step) {
+        v.push(format!("seasonal_{p}"));
+    }
+    v.push("climatology".into());
+    v.push("linear".into());
+    v
+}
+
+/// Seasonal periods in grid steps: a day and a week on an hourly grid, a week on a daily
+/// one.
+fn seasons(step: i64) -> Vec<u32> {
+    if step < 86_400 {
+        let day = (86_400 / step) as u32;
+        vec![day, 7 * day]
+    } else {
+        vec![7]
+    }
+}
+
+/// Per step: the model's bands as served, against the target and the baselines, on the
+/// rows where the target and every baseline are known; every site pooled, and per site.
+pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>), String> {
+    let spec = e.spec;
+    let steps = spec.steps;
+    let step = e.grid.step;
+    let Some(first) = e.sites.first() else {
+        return Err("nothing to evaluate".into());
+    };
+    let mut names: Vec<String> = first
+        .table
+        .features
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    names.extend(spec.horizon_features.iter().map(|f| f.name().to_string()));
+    let anchor = spec.anchor_index(&names).map_err(|e| e.to_string())?;
+    let clim = climatology(
+        e.sites.iter().map(|s| (s.table, s.y)),
+        step,
+        e.grid.utc_offset,
+        e.fit_until,
+    );
+    let rate = |v: f64| -> Option<u8> {
+        forecast::rate(spec.pollutant, spec.unit, spec.scale, v.max(0.0))
+            .ok()
+            .map(|r| r.1)
+    };
+    let bnames = baseline_names(step);
+    let raws: Vec<Vec<[f64; 3]>> = e
+        .sites
+        .iter()
+        .map(|s| {
+            raw_bands(
+                e.predictors,
+                s.table,
+                &s.rows,
+                steps,
+                &spec.horizon_features,
+                e.grid,
+                anchor,
+                s.station,
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(steps as usize);
+    let mut per_site: Vec<StationReport> = e
+        .sites
+        .iter()
+        .map(|s| StationReport {
+            station: s.name.to_string(),
+            ..StationReport::default()
+        })
+        .collect();
+    for k in 1..=steps {
+        let linear = Linear::fit(e.sites, e.fit_until, k, step);
+        let mut sums = Sums::new(bnames.len());
+        for ((s, raw), report) in e.sites.iter().zip(&raws).zip(per_site.iter_mut()) {
+            let table = s.table;
+            let target = &table.targets[(k - 1) as usize].values;
+            let mut site_sums = Sums::new(bnames.len());
+            for (r, &i) in s.rows.iter().enumerate() {
+                let v = target[i];
+                if !v.is_finite() {
+                    continue;
+                }
+                let t_target = table.times[i] + i64::from(k) * step;
+                let mut base = Vec::with_capacity(bnames.len());
+                base.push(s.y[i]);
+                for p in seasons(step) {
+                    // The latest value at the same point of the season known at the origin.
+                    let back = p * k.div_ceil(p);
+                    let j = (i + k as usize).checked_sub(back as usize);
+                    base.push(j.map_or(f64::NAN, |j| s.y[j]));
+                }
+                let slot = forecast::climatology_slot(
+                    &aqcast_core::time::civil(t_target + e.grid.utc_offset),
+                    step,
+                );
+                base.push(clim.get(slot).copied().unwrap_or(f64::NAN));
+                base.push(linear.predict(table, i));
+                if base.iter().any(|b| !b.is_finite()) {
+                    continue;
+                }
+                let b = forecast::calibrate(
+                    raw[r * steps as usize + (k - 1) as usize],
+                    spec.calibration[(k - 1) as usize],
+                );
+                sums.add(v, b, e.levels, &base, &rate);
+                site_sums.add(v, b, e.levels, &base, &rate);
+            }
+            let sr = site_sums.report(k, &bnames);
+            report.n.push(sr.n);
+            report.rmse.push(sr.rmse);
+            report
+                .skill
+                .push(sr.skill.get("persistence").copied().unwrap_or(f64::NAN));
+            report.coverage.push(sr.coverage);
+        }
+        if sums.n > 0 {
+            out.push(sums.report(k, &bnames));
+        }
+    }
+    Ok((out, per_site))
+}
+
+/// Running sums of one step's scores.
+struct Sums {
+    n: usize,
+    se: f64,
+    ae: f64,
+    bias: f64,
+    pinball: [f64; 3],
+    covered: usize,
+    width: f64,
+    cat_hits: usize,
+    cat_n: usize,
+    base_se: Vec<f64>,
+    base_hits: Vec<usize>,
+}
+
+impl Sums {
+    fn new(n_base: usize) -> Sums {
+        Sums {
+            n: 0,
+            se: 0.0,
+            ae: 0.0,
+            bias: 0.0,
+            pinball: [0.0; 3],
+            covered: 0,
+            width: 0.0,
+            cat_hits: 0,
+            cat_n: 0,
+            base_se: vec![0.0; n_base],
+            base_hits: vec![0; n_base],
+        }
+    }
+
+    fn add(
+        &mut self,
+        v: f64,
+        b: [f64; 3],
+        levels: [f64; 3],
+        base: &[f64],
+        rate: &dyn Fn(f64) -> Option<u8>,
+    ) {
+        self.n += 1;
+        let r = b[1] - v;
+        self.se += r * r;
+        self.ae += r.abs();
+        self.bias += r;
+        for j in 0..3 {
+            self.pinball[j] += crate::loss::pinball(b[j], v, levels[j]);
+        }
+        self.covered += usize::from(b[0] <= v && v <= b[2]);
+        self.width += b[2] - b[0];
+        let truth = rate(v);
+        if truth.is_some() {
+            self.cat_n += 1;
+            self.cat_hits += usize::from(rate(b[1]) == truth);
+        }
+        for (j, &x) in base.iter().enumerate() {
+            self.base_se[j] += (x - v) * (x - v);
+            self.base_hits[j] += usize::from(truth.is_some() && rate(x) == truth);
+        }
+    }
+
+    fn report(&self, k: u32, names: &[String]) -> StepReport {
+        let n = self.n.max(1) as f64;
+        let cn = self.cat_n.max(1) as f64;
+        let rmse = (self.se / n).sqrt();
+        let mut baselines = BTreeMap::new();
+        let mut skill = BTreeMap::new();
+        for (j, name) in names.iter().enumerate() {
+            let b = (self.base_se[j] / n).sqrt();
+            baselines.insert(
+                name.clone(),
+                BaselineScore {
+                    rmse: b,
+                    category_accuracy: self.base_hits[j] as f64 / cn,
+                },
+            );
+            skill.insert(name.clone(), if b > 0.0 { 1.0 - rmse / b } else { 0.0 });
+        }
+        StepReport {
+            step: k,
+            n: self.n,
+            rmse,
+            mae: self.ae / n,
+            bias: self.bias / n,
+            pinball: self.pinball.map(|p| p / n),
+            coverage: self.covered as f64 / n,
+            width: self.width / n,
+            category_accuracy: self.cat_hits as f64 / cn,
+            baselines,
+            skill,
+        }
+    }
+}
+
+/// The linear baseline: ridge regression of one step's target on the origin's features
+/// (missing values replaced by the training mean), with the core's ridge (the one the
+/// iterative imputer uses).
+struct Linear {
+    means: Vec<f64>,
+    coef: Vec<f64>,
+}
+
+impl Linear {
+    /// Fits step `k`'s regression on every site's origins whose target is known by
+    /// `fit_until`.
+    fn fit(sites: &[Site], fit_until: i64, k: u32, step: i64) -> Linear {
+        let Some(first) = sites.first() else {
+            return Linear {
+                means: Vec::new(),
+                coef: vec![0.0],
+            };
+        };
+        let p = first.table.features.len();
+        let fit_rows = |s: &Site| -> Vec<usize> {
+            (0..s.table.times.len())
+                .filter(|&i| s.table.times[i] + i64::from(k) * step <= fit_until)
+                .collect()
+        };
+        let rows: Vec<Vec<usize>> = sites.iter().map(fit_rows).collect();
+        let means: Vec<f64> = (0..p)
+            .map(|j| {
+                stats::mean(
+                    sites
+                        .iter()
+                        .zip(&rows)
+                        .flat_map(|(s, r)| r.iter().map(move |&i| s.table.features[j].values[i])),
+                )
+                .unwrap_or(0.0)
+            })
+            .collect();
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for (s, r) in sites.iter().zip(&rows) {
+            let target = &s.table.targets[(k - 1) as usize].values;
+            for &i in r {
+                let v = target[i];
+                if !v.is_finite() {
+                    continue;
+                }
+                for (c, m) in s.table.features.iter().zip(&means) {
+                    let x_ = c.values[i];
+                    x.push(if x_.is_finite() { x_ } else { *m });
+                }
+                y.push(v);
+            }
+        }
+        Linear {
+            coef: stats::ridge(&x, &y, p, 1e-6),
+            means,
+        }
+    }
+
+    fn predict(&self, table: &Table, i: usize) -> f64 {
+        let mut v = self.coef[0];
+        for ((c, m), w) in table.features.iter().zip(&self.means).zip(&self.coef[1..]) {
+            let x = c.values[i];
+            v += w * if x.is_finite() { x } else { *m };
+        }
+        v
+    }
+}
