@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod datastore;
 pub mod error;
 pub mod files;
 pub mod runlog;

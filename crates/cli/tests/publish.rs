@@ -246,6 +246,41 @@ fn the_pipeline_publishes_models_and_station_data_and_resumes_after_a_failure() 
         72,
         "{cmp}"
     );
+
+    // A later ingest refreshes the station data published from this store: the new hour
+    // is in the snapshot, and the coordinates stay.
+    let later = dir.path().join("later.csv");
+    std::fs::write(
+        &later,
+        "site,time,no2\naurn_no2_2001_2003,2004-01-01 00:00:00,31.5\n",
+    )
+    .unwrap();
+    let o = ok(&aqcast(&[
+        "ingest",
+        &p(&later),
+        "--store",
+        &p(&store),
+        "--map",
+        "site=site",
+        "--map",
+        "time=time",
+        "--map",
+        "no2=no2:ppb",
+    ]));
+    assert!(
+        o.contains("refreshed the station list and 71 snapshots"),
+        "{o}"
+    );
+    let stations =
+        Stations::from_json(&std::fs::read(store.join(layout::STATIONS)).unwrap()).unwrap();
+    let aurn = stations.get("aurn_no2_2001_2003").unwrap();
+    assert_eq!(aurn.data_time, Some(1_072_915_200));
+    assert!(stations.get("DEBY047").unwrap().lat.is_some());
+    let snap = Snapshot::from_json(&std::fs::read(store.join(&aurn.snapshot)).unwrap()).unwrap();
+    assert!(snap
+        .observations
+        .iter()
+        .any(|o| o.variable == "no2" && o.time == 1_072_915_200 && o.value == 31.5));
 }
 
 #[test]
@@ -366,7 +401,7 @@ fn registry_commands_fail_with_one_clear_line() {
 }
 
 #[test]
-fn the_cli_publishes_to_an_s3_server() {
+fn the_cli_shares_a_data_store_and_publishes_models_on_an_s3_server() {
     let bin = std::env::var_os("AQCAST_MOTO")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| root().join("target/tools/moto/bin/moto_server"));
@@ -405,12 +440,12 @@ fn the_cli_publishes_to_an_s3_server() {
         assert!(started.elapsed().as_secs() < 30, "moto did not start");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    {
+    for bucket in ["models", "shared-data"] {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         write!(
             s,
-            "PUT /models HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut r = String::new();
@@ -427,6 +462,83 @@ fn the_cli_publishes_to_an_s3_server() {
         "--name",
         "no2-h1",
     ]));
+    // Each "machine" has its own local mirror of the shared data store.
+    let on = |machine: &str, args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_aqcast"))
+            .args(args)
+            .env("AQCAST_CACHE", dir.path().join(machine))
+            .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
+    };
+    let aurn = p(&root().join(DATA));
+    let airbase = p(&root().join(AIRBASE));
+    let maps = [
+        "--map",
+        "site=code",
+        "--map",
+        "time=date",
+        "--map",
+        "pm10=pm10:ug/m3",
+    ];
+    // Two machines ingest one file each into the bucket; a third reads both, and sees what
+    // a local store holding both files holds.
+    ok(&on(
+        "a",
+        &["ingest", &aurn, "--store", "s3://shared-data/store"],
+    ));
+    let mut args = vec![
+        "ingest",
+        airbase.as_str(),
+        "--store",
+        "s3://shared-data/store",
+    ];
+    args.extend(maps);
+    ok(&on("b", &args));
+    let shared = ok(&on(
+        "c",
+        &["export", "--store", "s3://shared-data/store", "--summary"],
+    ));
+    let local = p(&dir.path().join("local"));
+    ok(&aqcast(&["ingest", &aurn, "--store", &local]));
+    let mut args = vec!["ingest", airbase.as_str(), "--store", local.as_str()];
+    args.extend(maps);
+    ok(&aqcast(&args));
+    let expected = ok(&aqcast(&["export", "--store", &local, "--summary"]));
+    assert_eq!(shared, expected);
+    assert_eq!(shared.lines().count(), 76, "{shared}");
+    // The first machine catches up on the second's file when it next reads.
+    let a = ok(&on(
+        "a",
+        &[
+            "export",
+            "--store",
+            "s3://shared-data/store",
+            "--site",
+            "DEBY047",
+        ],
+    ));
+    assert!(a.lines().count() > 1000, "{a}");
+    // Taking a file again on another machine changes nothing.
+    let again = ok(&on(
+        "c",
+        &["ingest", &aurn, "--store", "s3://shared-data/store"],
+    ));
+    assert!(
+        again.contains("skipped") || again.contains("already"),
+        "{again}"
+    );
+    assert_eq!(
+        ok(&on(
+            "b",
+            &["export", "--store", "s3://shared-data/store", "--summary"]
+        )),
+        expected
+    );
+
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_aqcast"))
             .args(args)

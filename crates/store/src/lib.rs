@@ -11,6 +11,7 @@
 //! - [`ingest`]: formats, vocabulary and units, the sink, quarantine;
 //! - [`data`]: the Parquet data store and its manifest;
 //! - [`files`]: gzip detection, the line cap, the one atomic replace;
+//! - [`shared`]: a data store in a bucket, mirrored locally, pulled and pushed;
 //! - [`objects`]: [`Objects`], the blocking facade over `object_store` (get, put, the two
 //!   conditional writes, list);
 //! - [`registry`]: compare-and-swap updates of `registry/<name>.json`, promotion, tags;
@@ -27,6 +28,7 @@ pub mod publish;
 pub mod registry;
 pub mod retry;
 pub mod runs;
+pub mod shared;
 
 pub use error::Error;
 pub use objects::Objects;

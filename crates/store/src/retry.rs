@@ -69,3 +69,62 @@ pub(crate) fn jitter() -> f64 {
     );
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unavailable() -> Error {
+        Error::Unavailable {
+            location: "s3://b".into(),
+            message: "connection refused".into(),
+        }
+    }
+
+    #[test]
+    fn transient_errors_are_retried_and_others_are_not() {
+        let quick = Backoff {
+            attempts: 4,
+            first: Duration::from_millis(1),
+            max: Duration::from_millis(2),
+        };
+        let mut calls = 0;
+        let r = quick.run("x", || {
+            calls += 1;
+            if calls < 3 {
+                Err(unavailable())
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(r.unwrap(), 3);
+        let mut calls = 0;
+        let r: Result<(), _> = quick.run("x", || {
+            calls += 1;
+            Err(unavailable())
+        });
+        assert!(r.is_err());
+        assert_eq!(calls, 4, "gives up after the attempts allowed");
+        let mut calls = 0;
+        let r: Result<(), _> = quick.run("x", || {
+            calls += 1;
+            Err(Error::Registry("bad tag".into()))
+        });
+        assert!(r.is_err());
+        assert_eq!(calls, 1, "an error that will not pass is not retried");
+    }
+
+    #[test]
+    fn waits_double_up_to_the_maximum() {
+        let b = Backoff {
+            attempts: 10,
+            first: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+        };
+        for n in 1..10 {
+            let w = b.wait(n);
+            let base = Duration::from_millis(100 * (1 << (n - 1))).min(Duration::from_secs(1));
+            assert!(w >= base && w <= base.mul_f64(1.5), "attempt {n}: {w:?}");
+        }
+    }
+}

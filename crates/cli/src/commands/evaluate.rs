@@ -7,7 +7,6 @@ use aqcast_core::{Matrix, Model, Predictor};
 
 use crate::error::CliError;
 use crate::load_model;
-use aqcast_store::data::Store;
 use aqcast_train::metrics;
 
 /// Arguments of `aqcast evaluate`.
@@ -64,7 +63,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         .ok_or_else(|| {
             bad("the model does not name the site it was trained on; give --site".into())
         })?;
-    let store = Store::open_existing(&a.store)?;
+    let store = crate::datastore::open_read(&a.store)?;
     let series = store.read_inputs(&site, &pipeline.spec.inputs)?;
     let table = pipeline
         .transform(&series, None)

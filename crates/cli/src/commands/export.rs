@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use crate::commands::emit;
 use crate::error::CliError;
-use aqcast_store::data::Store;
 
 /// Arguments of `aqcast export`.
 #[derive(clap::Args)]
@@ -28,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
-    let store = Store::open_existing(&a.store)?;
+    let store = crate::datastore::open_read(&a.store)?;
     let manifest = store.manifest()?;
     let mut parts = Vec::new();
     for (site, variable, _) in store.partitions()? {

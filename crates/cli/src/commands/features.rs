@@ -245,7 +245,7 @@ pub fn write_table(
 
 pub fn run(a: Args) -> Result<(), CliError> {
     let config = Config::read(&a.config)?;
-    let store = Store::open_existing(&a.store)?;
+    let store = crate::datastore::open_read(&a.store)?;
     let (_, table) = build(&a.config, &config, &store)?;
     let train_end = config.train_end(&a.config)?;
     emit(a.output.as_deref(), |out| {

@@ -9,7 +9,6 @@ use aqcast_core::forecast::Forecast;
 use crate::commands::emit;
 use crate::error::CliError;
 use crate::load_model;
-use aqcast_store::data::Store;
 
 /// Arguments of `aqcast forecast`.
 #[derive(clap::Args)]
@@ -53,7 +52,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
             path: a.model.clone(),
             message: "the model does not name its station; give --site".into(),
         })?;
-    let store = Store::open_existing(&a.store)?;
+    let store = crate::datastore::open_read(&a.store)?;
     let series = store.read_inputs(&site, &forecaster.pipeline().spec.inputs)?;
     let f = forecaster
         .forecast(&series, at, Some(&site))

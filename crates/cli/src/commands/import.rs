@@ -8,7 +8,6 @@ use crate::commands::features;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::{files, load_model};
-use aqcast_store::data::Store;
 
 /// Arguments of `aqcast import`.
 #[derive(clap::Args)]
@@ -62,7 +61,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
     }
     if let Some(path) = &a.config {
         let config = Config::read(path)?;
-        let store = Store::open(&a.store)?;
+        let store = crate::datastore::open_read(&a.store)?;
         let (pipeline, _) = features::build(path, &config, &store)?;
         let names = pipeline.feature_names();
         if names.len() != model.features.len() {

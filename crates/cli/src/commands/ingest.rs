@@ -13,7 +13,8 @@ pub struct Args {
     /// Files and folders (read recursively: .csv, .csv.gz, .dat, .dat.gz).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// The store: a folder or file:// URL.
+    /// The store: a folder (or file:// URL), or s3://bucket/prefix to share one store
+    /// between machines (mirrored locally; AWS_* variables configure it).
     #[arg(long, default_value = "aqcast-store")]
     store: String,
     /// Column mapping for CSVs of no known format: time=COLUMN, site=COLUMN,
@@ -61,7 +62,16 @@ fn parse_offset(s: &str) -> Result<i64, CliError> {
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
-    let store = Store::open(&a.store)?;
+    let shared = aqcast_store::shared::is_remote(&a.store)
+        .then(|| aqcast_store::shared::SharedData::open(&a.store))
+        .transpose()?;
+    let store = match &shared {
+        Some(s) => {
+            s.pull()?;
+            Store::open(&s.mirror().display().to_string())?
+        }
+        None => Store::open(&a.store)?,
+    };
     let opts = Options {
         paths: a.paths,
         maps: a.maps,
@@ -161,6 +171,34 @@ pub fn run(a: Args) -> Result<(), CliError> {
         }
         for q in &quarantines {
             println!("  quarantined in {q}");
+        }
+    }
+    if let Some(s) = &shared {
+        let moved = s.push()?;
+        println!(
+            "\n{}: {} objects ({} bytes) exchanged with the shared store",
+            a.store, moved.objects, moved.bytes
+        );
+    }
+    // Station data published from this store is refreshed: the snapshots are what the
+    // edge worker and the dashboard forecast from.
+    if outcomes.len() > refused.len() {
+        let objects = aqcast_store::Objects::open_existing(&a.store)?;
+        if objects
+            .get(aqcast_core::published::layout::STATIONS)?
+            .is_some()
+        {
+            let summary = super::stations::publish(&super::stations::PublishArgs {
+                store: a.store.clone(),
+                data: None,
+                stations: None,
+                days: super::stations::DEFAULT_DAYS,
+            })?;
+            println!(
+                "refreshed the station list and {} snapshots in {}",
+                summary.stations.stations.len(),
+                summary.url
+            );
         }
     }
     // One line per refused file, each saying what and where; nothing of it was stored.

@@ -82,7 +82,8 @@ struct StoreConfig {
     /// The object store models and station data are published to (folder or s3://).
     #[serde(default = "default_store")]
     location: String,
-    /// The local data store ingest writes and training reads (default: `location`).
+    /// The data store ingest writes and training reads (default: `location`; a folder or
+    /// a bucket, shared between machines).
     #[serde(default)]
     data: Option<String>,
     /// Where trained models and the state file are kept between steps.
@@ -496,7 +497,12 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
         })?;
         let task = resolve(base, &m.task);
         let artifact = work.join(&m.name).join("model.aqm");
-        let manifest = PathBuf::from(&data).join("manifest.json");
+        // A shared store's manifest is read through its mirror.
+        let manifest = if aqcast_store::shared::is_remote(&data) {
+            aqcast_store::shared::mirror_dir(&data).join("manifest.json")
+        } else {
+            PathBuf::from(&data).join("manifest.json")
+        };
         steps.push(Step {
             id: format!("validate:{}", m.name),
             args: vec![
@@ -684,7 +690,7 @@ fn validate(model: &str, task: &Path, step: &Step) -> Result<String, CliError> {
         .nth(1)
         .cloned()
         .unwrap_or_default();
-    let store = aqcast_store::data::Store::open_existing(&data)?;
+    let store = crate::datastore::open_read(&data)?;
     let partitions = store.partitions()?;
     // Inputs other than the target may be missing at some sites (the pipeline imputes);
     // the target must be everywhere.

@@ -12,7 +12,6 @@ use aqcast_store::{registry, Objects};
 
 use crate::commands::emit;
 use crate::error::CliError;
-use aqcast_store::data::Store;
 use aqcast_store::ingest::vocab;
 
 /// Arguments of `aqcast stations`.
@@ -34,7 +33,7 @@ pub struct PublishArgs {
     /// The object store to publish to: a folder, or s3://bucket/prefix.
     #[arg(long, default_value = "aqcast-store")]
     pub store: String,
-    /// The data store holding the observations (default: the --store folder).
+    /// The data store holding the observations (default: the --store location).
     #[arg(long)]
     pub data: Option<String>,
     /// A station list (CSV with code/id, lat, lon and optionally name) for coordinates
@@ -43,9 +42,12 @@ pub struct PublishArgs {
     pub stations: Option<PathBuf>,
     /// Days of observations every snapshot keeps at least (for "the last days measured
     /// against the forecast"); longer when a model's pipeline reads further back.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = DEFAULT_DAYS)]
     pub days: u32,
 }
+
+/// Days every snapshot keeps at least, unless told otherwise.
+pub const DEFAULT_DAYS: u32 = 8;
 
 /// What a model needs of a station's data.
 struct Need {
@@ -112,16 +114,28 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
                     .into(),
             )),
         };
-    let data = Store::open_existing(&data_location)?;
+    let data = crate::datastore::open_read(&data_location)?;
     let mut variables: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (site, var, _) in data.partitions()? {
         variables.entry(site).or_default().push(var);
     }
     // Coordinates and names: a station file first, then what the models know.
     let mut facts: BTreeMap<String, (Option<String>, f64, f64)> = BTreeMap::new();
+    // What the last station list knew (a refresh after an ingest keeps it)…
+    if let Some(f) = objects.get(layout::STATIONS)? {
+        if let Ok(old) = Stations::from_json(&f.bytes) {
+            for s in old.stations {
+                if let (Some(lat), Some(lon)) = (s.lat, s.lon) {
+                    facts.insert(s.id, (s.name, lat, lon));
+                }
+            }
+        }
+    }
+    // …then a station file, then what the models know.
     if let Some(path) = &a.stations {
         for s in crate::commands::features::read_stations(path)? {
-            facts.insert(s.id.clone(), (None, s.lat, s.lon));
+            let name = facts.get(&s.id).and_then(|f| f.0.clone());
+            facts.insert(s.id.clone(), (name, s.lat, s.lon));
         }
     }
     // Which models serve which station, and what they read: the production version of

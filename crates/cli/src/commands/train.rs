@@ -17,7 +17,6 @@ use crate::config::Config;
 use crate::error::CliError;
 use crate::files;
 use crate::runlog;
-use aqcast_store::data::Store;
 use aqcast_train::report;
 use aqcast_train::{self, metrics, Objective, Params};
 
@@ -227,7 +226,7 @@ pub fn load(
         }
         None => {
             let train_end = config.train_end(config_path)?;
-            let store = Store::open_existing(store)?;
+            let store = crate::datastore::open_read(store)?;
             let (p, t) = features::build(config_path, config, &store)?;
             let tr = t
                 .times
@@ -468,7 +467,7 @@ fn train(a: Args) -> Result<PathBuf, CliError> {
     if a.task.table.is_none() {
         // The site the model learned from: `aqcast evaluate` defaults to it.
         md.params.insert("site".into(), config.data.site.clone());
-        let store = Store::open_existing(&a.task.store)?;
+        let store = crate::datastore::open_read(&a.task.store)?;
         md.data = runlog::data_sources(&store, std::slice::from_ref(&config.data.site))?;
     }
     if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {

@@ -79,7 +79,7 @@ pub fn run(
         Some(u) => Unit::from_str(u).map_err(|e| bad(e.to_string()))?,
         None => pollutant.canonical_unit(),
     };
-    let store = aqcast_store::data::Store::open_existing(&task.store)?;
+    let store = crate::datastore::open_read(&task.store)?;
     let (pipeline, tables) = features::build_sites(&path, &config, &store)?;
     let facts = config
         .data
