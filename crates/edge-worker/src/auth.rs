@@ -1,0 +1,188 @@
+//! API keys: the worker holds only their SHA-256 hashes (the `API_KEYS` secret: a JSON
+//! list of `{"id", "sha256", "scopes"}`), compares a presented key's hash with every one
+//! of them in constant time, and grants the scopes of the one that matches.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::api::ApiError;
+
+/// What a key may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Read models, stations, forecasts.
+    Read,
+    /// Predict and explain.
+    Predict,
+    /// Promote models.
+    Admin,
+}
+
+impl Scope {
+    fn name(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Predict => "predict",
+            Scope::Admin => "admin",
+        }
+    }
+}
+
+/// One configured key.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Key {
+    /// A name for logs and metrics (never the key).
+    pub id: String,
+    /// SHA-256 of the key, lower-case hex.
+    pub sha256: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+}
+
+/// Who is calling.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The key's id, or `anonymous`.
+    pub id: String,
+    scopes: Vec<String>,
+}
+
+impl Caller {
+    /// The caller without a key (public endpoints only).
+    pub fn anonymous() -> Caller {
+        Caller {
+            id: "anonymous".into(),
+            scopes: Vec::new(),
+        }
+    }
+
+    /// Fails with 403 unless the caller has `scope` (`admin` implies every scope).
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self
+            .scopes
+            .iter()
+            .any(|s| s == scope.name() || s == "admin")
+        {
+            return Ok(());
+        }
+        if self.id == "anonymous" {
+            return Err(ApiError::new(
+                401,
+                "unauthorized",
+                "an API key is required: send it as 'Authorization: Bearer <key>' or 'x-api-key'",
+            ));
+        }
+        Err(ApiError::new(
+            403,
+            "forbidden",
+            format!("this key lacks the '{}' scope", scope.name()),
+        ))
+    }
+}
+
+/// Reads the configured keys.
+pub fn parse_keys(json: &str) -> Result<Vec<Key>, String> {
+    let keys: Vec<Key> = serde_json::from_str(json).map_err(|e| format!("API_KEYS: {e}"))?;
+    for k in &keys {
+        if k.sha256.len() != 64 || !k.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("API_KEYS: key {:?} has no SHA-256 hash", k.id));
+        }
+    }
+    Ok(keys)
+}
+
+/// The caller a presented key identifies; 401 for a key that matches none.
+pub fn authenticate(presented: &str, keys: &[Key]) -> Result<Caller, ApiError> {
+    let digest = Sha256::digest(presented.as_bytes());
+    let mut found: Option<&Key> = None;
+    // Every configured hash is compared, each in constant time, whatever matches.
+    for k in keys {
+        if constant_time_eq_hex(&digest, &k.sha256) {
+            found = Some(k);
+        }
+    }
+    match found {
+        Some(k) => Ok(Caller {
+            id: k.id.clone(),
+            scopes: k.scopes.clone(),
+        }),
+        None => Err(ApiError::new(
+            401,
+            "unauthorized",
+            "the API key is not valid",
+        )),
+    }
+}
+
+/// Compares a digest with a hex hash without branching on their contents.
+fn constant_time_eq_hex(digest: &[u8], hex: &str) -> bool {
+    let h = hex.as_bytes();
+    if h.len() != digest.len() * 2 {
+        return false;
+    }
+    let nibble = |c: u8| -> u8 {
+        let lower = c | 0x20;
+        let digit = c.wrapping_sub(b'0');
+        let letter = lower.wrapping_sub(b'a').wrapping_add(10);
+        if digit < 10 {
+            digit
+        } else {
+            letter
+        }
+    };
+    let mut diff = 0u8;
+    for (i, &d) in digest.iter().enumerate() {
+        let v = (nibble(h[2 * i]) << 4) | (nibble(h[2 * i + 1]) & 0x0f);
+        diff |= v ^ d;
+    }
+    diff == 0
+}
+
+/// The key a request presents: `Authorization: Bearer <key>` or `x-api-key: <key>`.
+pub fn presented_key(authorization: Option<String>, api_key: Option<String>) -> Option<String> {
+    if let Some(a) = authorization {
+        let a = a.trim();
+        if let Some(k) = a
+            .strip_prefix("Bearer ")
+            .or_else(|| a.strip_prefix("bearer "))
+        {
+            return Some(k.trim().to_string());
+        }
+    }
+    api_key
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn keys_match_by_hash_and_grant_their_scopes() {
+        let h = hex(&Sha256::digest(b"secret-1"));
+        let keys = parse_keys(&format!(
+            r#"[{{"id":"ops","sha256":"{h}","scopes":["read","predict"]}}]"#
+        ))
+        .unwrap();
+        let c = authenticate("secret-1", &keys).unwrap();
+        assert_eq!(c.id, "ops");
+        c.require(Scope::Predict).unwrap();
+        assert_eq!(c.require(Scope::Admin).unwrap_err().status, 403);
+        assert_eq!(authenticate("secret-2", &keys).unwrap_err().status, 401);
+        assert_eq!(
+            Caller::anonymous().require(Scope::Read).unwrap_err().status,
+            401
+        );
+        // Upper-case hex hashes work too.
+        assert!(constant_time_eq_hex(
+            &Sha256::digest(b"secret-1"),
+            &h.to_uppercase()
+        ));
+        assert!(parse_keys(r#"[{"id":"x","sha256":"abc","scopes":[]}]"#).is_err());
+    }
+}

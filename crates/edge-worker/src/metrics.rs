@@ -1,0 +1,153 @@
+//! Prometheus metrics of this isolate (`GET /v1/metrics`): requests and latency by route
+//! and status, model loads, cache hits, predicted rows and missing inputs per feature.
+//! Workers run many isolates; each reports its own counters, with an `isolate` label, and
+//! Prometheus sums them.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Latency buckets, seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+#[derive(Default)]
+struct Metrics {
+    isolate: String,
+    requests: BTreeMap<(String, u16), u64>,
+    latency: BTreeMap<String, ([u64; BUCKETS.len()], u64, f64)>,
+    model_loads: u64,
+    model_load_seconds: f64,
+    cache_hits: u64,
+    cache_misses: u64,
+    rows: BTreeMap<String, u64>,
+    missing: BTreeMap<(String, String), u64>,
+}
+
+thread_local! {
+    static M: RefCell<Metrics> = RefCell::new(Metrics::default());
+}
+
+/// Records one request.
+pub fn request(route: &str, status: u16, seconds: f64) {
+    M.with(|m| {
+        let mut m = m.borrow_mut();
+        *m.requests.entry((route.to_string(), status)).or_default() += 1;
+        let e = m
+            .latency
+            .entry(route.to_string())
+            .or_insert(([0; BUCKETS.len()], 0, 0.0));
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                e.0[i] += 1;
+            }
+        }
+        e.1 += 1;
+        e.2 += seconds;
+    });
+}
+
+/// Records a model load (fetch, verify, decode, compile).
+pub fn model_load(ms: f64) {
+    M.with(|m| {
+        let mut m = m.borrow_mut();
+        m.model_loads += 1;
+        m.model_load_seconds += ms / 1000.0;
+    });
+}
+
+/// Records a model cache lookup.
+pub fn cache(hit: bool) {
+    M.with(|m| {
+        let mut m = m.borrow_mut();
+        if hit {
+            m.cache_hits += 1;
+        } else {
+            m.cache_misses += 1;
+        }
+    });
+}
+
+/// Records predicted rows and their missing inputs (what drift monitoring starts from).
+pub fn inputs(model: &str, features: &[String], rows: &[Vec<f64>]) {
+    M.with(|m| {
+        let mut m = m.borrow_mut();
+        *m.rows.entry(model.to_string()).or_default() += rows.len() as u64;
+        for row in rows {
+            for (f, v) in features.iter().zip(row) {
+                if v.is_nan() {
+                    *m.missing.entry((model.to_string(), f.clone())).or_default() += 1;
+                }
+            }
+        }
+    });
+}
+
+fn label(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// The Prometheus text exposition.
+pub fn render() -> String {
+    M.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.isolate.is_empty() {
+            m.isolate = format!("{:08x}", (js_sys::Math::random() * 4294967295.0) as u32);
+        }
+        let iso = m.isolate.clone();
+        let mut out = String::new();
+        let _ = writeln!(out, "# HELP aqcast_requests_total Requests answered, by route and status.");
+        let _ = writeln!(out, "# TYPE aqcast_requests_total counter");
+        for ((route, status), n) in &m.requests {
+            let _ = writeln!(
+                out,
+                "aqcast_requests_total{{isolate=\"{iso}\",route=\"{}\",status=\"{status}\"}} {n}",
+                label(route)
+            );
+        }
+        let _ = writeln!(out, "# HELP aqcast_request_duration_seconds Request latency, by route.");
+        let _ = writeln!(out, "# TYPE aqcast_request_duration_seconds histogram");
+        for (route, (buckets, count, sum)) in &m.latency {
+            let r = label(route);
+            for (b, n) in BUCKETS.iter().zip(buckets) {
+                let _ = writeln!(
+                    out,
+                    "aqcast_request_duration_seconds_bucket{{isolate=\"{iso}\",route=\"{r}\",le=\"{b}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "aqcast_request_duration_seconds_bucket{{isolate=\"{iso}\",route=\"{r}\",le=\"+Inf\"}} {count}"
+            );
+            let _ = writeln!(out, "aqcast_request_duration_seconds_sum{{isolate=\"{iso}\",route=\"{r}\"}} {sum}");
+            let _ = writeln!(out, "aqcast_request_duration_seconds_count{{isolate=\"{iso}\",route=\"{r}\"}} {count}");
+        }
+        let _ = writeln!(out, "# HELP aqcast_model_loads_total Model versions fetched, verified and compiled.");
+        let _ = writeln!(out, "# TYPE aqcast_model_loads_total counter");
+        let _ = writeln!(out, "aqcast_model_loads_total{{isolate=\"{iso}\"}} {}", m.model_loads);
+        let _ = writeln!(out, "# HELP aqcast_model_load_seconds_total Time spent loading models.");
+        let _ = writeln!(out, "# TYPE aqcast_model_load_seconds_total counter");
+        let _ = writeln!(out, "aqcast_model_load_seconds_total{{isolate=\"{iso}\"}} {}", m.model_load_seconds);
+        let _ = writeln!(out, "# HELP aqcast_model_cache_total Model cache lookups.");
+        let _ = writeln!(out, "# TYPE aqcast_model_cache_total counter");
+        let _ = writeln!(out, "aqcast_model_cache_total{{isolate=\"{iso}\",result=\"hit\"}} {}", m.cache_hits);
+        let _ = writeln!(out, "aqcast_model_cache_total{{isolate=\"{iso}\",result=\"miss\"}} {}", m.cache_misses);
+        let _ = writeln!(out, "# HELP aqcast_predicted_rows_total Rows predicted or explained, by model.");
+        let _ = writeln!(out, "# TYPE aqcast_predicted_rows_total counter");
+        for (model, n) in &m.rows {
+            let _ = writeln!(out, "aqcast_predicted_rows_total{{isolate=\"{iso}\",model=\"{}\"}} {n}", label(model));
+        }
+        let _ = writeln!(out, "# HELP aqcast_missing_inputs_total Missing input values, by model and feature.");
+        let _ = writeln!(out, "# TYPE aqcast_missing_inputs_total counter");
+        for ((model, f), n) in &m.missing {
+            let _ = writeln!(
+                out,
+                "aqcast_missing_inputs_total{{isolate=\"{iso}\",model=\"{}\",feature=\"{}\"}} {n}",
+                label(model),
+                label(f)
+            );
+        }
+        out
+    })
+}

@@ -1,0 +1,272 @@
+//! What the trainer published, read from the R2 bucket bound as `STORE`, in the registry's
+//! layout and through the core's document types (`aqcast_core::published`), every artifact
+//! checked against its SHA-256. Cached per isolate: registry documents for `REGISTRY_TTL`
+//! seconds (so a promotion takes effect within that time, without a redeploy), compiled
+//! models by hash for as long as the isolate lives. A request holds the `Rc` of the model
+//! it resolved, so a promotion in the middle of it changes nothing for it: it answers
+//! from the old version or the new one, whole.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use aqcast_core::forecast::Forecaster;
+use aqcast_core::published::{self, layout, Registry, Snapshot, Stage, Version};
+use aqcast_core::{Parts, Predictor};
+use worker::{Bucket, Conditional};
+
+use crate::api::ApiError;
+use crate::metrics;
+
+/// A model version ready to serve.
+pub struct Loaded {
+    /// The model name.
+    pub name: String,
+    /// Its registry record.
+    pub version: Version,
+    /// The decoded artifact.
+    pub parts: Parts,
+    /// One compiled engine per head.
+    pub predictors: Vec<Predictor>,
+    /// The forecaster, for a forecasting model.
+    pub forecaster: Option<Forecaster>,
+}
+
+#[derive(Default)]
+struct Cache {
+    registries: HashMap<String, (f64, Rc<Registry>)>,
+    models: HashMap<String, Rc<Loaded>>,
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+}
+
+/// The bucket and how long registry documents are trusted.
+pub struct Store {
+    bucket: Bucket,
+    ttl_ms: f64,
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn bucket_error(e: worker::Error) -> ApiError {
+    worker::console_error!("bucket: {e}");
+    ApiError::unavailable("the model store cannot be read right now; try again")
+}
+
+impl Store {
+    /// The store over `bucket`.
+    pub fn new(bucket: Bucket, ttl_seconds: f64) -> Store {
+        Store {
+            bucket,
+            ttl_ms: ttl_seconds * 1000.0,
+        }
+    }
+
+    /// An object's bytes and ETag; `None` when there is none.
+    pub async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, ApiError> {
+        let Some(obj) = self.bucket.get(key).execute().await.map_err(bucket_error)? else {
+            return Ok(None);
+        };
+        let etag = obj.http_etag();
+        let Some(body) = obj.body() else {
+            return Ok(None);
+        };
+        Ok(Some((body.bytes().await.map_err(bucket_error)?, etag)))
+    }
+
+    /// The model names with a registry.
+    pub async fn names(&self) -> Result<Vec<String>, ApiError> {
+        let listed = self
+            .bucket
+            .list()
+            .prefix(layout::REGISTRY_DIR)
+            .execute()
+            .await
+            .map_err(bucket_error)?;
+        let mut names: Vec<String> = listed
+            .objects()
+            .iter()
+            .filter_map(|o| {
+                o.key()
+                    .strip_prefix(layout::REGISTRY_DIR)?
+                    .strip_suffix(".json")
+                    .map(str::to_string)
+            })
+            .filter(|n| published::check_name(n).is_ok())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// The registry of `name` (cached for the TTL).
+    pub async fn registry(&self, name: &str) -> Result<Rc<Registry>, ApiError> {
+        published::check_name(name)
+            .map_err(|_| ApiError::not_found(format!("no model named {name:?}")))?;
+        let t = now_ms();
+        let cached = CACHE.with(|c| {
+            c.borrow()
+                .registries
+                .get(name)
+                .filter(|(at, _)| t - at < self.ttl_ms)
+                .map(|(_, r)| r.clone())
+        });
+        if let Some(r) = cached {
+            return Ok(r);
+        }
+        let (bytes, _) = self.get(&layout::registry(name)).await?.ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no model named {name:?} (GET /v1/models lists them)"
+            ))
+        })?;
+        let doc = Rc::new(Registry::from_json(&bytes).map_err(|e| {
+            worker::console_error!("registry {name}: {e}");
+            ApiError::unavailable(format!("the registry of {name:?} cannot be read"))
+        })?);
+        CACHE.with(|c| {
+            c.borrow_mut()
+                .registries
+                .insert(name.to_string(), (t, doc.clone()))
+        });
+        Ok(doc)
+    }
+
+    /// A model version (a selector: number, stage, tag, `latest`; default `production`),
+    /// loaded, verified and compiled once per isolate.
+    pub async fn model(&self, name: &str, selector: Option<&str>) -> Result<Rc<Loaded>, ApiError> {
+        let doc = self.registry(name).await?;
+        let version = doc
+            .resolve(selector.unwrap_or("production"))
+            .map_err(|e| ApiError::not_found(e.to_string()))?
+            .clone();
+        if let Some(m) = CACHE.with(|c| c.borrow().models.get(&version.sha256).cloned()) {
+            metrics::cache(true);
+            return Ok(m);
+        }
+        metrics::cache(false);
+        let t0 = now_ms();
+        let (bytes, _) = self.get(&version.model).await?.ok_or_else(|| {
+            ApiError::unavailable(format!(
+                "{name} v{}: its artifact is missing from the store",
+                version.version
+            ))
+        })?;
+        published::verify(&bytes, &version.sha256).map_err(|e| {
+            worker::console_error!("{name} v{}: {e}", version.version);
+            ApiError::unavailable(format!(
+                "{name} v{}: the stored artifact is corrupt",
+                version.version
+            ))
+        })?;
+        let parts = Parts::decode(&bytes).map_err(|e| ApiError::core(&e))?;
+        let predictors = parts
+            .heads
+            .iter()
+            .map(|h| Predictor::new(&h.ensemble))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::core(&e))?;
+        let forecaster = if parts.forecast_json.is_some() {
+            Some(parts.forecaster().map_err(|e| ApiError::core(&e))?)
+        } else {
+            None
+        };
+        let loaded = Rc::new(Loaded {
+            name: name.to_string(),
+            version: version.clone(),
+            parts,
+            predictors,
+            forecaster,
+        });
+        metrics::model_load(now_ms() - t0);
+        CACHE.with(|c| {
+            c.borrow_mut()
+                .models
+                .insert(version.sha256.clone(), loaded.clone())
+        });
+        Ok(loaded)
+    }
+
+    /// A station's snapshot.
+    pub async fn snapshot(&self, site: &str) -> Result<Snapshot, ApiError> {
+        let (bytes, _) = self.get(&layout::snapshot(site)).await?.ok_or_else(|| {
+            ApiError::not_found(format!("no station {site:?} (GET /v1/stations lists them)"))
+        })?;
+        Snapshot::from_json(&bytes).map_err(|e| {
+            worker::console_error!("snapshot {site}: {e}");
+            ApiError::unavailable(format!("the data of station {site:?} cannot be read"))
+        })
+    }
+
+    /// Moves a version to a stage by compare-and-swap on the registry document (the same
+    /// rule the trainer's `aqcast models promote` applies); returns the updated document.
+    pub async fn promote(
+        &self,
+        name: &str,
+        selector: &str,
+        stage: Stage,
+        by: &str,
+        note: Option<&str>,
+    ) -> Result<Registry, ApiError> {
+        published::check_name(name)
+            .map_err(|_| ApiError::not_found(format!("no model named {name:?}")))?;
+        let key = layout::registry(name);
+        for _ in 0..20 {
+            let Some(obj) = self
+                .bucket
+                .get(&key)
+                .execute()
+                .await
+                .map_err(bucket_error)?
+            else {
+                return Err(ApiError::not_found(format!("no model named {name:?}")));
+            };
+            let etag = obj.etag();
+            let bytes = match obj.body() {
+                Some(b) => b.bytes().await.map_err(bucket_error)?,
+                None => return Err(ApiError::not_found(format!("no model named {name:?}"))),
+            };
+            let mut doc = Registry::from_json(&bytes).map_err(|_| {
+                ApiError::unavailable(format!("the registry of {name:?} cannot be read"))
+            })?;
+            let v = doc
+                .resolve(selector)
+                .map_err(|e| ApiError::not_found(e.to_string()))?
+                .version;
+            let now = iso_now();
+            doc.promote(v, stage, &now, by, note)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            doc.validate()
+                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            let written = self
+                .bucket
+                .put(&key, doc.to_json())
+                .only_if(Conditional {
+                    etag_matches: Some(etag),
+                    ..Default::default()
+                })
+                .execute()
+                .await
+                .map_err(bucket_error)?;
+            if written.is_some() {
+                CACHE.with(|c| c.borrow_mut().registries.remove(name));
+                return Ok(doc);
+            }
+        }
+        Err(ApiError::new(
+            409,
+            "conflict",
+            "the registry kept changing under this promotion; try again",
+        ))
+    }
+}
+
+/// The current time, RFC 3339 UTC, to the second.
+pub fn iso_now() -> String {
+    let ms = now_ms();
+    let secs = (ms / 1000.0).floor() as i64;
+    let t = aqcast_core::time::format_datetime(secs);
+    format!("{}Z", t.replacen(' ', "T", 1))
+}

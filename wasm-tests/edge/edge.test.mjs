@@ -1,0 +1,338 @@
+// The edge worker (crates/edge-worker) in workerd: wrangler dev --local on a free port of
+// 127.0.0.1, its R2 bucket loaded with what the native CLI published (a LightGBM model in
+// two versions and a 72-hour forecasting model, the station list and snapshots). Every
+// endpoint; answers equal to the CLI's bit for bit; every auth failure; bad input is a
+// 4xx JSON error, never a 5xx; a promotion takes effect without a redeploy while requests
+// keep succeeding.
+// Needs: scripts/build-worker, `npm ci` in wasm-tests/worker (wrangler), $AQCAST_BIN.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const fx = path.join(root, "tests/fixtures/models");
+const aqcastBin = process.env.AQCAST_BIN ?? path.join(root, "target/debug/aqcast");
+const bin = path.join(root, "wasm-tests/worker/node_modules/.bin");
+const workerDir = path.join(root, "crates/edge-worker");
+const env = {
+  ...process.env,
+  PATH: `${bin}:${process.env.PATH}`,
+  CI: "true",
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  NO_UPDATE_NOTIFIER: "1",
+  WRANGLER_LOG: "warn",
+};
+const NAMES =
+  "hour,dow,month,ws,wind_u,wind_v,air_temp,no2_lag0,no2_lag1,no2_lag2,no2_lag3,no2_lag23,no2_lag167,no2_roll24,bg_no2";
+const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789" };
+const sha = (s) => createHash("sha256").update(s).digest("hex");
+
+const dir = path.join(root, "wasm-tests/.tmp/edge");
+const store = path.join(dir, "store");
+const aqcast = (...args) => execFileSync(aqcastBin, args, { env, stdio: ["ignore", "pipe", "pipe"] }).toString();
+let wrangler;
+let log = "";
+let url;
+let rows;
+let native;
+let forecastModel;
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+const call = async (p, { key, method = "GET", body, headers = {} } = {}) => {
+  const h = { ...headers };
+  if (key) h.authorization = `Bearer ${key}`;
+  if (body !== undefined) h["content-type"] = "application/json";
+  const r = await fetch(url + p, { method, headers: h, body: typeof body === "string" ? body : body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: r.status, headers: r.headers, text, json };
+};
+
+const assertError = (r, status, code) => {
+  assert.equal(r.status, status, r.text);
+  assert.ok(r.json?.error, r.text);
+  if (code) assert.equal(r.json.error.code, code, r.text);
+  assert.equal(typeof r.json.error.message, "string");
+  assert.equal(r.json.error.request_id, r.headers.get("x-request-id"));
+  assert.doesNotMatch(r.text, /\/work\/|\/home\/|\.rs:|panicked|stack/i, "no internals in an error");
+};
+
+before(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  // What the trainer publishes: data, a LightGBM model in two versions (v1 production),
+  // a small 72-hour forecasting model, the station list and snapshots.
+  aqcast("ingest", path.join(root, "tests/fixtures/data/aurn_no2_2001_2003.csv.gz"), "--store", store);
+  const m1 = path.join(dir, "h1.aqm");
+  aqcast("import", path.join(fx, "lightgbm_l2.txt"), "-o", m1, "--name", "no2-h1", "--target", "no2", "--feature-names", NAMES);
+  aqcast("publish", m1, "--name", "no2-h1", "--stage", "production", "--store", store);
+  const m2 = path.join(dir, "h1-q90.aqm");
+  aqcast("import", path.join(fx, "lightgbm_q90.txt"), "-o", m2, "--name", "no2-h1", "--target", "no2", "--feature-names", NAMES);
+  aqcast("publish", m2, "--name", "no2-h1", "--stage", "staging", "--store", store);
+  const task = readFileSync(path.join(root, "configs/forecast.toml"), "utf8")
+    .replace("trees = 300", "trees = 25")
+    .replace("learning_rate = 0.05", "learning_rate = 0.2")
+    .replace("stride = 6 ", "stride = 24 ")
+    .replace("dense_steps = 6", "dense_steps = 1");
+  writeFileSync(path.join(dir, "forecast.toml"), task);
+  forecastModel = path.join(dir, "no2-72h.aqm");
+  aqcast("train", "--config", path.join(dir, "forecast.toml"), "--store", store, "-o", forecastModel);
+  aqcast("publish", forecastModel, "--name", "no2-72h", "--stage", "production", "--store", store);
+  aqcast("stations", "publish", "--store", store);
+
+  // The test rows and the CLI's answers.
+  const lines = gunzipSync(readFileSync(path.join(fx, "test_X_h1.csv.gz"))).toString().trim().split("\n");
+  rows = lines.slice(1, 61).map((l) => l.split(",").map(Number));
+  const input = path.join(dir, "rows.csv");
+  writeFileSync(input, lines.slice(0, 61).join("\n") + "\n");
+  native = aqcast("predict", "--model", m1, "--input", input).trim().split("\n").map(Number);
+
+  // The bucket, the keys (only their hashes reach the worker), the worker.
+  const state = path.join(dir, "state");
+  writeFileSync(path.join(dir, "objects.json"), execFileSync("node", [path.join(root, "scripts/r2-pairs.mjs"), store]));
+  execFileSync(path.join(bin, "wrangler"), ["r2", "bulk", "put", "aqcast-store", "--filename", path.join(dir, "objects.json"), "--local", "--persist-to", state, "--force"], { cwd: workerDir, env, stdio: "ignore" });
+  const keys = [
+    { id: "admin", sha256: sha(KEYS.admin), scopes: ["read", "predict", "admin"] },
+    { id: "reader", sha256: sha(KEYS.reader), scopes: ["read"] },
+    { id: "predictor", sha256: sha(KEYS.predictor), scopes: ["predict"] },
+  ];
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  wrangler = spawn(
+    path.join(bin, "wrangler"),
+    ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
+      "--var", `API_KEYS:${JSON.stringify(keys)}`, "--var", "REGISTRY_TTL:0", "--var", "MAX_BODY_BYTES:20000",
+      "--var", "MAX_BATCH_ROWS:100", "--var", "PUBLIC_READ:true", "--var", "CORS_ORIGINS:https://air.example.org"],
+    { cwd: workerDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  wrangler.stdout.on("data", (d) => (log += d));
+  wrangler.stderr.on("data", (d) => (log += d));
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/v1/health`);
+      if (r.status === 200) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+});
+
+after(async () => {
+  if (!wrangler) return;
+  try {
+    process.kill(-wrangler.pid, "SIGTERM");
+  } catch {}
+  await new Promise((r) => setTimeout(r, 300));
+  try {
+    process.kill(-wrangler.pid, "SIGKILL");
+  } catch {}
+});
+
+test("health, live, ready and the OpenAPI document", async () => {
+  const h = await call("/v1/health");
+  assert.equal(h.status, 200);
+  assert.equal(h.json.status, "ok");
+  assert.match(h.headers.get("x-request-id"), /^[a-z0-9]{20}$/);
+  assert.equal((await call("/v1/live")).json.status, "live");
+  const ready = await call("/v1/ready");
+  assert.equal(ready.status, 200, ready.text);
+  assert.deepEqual(ready.json.models.map((m) => m.name), ["no2-72h", "no2-h1"]);
+  const doc = (await call("/v1/openapi.json")).json;
+  assert.equal(doc.openapi, "3.1.0");
+  for (const p of ["/v1/predict", "/v1/predict/batch", "/v1/explain", "/v1/forecast/{station}", "/v1/stations", "/v1/models/{name}/promote", "/v1/metrics"]) {
+    assert.ok(doc.paths[p], p);
+  }
+  // A client's own request id is kept.
+  const mine = await call("/v1/health", { headers: { "x-request-id": "trace-42" } });
+  assert.equal(mine.headers.get("x-request-id"), "trace-42");
+});
+
+test("the registry, read with a key", async () => {
+  assertError(await call("/v1/models"), 401, "unauthorized");
+  const list = await call("/v1/models", { key: KEYS.reader });
+  assert.equal(list.status, 200, list.text);
+  const h1 = list.json.models.find((m) => m.name === "no2-h1");
+  assert.equal(h1.production, 1);
+  assert.equal(h1.staging, 2);
+  const doc = await call("/v1/models/no2-h1", { key: KEYS.reader });
+  assert.equal(doc.json.versions.length, 2);
+  const v = await call("/v1/models/no2-h1/versions/staging", { key: KEYS.reader });
+  assert.equal(v.json.version, 2);
+  assertError(await call("/v1/models/nothing", { key: KEYS.reader }), 404, "not_found");
+  assertError(await call("/v1/models/no2-h1/versions/9", { key: KEYS.reader }), 404, "not_found");
+});
+
+test("predictions equal the CLI's, bit for bit, one by one and in a batch", async () => {
+  const names = NAMES.split(",");
+  for (let i = 0; i < 20; i++) {
+    const arr = rows[i].map((v) => (Number.isNaN(v) ? null : v));
+    const features = i % 2 ? Object.fromEntries(names.map((n, j) => [n, arr[j]])) : arr;
+    const r = await call("/v1/predict", { key: KEYS.predictor, method: "POST", body: { model: "no2-h1", features } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.version, 1);
+    assert.ok(Object.is(r.json.prediction, native[i]), `row ${i}: ${r.json.prediction} vs ${native[i]}`);
+  }
+  const batch = await call("/v1/predict/batch", {
+    key: KEYS.predictor,
+    method: "POST",
+    body: { model: "no2-h1", rows: rows.map((r) => r.map((v) => (Number.isNaN(v) ? null : v))) },
+  });
+  assert.equal(batch.status, 200, batch.text);
+  assert.equal(batch.json.predictions.length, rows.length);
+  batch.json.predictions.forEach((p, i) => assert.ok(Object.is(p, native[i]), `batch row ${i}`));
+});
+
+test("explanations sum to the prediction and equal the CLI's", async () => {
+  const arr = rows[3].map((v) => (Number.isNaN(v) ? null : v));
+  const r = await call("/v1/explain", { key: KEYS.predictor, method: "POST", body: { model: "no2-h1", features: arr } });
+  assert.equal(r.status, 200, r.text);
+  const sum = Object.values(r.json.contributions).reduce((a, b) => a + b, 0) + r.json.bias;
+  assert.ok(Math.abs(sum - r.json.prediction) < 1e-9, `${sum} vs ${r.json.prediction}`);
+  const one = path.join(dir, "one.csv");
+  const lines = gunzipSync(readFileSync(path.join(fx, "test_X_h1.csv.gz"))).toString().trim().split("\n");
+  writeFileSync(one, `${lines[0]}\n${lines[4]}\n`);
+  const cli = aqcast("explain", "--model", path.join(dir, "h1.aqm"), "--input", one).trim().split("\n");
+  const header = cli[0].split(",");
+  const values = cli[1].split(",").map(Number);
+  header.forEach((h, j) => {
+    const got = h === "bias" ? r.json.bias : r.json.contributions[h];
+    assert.ok(Object.is(got, values[j]), `${h}: ${got} vs ${values[j]}`);
+  });
+});
+
+test("the forecast equals the CLI's and is cacheable until the next data step", async () => {
+  const station = "aurn_no2_2001_2003";
+  const r = await call(`/v1/forecast/${station}`);
+  assert.equal(r.status, 200, r.text);
+  const cli = JSON.parse(aqcast("forecast", "--model", forecastModel, "--store", store, "--json"));
+  assert.equal(r.json.model, "no2-72h");
+  assert.equal(r.json.version, 1);
+  assert.equal(r.json.origin, cli.origin);
+  assert.equal(r.json.data_time, cli.data_time);
+  assert.equal(r.json.steps.length, 72);
+  r.json.steps.forEach((s, i) => {
+    for (const k of ["p10", "p50", "p90", "aqi", "category", "time"]) {
+      assert.ok(Object.is(s[k], cli.steps[i][k]), `step ${i + 1} ${k}: ${s[k]} vs ${cli.steps[i][k]}`);
+    }
+    assert.deepEqual(s.probabilities, cli.steps[i].probabilities);
+  });
+  assert.match(r.headers.get("cache-control"), /max-age=\d+/);
+  const etag = r.headers.get("etag");
+  assert.ok(etag);
+  const again = await fetch(`${url}/v1/forecast/${station}`, { headers: { "if-none-match": etag } });
+  assert.equal(again.status, 304);
+  // As of an earlier time within the snapshot (two days back): the CLI's --at.
+  const at = new Date((cli.data_time - 2 * 86400) * 1000).toISOString().replace("T", " ").slice(0, 19);
+  const past = await call(`/v1/forecast/${station}?at=${encodeURIComponent(at)}`);
+  const cliPast = JSON.parse(aqcast("forecast", "--model", forecastModel, "--store", store, "--json", "--at", at));
+  assert.equal(past.json.origin, cliPast.origin);
+  assert.ok(Object.is(past.json.steps[23].p50, cliPast.steps[23].p50));
+  // Before the snapshot's window there is nothing to forecast from: a 4xx that says so.
+  const early = await call(`/v1/forecast/${station}?at=${encodeURIComponent("2003-06-01 12:00:00")}`);
+  assert.ok(early.status >= 400 && early.status < 500, early.text);
+  assertError(await call("/v1/forecast/nowhere"), 404, "not_found");
+  assertError(await call(`/v1/forecast/${station}?at=yesterday`), 400, "bad_request");
+  assertError(await call(`/v1/forecast/${station}?model=no2-h1`), 422, "not_a_forecaster");
+  const st = await call("/v1/stations");
+  assert.equal(st.status, 200);
+  assert.equal(st.json.stations[0].id, station);
+});
+
+test("every auth failure is a 401 or 403 with a JSON error", async () => {
+  const body = { model: "no2-h1", features: rows[0].map((v) => (Number.isNaN(v) ? null : v)) };
+  assertError(await call("/v1/predict", { method: "POST", body }), 401, "unauthorized");
+  assertError(await call("/v1/predict", { key: "not-a-key", method: "POST", body }), 401, "unauthorized");
+  assertError(await call("/v1/predict", { key: KEYS.reader, method: "POST", body }), 403, "forbidden");
+  assertError(await call("/v1/models/no2-h1/promote", { key: KEYS.predictor, method: "POST", body: { version: 2, stage: "production" } }), 403, "forbidden");
+  assertError(await call("/v1/metrics"), 401, "unauthorized");
+  const viaHeader = await call("/v1/models", { headers: { "x-api-key": KEYS.reader } });
+  assert.equal(viaHeader.status, 200);
+});
+
+test("bad input is a 4xx JSON error, never a 5xx", async () => {
+  const k = { key: KEYS.predictor, method: "POST" };
+  const row = rows[0].map((v) => (Number.isNaN(v) ? null : v));
+  assertError(await call("/v1/predict", { ...k, body: "{not json" }), 400, "bad_request");
+  assertError(await call("/v1/predict", { ...k, body: `{"model":"no2-h1","features":[NaN]}` }), 400, "bad_request");
+  assertError(await call("/v1/predict", { ...k, body: `{"model":"no2-h1","features":[Infinity]}` }), 400, "bad_request");
+  assertError(await call("/v1/predict", { ...k, body: { features: row } }), 400, "bad_request");
+  assertError(await call("/v1/predict", { ...k, body: { model: "nothing", features: row } }), 404, "not_found");
+  assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: row.slice(1) } }), 422, "bad_input_shape");
+  assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: { hour: 3 } } }), 422, "missing_feature");
+  assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: { ...Object.fromEntries(NAMES.split(",").map((n) => [n, 1])), nope: 1 } } }), 422, "unknown_feature");
+  assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: row.map(() => "7") } }), 422, "bad_input");
+  assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: row, head: 5 } }), 422, "no_such_head");
+  assertError(await call("/v1/predict", { ...k, body: [1, 2] }), 400, "bad_request");
+  assertError(await call("/v1/predict/batch", { ...k, body: { model: "no2-h1", rows: [] } }), 422, "bad_batch_size");
+  assertError(await call("/v1/predict/batch", { ...k, body: { model: "no2-h1", rows: Array(101).fill(row) } }), 422, "bad_batch_size");
+  assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: row, pad: "x".repeat(30000) } }), 413, "payload_too_large");
+  assertError(await call("/v1/nothing"), 404, "not_found");
+  assertError(await call("/v1/predict", { key: KEYS.predictor }), 405, "method_not_allowed");
+});
+
+test("CORS answers allowed origins only", async () => {
+  const ok = await call("/v1/stations", { headers: { origin: "https://air.example.org" } });
+  assert.equal(ok.headers.get("access-control-allow-origin"), "https://air.example.org");
+  const no = await call("/v1/stations", { headers: { origin: "https://evil.example" } });
+  assert.equal(no.headers.get("access-control-allow-origin"), null);
+  const pre = await fetch(`${url}/v1/predict`, { method: "OPTIONS", headers: { origin: "https://air.example.org" } });
+  assert.equal(pre.status, 204);
+  assert.match(pre.headers.get("access-control-allow-headers"), /authorization/);
+});
+
+test("a promotion takes effect without a redeploy, and requests in flight never fail", async () => {
+  const body = { model: "no2-h1", features: rows[5].map((v) => (Number.isNaN(v) ? null : v)) };
+  let stop = false;
+  const seen = new Set();
+  const load = (async () => {
+    while (!stop) {
+      const rs = await Promise.all(Array.from({ length: 8 }, () => call("/v1/predict", { key: KEYS.predictor, method: "POST", body })));
+      for (const r of rs) {
+        assert.equal(r.status, 200, r.text);
+        seen.add(r.json.version);
+      }
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  const p = await call("/v1/models/no2-h1/promote", { key: KEYS.admin, method: "POST", body: { version: 2, stage: "production", note: "q90 head" } });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.stage, "production");
+  await new Promise((r) => setTimeout(r, 500));
+  stop = true;
+  await load;
+  assert.ok(seen.has(2), `answers came from versions ${[...seen]}`);
+  const after = await call("/v1/predict", { key: KEYS.predictor, method: "POST", body });
+  assert.equal(after.json.version, 2);
+  const doc = await call("/v1/models/no2-h1", { key: KEYS.reader });
+  assert.equal(doc.json.versions[0].stage, "archived");
+  assert.equal(doc.json.versions[1].history.at(-1).by, "key:admin");
+  assertError(await call("/v1/models/no2-h1/promote", { key: KEYS.admin, method: "POST", body: { version: 2, stage: "live" } }), 400, "bad_request");
+});
+
+test("metrics count requests by route and status", async () => {
+  const m = await call("/v1/metrics", { key: KEYS.reader });
+  assert.equal(m.status, 200);
+  assert.match(m.text, /aqcast_requests_total\{isolate="[0-9a-f]+",route="\/v1\/predict",status="200"\} \d+/);
+  assert.match(m.text, /aqcast_request_duration_seconds_bucket\{/);
+  assert.match(m.text, /aqcast_model_cache_total\{isolate="[0-9a-f]+",result="hit"\} \d+/);
+});
