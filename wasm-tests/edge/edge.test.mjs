@@ -9,7 +9,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createHmac, generateKeyPairSync, sign as cryptoSign } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -32,7 +32,20 @@ const env = {
 };
 const NAMES =
   "hour,dow,month,ws,wind_u,wind_v,air_temp,no2_lag0,no2_lag1,no2_lag2,no2_lag3,no2_lag23,no2_lag167,no2_roll24,bg_no2";
-const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789" };
+const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789" };
+const HS_SECRET = "hs256-test-secret-0123456789";
+const es = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const b64u = (b) => Buffer.from(b).toString("base64url");
+const jwt = (alg, claims, { key, header } = {}) => {
+  const h = b64u(JSON.stringify(header ?? { alg, typ: "JWT" }));
+  const p = b64u(JSON.stringify(claims));
+  const data = `${h}.${p}`;
+  let sig = "";
+  if (alg === "HS256") sig = createHmac("sha256", key ?? HS_SECRET).update(data).digest("base64url");
+  if (alg === "ES256") sig = cryptoSign("sha256", Buffer.from(data), { key: key ?? es.privateKey, dsaEncoding: "ieee-p1363" }).toString("base64url");
+  return `${data}.${sig}`;
+};
+const nowS = () => Math.floor(Date.now() / 1000);
 const sha = (s) => createHash("sha256").update(s).digest("hex");
 
 const dir = path.join(root, "wasm-tests/.tmp/edge");
@@ -114,6 +127,7 @@ before(async () => {
     { id: "admin", sha256: sha(KEYS.admin), scopes: ["read", "predict", "admin"] },
     { id: "reader", sha256: sha(KEYS.reader), scopes: ["read"] },
     { id: "predictor", sha256: sha(KEYS.predictor), scopes: ["predict"] },
+    { id: "limited", sha256: sha(KEYS.limited), scopes: ["read"], per_minute: 3 },
   ];
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
@@ -121,7 +135,9 @@ before(async () => {
     path.join(bin, "wrangler"),
     ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
       "--var", `API_KEYS:${JSON.stringify(keys)}`, "--var", "REGISTRY_TTL:0", "--var", "MAX_BODY_BYTES:20000",
-      "--var", "MAX_BATCH_ROWS:100", "--var", "PUBLIC_READ:true", "--var", "CORS_ORIGINS:https://air.example.org"],
+      "--var", "MAX_BATCH_ROWS:100", "--var", "PUBLIC_READ:true", "--var", "CORS_ORIGINS:https://air.example.org",
+      "--var", `JWT_HS256_SECRET:${HS_SECRET}`, "--var", `JWT_ES256_PUBLIC_KEY:${JSON.stringify(es.publicKey.export({ format: "jwk" }))}`,
+      "--var", "JWT_AUDIENCE:aqcast", "--var", "RATE_LIMIT_PER_MINUTE:0"],
     { cwd: workerDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   wrangler.stdout.on("data", (d) => (log += d));
@@ -335,4 +351,51 @@ test("metrics count requests by route and status", async () => {
   assert.match(m.text, /aqcast_requests_total\{isolate="[0-9a-f]+",route="\/v1\/predict",status="200"\} \d+/);
   assert.match(m.text, /aqcast_request_duration_seconds_bucket\{/);
   assert.match(m.text, /aqcast_model_cache_total\{isolate="[0-9a-f]+",result="hit"\} \d+/);
+});
+
+test("JWTs (HS256 and ES256) carry scopes; expired, early, foreign, forged and alg:none tokens are refused", async () => {
+  const body = { model: "no2-h1", version: 1, features: rows[0].map((v) => (Number.isNaN(v) ? null : v)) };
+  const good = { sub: "app", scope: "read predict", aud: "aqcast", exp: nowS() + 600 };
+  for (const alg of ["HS256", "ES256"]) {
+    const r = await call("/v1/predict", { key: jwt(alg, good), method: "POST", body });
+    assert.equal(r.status, 200, `${alg}: ${r.text}`);
+    assert.ok(Object.is(r.json.prediction, native[0]));
+  }
+  const bad = {
+    expired: jwt("HS256", { ...good, exp: nowS() - 10 }),
+    early: jwt("ES256", { ...good, nbf: nowS() + 600 }),
+    "wrong audience": jwt("HS256", { ...good, aud: "someone-else" }),
+    "no exp": jwt("HS256", { sub: "app", scope: "predict", aud: "aqcast" }),
+    "forged HS256": jwt("HS256", good, { key: "a-guessed-secret" }),
+    "forged ES256": jwt("ES256", good, { key: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey }),
+    "alg none": `${b64u(JSON.stringify({ alg: "none", typ: "JWT" }))}.${b64u(JSON.stringify(good))}.`,
+    "alg HS512": jwt("HS256", good, { header: { alg: "HS512", typ: "JWT" } }),
+    "tampered claims": (() => {
+      const t = jwt("ES256", { ...good, scope: "read" }).split(".");
+      t[1] = b64u(JSON.stringify(good));
+      return t.join(".");
+    })(),
+  };
+  for (const [why, token] of Object.entries(bad)) {
+    const r = await call("/v1/predict", { key: token, method: "POST", body });
+    assertError(r, 401);
+    assert.equal(r.json.error.code, "invalid_token", `${why}: ${r.text}`);
+  }
+  // A valid token without the scope: 403.
+  assertError(await call("/v1/predict", { key: jwt("HS256", { ...good, scope: "read" }), method: "POST", body }), 403, "forbidden");
+});
+
+test("a caller over its rate limit gets 429 with Retry-After", async () => {
+  // The "limited" key may make 3 requests a minute.
+  const codes = [];
+  let last;
+  for (let i = 0; i < 5; i++) {
+    last = await call("/v1/models", { key: KEYS.limited });
+    codes.push(last.status);
+  }
+  assert.deepEqual(codes, [200, 200, 200, 429, 429]);
+  assertError(last, 429, "rate_limited");
+  assert.equal(last.headers.get("retry-after"), "20");
+  // Other callers are not affected.
+  assert.equal((await call("/v1/models", { key: KEYS.reader })).status, 200);
 });

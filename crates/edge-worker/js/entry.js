@@ -9,3 +9,6 @@ export default class extends WorkerEntrypoint {
     return aqcast.fetch(request, this.env, this.ctx);
   }
 }
+
+// The Durable Object that keeps each caller's rate-limit bucket.
+export { RateLimiter } from "./index.js";

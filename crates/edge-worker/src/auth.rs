@@ -37,6 +37,10 @@ pub struct Key {
     pub sha256: String,
     /// Granted scopes.
     pub scopes: Vec<String>,
+    /// Its own rate limit (requests a minute, a minute's worth in the bucket), instead of
+    /// the worker's `RATE_LIMIT_PER_MINUTE`.
+    #[serde(default)]
+    pub per_minute: Option<f64>,
 }
 
 /// Who is calling.
@@ -45,14 +49,26 @@ pub struct Caller {
     /// The key's id, or `anonymous`.
     pub id: String,
     scopes: Vec<String>,
+    /// The caller's own rate limit, if its key has one.
+    pub per_minute: Option<f64>,
 }
 
 impl Caller {
+    /// A caller with these scopes (a verified JWT's).
+    pub fn new(id: String, scopes: Vec<String>) -> Caller {
+        Caller {
+            id,
+            scopes,
+            per_minute: None,
+        }
+    }
+
     /// The caller without a key (public endpoints only).
     pub fn anonymous() -> Caller {
         Caller {
             id: "anonymous".into(),
             scopes: Vec::new(),
+            per_minute: None,
         }
     }
 
@@ -105,6 +121,7 @@ pub fn authenticate(presented: &str, keys: &[Key]) -> Result<Caller, ApiError> {
         Some(k) => Ok(Caller {
             id: k.id.clone(),
             scopes: k.scopes.clone(),
+            per_minute: k.per_minute.filter(|r| r.is_finite() && *r > 0.0),
         }),
         None => Err(ApiError::new(
             401,

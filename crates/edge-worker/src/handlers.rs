@@ -248,6 +248,15 @@ pub async fn model_of(store: &Store, body: &Value) -> Result<std::rc::Rc<Loaded>
     store.model(name, version.as_deref()).await
 }
 
+/// Names the model version that answered, in a header (the log line reads it too).
+fn tagged(mut r: Response, m: &Loaded) -> Result<Response, ApiError> {
+    r.headers_mut().set(
+        "x-model-version",
+        &format!("{}/{}", m.name, m.version.version),
+    )?;
+    Ok(r)
+}
+
 fn served(m: &Loaded) -> Value {
     json!({ "model": m.name, "version": m.version.version, "sha256": m.version.sha256 })
 }
@@ -267,7 +276,7 @@ pub async fn predict(store: &Store, body: &Value) -> Result<Response, ApiError> 
     let mut out = served(&m);
     out["head"] = json!(h);
     out["prediction"] = json!(y);
-    json(200, &out)
+    tagged(json(200, &out)?, &m)
 }
 
 /// `POST /v1/predict/batch` with `{"model", "version"?, "rows", "head"?}`.
@@ -306,7 +315,7 @@ pub async fn predict_batch(
     let mut out = served(&m);
     out["head"] = json!(h);
     out["predictions"] = json!(ys);
-    json(200, &out)
+    tagged(json(200, &out)?, &m)
 }
 
 /// `POST /v1/explain` with `{"model", "version"?, "features", "head"?}`: exact TreeSHAP.
@@ -331,7 +340,7 @@ pub async fn explain(store: &Store, body: &Value) -> Result<Response, ApiError> 
     out["prediction"] = json!(y);
     out["bias"] = json!(phi.last().copied().unwrap_or(0.0));
     out["contributions"] = Value::Object(contributions);
-    json(200, &out)
+    tagged(json(200, &out)?, &m)
 }
 
 /// `GET /v1/stations`: the published station list.
@@ -431,5 +440,5 @@ pub async fn forecast(
     let h = r.headers_mut();
     h.set("etag", &etag)?;
     h.set("cache-control", &format!("public, max-age={max_age}"))?;
-    Ok(r)
+    tagged(r, &m)
 }

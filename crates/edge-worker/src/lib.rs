@@ -8,8 +8,10 @@
 //!
 //! - [`api`]: errors, JSON, request ids, CORS;
 //! - [`auth`]: API keys by SHA-256 hash, scopes;
+//! - [`jwt`]: HS256 and ES256 bearer tokens with the same scopes;
 //! - [`store`]: the bucket in the registry's layout, verified, cached per isolate;
 //! - [`handlers`]: the endpoints;
+//! - [`ratelimit`]: per-caller token buckets in a Durable Object;
 //! - [`metrics`]: Prometheus text.
 //!
 //! Configuration (wrangler.toml `[vars]`, secrets by `wrangler secret put`): `STORE` (R2
@@ -20,7 +22,9 @@
 pub mod api;
 pub mod auth;
 pub mod handlers;
+pub mod jwt;
 pub mod metrics;
+pub mod ratelimit;
 pub mod store;
 
 use serde_json::Value;
@@ -40,7 +44,18 @@ struct Config {
     max_body: usize,
     max_batch_rows: usize,
     ttl: f64,
+    rate_per_minute: f64,
+    rate_burst: f64,
     keys: Result<Vec<auth::Key>, String>,
+    jwt: Result<jwt::JwtKeys, String>,
+}
+
+fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .ok()
+        .map(|s| s.to_string())
+        .or_else(|| var(env, name))
+        .filter(|s| !s.trim().is_empty())
 }
 
 fn var(env: &Env, name: &str) -> Option<String> {
@@ -65,13 +80,21 @@ fn config(env: &Env) -> Config {
         max_body: num("MAX_BODY_BYTES", 65_536.0) as usize,
         max_batch_rows: num("MAX_BATCH_ROWS", 1000.0) as usize,
         ttl: num("REGISTRY_TTL", 10.0),
-        keys: match env.secret("API_KEYS") {
-            Ok(s) => auth::parse_keys(&s.to_string()),
-            Err(_) => match var(env, "API_KEYS") {
-                Some(v) => auth::parse_keys(&v),
-                None => Ok(Vec::new()),
-            },
+        rate_per_minute: num("RATE_LIMIT_PER_MINUTE", 0.0),
+        rate_burst: num("RATE_LIMIT_BURST", 0.0),
+        keys: match secret(env, "API_KEYS") {
+            Some(v) => auth::parse_keys(&v),
+            None => Ok(Vec::new()),
         },
+        jwt: (|| {
+            Ok(jwt::JwtKeys {
+                hs256: secret(env, "JWT_HS256_SECRET").map(String::into_bytes),
+                es256: secret(env, "JWT_ES256_PUBLIC_KEY")
+                    .map(|k| jwt::es256_key(&k))
+                    .transpose()?,
+                audience: var(env, "JWT_AUDIENCE").filter(|a| !a.is_empty()),
+            })
+        })(),
     }
 }
 
@@ -271,10 +294,51 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             req.headers().get("authorization").ok().flatten(),
             req.headers().get("x-api-key").ok().flatten(),
         );
+        let jwt_keys = cfg.jwt.as_ref().map_err(|e| {
+            worker::console_error!("configuration: {e}");
+            ApiError::new(
+                500,
+                "misconfigured",
+                "the worker's token keys are misconfigured",
+            )
+        })?;
         let caller = match presented {
+            Some(k) if jwt::looks_like_jwt(&k) => {
+                if !jwt_keys.enabled() {
+                    return Err(ApiError::new(
+                        401,
+                        "invalid_token",
+                        "this worker accepts API keys, not tokens",
+                    ));
+                }
+                let (id, scopes) = jwt::verify(&k, jwt_keys, js_sys::Date::now() / 1000.0)?;
+                Caller::new(id, scopes)
+            }
             Some(k) => auth::authenticate(&k, keys)?,
             None => Caller::anonymous(),
         };
+        let rate = caller.per_minute.unwrap_or(cfg.rate_per_minute);
+        if rate > 0.0 && !matches!(route, "/v1/health" | "/v1/live") {
+            // Anonymous callers are limited by address.
+            let who = if caller.id == "anonymous" {
+                format!(
+                    "ip:{}",
+                    req.headers()
+                        .get("cf-connecting-ip")
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| "unknown".into())
+                )
+            } else {
+                format!("key:{}", caller.id)
+            };
+            let burst = match caller.per_minute {
+                Some(own) => own,
+                None if cfg.rate_burst > 0.0 => cfg.rate_burst,
+                None => rate,
+            };
+            ratelimit::check(&env, &who, rate, burst).await?;
+        }
         let r = handle(&mut req, &env, &cfg, &caller, &segs).await?;
         Ok((r, caller))
     }
@@ -290,6 +354,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let headers = response.headers_mut();
     headers.set("x-request-id", &request_id)?;
     api::cors(headers, origin.as_deref(), &cfg.cors)?;
+    let model = headers.get("x-model-version").ok().flatten();
     let seconds = (js_sys::Date::now() - t0) / 1000.0;
     metrics::request(route, status, seconds);
     let line = serde_json::json!({
@@ -299,6 +364,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         "status": status,
         "latency_ms": seconds * 1000.0,
         "key": key_id,
+        "model": model,
     });
     worker::console_log!("{line}");
     Ok(response)
