@@ -32,7 +32,7 @@ const env = {
 };
 const NAMES =
   "hour,dow,month,ws,wind_u,wind_v,air_temp,no2_lag0,no2_lag1,no2_lag2,no2_lag3,no2_lag23,no2_lag167,no2_roll24,bg_no2";
-const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789" };
+const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789", client: "k-client-0123456789" };
 const HS_SECRET = "hs256-test-secret-0123456789";
 const es = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const b64u = (b) => Buffer.from(b).toString("base64url");
@@ -128,6 +128,7 @@ before(async () => {
     { id: "reader", sha256: sha(KEYS.reader), scopes: ["read"] },
     { id: "predictor", sha256: sha(KEYS.predictor), scopes: ["predict"] },
     { id: "limited", sha256: sha(KEYS.limited), scopes: ["read"], per_minute: 3 },
+    { id: "client", sha256: sha(KEYS.client), scopes: ["read", "predict"] },
   ];
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
@@ -398,4 +399,21 @@ test("a caller over its rate limit gets 429 with Retry-After", async () => {
   assert.equal(last.headers.get("retry-after"), "20");
   // Other callers are not affected.
   assert.equal((await call("/v1/models", { key: KEYS.reader })).status, 200);
+});
+
+test("the OpenAPI document is valid, the API holds to it under fuzzing, and ops/ queries exported metrics", async () => {
+  const python = path.join(root, "target/tools/py/bin/python");
+  let out;
+  try {
+    out = execFileSync(python, [path.join(here, "contract.py"), url, KEYS.client], { env, stdio: ["ignore", "pipe", "pipe"] }).toString();
+  } catch (e) {
+    if (e.code === "ENOENT" && !process.env.CI) {
+      console.log(`skipped: no ${python} (scripts/test installs openapi-spec-validator and schemathesis there)`);
+      return;
+    }
+    throw new Error(`${e.stdout ?? ""}\n${e.stderr ?? ""}\n${e.message}`);
+  }
+  assert.match(out, /document valid/);
+  assert.match(out, /all exported/);
+  console.log(out);
 });

@@ -184,10 +184,12 @@ async fn handle(
         Ok(Store::new(bucket, cfg.ttl))
     };
     let url = req.url()?;
+    // An empty query value (`?model=`) is the same as none.
     let query = |k: &str| {
         url.query_pairs()
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.into_owned())
+            .filter(|v| !v.is_empty())
     };
     let if_none_match = req.headers().get("if-none-match").ok().flatten();
     match (method.clone(), s.as_slice()) {
