@@ -7,31 +7,17 @@
 // Needs: scripts/build-worker, `npm ci` in wasm-tests/worker (wrangler), $AQCAST_BIN.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
-import { execFileSync, spawn } from "node:child_process";
-import { createHash, createHmac, generateKeyPairSync, sign as cryptoSign } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createHmac, generateKeyPairSync, sign as cryptoSign } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import autocannon from "autocannon";
+
+import { root, fx, env, NAMES, sha, aqcast, publishStore, loadBucket, startWorker } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, "../..");
-const fx = path.join(root, "tests/fixtures/models");
-const aqcastBin = process.env.AQCAST_BIN ?? path.join(root, "target/debug/aqcast");
-const bin = path.join(root, "wasm-tests/worker/node_modules/.bin");
-const workerDir = path.join(root, "crates/edge-worker");
-const env = {
-  ...process.env,
-  PATH: `${bin}:${process.env.PATH}`,
-  CI: "true",
-  WRANGLER_SEND_METRICS: "false",
-  CLOUDFLARE_CF_FETCH_ENABLED: "false",
-  NO_UPDATE_NOTIFIER: "1",
-  WRANGLER_LOG: "warn",
-};
-const NAMES =
-  "hour,dow,month,ws,wind_u,wind_v,air_temp,no2_lag0,no2_lag1,no2_lag2,no2_lag3,no2_lag23,no2_lag167,no2_roll24,bg_no2";
 const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789", client: "k-client-0123456789" };
 const HS_SECRET = "hs256-test-secret-0123456789";
 const es = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -46,26 +32,15 @@ const jwt = (alg, claims, { key, header } = {}) => {
   return `${data}.${sig}`;
 };
 const nowS = () => Math.floor(Date.now() / 1000);
-const sha = (s) => createHash("sha256").update(s).digest("hex");
 
 const dir = path.join(root, "wasm-tests/.tmp/edge");
-const store = path.join(dir, "store");
-const aqcast = (...args) => execFileSync(aqcastBin, args, { env, stdio: ["ignore", "pipe", "pipe"] }).toString();
-let wrangler;
-let log = "";
+let worker;
 let url;
+let store;
 let rows;
 let native;
 let forecastModel;
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+let allRows;
 
 const call = async (p, { key, method = "GET", body, headers = {} } = {}) => {
   const h = { ...headers };
@@ -90,39 +65,12 @@ const assertError = (r, status, code) => {
 };
 
 before(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  // What the trainer publishes: data, a LightGBM model in two versions (v1 production),
-  // a small 72-hour forecasting model, the station list and snapshots.
-  aqcast("ingest", path.join(root, "tests/fixtures/data/aurn_no2_2001_2003.csv.gz"), "--store", store);
-  const m1 = path.join(dir, "h1.aqm");
-  aqcast("import", path.join(fx, "lightgbm_l2.txt"), "-o", m1, "--name", "no2-h1", "--target", "no2", "--feature-names", NAMES);
-  aqcast("publish", m1, "--name", "no2-h1", "--stage", "production", "--store", store);
-  const m2 = path.join(dir, "h1-q90.aqm");
-  aqcast("import", path.join(fx, "lightgbm_q90.txt"), "-o", m2, "--name", "no2-h1", "--target", "no2", "--feature-names", NAMES);
-  aqcast("publish", m2, "--name", "no2-h1", "--stage", "staging", "--store", store);
-  const task = readFileSync(path.join(root, "configs/forecast.toml"), "utf8")
-    .replace("trees = 300", "trees = 25")
-    .replace("learning_rate = 0.05", "learning_rate = 0.2")
-    .replace("stride = 6 ", "stride = 24 ")
-    .replace("dense_steps = 6", "dense_steps = 1");
-  writeFileSync(path.join(dir, "forecast.toml"), task);
-  forecastModel = path.join(dir, "no2-72h.aqm");
-  aqcast("train", "--config", path.join(dir, "forecast.toml"), "--store", store, "-o", forecastModel);
-  aqcast("publish", forecastModel, "--name", "no2-72h", "--stage", "production", "--store", store);
-  aqcast("stations", "publish", "--store", store);
-
-  // The test rows and the CLI's answers.
-  const lines = gunzipSync(readFileSync(path.join(fx, "test_X_h1.csv.gz"))).toString().trim().split("\n");
-  rows = lines.slice(1, 61).map((l) => l.split(",").map(Number));
-  const input = path.join(dir, "rows.csv");
-  writeFileSync(input, lines.slice(0, 61).join("\n") + "\n");
-  native = aqcast("predict", "--model", m1, "--input", input).trim().split("\n").map(Number);
-
-  // The bucket, the keys (only their hashes reach the worker), the worker.
-  const state = path.join(dir, "state");
-  writeFileSync(path.join(dir, "objects.json"), execFileSync("node", [path.join(root, "scripts/r2-pairs.mjs"), store]));
-  execFileSync(path.join(bin, "wrangler"), ["r2", "bulk", "put", "aqcast-store", "--filename", path.join(dir, "objects.json"), "--local", "--persist-to", state, "--force"], { cwd: workerDir, env, stdio: "ignore" });
+  ({ store, rows, native, forecastModel } = publishStore(dir));
+  allRows = rows;
+  rows = rows.slice(0, 60);
+  native = native.slice(0, 60);
+  const state = loadBucket(dir, store);
+  // The keys: only their hashes reach the worker.
   const keys = [
     { id: "admin", sha256: sha(KEYS.admin), scopes: ["read", "predict", "admin"] },
     { id: "reader", sha256: sha(KEYS.reader), scopes: ["read"] },
@@ -130,39 +78,23 @@ before(async () => {
     { id: "limited", sha256: sha(KEYS.limited), scopes: ["read"], per_minute: 3 },
     { id: "client", sha256: sha(KEYS.client), scopes: ["read", "predict"] },
   ];
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  wrangler = spawn(
-    path.join(bin, "wrangler"),
-    ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state,
-      "--var", `API_KEYS:${JSON.stringify(keys)}`, "--var", "REGISTRY_TTL:0", "--var", "MAX_BODY_BYTES:20000",
-      "--var", "MAX_BATCH_ROWS:100", "--var", "PUBLIC_READ:true", "--var", "CORS_ORIGINS:https://air.example.org",
-      "--var", `JWT_HS256_SECRET:${HS_SECRET}`, "--var", `JWT_ES256_PUBLIC_KEY:${JSON.stringify(es.publicKey.export({ format: "jwk" }))}`,
-      "--var", "JWT_AUDIENCE:aqcast", "--var", "RATE_LIMIT_PER_MINUTE:0"],
-    { cwd: workerDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  wrangler.stdout.on("data", (d) => (log += d));
-  wrangler.stderr.on("data", (d) => (log += d));
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${url}/v1/health`);
-      if (r.status === 200) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`wrangler dev did not answer\n${log}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  worker = await startWorker(state, {
+    API_KEYS: JSON.stringify(keys),
+    REGISTRY_TTL: "0",
+    MAX_BODY_BYTES: "20000",
+    MAX_BATCH_ROWS: "100",
+    PUBLIC_READ: "true",
+    CORS_ORIGINS: "https://air.example.org",
+    JWT_HS256_SECRET: HS_SECRET,
+    JWT_ES256_PUBLIC_KEY: JSON.stringify(es.publicKey.export({ format: "jwk" })),
+    JWT_AUDIENCE: "aqcast",
+    RATE_LIMIT_PER_MINUTE: "0",
+  });
+  url = worker.url;
 });
 
 after(async () => {
-  if (!wrangler) return;
-  try {
-    process.kill(-wrangler.pid, "SIGTERM");
-  } catch {}
-  await new Promise((r) => setTimeout(r, 300));
-  try {
-    process.kill(-wrangler.pid, "SIGKILL");
-  } catch {}
+  if (worker) await worker.stop();
 });
 
 test("health, live, ready and the OpenAPI document", async () => {
@@ -416,4 +348,56 @@ test("the OpenAPI document is valid, the API holds to it under fuzzing, and ops/
   assert.match(out, /document valid/);
   assert.match(out, /all exported/);
   console.log(out);
+});
+
+test("a load test on loopback: zero errors while a promotion happens mid-run", async () => {
+  const body = JSON.stringify({ model: "no2-h1", features: rows[7].map((v) => (Number.isNaN(v) ? null : v)) });
+  const run = autocannon({
+    url: `${url}/v1/predict`,
+    method: "POST",
+    headers: { authorization: `Bearer ${KEYS.predictor}`, "content-type": "application/json" },
+    body,
+    connections: 8,
+    duration: 5,
+  });
+  await new Promise((r) => setTimeout(r, 2000));
+  // Back to version 1, mid-run.
+  const p = await call("/v1/models/no2-h1/promote", { key: KEYS.admin, method: "POST", body: { version: 1, stage: "production" } });
+  assert.equal(p.status, 200, p.text);
+  const result = await run;
+  assert.equal(result.errors, 0, "connection errors");
+  assert.equal(result.timeouts, 0, "timeouts");
+  assert.equal(result.non2xx, 0, "non-2xx answers");
+  assert.ok(result.requests.total > 100, `only ${result.requests.total} requests`);
+  const after = await call("/v1/predict", { key: KEYS.predictor, method: "POST", body: JSON.parse(body) });
+  assert.equal(after.json.version, 1);
+  console.log(`load: ${result.requests.total} requests in 5 s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, 0 errors`);
+});
+
+test("inputs are watched for drift: the PSI against the training rows' histograms", async () => {
+  // The 72-hour model carries histograms of its training rows (the pipeline's features);
+  // its head also takes the step ahead and the target's calendar.
+  const names = JSON.parse(aqcast("inspect", "--json", forecastModel)).features;
+  const asRow = (r, hour) => names.map((n, j) => {
+    if (j < 15) return n === "hour" && hour !== undefined ? hour : Number.isNaN(r[j]) ? null : r[j];
+    return { ahead: 1, target_hour: (r[0] + 1) % 24, target_weekday: r[1] }[n] ?? null;
+  });
+  const psi = async (feature) => {
+    const m = (await call("/v1/metrics", { key: KEYS.reader })).text;
+    const line = m.split("\n").find((l) => l.startsWith("aqcast_input_psi{") && l.includes(`model="no2-72h"`) && l.includes(`feature="${feature}"`));
+    assert.ok(line, `no PSI of ${feature} in\n${m}`);
+    return Number(line.split(" ").at(-1));
+  };
+  const send = async (rs) => {
+    const r = await call("/v1/predict/batch", { key: KEYS.predictor, method: "POST", body: { model: "no2-72h", rows: rs } });
+    assert.equal(r.status, 200, r.text);
+  };
+  // 100 consecutive hours of 2003: the hours of the day as in training.
+  await send(allRows.map((r) => asRow(r)));
+  const before = await psi("hour");
+  assert.ok(before < 0.1, `PSI of hour on like data: ${before}`);
+  // Then 100 rows at an hour training never saw.
+  await send(allRows.map((r) => asRow(r, 99)));
+  const after = await psi("hour");
+  assert.ok(after > 0.25, `PSI of hour after a shift: ${after}`);
 });

@@ -11,6 +11,7 @@
 //! - [`artifact`]: the `.aqm` model file (binary and JSON forms);
 //! - [`import`]: LightGBM text and XGBoost JSON model importers;
 //! - [`pipeline`]: the fitted preprocessing and feature pipeline;
+//! - [`drift`]: reference histograms of the training rows and the PSI of new inputs;
 //! - [`forecast`]: the one forecast computation (calibrated bands, AQI, probabilities);
 //! - [`published`]: the published layout and documents (registry, stations, snapshots);
 //! - [`time`]: civil time from Unix seconds (no clock).
@@ -26,6 +27,7 @@ extern crate alloc;
 
 pub mod aqi;
 pub mod artifact;
+pub mod drift;
 pub mod ensemble;
 mod error;
 pub mod forecast;

@@ -272,7 +272,7 @@ pub async fn predict(store: &Store, body: &Value) -> Result<Response, ApiError> 
     let y = m.predictors[h]
         .predict_row(&r)
         .map_err(|e| ApiError::core(&e))?;
-    crate::metrics::inputs(&m.name, &m.parts.features, std::slice::from_ref(&r));
+    crate::metrics::inputs(&m, std::slice::from_ref(&r));
     let mut out = served(&m);
     out["head"] = json!(h);
     out["prediction"] = json!(y);
@@ -311,7 +311,7 @@ pub async fn predict_batch(
     let ys = m.predictors[h]
         .predict(aqcast_core::Matrix::RowMajorF64(&flat))
         .map_err(|e| ApiError::core(&e))?;
-    crate::metrics::inputs(&m.name, &m.parts.features, &parsed);
+    crate::metrics::inputs(&m, &parsed);
     let mut out = served(&m);
     out["head"] = json!(h);
     out["predictions"] = json!(ys);
@@ -330,7 +330,7 @@ pub async fn explain(store: &Store, body: &Value) -> Result<Response, ApiError> 
     let y = m.predictors[h]
         .predict_row(&r)
         .map_err(|e| ApiError::core(&e))?;
-    crate::metrics::inputs(&m.name, &m.parts.features, std::slice::from_ref(&r));
+    crate::metrics::inputs(&m, std::slice::from_ref(&r));
     let mut contributions = Map::new();
     for (f, v) in m.parts.features.iter().zip(&phi) {
         contributions.insert(f.clone(), json!(v));

@@ -7,6 +7,10 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use aqcast_core::drift::Histogram;
+
+use crate::store::Loaded;
+
 /// Latency buckets, seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
@@ -21,6 +25,8 @@ struct Metrics {
     cache_misses: u64,
     rows: BTreeMap<String, u64>,
     missing: BTreeMap<(String, String), u64>,
+    /// Per (model, version, feature): the training histogram and the counts seen.
+    drift: BTreeMap<(String, u32, String), (Histogram, Vec<u64>)>,
 }
 
 thread_local! {
@@ -67,15 +73,37 @@ pub fn cache(hit: bool) {
     });
 }
 
-/// Records predicted rows and their missing inputs (what drift monitoring starts from).
-pub fn inputs(model: &str, features: &[String], rows: &[Vec<f64>]) {
+/// Records predicted rows: their missing inputs, and each input's bin in the model's
+/// training histogram (for the PSI of what it is asked against what it learned from).
+pub fn inputs(model: &Loaded, rows: &[Vec<f64>]) {
+    let name = model.name.as_str();
+    let features = &model.parts.features;
     M.with(|m| {
         let mut m = m.borrow_mut();
-        *m.rows.entry(model.to_string()).or_default() += rows.len() as u64;
+        *m.rows.entry(name.to_string()).or_default() += rows.len() as u64;
         for row in rows {
             for (f, v) in features.iter().zip(row) {
                 if v.is_nan() {
-                    *m.missing.entry((model.to_string(), f.clone())).or_default() += 1;
+                    *m.missing.entry((name.to_string(), f.clone())).or_default() += 1;
+                }
+            }
+        }
+        let Some(reference) = &model.reference else {
+            return;
+        };
+        for (j, f) in features.iter().enumerate() {
+            let Some(h) = reference.get(f) else {
+                continue;
+            };
+            let key = (name.to_string(), model.version.version, f.clone());
+            let entry = m
+                .drift
+                .entry(key)
+                .or_insert_with(|| (h.clone(), vec![0; h.slots()]));
+            for row in rows {
+                if let Some(&v) = row.get(j) {
+                    let b = entry.0.bin(v);
+                    entry.1[b] += 1;
                 }
             }
         }
@@ -147,6 +175,18 @@ pub fn render() -> String {
                 label(model),
                 label(f)
             );
+        }
+        let _ = writeln!(out, "# HELP aqcast_input_psi Population stability index of the inputs seen against the model's training rows, by feature (0.1: a shift, 0.25: another population).");
+        let _ = writeln!(out, "# TYPE aqcast_input_psi gauge");
+        for ((model, version, f), (h, counts)) in &m.drift {
+            if let Some(psi) = h.psi(counts) {
+                let _ = writeln!(
+                    out,
+                    "aqcast_input_psi{{isolate=\"{iso}\",model=\"{}\",version=\"{version}\",feature=\"{}\"}} {psi}",
+                    label(model),
+                    label(f)
+                );
+            }
         }
         out
     })

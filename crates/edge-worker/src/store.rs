@@ -30,6 +30,8 @@ pub struct Loaded {
     pub predictors: Vec<Predictor>,
     /// The forecaster, for a forecasting model.
     pub forecaster: Option<Forecaster>,
+    /// Histograms of its training rows (for input drift), when the artifact has them.
+    pub reference: Option<aqcast_core::drift::Reference>,
 }
 
 #[derive(Default)]
@@ -173,12 +175,14 @@ impl Store {
         } else {
             None
         };
+        let reference = parts.reference().map_err(|e| ApiError::core(&e))?;
         let loaded = Rc::new(Loaded {
             name: name.to_string(),
             version: version.clone(),
             parts,
             predictors,
             forecaster,
+            reference,
         });
         metrics::model_load(now_ms() - t0);
         CACHE.with(|c| {

@@ -491,6 +491,21 @@ fn train(a: Args) -> Result<PathBuf, CliError> {
             md.metrics.insert(format!("{key}.pinball"), p);
         }
     }
+    // What the model was trained on, for drift monitoring where it serves.
+    let train_columns: Vec<Vec<f64>> = table
+        .features
+        .iter()
+        .map(|c| {
+            c.values
+                .iter()
+                .zip(&is_train)
+                .filter(|(_, &t)| t)
+                .map(|(v, _)| *v)
+                .collect()
+        })
+        .collect();
+    let refs: Vec<&[f64]> = train_columns.iter().map(Vec::as_slice).collect();
+    let reference = aqcast_core::drift::Reference::fit(&names, &refs);
     let model = Model {
         metadata: md,
         features: names.clone(),
@@ -498,6 +513,7 @@ fn train(a: Args) -> Result<PathBuf, CliError> {
         heads,
         pipeline,
         forecast: None,
+        reference: Some(reference),
     };
     let bytes = model.encode().map_err(CliError::model(&output))?;
     // Never write a model that does not read back.

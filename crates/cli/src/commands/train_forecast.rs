@@ -207,6 +207,26 @@ pub fn run(
             md.metrics.insert(format!("{key}.skill"), *v);
         }
     }
+    // What the model was trained on (the pipeline's features at every training hour of
+    // every site), for drift monitoring where it serves.
+    let names: Vec<String> = pipeline.feature_names();
+    let columns: Vec<Vec<f64>> = (0..names.len())
+        .map(|j| {
+            sites
+                .iter()
+                .flat_map(|s| {
+                    s.table
+                        .times
+                        .iter()
+                        .zip(&s.table.features[j].values)
+                        .filter(|(&t, _)| t <= train_end)
+                        .map(|(_, &v)| v)
+                })
+                .collect()
+        })
+        .collect();
+    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let reference = aqcast_core::drift::Reference::fit(&names, &refs);
     let model = Model {
         metadata: md,
         features: features.clone(),
@@ -214,6 +234,7 @@ pub fn run(
         heads: trained.heads,
         pipeline: Some(pipeline),
         forecast: Some(trained.spec),
+        reference: Some(reference),
     };
     let bytes = model.encode().map_err(CliError::model(&output))?;
     // Never write a model that does not read back, or that cannot forecast.

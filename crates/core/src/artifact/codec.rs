@@ -54,6 +54,13 @@ pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
             &json("forecast", serde_json::to_vec(f))?,
         );
     }
+    if let Some(r) = &m.reference {
+        section(
+            &mut payload,
+            b"REFH",
+            &json("reference histograms", serde_json::to_vec(r))?,
+        );
+    }
     for h in &m.heads {
         section(&mut payload, b"TREE", &encode_trees(&h.ensemble));
     }
@@ -333,6 +340,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
     let mut metadata: Option<String> = None;
     let mut pipeline: Option<String> = None;
     let mut forecast: Option<String> = None;
+    let mut reference: Option<String> = None;
     let mut trees: Vec<Ensemble> = Vec::new();
     while r.remaining() > 0 {
         let at = r.base + r.pos;
@@ -348,6 +356,9 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
             b"META" if metadata.is_none() => metadata = Some(text(body, "metadata", at)?),
             b"PIPE" if pipeline.is_none() => pipeline = Some(text(body, "pipeline", at)?),
             b"FCST" if forecast.is_none() => forecast = Some(text(body, "forecast", at)?),
+            b"REFH" if reference.is_none() => {
+                reference = Some(text(body, "reference histograms", at)?)
+            }
             b"TREE" => {
                 let (_, _, heads) = head.as_ref().ok_or_else(|| {
                     Error::Malformed(format!("tree section at byte {at} before the head section"))
@@ -395,6 +406,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
         metadata_json,
         pipeline_json: pipeline,
         forecast_json: forecast,
+        reference_json: reference,
     })
 }
 

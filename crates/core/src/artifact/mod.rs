@@ -65,6 +65,11 @@ pub struct Model {
     /// forecasting model; it then needs the pipeline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast: Option<crate::forecast::Spec>,
+    /// Histograms of the training rows' features (see [`crate::drift`]), against which
+    /// what the model is asked is watched for drift; models made before aqcast recorded
+    /// them have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<crate::drift::Reference>,
 }
 
 /// One prediction head: an ensemble for one target, horizon and quantile.
@@ -131,6 +136,9 @@ pub struct Parts {
     /// The FCST section: the [`forecast::Spec`](crate::forecast::Spec) as JSON text, when
     /// the model forecasts.
     pub forecast_json: Option<String>,
+    /// The REFH section: the [`drift::Reference`](crate::drift::Reference) as JSON text,
+    /// when the model carries one.
+    pub reference_json: Option<String>,
 }
 
 impl Parts {
@@ -146,6 +154,14 @@ impl Parts {
     /// Compiles every head for fast prediction.
     pub fn predictors(&self) -> Result<Vec<Predictor>, Error> {
         predictors(&self.heads)
+    }
+
+    /// The reference histograms of the training rows, when the model carries them.
+    pub fn reference(&self) -> Result<Option<crate::drift::Reference>, Error> {
+        self.reference_json
+            .as_deref()
+            .map(parse_reference)
+            .transpose()
     }
 
     /// The model's forecaster, parsing only the PIPE and FCST sections (the metadata is
@@ -164,6 +180,13 @@ fn not_a_forecaster() -> Error {
     Error::Unsupported(
         "this model does not forecast (it has no forecast section); train it with a [forecast] section in its task file".into(),
     )
+}
+
+fn parse_reference(text: &str) -> Result<crate::drift::Reference, Error> {
+    let r: crate::drift::Reference = serde_json::from_str(text)
+        .map_err(|e| Error::Malformed(alloc::format!("reference histograms section: {e}")))?;
+    r.validate()?;
+    Ok(r)
 }
 
 fn parse_forecast(text: &str) -> Result<crate::forecast::Spec, Error> {
@@ -224,6 +247,9 @@ impl Model {
         validate_names(&self.features, self.named_features)?;
         if let Some(p) = &self.pipeline {
             p.validate()?;
+        }
+        if let Some(r) = &self.reference {
+            r.validate()?;
         }
         self.pipeline_makes_features()
     }
@@ -322,6 +348,11 @@ impl Model {
             .map(crate::pipeline::Pipeline::from_json)
             .transpose()?;
         let forecast = p.forecast_json.as_deref().map(parse_forecast).transpose()?;
+        let reference = p
+            .reference_json
+            .as_deref()
+            .map(parse_reference)
+            .transpose()?;
         let m = Model {
             metadata,
             features: p.features,
@@ -329,6 +360,7 @@ impl Model {
             heads: p.heads,
             pipeline,
             forecast,
+            reference,
         };
         // `Pipeline::from_json` validated the pipeline itself.
         m.pipeline_makes_features()?;

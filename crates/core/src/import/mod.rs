@@ -45,6 +45,7 @@ fn single_head_model(
         }],
         pipeline: None,
         forecast: None,
+        reference: None,
     };
     model.validate().map_err(|e| match e {
         Error::Malformed(message) => Error::Import {
