@@ -853,6 +853,19 @@ fn an_airdata_daily_download_is_recognised_by_its_header() {
         exported.contains("060371103:1,o3,2024-07-04 00:00:00,71"),
         "{exported}"
     );
+    // The site's name and coordinates reach the station list.
+    let o = aqcast(&["stations", "publish", "--store", &store]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("store/stations.json")).unwrap())
+            .unwrap();
+    let monitors = list["stations"].as_array().unwrap();
+    assert_eq!(monitors.len(), 2, "{list}");
+    for m in monitors {
+        assert_eq!(m["name"], "Los Angeles-North Main Street", "{m}");
+        assert_eq!(m["lat"], 34.066429, "{m}");
+        assert_eq!(m["lon"], -118.226755, "{m}");
+    }
 }
 
 #[test]
@@ -911,4 +924,69 @@ fn a_gzip_bomb_and_long_fields_stay_bounded() {
         "{}",
         text.len()
     );
+}
+
+#[test]
+fn local_times_in_a_named_time_zone_follow_its_summer_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "ny_local.csv",
+        "site,time,no2\nny,2024-03-10 01:00:00,10\nny,2024-03-10 02:30:00,11\nny,2024-03-10 03:00:00,12\nny,2024-11-03 01:30:00,13\nny,2024-07-01 12:00:00,14\n",
+    );
+    let store = dir.path().join("store").display().to_string();
+    let maps = [
+        "--map",
+        "site=site",
+        "--map",
+        "time=time",
+        "--map",
+        "no2=no2:ppb",
+    ];
+    let mut args = vec![
+        "ingest",
+        csv.as_str(),
+        "--store",
+        store.as_str(),
+        "--timezone",
+        "America/New_York",
+    ];
+    args.extend(maps);
+    let o = aqcast(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 02:30 on the day summer time begins never happens: rejected, with its line.
+    assert!(stdout(&o).contains("bad"), "{}", stdout(&o));
+    let exported = stdout(&aqcast(&["export", "--store", &store]));
+    for want in [
+        "ny,no2,2024-03-10 06:00:00,10", // EST, UTC-5
+        "ny,no2,2024-03-10 07:00:00,12", // EDT, UTC-4
+        "ny,no2,2024-11-03 05:30:00,13", // 01:30 happens twice: the first (EDT)
+        "ny,no2,2024-07-01 16:00:00,14",
+    ] {
+        assert!(exported.contains(want), "{want}\n{exported}");
+    }
+    assert!(!exported.contains(",11"), "{exported}");
+    // A name that is not a zone, and a zone with an offset, are one-line errors.
+    let mut bad = vec![
+        "ingest",
+        csv.as_str(),
+        "--store",
+        store.as_str(),
+        "--timezone",
+        "Mars/Olympus",
+    ];
+    bad.extend(maps);
+    assert_clean_failure(&aqcast(&bad), &["not a time zone name"]);
+    let mut both = vec![
+        "ingest",
+        csv.as_str(),
+        "--store",
+        store.as_str(),
+        "--timezone",
+        "UTC",
+        "--utc-offset",
+        "+01:00",
+    ];
+    both.extend(maps);
+    assert_clean_failure(&aqcast(&both), &["--timezone"]);
 }

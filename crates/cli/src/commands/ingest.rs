@@ -37,8 +37,18 @@ pub struct Args {
     time_format: Option<String>,
     /// The offset from UTC of mapped and wide files' timestamps, for files in local time
     /// (`+08:00` for Beijing, `-05:00` for US Eastern Standard Time).
-    #[arg(long, value_name = "±HH:MM", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "±HH:MM",
+        allow_hyphen_values = true,
+        conflicts_with = "timezone"
+    )]
     utc_offset: Option<String>,
+    /// The time zone of the files' local timestamps by name (IANA: `Asia/Shanghai`,
+    /// `America/New_York`, `Europe/London`), summer time included: a local time that
+    /// occurs twice is taken as the first, one that never occurs is rejected.
+    #[arg(long, value_name = "ZONE")]
+    timezone: Option<String>,
 }
 
 /// `±HH:MM` (or `±HH`) as seconds.
@@ -86,6 +96,17 @@ pub fn run(a: Args) -> Result<(), CliError> {
                 .map(parse_offset)
                 .transpose()?
                 .unwrap_or(0),
+            timezone: a
+                .timezone
+                .as_deref()
+                .map(|z| {
+                    z.parse::<chrono_tz::Tz>().map_err(|_| {
+                        CliError::Usage(format!(
+                            "--timezone {z:?} is not a time zone name (IANA names: Asia/Shanghai, America/New_York, Europe/London, UTC)"
+                        ))
+                    })
+                })
+                .transpose()?,
         },
     };
     let outcomes = ingest::run(&store, &opts)?;

@@ -131,6 +131,16 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             }
         }
     }
+    // …then what the data files say (EPA AirData names its sites and where they are)…
+    for f in &data.manifest()?.files {
+        for (site, sf) in &f.site_facts {
+            if let (Some(lat), Some(lon)) = (sf.lat, sf.lon) {
+                facts.insert(site.clone(), (sf.name.clone(), lat, lon));
+            } else if let (Some(name), Some(fact)) = (&sf.name, facts.get_mut(site)) {
+                fact.0 = Some(name.clone());
+            }
+        }
+    }
     // …then a station file, then what the models know.
     if let Some(path) = &a.stations {
         for s in crate::commands::features::read_stations(path)? {

@@ -62,6 +62,23 @@ pub struct TakenFile {
     pub seconds: f64,
     /// Quarantine file (relative to the store root), if any value was rejected.
     pub quarantine: Option<String>,
+    /// Names and coordinates of the sites, where the file gives them (EPA AirData).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub site_facts: BTreeMap<String, SiteFacts>,
+}
+
+/// What a file says about a site.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SiteFacts {
+    /// Its name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Latitude, degrees north.
+    #[serde(default)]
+    pub lat: Option<f64>,
+    /// Longitude, degrees east.
+    #[serde(default)]
+    pub lon: Option<f64>,
 }
 
 impl TakenFile {

@@ -21,7 +21,7 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use manifest::{Manifest, TakenFile};
+pub use manifest::{Manifest, SiteFacts, TakenFile};
 
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]

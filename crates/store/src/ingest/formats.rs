@@ -135,6 +135,8 @@ enum Layout {
         value: usize,
         unit: usize,
         variable: u32,
+        /// `Local Site Name`, `Site Latitude`, `Site Longitude`, when present.
+        facts: Option<(usize, usize, usize)>,
     },
     Wide {
         time: usize,
@@ -154,6 +156,9 @@ pub struct Clock {
     pub format: Option<String>,
     /// Seconds the file's clock is ahead of UTC.
     pub utc_offset: i64,
+    /// A named time zone (IANA, `Asia/Shanghai`, `America/New_York`) the file's clock
+    /// keeps, summer time included; it takes the place of `utc_offset`.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl Clock {
@@ -171,7 +176,23 @@ impl Clock {
                 .and_utc()
                 .timestamp(),
         };
-        local.checked_sub(self.utc_offset)
+        self.to_utc(local)
+    }
+
+    /// A local wall-clock time (as Unix seconds read as if UTC) in UTC. In a named zone,
+    /// a time that occurs twice (when summer time ends) is the first; one that never
+    /// occurs (when it begins) is `None`.
+    pub fn to_utc(&self, local: i64) -> Option<i64> {
+        match self.timezone {
+            None => local.checked_sub(self.utc_offset),
+            Some(tz) => {
+                use chrono::TimeZone;
+                let naive = chrono::DateTime::from_timestamp(local, 0)?.naive_utc();
+                tz.from_local_datetime(&naive)
+                    .earliest()
+                    .map(|t| t.timestamp())
+            }
+        }
     }
 }
 
@@ -250,6 +271,14 @@ impl Parser {
                 value,
                 unit,
                 variable: sink.variable(&Variable::Pollutant(pollutant)),
+                facts: match (
+                    h("Local Site Name"),
+                    h("Site Latitude"),
+                    h("Site Longitude"),
+                ) {
+                    (Some(n), Some(a), Some(o)) => Some((n, a, o)),
+                    _ => None,
+                },
             };
         } else if let (Some(state), Some(county), Some(site), Some(param), Some(poc), Some(unit)) = (
             h("State Code"),
@@ -512,13 +541,14 @@ impl Parser {
                 value,
                 unit,
                 variable,
+                facts,
             } => {
                 // US local dates, MM/DD/YYYY.
                 let Some(t) = std::str::from_utf8(f(ti)).ok().and_then(|s| {
                     chrono::NaiveDate::parse_from_str(s.trim(), "%m/%d/%Y")
                         .ok()
                         .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .and_then(|d| d.and_utc().timestamp().checked_sub(self.clock.utc_offset))
+                        .and_then(|d| self.clock.to_utc(d.and_utc().timestamp()))
                 }) else {
                     return sink.reject(line, self.column_name(ti), Reason::BadTime, &whole());
                 };
@@ -530,6 +560,9 @@ impl Parser {
                 let known = unit_known(u, f(unit));
                 let name = self.header[value].clone();
                 let site = std::mem::take(&mut self.site_buf);
+                if let Some((n, a, o)) = facts {
+                    sink.site_facts(&site, f(n), f(a), f(o));
+                }
                 let r = sink.value(line, &site, variable, t, &name, f(value), u, known);
                 self.site_buf = site;
                 r

@@ -261,6 +261,7 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
                     variables,
                     sites,
                     quarantine,
+                    site_facts,
                 } = done;
                 // RFC 3339 from the core's civil time: data before 1970 keep their dates.
                 let fmt_t = |t: i64| {
@@ -297,6 +298,7 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
                             .display()
                             .to_string()
                     }),
+                    site_facts,
                 };
                 manifest.files.push(taken.clone());
                 store.save_manifest(&manifest)?;

@@ -2,7 +2,7 @@
 //! buffered per (site, variable) partition until a bounded number of rows is reached,
 //! then written as part files. Rejected values go to the quarantine.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use super::reject::{Quarantine, Reason};
 use super::vocab::{self, UnitText, Variable};
@@ -36,28 +36,97 @@ impl From<StoreError> for SinkError {
     }
 }
 
-/// Timestamps already taken in one partition: a bitmap of whole hours (512 bytes per
-/// 4,096 hours), and a set for the rare timestamps that are not on the hour. Memory grows
-/// with the time span of a site's data, not with the number of rows.
+/// Timestamps already taken in one partition, at the resolution they come in: whole
+/// hours, whole minutes, seconds. Each resolution is a set of chunks of 4,096 slots: a
+/// chunk holds its first 256 timestamps as a sorted list (2 bytes each) and then becomes a
+/// bitmap (512 bytes). So memory grows with the time span of a site's data, never by more
+/// than about 2 bytes a row, and hourly, one-minute or one-second data alike stay small
+/// (3 million one-minute rows: well under a megabyte, where a set of timestamps took
+/// 60–90 MB).
 #[derive(Default)]
 struct Seen {
-    hours: HashMap<i64, Box<[u64; 64]>>,
-    other: HashSet<i64>,
+    hours: Slots,
+    minutes: Slots,
+    seconds: Slots,
 }
 
 impl Seen {
     /// True if `t` was not seen before.
     fn insert(&mut self, t: i64) -> bool {
-        if t.rem_euclid(3600) != 0 {
-            return self.other.insert(t);
+        if t.rem_euclid(3600) == 0 {
+            self.hours.insert(t.div_euclid(3600))
+        } else if t.rem_euclid(60) == 0 {
+            self.minutes.insert(t.div_euclid(60))
+        } else {
+            self.seconds.insert(t)
         }
-        let h = t.div_euclid(3600);
-        let (chunk, bit) = (h.div_euclid(4096), h.rem_euclid(4096) as usize);
-        let words = self.hours.entry(chunk).or_insert_with(|| Box::new([0; 64]));
-        let mask = 1u64 << (bit % 64);
-        let fresh = words[bit / 64] & mask == 0;
-        words[bit / 64] |= mask;
-        fresh
+    }
+
+    /// Bytes held (an estimate of the heap used).
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.hours.bytes() + self.minutes.bytes() + self.seconds.bytes()
+    }
+}
+
+/// A set of integers in chunks of 4,096: sparse chunks as sorted offsets, dense ones as
+/// bitmaps.
+#[derive(Default)]
+struct Slots {
+    chunks: HashMap<i64, Chunk>,
+}
+
+enum Chunk {
+    Sparse(Vec<u16>),
+    Dense(Box<[u64; 64]>),
+}
+
+/// Offsets a sparse chunk holds before it becomes a bitmap (its size then: 512 bytes).
+const SPARSE_MAX: usize = 256;
+
+impl Slots {
+    fn insert(&mut self, v: i64) -> bool {
+        let (key, off) = (v.div_euclid(4096), v.rem_euclid(4096) as u16);
+        let chunk = self
+            .chunks
+            .entry(key)
+            .or_insert_with(|| Chunk::Sparse(Vec::new()));
+        match chunk {
+            Chunk::Sparse(list) => match list.binary_search(&off) {
+                Ok(_) => false,
+                Err(i) if list.len() < SPARSE_MAX => {
+                    list.insert(i, off);
+                    true
+                }
+                Err(_) => {
+                    let mut bits = Box::new([0u64; 64]);
+                    for &o in list.iter().chain(std::iter::once(&off)) {
+                        bits[usize::from(o) / 64] |= 1 << (o % 64);
+                    }
+                    *chunk = Chunk::Dense(bits);
+                    true
+                }
+            },
+            Chunk::Dense(bits) => {
+                let (w, mask) = (usize::from(off) / 64, 1u64 << (off % 64));
+                let fresh = bits[w] & mask == 0;
+                bits[w] |= mask;
+                fresh
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.chunks
+            .values()
+            .map(|c| {
+                48 + match c {
+                    Chunk::Sparse(l) => l.capacity() * 2,
+                    Chunk::Dense(_) => 512,
+                }
+            })
+            .sum()
     }
 }
 
@@ -95,6 +164,8 @@ pub struct Finished {
     pub sites: Vec<String>,
     /// The quarantine file, if a value was rejected.
     pub quarantine: Option<std::path::PathBuf>,
+    /// Names and coordinates of sites, where the file gives them.
+    pub site_facts: BTreeMap<String, crate::data::SiteFacts>,
 }
 
 /// The destination of one source file's values.
@@ -110,6 +181,7 @@ pub struct Sink<'s> {
     buffered: usize,
     flush_rows: usize,
     quarantine: Quarantine,
+    site_facts: BTreeMap<String, crate::data::SiteFacts>,
     /// Counts so far.
     pub stats: Stats,
 }
@@ -133,6 +205,7 @@ impl<'s> Sink<'s> {
             sites: Vec::new(),
             index: HashMap::new(),
             partitions: Vec::new(),
+            site_facts: BTreeMap::new(),
             buffered: 0,
             // A smaller buffer (more, smaller part files) for tests and tight machines.
             flush_rows: std::env::var("AQCAST_INGEST_BUFFER_ROWS")
@@ -280,6 +353,40 @@ impl<'s> Sink<'s> {
     }
 
     /// Writes what is buffered and makes the quarantine durable.
+    /// Records a site's name and coordinates (the first the file gives are kept; missing
+    /// or impossible coordinates are left out).
+    pub fn site_facts(&mut self, site: &[u8], name: &[u8], lat: &[u8], lon: &[u8]) {
+        let site = String::from_utf8_lossy(site).trim().to_string();
+        if site.is_empty() || self.site_facts.contains_key(&site) {
+            return;
+        }
+        let num = |b: &[u8]| {
+            std::str::from_utf8(b)
+                .ok()
+                .and_then(|s| s.trim().parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+        };
+        let (lat, lon) = match (num(lat), num(lon)) {
+            (Some(a), Some(o)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&o) => {
+                (Some(a), Some(o))
+            }
+            _ => (None, None),
+        };
+        let name = String::from_utf8_lossy(name)
+            .trim()
+            .chars()
+            .take(200)
+            .collect::<String>();
+        self.site_facts.insert(
+            site,
+            crate::data::SiteFacts {
+                name: (!name.is_empty()).then_some(name),
+                lat,
+                lon,
+            },
+        );
+    }
+
     pub fn finish(mut self) -> Result<Finished, SinkError> {
         self.flush()?;
         let path = self.quarantine.path().to_path_buf();
@@ -302,11 +409,62 @@ impl<'s> Sink<'s> {
             .collect();
         sites.sort();
         sites.dedup();
+        // Facts only of sites that hold observations.
+        let site_facts = std::mem::take(&mut self.site_facts)
+            .into_iter()
+            .filter(|(s, _)| sites.binary_search(s).is_ok())
+            .collect();
         Ok(Finished {
             stats: std::mem::take(&mut self.stats),
             variables: vars,
             sites,
             quarantine,
+            site_facts,
         })
+    }
+}
+
+#[cfg(test)]
+mod seen_tests {
+    use super::Seen;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn seen_is_a_set_of_timestamps(ts in proptest::collection::vec(
+            prop_oneof![
+                (-100_000i64..100_000).prop_map(|h| h * 3600),
+                (-1_000_000i64..1_000_000).prop_map(|m| m * 60),
+                -100_000_000i64..100_000_000,
+                (0i64..5000).prop_map(|s| 1_700_000_000 + s),
+            ],
+            0..2000,
+        )) {
+            let mut seen = Seen::default();
+            let mut set = std::collections::HashSet::new();
+            for t in ts {
+                prop_assert_eq!(seen.insert(t), set.insert(t), "{}", t);
+            }
+        }
+    }
+
+    #[test]
+    fn memory_follows_the_time_span_not_the_rows() {
+        // 3 million one-minute rows (5.7 years), each seen once, then all again.
+        let mut seen = Seen::default();
+        let start = 1_000_000_020i64 * 60;
+        for i in 0..3_000_000i64 {
+            assert!(seen.insert(start + i * 60));
+        }
+        for i in (0..3_000_000i64).step_by(7) {
+            assert!(!seen.insert(start + i * 60));
+        }
+        assert!(seen.bytes() < 1 << 20, "{} bytes", seen.bytes());
+        // One-second data: 4 days of it.
+        let mut seen = Seen::default();
+        for i in 0..345_600i64 {
+            assert!(seen.insert(1_700_000_001 + i));
+        }
+        assert!(seen.bytes() < 64 * 1024, "{} bytes", seen.bytes());
     }
 }
