@@ -231,6 +231,7 @@ fn registry_on_a_local_folder() {
 #[test]
 fn registry_on_an_s3_server() {
     let Some(bin) = moto_binary() else { return };
+    let _one_at_a_time = common::s3_lock();
     let moto = Moto::start(&bin, false);
     moto.bucket("aqcast-test");
     let s3 = moto.settings();
@@ -246,6 +247,7 @@ fn registry_on_an_s3_server() {
 #[test]
 fn a_server_stopped_mid_publication_leaves_the_registry_unchanged() {
     let Some(bin) = moto_binary() else { return };
+    let _one_at_a_time = common::s3_lock();
     let moto = Moto::start(&bin, false);
     moto.bucket("aqcast-test");
     let m = models(2);
@@ -286,6 +288,7 @@ fn a_server_stopped_mid_publication_leaves_the_registry_unchanged() {
 #[test]
 fn wrong_credentials_and_missing_buckets_are_named() {
     let Some(bin) = moto_binary() else { return };
+    let _one_at_a_time = common::s3_lock();
     let guarded = Moto::start(&bin, true);
     let objects = open("s3://aqcast-test/p", &guarded.settings());
     let e = publish(&objects, upload("no2", &models(1)[0], Stage::Dev)).expect_err("refused");

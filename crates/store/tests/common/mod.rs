@@ -35,6 +35,13 @@ pub fn moto_binary() -> Option<PathBuf> {
     }
 }
 
+/// Held while a test runs its S3 servers: the tests of one binary run in parallel, and
+/// one at a time keeps their ports and their CPU apart.
+pub fn s3_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -51,27 +58,42 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts a server; with `auth`, it checks credentials (and knows none).
+    /// Starts a server; with `auth`, it checks credentials (and knows none). A free port
+    /// can be taken by another process between finding it and the server binding it: if
+    /// this server exits instead of listening, it is started again on another port.
     pub fn start(bin: &std::path::Path, auth: bool) -> Moto {
-        let port = free_port();
-        let mut cmd = Command::new(bin);
-        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if auth {
-            cmd.env("INITIAL_NO_AUTH_ACTION_COUNT", "0");
+        for _ in 0..5 {
+            let port = free_port();
+            let mut cmd = Command::new(bin);
+            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            if auth {
+                cmd.env("INITIAL_NO_AUTH_ACTION_COUNT", "0");
+            }
+            let child = cmd.spawn().expect("moto_server starts");
+            let mut m = Moto { child, port };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if m.child.try_wait().ok().flatten().is_some() {
+                    break; // it could not bind: another port
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    // Listening, and the listener is this child (it is still running).
+                    if m.child.try_wait().ok().flatten().is_none() {
+                        return m;
+                    }
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "moto did not listen on {port} within 30 s"
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            m.stop();
         }
-        let child = cmd.spawn().expect("moto_server starts");
-        let m = Moto { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto did not listen on {port} within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        m
+        panic!("moto could not start on a free port in 5 attempts");
     }
 
     /// The endpoint URL.
