@@ -160,7 +160,9 @@ pub fn metrics(m: &BTreeMap<String, f64>) -> Metrics {
             .strip_prefix("step")
             .or_else(|| head.strip_prefix('h'))
             .and_then(|n| n.parse::<u32>().ok());
-        if let (Some(n), false) = (n, metric.contains('.')) {
+        // A metric that is not a number (no test rows, a zero baseline) is left out:
+        // JSON has no NaN, and the registry must read back.
+        if let (Some(n), false, true) = (n, metric.contains('.'), v.is_finite()) {
             steps.entry(n).or_default().insert(metric, v);
         }
     }
@@ -199,4 +201,40 @@ pub fn metrics(m: &BTreeMap<String, f64>) -> Metrics {
         }
     }
     Metrics { summary, per_step }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metrics;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn metrics_per_step_and_their_means_leave_out_what_is_not_a_number() {
+        let m: BTreeMap<String, f64> = [
+            ("step1.rmse", 2.0),
+            ("step1.skill", 0.5),
+            ("step2.rmse", 4.0),
+            ("step2.skill", f64::NAN),
+            ("step3.rmse", f64::INFINITY),
+            ("h24.q0.9.rmse", 9.0),
+            ("h24.rmse", 6.0),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let out = metrics(&m);
+        let steps: Vec<u32> = out.per_step.iter().map(|s| s.step).collect();
+        assert_eq!(
+            steps,
+            vec![1, 2, 24],
+            "step 3 has no finite RMSE; quantile heads are not steps"
+        );
+        assert_eq!(out.per_step[1].skill, None);
+        assert_eq!(out.summary["rmse"], 4.0);
+        assert_eq!(out.summary["skill"], 0.5);
+        // What the registry document holds reads back as it was.
+        let json = serde_json::to_string(&out).unwrap();
+        let back: aqcast_core::published::Metrics = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, out);
+    }
 }
