@@ -31,6 +31,9 @@ use object_store::{
 
 use crate::error::Error;
 
+/// Attempts of one compare-and-swap ([`Objects::update`]) before giving up.
+pub const CAS_ATTEMPTS: u32 = 200;
+
 /// An object fetched with its ETag.
 #[derive(Debug)]
 pub struct Fetched {
@@ -341,6 +344,49 @@ impl Objects {
                 | Err(object_store::Error::NotFound { .. }) => Ok(false),
                 Err(e) => Err(self.error(key, e)),
             }
+        })
+    }
+
+    /// Changes an object by compare-and-swap, the one way aqcast updates a shared
+    /// document: `change` sees the object's bytes (`None` when there is none) and returns
+    /// the bytes to write (`None`: leave it as it is) and a result. The bytes are written
+    /// only if the object is still what `change` saw (`create` for a new object, `replace`
+    /// on its ETag); otherwise `change` runs again on what the other writer wrote, after a
+    /// short wait that grows as collisions repeat.
+    pub fn update<T>(
+        &self,
+        key: &str,
+        mut change: impl FnMut(Option<&[u8]>) -> Result<(Option<Vec<u8>>, T), Error>,
+    ) -> Result<T, Error> {
+        for attempt in 0..CAS_ATTEMPTS {
+            let current = self.get(key)?;
+            let (bytes, out) = change(current.as_ref().map(|f| f.bytes.as_slice()))?;
+            let Some(bytes) = bytes else {
+                return Ok(out);
+            };
+            let written = match &current {
+                None => self.create(key, bytes)?,
+                Some(Fetched {
+                    etag: Some(etag), ..
+                }) => self.replace(key, bytes, etag)?,
+                Some(_) => {
+                    return Err(Error::Corrupt {
+                        location: self.location.clone(),
+                        key: key.to_string(),
+                        message: "the store gives no ETag, so it cannot be updated safely".into(),
+                    })
+                }
+            };
+            if written {
+                return Ok(out);
+            }
+            let ms = 2.0 * f64::from(attempt.min(20) + 1) * (0.5 + crate::retry::jitter());
+            std::thread::sleep(Duration::from_secs_f64(ms / 1000.0));
+        }
+        Err(Error::Contended {
+            location: self.location.clone(),
+            key: key.to_string(),
+            attempts: CAS_ATTEMPTS,
         })
     }
 

@@ -7,16 +7,10 @@
 //! promoters never lose each other's updates, and a reader always sees a whole, valid
 //! document.
 
-use std::time::Duration;
-
 use aqcast_core::published::{self, layout, Stage, Version};
 
 use crate::error::Error;
 use crate::objects::Objects;
-use crate::retry::jitter;
-
-/// Attempts of one compare-and-swap before giving up ([`Error::Contended`]).
-const CAS_ATTEMPTS: u32 = 200;
 
 /// The current time, RFC 3339 UTC (to the second).
 pub fn now() -> String {
@@ -47,23 +41,24 @@ pub fn load(
     name: &str,
 ) -> Result<Option<(published::Registry, Option<String>)>, Error> {
     published::check_name(name).map_err(|e| Error::Registry(e.to_string()))?;
-    let key = layout::registry(name);
-    let Some(f) = objects.get(&key)? else {
+    let Some(f) = objects.get(&layout::registry(name))? else {
         return Ok(None);
     };
-    let doc = published::Registry::from_json(&f.bytes).map_err(|e| Error::Corrupt {
+    Ok(Some((parse(objects, name, &f.bytes)?, f.etag)))
+}
+
+/// Reads and checks the registry document of `name`.
+fn parse(objects: &Objects, name: &str, bytes: &[u8]) -> Result<published::Registry, Error> {
+    let corrupt = |message: String| Error::Corrupt {
         location: objects.location().to_string(),
-        key: key.clone(),
-        message: e.to_string(),
-    })?;
+        key: layout::registry(name),
+        message,
+    };
+    let doc = published::Registry::from_json(bytes).map_err(|e| corrupt(e.to_string()))?;
     if doc.name != name {
-        return Err(Error::Corrupt {
-            location: objects.location().to_string(),
-            key,
-            message: format!("it is the registry of {:?}", doc.name),
-        });
+        return Err(corrupt(format!("it is the registry of {:?}", doc.name)));
     }
-    Ok(Some((doc, f.etag)))
+    Ok(doc)
 }
 
 /// Reads the registry of `name`, which must exist.
@@ -91,53 +86,29 @@ pub fn names(objects: &Objects) -> Result<Vec<String>, Error> {
 }
 
 /// Applies `change` to the registry of `name` (an empty one when there is none) and
-/// writes it back with a compare-and-swap, retrying on conflicts; returns what `change`
-/// returned. A change that leaves the document as it was writes nothing.
+/// writes it back by compare-and-swap ([`Objects::update`]), so concurrent writers never
+/// lose each other's updates; returns what `change` returned. A change that leaves the
+/// document as it was writes nothing; a broken document is an error, never overwritten.
 pub fn update<T>(
     objects: &Objects,
     name: &str,
     mut change: impl FnMut(&mut published::Registry) -> Result<T, Error>,
 ) -> Result<T, Error> {
+    published::check_name(name).map_err(|e| Error::Registry(e.to_string()))?;
     let key = layout::registry(name);
-    for attempt in 0..CAS_ATTEMPTS {
-        let current = load(objects, name)?;
-        let (mut doc, etag) = match current {
-            Some((doc, etag)) => (doc, etag),
-            None => (published::Registry::new(name, &now()), None),
+    objects.update(&key, |current| {
+        let mut doc = match current {
+            Some(bytes) => parse(objects, name, bytes)?,
+            None => published::Registry::new(name, &now()),
         };
         let before = doc.clone();
         let out = change(&mut doc)?;
         if doc == before {
-            return Ok(out);
+            return Ok((None, out));
         }
         doc.validate()
             .map_err(|e| Error::Registry(format!("refusing to write {key}: {e}")))?;
-        let bytes = doc.to_json();
-        let written = match &etag {
-            Some(etag) => objects.replace(&key, bytes, etag)?,
-            None if before.versions.is_empty() && before.revision == 0 => {
-                objects.create(&key, bytes)?
-            }
-            None => {
-                return Err(Error::Corrupt {
-                    location: objects.location().to_string(),
-                    key,
-                    message: "the store gives no ETag, so it cannot be updated safely".into(),
-                })
-            }
-        };
-        if written {
-            return Ok(out);
-        }
-        // Someone else wrote in between: wait a little (longer as collisions repeat) and
-        // apply the change to what they wrote.
-        let ms = 2.0 * f64::from(attempt.min(20) + 1) * (0.5 + jitter());
-        std::thread::sleep(Duration::from_secs_f64(ms / 1000.0));
-    }
-    Err(Error::Contended {
-        location: objects.location().to_string(),
-        key,
-        attempts: CAS_ATTEMPTS,
+        Ok((Some(doc.to_json()), out))
     })
 }
 
@@ -151,12 +122,8 @@ pub fn promote(
     note: Option<&str>,
 ) -> Result<u32, Error> {
     let by = actor();
-    let mut found = false;
-    let n = update(objects, name, |doc| {
-        if doc.versions.is_empty() {
-            return Ok(0);
-        }
-        found = true;
+    get(objects, name)?;
+    update(objects, name, |doc| {
         let v = doc
             .resolve(selector)
             .map_err(|e| Error::Registry(e.to_string()))?
@@ -164,14 +131,7 @@ pub fn promote(
         doc.promote(v, stage, &now(), &by, note)
             .map_err(|e| Error::Registry(e.to_string()))?;
         Ok(v)
-    })?;
-    if !found {
-        return Err(Error::Registry(format!(
-            "{}: no model named {name:?}",
-            objects.location()
-        )));
-    }
-    Ok(n)
+    })
 }
 
 /// Adds or removes a tag on a version. Returns the version's number.

@@ -19,14 +19,12 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use aqcast_core::published::layout::encode_segment;
 
 use crate::data::{Manifest, StoreError};
 use crate::error::Error;
 use crate::objects::Objects;
-use crate::retry::jitter;
 
 /// Whether a data store location is in object storage rather than a local folder.
 pub fn is_remote(location: &str) -> bool {
@@ -90,16 +88,19 @@ impl SharedData {
         }
     }
 
-    fn remote_manifest(&self) -> Result<Option<(Manifest, Option<String>)>, Error> {
-        let Some(f) = self.objects.get(MANIFEST)? else {
-            return Ok(None);
-        };
-        let m: Manifest = serde_json::from_slice(&f.bytes).map_err(|e| Error::Corrupt {
+    fn remote_manifest(&self) -> Result<Option<Manifest>, Error> {
+        self.objects
+            .get(MANIFEST)?
+            .map(|f| self.parse_remote(&f.bytes))
+            .transpose()
+    }
+
+    fn parse_remote(&self, bytes: &[u8]) -> Result<Manifest, Error> {
+        serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
             location: self.objects.location().to_string(),
             key: MANIFEST.into(),
             message: format!("not a valid manifest: {e}"),
-        })?;
-        Ok(Some((m, f.etag)))
+        })
     }
 
     fn write_local(&self, rel: &str, bytes: &[u8]) -> Result<(), Error> {
@@ -123,7 +124,7 @@ impl SharedData {
         let mut moved = Moved::default();
         let local = self.local_manifest()?;
         let merged = match self.remote_manifest()? {
-            Some((remote, _)) => merge(remote, &local),
+            Some(remote) => merge(remote, &local),
             None => local,
         };
         let ids: Vec<String> = merged.files.iter().map(|f| f.id().to_string()).collect();
@@ -157,7 +158,7 @@ impl SharedData {
     pub fn push(&self) -> Result<Moved, Error> {
         let mut moved = Moved::default();
         let local = self.local_manifest()?;
-        let remote = self.remote_manifest()?.map(|(m, _)| m).unwrap_or_default();
+        let remote = self.remote_manifest()?.unwrap_or_default();
         let new: Vec<_> = local
             .files
             .iter()
@@ -202,33 +203,19 @@ impl SharedData {
             }
         }
         // The manifest last, by compare-and-swap: merged with what others listed.
-        for attempt in 0..200u32 {
-            let current = self.remote_manifest()?;
-            let (base, etag) = match current {
-                Some((m, etag)) => (m, etag),
-                None => (Manifest::default(), None),
+        self.objects.update(MANIFEST, |current| {
+            let base = match current {
+                Some(bytes) => self.parse_remote(bytes)?,
+                None => Manifest::default(),
             };
-            let merged = merge(base, &local);
-            let json =
-                serde_json::to_vec_pretty(&merged).map_err(|e| Error::Registry(e.to_string()))?;
-            let written = match &etag {
-                Some(etag) => self.objects.replace(MANIFEST, json, etag)?,
-                None => self.objects.create(MANIFEST, json)?,
-            };
-            if written {
-                let m = self.pull()?;
-                return Ok(Moved {
-                    objects: moved.objects + m.objects,
-                    bytes: moved.bytes + m.bytes,
-                });
-            }
-            let ms = 2.0 * f64::from(attempt.min(20) + 1) * (0.5 + jitter());
-            std::thread::sleep(Duration::from_secs_f64(ms / 1000.0));
-        }
-        Err(Error::Contended {
-            location: self.objects.location().to_string(),
-            key: MANIFEST.into(),
-            attempts: 200,
+            let json = serde_json::to_vec_pretty(&merge(base, &local))
+                .map_err(|e| Error::Registry(e.to_string()))?;
+            Ok((Some(json), ()))
+        })?;
+        let m = self.pull()?;
+        Ok(Moved {
+            objects: moved.objects + m.objects,
+            bytes: moved.bytes + m.bytes,
         })
     }
 }
