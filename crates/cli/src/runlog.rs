@@ -72,14 +72,7 @@ impl Run {
         let r = &mut self.record;
         r.name = md.name.clone();
         r.params = md.params.clone();
-        r.data = md
-            .data
-            .iter()
-            .map(|d| DataFile {
-                name: d.name.clone(),
-                hash: format!("sha256:{}", d.sha256),
-            })
-            .collect();
+        r.data = md.data.iter().map(DataFile::from).collect();
         r.metrics = md.metrics.clone();
         let m = aqcast_store::publish::metrics(&md.metrics);
         for (k, v) in m.summary {

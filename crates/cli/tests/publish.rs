@@ -8,6 +8,9 @@ use std::path::Path;
 use aqcast_core::published::{layout, Registry, Snapshot, Stage, Stations};
 use aqcast_core::Model;
 
+#[path = "../../store/tests/common/mod.rs"]
+mod s3;
+
 mod common;
 use common::{aqcast, ok, p, root, small_task, stations_task, DATA};
 
@@ -402,55 +405,12 @@ fn registry_commands_fail_with_one_clear_line() {
 
 #[test]
 fn the_cli_shares_a_data_store_and_publishes_models_on_an_s3_server() {
-    let bin = std::env::var_os("AQCAST_MOTO")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root().join("target/tools/moto/bin/moto_server"));
-    if !bin.is_file() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI installs moto at {}",
-            bin.display()
-        );
-        eprintln!("skipped: no S3 server at {}", bin.display());
-        return;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    // Stopped by PID when the test ends, however it ends.
-    let _server = Kill(
-        std::process::Command::new(&bin)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed().as_secs() < 30, "moto did not start");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    // The S3 server the store crate's tests use (moto, stopped by PID when dropped).
+    let Some(bin) = s3::moto_binary() else { return };
+    let server = s3::Moto::start(&bin, false);
+    let port = server.port;
     for bucket in ["models", "shared-data"] {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        write!(
-            s,
-            "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut r = String::new();
-        s.read_to_string(&mut r).unwrap();
-        assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+        server.bucket(bucket);
     }
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("model.aqm");

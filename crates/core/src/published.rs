@@ -301,6 +301,16 @@ pub struct DataFile {
     pub hash: String,
 }
 
+impl From<&crate::artifact::DataSource> for DataFile {
+    /// The provenance entry of a model's training data file.
+    fn from(d: &crate::artifact::DataSource) -> DataFile {
+        DataFile {
+            name: d.name.clone(),
+            hash: format!("sha256:{}", d.sha256),
+        }
+    }
+}
+
 /// One change of stage.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StageChange {

@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 use worker::{Headers, Response};
 
-use aqcast_core::published::{layout, Stage, Stations};
+use aqcast_core::published::Stage;
 use aqcast_core::shap;
 
 use crate::api::{json, json_text, ApiError};
@@ -345,18 +345,15 @@ pub async fn explain(store: &Store, body: &Value) -> Result<Response, ApiError> 
 
 /// `GET /v1/stations`: the published station list.
 pub async fn stations(store: &Store, if_none_match: Option<&str>) -> Result<Response, ApiError> {
-    let (bytes, etag) = store
-        .get(layout::STATIONS)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no station list has been published yet"))?;
-    if if_none_match == Some(etag.as_str()) {
-        return not_modified(&etag, 300);
+    let list = store.stations().await?;
+    if if_none_match == Some(list.etag.as_str()) {
+        return not_modified(&list.etag, 300);
     }
-    let text = String::from_utf8(bytes)
+    let text = String::from_utf8(list.bytes.clone())
         .map_err(|_| ApiError::unavailable("the station list is not text"))?;
     let mut r = json_text(200, text)?;
     let h = r.headers_mut();
-    h.set("etag", &etag)?;
+    h.set("etag", &list.etag)?;
     h.set("cache-control", "public, max-age=300")?;
     Ok(r)
 }
@@ -380,13 +377,8 @@ pub async fn forecast(
     let model = match model {
         Some(m) => m.to_string(),
         None => {
-            let (bytes, _) = store
-                .get(layout::STATIONS)
-                .await?
-                .ok_or_else(|| ApiError::not_found("no station list has been published yet"))?;
-            let list = Stations::from_json(&bytes)
-                .map_err(|_| ApiError::unavailable("the station list cannot be read"))?;
-            let s = list.get(station).ok_or_else(|| {
+            let list = store.stations().await?;
+            let s = list.doc.get(station).ok_or_else(|| {
                 ApiError::not_found(format!(
                     "no station {station:?} (GET /v1/stations lists them)"
                 ))

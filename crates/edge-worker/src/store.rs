@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use aqcast_core::forecast::Forecaster;
-use aqcast_core::published::{self, layout, Registry, Snapshot, Stage, Version};
+use aqcast_core::published::{self, layout, Registry, Snapshot, Stage, Stations, Version};
 use aqcast_core::{Parts, Predictor};
 use worker::{Bucket, Conditional};
 
@@ -37,7 +37,18 @@ pub struct Loaded {
 #[derive(Default)]
 struct Cache {
     registries: HashMap<String, (f64, Rc<Registry>)>,
+    stations: Option<(f64, Rc<StationList>)>,
     models: HashMap<String, Rc<Loaded>>,
+}
+
+/// The published station list: its bytes (served as they are), its ETag, and parsed.
+pub struct StationList {
+    /// `stations.json` as published.
+    pub bytes: Vec<u8>,
+    /// Its ETag.
+    pub etag: String,
+    /// Parsed.
+    pub doc: Stations,
 }
 
 thread_local! {
@@ -191,6 +202,32 @@ impl Store {
                 .insert(version.sha256.clone(), loaded.clone())
         });
         Ok(loaded)
+    }
+
+    /// The station list (cached for the TTL, like registry documents).
+    pub async fn stations(&self) -> Result<Rc<StationList>, ApiError> {
+        let t = now_ms();
+        let cached = CACHE.with(|c| {
+            c.borrow()
+                .stations
+                .as_ref()
+                .filter(|(at, _)| t - at < self.ttl_ms)
+                .map(|(_, s)| s.clone())
+        });
+        if let Some(s) = cached {
+            return Ok(s);
+        }
+        let (bytes, etag) = self
+            .get(layout::STATIONS)
+            .await?
+            .ok_or_else(|| ApiError::not_found("no station list has been published yet"))?;
+        let doc = Stations::from_json(&bytes).map_err(|e| {
+            worker::console_error!("stations.json: {e}");
+            ApiError::unavailable("the station list cannot be read")
+        })?;
+        let list = Rc::new(StationList { bytes, etag, doc });
+        CACHE.with(|c| c.borrow_mut().stations = Some((t, list.clone())));
+        Ok(list)
     }
 
     /// A station's snapshot.

@@ -127,14 +127,7 @@ fn record(model: &Model, name: &str, sha: &str, bytes: u64, stage: Stage) -> Ver
             trained: md.created.clone(),
             task,
             task_sha256,
-            data: md
-                .data
-                .iter()
-                .map(|d| published::DataFile {
-                    name: d.name.clone(),
-                    hash: format!("sha256:{}", d.sha256),
-                })
-                .collect(),
+            data: md.data.iter().map(published::DataFile::from).collect(),
             params,
             published_by: published_by.clone(),
             published: now.clone(),

@@ -38,11 +38,21 @@ impl Backoff {
 
     /// Runs `f` until it succeeds, fails with an error that will not pass, or has been
     /// tried `attempts` times; `what` names it in the log.
-    pub fn run<T>(&self, what: &str, mut f: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    pub fn run<T>(&self, what: &str, f: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+        self.run_with(what, Error::is_transient, f)
+    }
+
+    /// [`Backoff::run`] for any error type, `transient` saying which errors may pass.
+    pub fn run_with<T, E: std::fmt::Display>(
+        &self,
+        what: &str,
+        transient: impl Fn(&E) -> bool,
+        mut f: impl FnMut() -> Result<T, E>,
+    ) -> Result<T, E> {
         let mut n = 1;
         loop {
             match f() {
-                Err(e) if e.is_transient() && n < self.attempts => {
+                Err(e) if transient(&e) && n < self.attempts => {
                     let wait = self.wait(n);
                     tracing::warn!(
                         "{what}: {e}; attempt {} of {} in {wait:?}",

@@ -217,8 +217,18 @@ struct Step {
 
 enum Kind {
     Command,
-    Validate { model: String, task: PathBuf },
-    Promote { model: String, artifact: PathBuf },
+    /// Check the data store holds the task's data.
+    Validate {
+        model: String,
+        task: PathBuf,
+        data: String,
+    },
+    /// Promote the version the publish step registered, when it beats production.
+    Promote {
+        model: String,
+        artifact: PathBuf,
+        store: String,
+    },
 }
 
 /// `<work>/pipeline-state.json`.
@@ -376,34 +386,23 @@ fn print_summary(s: &Summary, started: Instant) {
     }
 }
 
-/// Runs `f`, retrying with backoff while it fails in a way that may pass.
+/// Runs `f`, retrying with backoff while it fails in a way that may pass (the object
+/// store unavailable, a document contended).
 fn with_retries(
     r: &RetryConfig,
     what: &str,
-    mut f: impl FnMut() -> Result<String, CliError>,
+    f: impl FnMut() -> Result<String, CliError>,
 ) -> Result<String, CliError> {
     let backoff = aqcast_store::retry::Backoff {
         attempts: r.attempts.max(1),
         first: Duration::from_secs_f64(r.first_seconds.max(0.0)),
         max: Duration::from_secs(60),
     };
-    let mut n = 1;
-    loop {
-        match f() {
-            Err(CliError::Objects(e)) if e.is_transient() && n < backoff.attempts => {
-                let wait = backoff.wait(n);
-                eprintln!(
-                    "{what}: {e}; retrying in {:.1} s (attempt {} of {})",
-                    wait.as_secs_f64(),
-                    n + 1,
-                    backoff.attempts
-                );
-                std::thread::sleep(wait);
-                n += 1;
-            }
-            r => return r,
-        }
-    }
+    backoff.run_with(
+        what,
+        |e| matches!(e, CliError::Objects(e) if e.is_transient()),
+        f,
+    )
 }
 
 /// A path of the pipeline file, relative to its folder, with `x/..` folded away.
@@ -522,6 +521,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             kind: Kind::Validate {
                 model: m.name.clone(),
                 task: task.clone(),
+                data: data.clone(),
             },
         });
         steps.push(Step {
@@ -575,6 +575,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             kind: Kind::Promote {
                 model: m.name.clone(),
                 artifact,
+                store: store.clone(),
             },
         });
     }
@@ -661,36 +662,26 @@ fn execute(step: &Step, c: &Config) -> Result<String, CliError> {
             .map_err(|e| CliError::Usage(format!("step {}: {}", step.id, e.to_string().trim())))?;
             match cli.command {
                 Sub::Ingest(a) => super::ingest::run(a),
-                Sub::Train(a) => {
-                    if let Some(dir) = step.args.iter().skip_while(|a| *a != "-o").nth(1) {
-                        if let Some(parent) = Path::new(dir).parent() {
-                            std::fs::create_dir_all(parent).map_err(CliError::io(parent))?;
-                        }
-                    }
-                    super::train::run(a)
-                }
+                Sub::Train(a) => super::train::run(a),
                 Sub::Publish(a) => super::publish::run(a),
                 Sub::Stations(a) => super::stations::run(a),
             }?;
             Ok(String::new())
         }
-        Kind::Validate { model, task } => validate(model, task, step),
-        Kind::Promote { model, artifact } => promote(c, model, artifact, step),
+        Kind::Validate { model, task, data } => validate(model, task, data),
+        Kind::Promote {
+            model,
+            artifact,
+            store,
+        } => promote(c, model, artifact, store),
     }
 }
 
 /// Checks that the task's data is there: every site it reads has data in the store for
 /// every input, and the training and test periods are not empty.
-fn validate(model: &str, task: &Path, step: &Step) -> Result<String, CliError> {
+fn validate(model: &str, task: &Path, data: &str) -> Result<String, CliError> {
     let config = crate::config::Config::read(task)?;
-    let data = step
-        .args
-        .iter()
-        .skip_while(|a| *a != "--store")
-        .nth(1)
-        .cloned()
-        .unwrap_or_default();
-    let store = crate::datastore::open_read(&data)?;
+    let store = crate::datastore::open_read(data)?;
     let partitions = store.partitions()?;
     // Inputs other than the target may be missing at some sites (the pipeline imputes);
     // the target must be everywhere.
@@ -760,15 +751,8 @@ fn validate(model: &str, task: &Path, step: &Step) -> Result<String, CliError> {
 
 /// Promotes the candidate (the version the publish step registered) to production when
 /// it beats the serving version by the margin on the metric; otherwise it stays in staging.
-fn promote(c: &Config, model: &str, artifact: &Path, step: &Step) -> Result<String, CliError> {
-    let store = step
-        .args
-        .iter()
-        .skip_while(|a| *a != "--store")
-        .nth(1)
-        .cloned()
-        .unwrap_or_default();
-    let objects = Objects::open(&store)?;
+fn promote(c: &Config, model: &str, artifact: &Path, store: &str) -> Result<String, CliError> {
+    let objects = Objects::open(store)?;
     let sha = published::sha256_hex(&files::read_all(artifact)?);
     let doc = registry::get(&objects, model)?;
     let candidate = doc.by_sha(&sha).ok_or_else(|| CliError::Columns {

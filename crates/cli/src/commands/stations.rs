@@ -132,7 +132,8 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         }
     }
     // …then what the data files say (EPA AirData names its sites and where they are)…
-    for f in &data.manifest()?.files {
+    let manifest = data.manifest()?;
+    for f in &manifest.files {
         for (site, sf) in &f.site_facts {
             if let (Some(lat), Some(lon)) = (sf.lat, sf.lon) {
                 facts.insert(site.clone(), (sf.name.clone(), lat, lon));
@@ -189,7 +190,6 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
     }
     let now = registry::now();
     let min_seconds = i64::from(a.days) * 86_400;
-    let manifest = data.manifest()?;
     let mut list = Vec::new();
     let mut served = 0;
     for (site, vars) in &variables {

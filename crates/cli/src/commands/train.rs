@@ -210,19 +210,33 @@ fn category_of(target: &str, unit: Option<&str>) -> Option<impl Fn(f64) -> Optio
     })
 }
 
+/// A task's feature table and what came with it.
+pub struct TaskTable {
+    /// The fitted pipeline (when built from the store).
+    pub pipeline: Option<Pipeline>,
+    /// The feature table.
+    pub table: Table,
+    /// Which rows are training rows.
+    pub is_train: Vec<bool>,
+    /// The data files it was built from, by hash (when built from the store).
+    pub data: Vec<aqcast_core::artifact::DataSource>,
+}
+
 /// The task's feature table: from `table` if given, else built from the store (then with
-/// the fitted pipeline); and which rows are training rows.
-pub fn load(
-    task: &TaskData,
-    config: &Config,
-) -> Result<(Option<Pipeline>, Table, Vec<bool>), CliError> {
+/// the fitted pipeline, and the data files it read).
+pub fn load(task: &TaskData, config: &Config) -> Result<TaskTable, CliError> {
     let (config_path, store, table) = (&task.config, &task.store, task.table.as_deref());
     let target = config.target(config_path)?;
     let names = config.feature_names();
     match table {
         Some(path) => {
             let (t, tr) = read_table(path, &names, &target.horizons)?;
-            Ok((None, t, tr))
+            Ok(TaskTable {
+                pipeline: None,
+                table: t,
+                is_train: tr,
+                data: Vec::new(),
+            })
         }
         None => {
             let train_end = config.train_end(config_path)?;
@@ -233,7 +247,13 @@ pub fn load(
                 .iter()
                 .map(|&x| train_end.is_none_or(|e| x <= e))
                 .collect();
-            Ok((Some(p), t, tr))
+            let data = runlog::data_sources(&store, std::slice::from_ref(&config.data.site))?;
+            Ok(TaskTable {
+                pipeline: Some(p),
+                table: t,
+                is_train: tr,
+                data,
+            })
         }
     }
 }
@@ -270,7 +290,12 @@ fn train(a: Args) -> Result<PathBuf, CliError> {
     }
     let target = config.target(&a.task.config)?;
     let names = config.feature_names();
-    let (pipeline, table, is_train) = load(&a.task, &config)?;
+    let TaskTable {
+        pipeline,
+        table,
+        is_train,
+        data,
+    } = load(&a.task, &config)?;
     let mut params = config.train.clone();
     if a.threads.is_some() {
         params.threads = a.threads;
@@ -467,9 +492,8 @@ fn train(a: Args) -> Result<PathBuf, CliError> {
     if a.task.table.is_none() {
         // The site the model learned from: `aqcast evaluate` defaults to it.
         md.params.insert("site".into(), config.data.site.clone());
-        let store = crate::datastore::open_read(&a.task.store)?;
-        md.data = runlog::data_sources(&store, std::slice::from_ref(&config.data.site))?;
     }
+    md.data = data;
     if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {
         for (k, v) in o {
             if !v.is_null() {

@@ -49,7 +49,12 @@ fn tune(a: Args, log: Option<&mut crate::runlog::Run>) -> Result<(), CliError> {
         message: m,
     };
     t.validate().map_err(bad)?;
-    let (_, table, is_train) = load(&a.task, &config)?;
+    let super::train::TaskTable {
+        table,
+        is_train,
+        data,
+        ..
+    } = load(&a.task, &config)?;
     let horizons = config.target(&a.task.config)?.horizons;
     let h = a.horizon.unwrap_or(horizons[0]);
     let hi = horizons
@@ -99,6 +104,10 @@ fn tune(a: Args, log: Option<&mut crate::runlog::Run>) -> Result<(), CliError> {
         r.metrics.insert("best.score".into(), best.loss);
         r.metrics.insert("trials".into(), trials.len() as f64);
         r.metrics.insert("best.trial".into(), best.number as f64);
+        r.data = data
+            .iter()
+            .map(aqcast_core::published::DataFile::from)
+            .collect();
         if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {
             for (k, v) in o {
                 if !v.is_null() {
