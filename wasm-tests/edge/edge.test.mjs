@@ -207,6 +207,27 @@ test("the forecast equals the CLI's and is cacheable until the next data step", 
   assert.equal(st.json.stations[0].id, station);
 });
 
+test("published files are served as stored (the dashboard's source), and nothing else of the store", async () => {
+  const bytes = (rel) => readFileSync(path.join(store, rel));
+  const list = await fetch(`${url}/v1/files/stations.json`);
+  assert.equal(list.status, 200);
+  assert.match(list.headers.get("content-type"), /application\/json/);
+  assert.deepEqual(Buffer.from(await list.arrayBuffer()), bytes("stations.json"));
+  const reg = JSON.parse(bytes("registry/no2-72h.json"));
+  const key = reg.versions[0].model;
+  const model = await fetch(`${url}/v1/files/${key}`);
+  assert.equal(model.status, 200);
+  assert.match(model.headers.get("cache-control"), /immutable/);
+  assert.deepEqual(Buffer.from(await model.arrayBuffer()), bytes(key));
+  const again = await fetch(`${url}/v1/files/${key}`, { headers: { "if-none-match": model.headers.get("etag") } });
+  assert.equal(again.status, 304);
+  const snap = await fetch(`${url}/v1/files/stations/aurn_no2_2001_2003/recent.json`);
+  assert.deepEqual(Buffer.from(await snap.arrayBuffer()), bytes("stations/aurn_no2_2001_2003/recent.json"));
+  for (const other of ["manifest.json", "runs/x.json", "registry/..%2Fmanifest.json", "stations/x/recent.json", "models/no2-72h/abc/model.aqm"]) {
+    assertError(await call(`/v1/files/${other}`), 404, "not_found");
+  }
+});
+
 test("every auth failure is a 401 or 403 with a JSON error", async () => {
   const body = { model: "no2-h1", features: rows[0].map((v) => (Number.isNaN(v) ? null : v)) };
   assertError(await call("/v1/predict", { method: "POST", body }), 401, "unauthorized");

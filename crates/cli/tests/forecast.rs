@@ -195,6 +195,35 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
 }
 
 #[test]
+fn an_explanation_adds_up_to_the_median_it_explains() {
+    let t = trained();
+    let model = Model::decode(&std::fs::read(&t.model).unwrap()).unwrap();
+    let f = model.forecaster().unwrap();
+    let series = store_series(&t.store, &model);
+    let at = aqcast_core::time::parse_datetime("2003-07-14 17:00:00").unwrap();
+    let fc = f.forecast(&series, Some(at), None).unwrap();
+    for step in [1u32, 24, 72] {
+        let e = f.explain(&series, Some(at), None, step).unwrap();
+        let s = &fc.steps[step as usize - 1];
+        assert_eq!((e.step, e.time), (s.step, s.time));
+        assert_eq!(e.contributions.len(), model.features.len());
+        let sum = e.anchor + e.bias + e.contributions.iter().map(|c| c.contribution).sum::<f64>();
+        assert!((sum - e.raw).abs() < 1e-9);
+        // The median is the raw one unless the band had to be reordered or cut at 0.
+        if s.p10 < s.p50 && s.p50 < s.p90 && s.p10 > 0.0 {
+            assert!(
+                (e.raw - s.p50).abs() < 1e-6,
+                "step {step}: {} vs {}",
+                e.raw,
+                s.p50
+            );
+        }
+    }
+    assert!(f.explain(&series, Some(at), None, 0).is_err());
+    assert!(f.explain(&series, Some(at), None, 73).is_err());
+}
+
+#[test]
 fn the_cli_forecast_ignores_a_changed_future_in_the_store() {
     // The same check through files a user ingests: a copy of the data whose values after
     // T are doubled gives the same forecast at T.

@@ -479,6 +479,40 @@ pub struct Forecaster {
     heads: [Ensemble; 3],
     anchor: Option<AnchorIndex>,
     target: String,
+    features: Vec<String>,
+}
+
+/// Why one step's central forecast (P50) is what it is: exact TreeSHAP contributions of
+/// the median head over the step's stacked row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// Grid steps ahead of the origin.
+    pub step: u32,
+    /// The target time (Unix seconds, UTC).
+    pub time: i64,
+    /// The value the head's output is added to (the model's anchor feature at the
+    /// origin), 0 for a model without one.
+    pub anchor: f64,
+    /// The anchor's feature, when the model has one.
+    pub anchor_feature: Option<String>,
+    /// The median head's expected output over its training rows.
+    pub bias: f64,
+    /// One entry per model feature, in the model's order.
+    pub contributions: Vec<Contribution>,
+    /// `anchor + bias + Σ contributions`: the median before the band is made valid
+    /// (ordered, cut at 0), so it can differ from the forecast's P50 where that cut.
+    pub raw: f64,
+}
+
+/// One feature's part in an [`Explanation`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// The model's name of the feature.
+    pub feature: String,
+    /// Its value in the stacked row (NaN where missing).
+    pub value: f64,
+    /// What it adds to the central forecast, in the forecast's unit.
+    pub contribution: f64,
 }
 
 impl Forecaster {
@@ -528,6 +562,7 @@ impl Forecaster {
             pipeline,
             spec,
             target,
+            features: features.to_vec(),
         })
     }
 
@@ -553,6 +588,71 @@ impl Forecaster {
         station: Option<&str>,
     ) -> Result<Forecast, Error> {
         let station = self.station_facts(station)?;
+        let (origin, data_time, origin_row) = self.origin_row(series, at)?;
+        self.forecast_row(origin, data_time, &origin_row, station)
+    }
+
+    /// Why the central forecast of `step` (1 = the next grid step) from the origin
+    /// [`Forecaster::forecast`] would use is what it is.
+    pub fn explain(
+        &self,
+        series: &[Series],
+        at: Option<i64>,
+        station: Option<&str>,
+        step: u32,
+    ) -> Result<Explanation, Error> {
+        if step == 0 || step > self.spec.steps {
+            return Err(Error::Pipeline(format!(
+                "step {step} is not one this model forecasts (1 to {})",
+                self.spec.steps
+            )));
+        }
+        let station = self.station_facts(station)?;
+        let (origin, _, origin_row) = self.origin_row(series, at)?;
+        let grid = &self.pipeline.spec.grid;
+        let mut row = Vec::new();
+        stacked_row(
+            &mut row,
+            &origin_row,
+            origin,
+            step,
+            &self.spec.horizon_features,
+            grid,
+            station,
+        );
+        let phi = crate::shap::explain(&self.heads[1], &row)?;
+        let anchor = self.anchor.map_or(0.0, |a| a.value(&row));
+        let n = self.features.len();
+        let contributions: Vec<Contribution> = self
+            .features
+            .iter()
+            .zip(&row)
+            .zip(&phi[..n])
+            .map(|((f, &value), &contribution)| Contribution {
+                feature: f.clone(),
+                value,
+                contribution,
+            })
+            .collect();
+        let bias = phi[n];
+        Ok(Explanation {
+            step,
+            time: origin + i64::from(step) * grid.step,
+            anchor,
+            anchor_feature: self.spec.anchor.as_ref().map(|a| a.feature.clone()),
+            bias,
+            raw: anchor + phi.iter().sum::<f64>(),
+            contributions,
+        })
+    }
+
+    /// The origin of a forecast from `series` (see [`Forecaster::forecast`]), the time of
+    /// the latest observation of the target it knows, and the pipeline's feature row there.
+    fn origin_row(
+        &self,
+        series: &[Series],
+        at: Option<i64>,
+    ) -> Result<(i64, i64, Vec<f64>), Error> {
         let grid = &self.pipeline.spec.grid;
         let step = grid.step;
         let target_variable = self
@@ -589,7 +689,7 @@ impl Forecaster {
         let table = self.pipeline.transform(&known, Some((start, origin)))?;
         let last = table.times.len() - 1;
         let origin_row: Vec<f64> = table.features.iter().map(|c| c.values[last]).collect();
-        self.forecast_row(origin, data_time, &origin_row, station)
+        Ok((origin, data_time, origin_row))
     }
 
     /// The facts of `station`, for a model that reads them.

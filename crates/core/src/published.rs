@@ -33,6 +33,32 @@ pub mod layout {
     /// Folder of the run records.
     pub const RUNS_DIR: &str = "runs/";
 
+    /// Whether `key` is an object readers fetch: the station list, a station's snapshot,
+    /// a registry document, or a version's artifact or report. The store's other contents
+    /// (data files, manifests, run records) are not published to readers.
+    pub fn is_published(key: &str) -> bool {
+        let parts: alloc::vec::Vec<&str> = key.split('/').collect();
+        let segment = |s: &str| !s.is_empty() && s != "." && s != "..";
+        let sha = |s: &str| {
+            s.len() == 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        match parts.as_slice() {
+            [STATIONS] => true,
+            ["stations", site, "recent.json"] => segment(site),
+            ["registry", doc] => doc
+                .strip_suffix(".json")
+                .is_some_and(|n| super::check_name(n).is_ok()),
+            ["models", name, hash, file] => {
+                super::check_name(name).is_ok()
+                    && sha(hash)
+                    && matches!(*file, "model.aqm" | "report.json" | "report.html")
+            }
+            _ => false,
+        }
+    }
+
     /// The registry document of a model name.
     pub fn registry(name: &str) -> String {
         format!("registry/{name}.json")
@@ -596,6 +622,29 @@ pub struct Station {
     /// Its latest observation (Unix seconds, UTC).
     #[serde(default)]
     pub data_time: Option<i64>,
+    /// The AQI of its latest measurement of what its first model forecasts, on that
+    /// model's scale (so a map can colour every station without loading its data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<Latest>,
+}
+
+/// The AQI of a station's latest measurement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Latest {
+    /// The pollutant.
+    pub pollutant: crate::pollutant::Pollutant,
+    /// When it was measured (Unix seconds, UTC).
+    pub time: i64,
+    /// The value, in `unit`.
+    pub value: f64,
+    /// Its unit.
+    pub unit: crate::pollutant::Unit,
+    /// The AQI scale.
+    pub scale: crate::forecast::Scale,
+    /// The AQI: the EPA index, or the EEA level number (1–6).
+    pub aqi: u32,
+    /// The category, best first (index into the scale's categories).
+    pub category: u8,
 }
 
 impl Stations {
@@ -662,6 +711,30 @@ impl Snapshot {
         to_json(self)
     }
 
+    /// The observations of `pollutant`, oldest first, converted from the snapshot's unit
+    /// to `unit` (none when the snapshot names no unit it can convert from).
+    pub fn measured(
+        &self,
+        pollutant: crate::pollutant::Pollutant,
+        unit: crate::pollutant::Unit,
+    ) -> Vec<(i64, f64)> {
+        let Some(from) = self
+            .units
+            .get(pollutant.id())
+            .and_then(|u| u.parse::<crate::pollutant::Unit>().ok())
+        else {
+            return Vec::new();
+        };
+        let mut out: Vec<(i64, f64)> = self
+            .observations
+            .iter()
+            .filter(|o| o.variable == pollutant.id())
+            .filter_map(|o| Some((o.time, pollutant.convert(o.value, from, unit).ok()?)))
+            .collect();
+        out.sort_by_key(|&(t, _)| t);
+        out
+    }
+
     /// The observations as the pipeline takes them, one series per variable.
     pub fn series(&self) -> Vec<crate::pipeline::Series> {
         let mut by: BTreeMap<&str, crate::pipeline::Series> = BTreeMap::new();
@@ -682,6 +755,33 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_what_readers_fetch_is_published() {
+        let sha = "a".repeat(64);
+        for key in [
+            "stations.json".to_string(),
+            "stations/DEBY047/recent.json".into(),
+            "registry/no2-72h.json".into(),
+            format!("models/no2-72h/{sha}/model.aqm"),
+            format!("models/no2-72h/{sha}/report.html"),
+        ] {
+            assert!(layout::is_published(&key), "{key}");
+        }
+        for key in [
+            "manifest.json".to_string(),
+            "data/aurn/no2/part-0.parquet".into(),
+            "runs/2026.json".into(),
+            "stations/../manifest.json".into(),
+            "stations//recent.json".into(),
+            "registry/../x.json".into(),
+            format!("models/no2-72h/{}/model.aqm", "A".repeat(64)),
+            format!("models/no2-72h/{sha}/other.bin"),
+            "".into(),
+        ] {
+            assert!(!layout::is_published(&key), "{key}");
+        }
+    }
 
     fn version(sha: &str, stage: Stage) -> Version {
         Version {

@@ -343,6 +343,47 @@ pub async fn explain(store: &Store, body: &Value) -> Result<Response, ApiError> 
     tagged(json(200, &out)?, &m)
 }
 
+/// `GET /v1/files/{key}`: a published object as it is stored (the station list, a
+/// snapshot, a registry document, a version's artifact or report), so the dashboard reads
+/// the same layout from the worker as from a static host. Versions are content addressed
+/// and cached for good; the rest for a minute.
+pub async fn file(
+    store: &Store,
+    key: &str,
+    if_none_match: Option<&str>,
+) -> Result<Response, ApiError> {
+    if !aqcast_core::published::layout::is_published(key) {
+        return Err(ApiError::not_found(format!(
+            "{key:?} is not a published file (stations.json, stations/<id>/recent.json, registry/<name>.json, models/<name>/<sha256>/model.aqm)"
+        )));
+    }
+    let Some((bytes, etag)) = store.get(key).await? else {
+        return Err(ApiError::not_found(format!("no published file {key:?}")));
+    };
+    let cache = if key.starts_with("models/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=60"
+    };
+    let headers = Headers::new();
+    headers.set("etag", &etag)?;
+    headers.set("cache-control", cache)?;
+    if if_none_match == Some(etag.as_str()) {
+        return Ok(Response::empty()?.with_status(304).with_headers(headers));
+    }
+    let kind = match key.rsplit_once('.').map(|(_, e)| e) {
+        Some("json") => "application/json",
+        Some("html") => {
+            // A training report: shown, never able to script the API's origin.
+            headers.set("content-security-policy", "sandbox")?;
+            "text/html; charset=utf-8"
+        }
+        _ => "application/octet-stream",
+    };
+    headers.set("content-type", kind)?;
+    Ok(Response::from_bytes(bytes)?.with_headers(headers))
+}
+
 /// `GET /v1/stations`: the published station list.
 pub async fn stations(store: &Store, if_none_match: Option<&str>) -> Result<Response, ApiError> {
     let list = store.stations().await?;

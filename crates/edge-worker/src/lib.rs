@@ -113,6 +113,7 @@ fn route_of(method: &Method, segs: &[&str]) -> &'static str {
         (_, ["v1", "explain"]) => "/v1/explain",
         (_, ["v1", "forecast", _]) => "/v1/forecast/{station}",
         (_, ["v1", "stations"]) => "/v1/stations",
+        (_, ["v1", "files", ..]) => "/v1/files/{key}",
         (_, ["v1", "metrics"]) => "/v1/metrics",
         (_, ["v1", "openapi.json"]) => "/v1/openapi.json",
         _ => "other",
@@ -241,6 +242,10 @@ async fn handle(
         (Method::Get, ["v1", "stations"]) => {
             read(caller)?;
             handlers::stations(&store()?, if_none_match.as_deref()).await
+        }
+        (Method::Get, ["v1", "files", key @ ..]) if !key.is_empty() => {
+            read(caller)?;
+            handlers::file(&store()?, &key.join("/"), if_none_match.as_deref()).await
         }
         (Method::Get, ["v1", "forecast", station]) => {
             read(caller)?;

@@ -6,7 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use aqcast_core::published::{self, layout, Observation, Snapshot, Stage, Station, Stations};
+use aqcast_core::forecast::Scale;
+use aqcast_core::pollutant::{Pollutant, Unit};
+use aqcast_core::published::{
+    self, layout, Latest, Observation, Snapshot, Stage, Station, Stations,
+};
 use aqcast_core::Model;
 use aqcast_store::{registry, Objects};
 
@@ -40,8 +44,9 @@ pub struct PublishArgs {
     /// and names the data does not carry.
     #[arg(long)]
     pub stations: Option<PathBuf>,
-    /// Days of observations every snapshot keeps at least (for "the last days measured
-    /// against the forecast"); longer when a model's pipeline reads further back.
+    /// Days of observations every snapshot keeps, beyond what its models read before a
+    /// forecast's origin: each of these days can be forecast again from what was known
+    /// the day before (the dashboard's "measured against what was forecast").
     #[arg(long, default_value_t = DEFAULT_DAYS)]
     pub days: u32,
 }
@@ -54,6 +59,8 @@ struct Need {
     name: String,
     variables: Vec<String>,
     seconds: i64,
+    /// What the model forecasts, in which unit, on which AQI scale.
+    rates: (Pollutant, Unit, Scale),
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
@@ -185,6 +192,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
                 name: name.clone(),
                 variables: vars.clone(),
                 seconds,
+                rates: (spec.pollutant, spec.unit, spec.scale),
             });
         }
     }
@@ -198,12 +206,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         for n in need {
             wanted.extend(n.variables.iter().map(String::as_str));
         }
-        let window = need
-            .iter()
-            .map(|n| n.seconds)
-            .max()
-            .unwrap_or(0)
-            .max(min_seconds);
+        let window = need.iter().map(|n| n.seconds).max().unwrap_or(0) + min_seconds;
         let mut series = Vec::new();
         for var in &wanted {
             if !vars.iter().any(|v| v == var) {
@@ -243,6 +246,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         if !need.is_empty() {
             served += 1;
         }
+        let latest = need.first().and_then(|n| latest_aqi(&snapshot, n.rates));
         let fact = facts.get(site.as_str());
         let mut models: Vec<String> = need.iter().map(|n| n.name.clone()).collect();
         models.dedup();
@@ -255,6 +259,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             models,
             snapshot: key,
             data_time,
+            latest,
         });
     }
     let stations = Stations {
@@ -267,5 +272,24 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         url: objects.url_of(layout::STATIONS),
         stations,
         served,
+    })
+}
+
+/// The AQI of the latest measurement of `pollutant` in a snapshot (none where the
+/// station does not measure it or the value has no AQI).
+fn latest_aqi(
+    snapshot: &Snapshot,
+    (pollutant, unit, scale): (Pollutant, Unit, Scale),
+) -> Option<Latest> {
+    let (time, value) = *snapshot.measured(pollutant, unit).last()?;
+    let (aqi, category) = aqcast_core::forecast::rate(pollutant, unit, scale, value).ok()?;
+    Some(Latest {
+        pollutant,
+        time,
+        value,
+        unit,
+        scale,
+        aqi,
+        category,
     })
 }

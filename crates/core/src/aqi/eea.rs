@@ -54,6 +54,39 @@ impl Level {
         }
     }
 
+    /// The EEA's health advice for the level: (general population, sensitive
+    /// populations), in the EEA's words.
+    pub fn health_advice(self) -> (&'static str, &'static str) {
+        match self {
+            Level::Good => (
+                "The air quality is good. Enjoy your usual outdoor activities.",
+                "The air quality is good. Enjoy your usual outdoor activities.",
+            ),
+            Level::Fair => (
+                "Enjoy your usual outdoor activities.",
+                "Enjoy your usual outdoor activities.",
+            ),
+            Level::Moderate => (
+                "Enjoy your usual outdoor activities.",
+                "Consider reducing intense outdoor activities, if you experience symptoms.",
+            ),
+            Level::Poor => (
+                "Consider reducing intense activities outdoors, if you experience symptoms \
+                 such as sore eyes, a cough or sore throat.",
+                "Consider reducing physical activities, particularly outdoors, especially if \
+                 you experience symptoms.",
+            ),
+            Level::VeryPoor => (
+                "Consider reducing physical activities outdoors.",
+                "Reduce physical activities outdoors.",
+            ),
+            Level::ExtremelyPoor => (
+                "Reduce physical activities outdoors.",
+                "Avoid physical activities outdoors.",
+            ),
+        }
+    }
+
     /// The EEA's colour of the level.
     pub fn color(self) -> &'static str {
         match self {

@@ -1,0 +1,125 @@
+// The dashboard's performance in headless Chromium, on loopback, against its targets:
+// time from navigation to the forecast on screen (cold: empty cache; warm: a second
+// visit), bytes transferred (gzip, everything included), the wasm's size, the forecast's
+// time in the page, a station change (same model, and another model), and layout shift.
+//
+//   scripts/demo --no-serve && scripts/build-web
+//   node bench/web/run.mjs [--store aqcast-store] [--runs 5]
+import path from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { serve } from "../../web/serve.mjs";
+import { launch } from "../../wasm-tests/web/harness.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const args = process.argv.slice(2);
+const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
+const store = path.resolve(opt("--store", path.join(root, "aqcast-store")));
+const runs = Number(opt("--runs", "5"));
+const dist = path.join(root, "web/dist");
+const HOURLY = "aurn_no2_2001_2003";
+const stations = JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations;
+const daily = stations.filter((s) => s.models.includes("pm10-de")).map((s) => s.id).slice(0, 2);
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const server = await serve({ dist, store });
+const browser = await launch();
+
+// Records when the page first shows a ready station, and the layout shifts.
+const probe = () => {
+  window.__shifts = 0;
+  new PerformanceObserver((l) => l.getEntries().forEach((e) => { if (!e.hadRecentInput) window.__shifts += e.value; }))
+    .observe({ type: "layout-shift", buffered: true });
+  new MutationObserver(() => {
+    if (!window.__ready && document.querySelector('main[data-state="ready"]')) window.__ready = performance.now();
+  }).observe(document, { subtree: true, attributes: true, childList: true });
+};
+
+// Bytes on the wire (headers and gzip bodies), from the DevTools protocol: every request
+// of the page, including the ones the wasm makes, and nothing answered from a cache.
+async function visit(page, station) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  let bytes = 0;
+  const urls = [];
+  cdp.on("Network.loadingFinished", (e) => { bytes += e.encodedDataLength; });
+  cdp.on("Network.requestWillBeSent", (e) => urls.push(e.request.url));
+  await page.goto(`${server.url}#/station/${station}`);
+  await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
+  const r = await page.evaluate(() => ({
+    ready: window.__ready,
+    shifts: window.__shifts,
+    compute: Number(document.querySelector("[data-compute-ms]").dataset.computeMs),
+  }));
+  await cdp.detach();
+  return { ...r, bytes, requests: urls.length };
+}
+
+// A first visit: empty cache, and the service worker kept out, so that every byte is seen
+// by the page's DevTools session (a worker's own fetches are not). A second visit: with
+// the service worker and the HTTP cache of the first.
+const cold = [], warm = [];
+for (let i = 0; i < runs; i++) {
+  const first = await browser.newContext({ viewport: { width: 360, height: 800 }, serviceWorkers: "block" });
+  await first.addInitScript(probe);
+  cold.push(await visit(await first.newPage(), HOURLY));
+  await first.close();
+  const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+  await context.addInitScript(probe);
+  const page = await context.newPage();
+  await visit(page, HOURLY);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForTimeout(500);
+  warm.push(await visit(await context.newPage(), HOURLY));
+  await context.close();
+}
+
+// Station changes in one page: within a model (daily), and to another model.
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+await page.goto(`${server.url}#/station/${HOURLY}`);
+await page.waitForSelector('main[data-state="ready"]');
+const change = (id) => page.evaluate(async (id) => {
+  const t0 = performance.now();
+  location.hash = `#/station/${id}`;
+  await new Promise((resolve) => {
+    const done = () => document.querySelector(`main[data-station="${id}"][data-state="ready"]`);
+    if (done()) return resolve();
+    const o = new MutationObserver(() => { if (done()) { o.disconnect(); resolve(); } });
+    o.observe(document, { subtree: true, attributes: true, childList: true });
+  });
+  // Until the next frame is painted.
+  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  return performance.now() - t0;
+}, id);
+await change(daily[0]); // loads the daily model once
+const sameModel = [], otherModel = [];
+for (let i = 0; i < runs * 2; i++) {
+  sameModel.push(await change(daily[(i + 1) % 2]));
+}
+for (let i = 0; i < runs; i++) {
+  otherModel.push(await change(HOURLY));
+  otherModel.push(await change(daily[0]));
+}
+await context.close();
+await browser.close();
+await server.close();
+
+const wasm = readFileSync(path.join(dist, "pkg/aqcast_web_bg.wasm"));
+const reg = JSON.parse(readFileSync(path.join(store, "registry/no2-72h.json"), "utf8"));
+const model = reg.versions.find((v) => v.stage === "production");
+const modelBytes = readFileSync(path.join(store, model.model));
+const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+const ms = (n) => `${n.toFixed(0)} ms`;
+console.log(`dashboard on loopback, headless Chromium, ${runs} runs (medians)`);
+console.log(`  forecast on screen, cold (empty cache) ${ms(median(cold.map((r) => r.ready)))}  target ≤ 1000 ms`);
+console.log(`  forecast on screen, warm (second visit) ${ms(median(warm.map((r) => r.ready)))}`);
+console.log(`  bytes transferred, cold, gzip          ${kb(median(cold.map((r) => r.bytes)))} in ${cold[0].requests} requests  target ≤ 500 KB`);
+console.log(`  bytes transferred, warm (page's view)  ${kb(median(warm.map((r) => r.bytes)))}`);
+console.log(`    of which the wasm                    ${kb(gzipSync(wasm, { level: 9 }).length)} (${kb(statSync(path.join(dist, "pkg/aqcast_web_bg.wasm")).size)} raw)`);
+console.log(`    of which the no2-72h model            ${kb(gzipSync(modelBytes, { level: 9 }).length)} (${kb(modelBytes.length)} raw)`);
+console.log(`  forecast + why + history in the page   ${ms(median(cold.map((r) => r.compute)))}`);
+console.log(`  station change, same model             ${ms(median(sameModel))} (max ${ms(Math.max(...sameModel))})  target ≤ 100 ms`);
+console.log(`  station change, another model          ${ms(median(otherModel))} (max ${ms(Math.max(...otherModel))})`);
+console.log(`  layout shift (CLS), cold               ${median(cold.map((r) => r.shifts)).toFixed(3)}`);

@@ -1,0 +1,223 @@
+//! Where the published documents come from, and loading them: the station list, a
+//! model's production version (verified by its SHA-256, decoded by the core), a station's
+//! snapshot. The source is a base URL over the trainer's published layout
+//! (`aqcast_core::published::layout`): a folder on any static host, or the edge worker's
+//! `/v1/files/`. Loaded models are kept for the page's life, so changing to a station of
+//! the same model does not fetch or decode it again.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use aqcast_core::forecast::Forecaster;
+use aqcast_core::published::{layout, verify, Registry, Snapshot, Stage, Stations, Version};
+use aqcast_core::Parts;
+
+/// Why something could not be loaded: what, from where, and why, in words for the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadError {
+    /// No answer at all: the network is down and nothing was cached.
+    Offline { what: String, url: String },
+    /// The server has no such file.
+    Missing { what: String, url: String },
+    /// The server answered with an error.
+    Http {
+        what: String,
+        url: String,
+        status: u16,
+    },
+    /// The file came but is not what it should be.
+    Corrupt {
+        what: String,
+        url: String,
+        why: String,
+    },
+    /// The model has no version in production.
+    NoProduction { model: String },
+    /// No model forecasts the station.
+    Unserved { station: String },
+    /// The data are there but a forecast cannot be made from them.
+    Forecast { station: String, why: String },
+}
+
+impl LoadError {
+    /// A short heading for the message.
+    pub fn title(&self) -> &'static str {
+        match self {
+            LoadError::Offline { .. } => "You seem to be offline",
+            LoadError::Missing { .. } => "Not published",
+            LoadError::Http { .. } => "The server could not answer",
+            LoadError::Corrupt { .. } => "Damaged data",
+            LoadError::NoProduction { .. } => "No model in service",
+            LoadError::Unserved { .. } => "No forecast here",
+            LoadError::Forecast { .. } => "No forecast possible",
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Offline { what, url } => write!(
+                f,
+                "The {what} could not be fetched ({url}) and no copy was saved on this device. Check your connection and reload."
+            ),
+            LoadError::Missing { what, url } => {
+                write!(f, "The {what} is not published ({url} was not found).")
+            }
+            LoadError::Http { what, url, status } => write!(
+                f,
+                "The {what} could not be loaded: the server answered {status} for {url}. Try again later."
+            ),
+            LoadError::Corrupt { what, url, why } => write!(
+                f,
+                "The {what} at {url} is damaged and was not used: {why}"
+            ),
+            LoadError::NoProduction { model } => write!(
+                f,
+                "No version of the model {model} is in production yet, so there is no forecast for this station."
+            ),
+            LoadError::Unserved { station } => write!(
+                f,
+                "No model forecasts {station} yet: its measurements are published, but no model was trained on them."
+            ),
+            LoadError::Forecast { station, why } => {
+                write!(f, "The forecast for {station} could not be made: {why}")
+            }
+        }
+    }
+}
+
+/// A base URL over the published layout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source {
+    base: String,
+}
+
+impl Source {
+    /// A source at `base` (a `/` is added when it does not end with one).
+    pub fn new(base: &str) -> Source {
+        let mut base = base.trim().to_string();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        Source { base }
+    }
+
+    /// The URL of a published object.
+    pub fn url(&self, key: &str) -> String {
+        format!("{}{key}", self.base)
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
+
+/// A model's production version, ready to forecast.
+pub struct Served {
+    /// The model's name.
+    pub name: String,
+    /// Its registry entry.
+    pub version: Version,
+    /// Its forecaster.
+    pub forecaster: Forecaster,
+}
+
+thread_local! {
+    static MODELS: RefCell<HashMap<String, Arc<Served>>> = RefCell::new(HashMap::new());
+}
+
+/// The header the service worker adds to a response it answers from its cache when the
+/// network fails: when the copy was saved (milliseconds since the epoch).
+const SAVED: &str = "x-aqcast-saved";
+
+/// A fetched file, and when it was saved when it comes from the offline cache.
+struct Fetched {
+    bytes: Vec<u8>,
+    saved: Option<f64>,
+}
+
+async fn get(src: &Source, key: &str, what: &str) -> Result<Fetched, LoadError> {
+    let url = src.url(key);
+    let offline = || LoadError::Offline {
+        what: what.to_string(),
+        url: url.clone(),
+    };
+    let r = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .map_err(|_| offline())?;
+    match r.status() {
+        200..=299 => {
+            let saved = r.headers().get(SAVED).and_then(|v| v.parse().ok());
+            let bytes = r.binary().await.map_err(|_| offline())?;
+            Ok(Fetched { bytes, saved })
+        }
+        404 => Err(LoadError::Missing {
+            what: what.to_string(),
+            url,
+        }),
+        status => Err(LoadError::Http {
+            what: what.to_string(),
+            url,
+            status,
+        }),
+    }
+}
+
+fn corrupt(src: &Source, key: &str, what: &str, why: impl fmt::Display) -> LoadError {
+    LoadError::Corrupt {
+        what: what.to_string(),
+        url: src.url(key),
+        why: why.to_string(),
+    }
+}
+
+/// The station list.
+pub async fn stations(src: &Source) -> Result<Stations, LoadError> {
+    let what = "station list";
+    let bytes = get(src, layout::STATIONS, what).await?.bytes;
+    Stations::from_json(&bytes).map_err(|e| corrupt(src, layout::STATIONS, what, e))
+}
+
+/// A station's snapshot, and when it was saved when it comes from the offline cache
+/// (milliseconds since the epoch).
+pub async fn snapshot(src: &Source, key: &str) -> Result<(Snapshot, Option<f64>), LoadError> {
+    let what = "station's latest measurements";
+    let got = get(src, key, what).await?;
+    let s = Snapshot::from_json(&got.bytes).map_err(|e| corrupt(src, key, what, e))?;
+    Ok((s, got.saved))
+}
+
+/// The production version of a model, loaded once per page.
+pub async fn model(src: &Source, name: &str) -> Result<Arc<Served>, LoadError> {
+    if let Some(m) = MODELS.with(|m| m.borrow().get(name).cloned()) {
+        return Ok(m);
+    }
+    let what = format!("registry of the model {name}");
+    let key = layout::registry(name);
+    let bytes = get(src, &key, &what).await?.bytes;
+    let registry = Registry::from_json(&bytes).map_err(|e| corrupt(src, &key, &what, e))?;
+    let version = registry
+        .latest(Some(Stage::Production))
+        .cloned()
+        .ok_or_else(|| LoadError::NoProduction {
+            model: name.to_string(),
+        })?;
+    let what = format!("model {name} v{}", version.version);
+    let bytes = get(src, &version.model, &what).await?.bytes;
+    verify(&bytes, &version.sha256).map_err(|e| corrupt(src, &version.model, &what, e))?;
+    let forecaster = Parts::decode(&bytes)
+        .and_then(|p| p.forecaster())
+        .map_err(|e| corrupt(src, &version.model, &what, e))?;
+    let served = Arc::new(Served {
+        name: name.to_string(),
+        version,
+        forecaster,
+    });
+    MODELS.with(|m| m.borrow_mut().insert(name.to_string(), served.clone()));
+    Ok(served)
+}

@@ -1,0 +1,205 @@
+//! Plain words for what the page shows: features, times, ages, numbers.
+
+use aqcast_core::pollutant::Pollutant;
+use aqcast_core::time;
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// What a model feature is, in words a citizen reads ("NO2 measured 24 hours earlier").
+/// `daily` says whether the model's grid step is a day.
+pub fn feature(name: &str, daily: bool) -> String {
+    let unit = |n: u32| match (daily, n) {
+        (false, 1) => "1 hour".to_string(),
+        (false, _) => format!("{n} hours"),
+        (true, 1) => "1 day".to_string(),
+        (true, _) => format!("{n} days"),
+    };
+    let fixed = match name {
+        "hour" => Some("the time of day now"),
+        "dow" | "weekday" => Some("the day of the week"),
+        "month" => Some("the time of year now"),
+        "ws" => Some("the wind speed"),
+        "wd" => Some("the wind direction"),
+        "wind_u" => Some("the wind's west–east direction"),
+        "wind_v" => Some("the wind's south–north direction"),
+        "air_temp" | "temp" => Some("the temperature"),
+        "ahead" => Some("how far ahead the forecast looks"),
+        "target_hour" => Some("the time of day forecast for"),
+        "target_weekday" => Some("the day of the week forecast for"),
+        "target_month" => Some("the time of year forecast for"),
+        "climatology" if daily => Some("the usual level for that time of year"),
+        "climatology" => Some("the usual level for that hour of the week"),
+        "station_lat" | "station_lon" => Some("where the station is"),
+        _ => None,
+    };
+    if let Some(f) = fixed {
+        return f.to_string();
+    }
+    if let Some(p) = name.strip_prefix("bg_").and_then(pollutant) {
+        return format!("{p} at the background site nearby");
+    }
+    let Some((var, what)) = name.rsplit_once('_') else {
+        return name.to_string();
+    };
+    let Some(p) = pollutant(var) else {
+        return name.to_string();
+    };
+    let number = |prefix: &str| {
+        what.strip_prefix(prefix)
+            .and_then(|n| n.parse::<u32>().ok())
+    };
+    if let Some(n) = number("lag") {
+        // Lag n is n steps before the latest one (lag 0).
+        return match (daily, n) {
+            (_, 0) if daily => format!("{p} measured on the latest day"),
+            (_, 0) => format!("{p} measured in the latest hour"),
+            (false, 23) => format!("{p} a day before the latest hour"),
+            (false, 167) => format!("{p} a week before the latest hour"),
+            (true, 6) => format!("{p} a week before the latest day"),
+            _ => format!("{p} {} earlier", unit(n)),
+        };
+    }
+    if let Some(n) = number("roll").or_else(|| number("mean")) {
+        return match (daily, n) {
+            (false, 24) => format!("{p} measured in the last 24 h"),
+            (true, 365) => format!("{p} over the last year"),
+            _ => format!("{p} over the last {}", unit(n)),
+        };
+    }
+    name.to_string()
+}
+
+/// A pollutant's label from a variable id (`no2` → `NO2`).
+fn pollutant(var: &str) -> Option<&'static str> {
+    var.parse::<Pollutant>().ok().map(Pollutant::label)
+}
+
+/// A local date and time, `Thu 1 Jan 2004, 13:00`, from Unix seconds and an offset.
+pub fn datetime(t: i64, offset: i64) -> String {
+    let c = time::civil(t + offset);
+    format!("{}, {:02}:{:02}", date(t, offset), c.hour, c.minute)
+}
+
+/// A local date, `Thu 1 Jan 2004`.
+pub fn date(t: i64, offset: i64) -> String {
+    let c = time::civil(t + offset);
+    format!(
+        "{} {} {} {}",
+        weekday(t + offset),
+        c.day,
+        MONTHS[(c.month as usize).saturating_sub(1) % 12],
+        c.year
+    )
+}
+
+/// A short local date, `Thu 1 Jan`.
+pub fn day(t: i64, offset: i64) -> String {
+    let c = time::civil(t + offset);
+    format!(
+        "{} {} {}",
+        weekday(t + offset),
+        c.day,
+        MONTHS[(c.month as usize).saturating_sub(1) % 12]
+    )
+}
+
+/// The local hour, `13:00`.
+pub fn hour(t: i64, offset: i64) -> String {
+    let c = time::civil(t + offset);
+    format!("{:02}:{:02}", c.hour, c.minute)
+}
+
+fn weekday(local: i64) -> &'static str {
+    // 1970-01-01 was a Thursday.
+    WEEKDAYS[((local.div_euclid(86_400) + 3).rem_euclid(7)) as usize]
+}
+
+/// How old something is, in the largest unit that says it ("3 hours", "2 days",
+/// "22 years").
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (n, unit) = match s {
+        0..=119 => return "just now".into(),
+        120..=7_199 => (s / 60, "minute"),
+        7_200..=172_799 => (s / 3_600, "hour"),
+        172_800..=5_183_999 => (s / 86_400, "day"),
+        5_184_000..=31_535_999 => (s / 2_592_000, "month"),
+        _ => (s / 31_536_000, "year"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// A concentration for reading: no more digits than a measurement has.
+pub fn value(v: f64) -> String {
+    if !v.is_finite() {
+        "–".into()
+    } else if v.abs() >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// A UTC offset, `UTC`, `UTC+1`, `UTC−5:30`.
+pub fn offset(seconds: i64) -> String {
+    if seconds == 0 {
+        return "UTC".into();
+    }
+    let sign = if seconds < 0 { '−' } else { '+' };
+    let m = seconds.abs() / 60;
+    if m % 60 == 0 {
+        format!("UTC{sign}{}", m / 60)
+    } else {
+        format!("UTC{sign}{}:{:02}", m / 60, m % 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_read_as_words() {
+        assert_eq!(
+            feature("no2_lag0", false),
+            "NO2 measured in the latest hour"
+        );
+        assert_eq!(feature("no2_lag3", false), "NO2 3 hours earlier");
+        assert_eq!(
+            feature("no2_lag167", false),
+            "NO2 a week before the latest hour"
+        );
+        assert_eq!(
+            feature("no2_roll24", false),
+            "NO2 measured in the last 24 h"
+        );
+        assert_eq!(feature("pm10_mean7", true), "PM10 over the last 7 days");
+        assert_eq!(feature("pm10_lag1", true), "PM10 1 day earlier");
+        assert_eq!(
+            feature("bg_no2", false),
+            "NO2 at the background site nearby"
+        );
+        assert_eq!(feature("ws", false), "the wind speed");
+        assert_eq!(feature("something_else", false), "something_else");
+    }
+
+    #[test]
+    fn dates_ages_and_offsets() {
+        // 2004-01-01 00:00 UTC was a Thursday.
+        let t = 1_072_915_200;
+        assert_eq!(datetime(t, 0), "Thu 1 Jan 2004, 00:00");
+        assert_eq!(datetime(t, 3_600), "Thu 1 Jan 2004, 01:00");
+        assert_eq!(day(t - 1, 0), "Wed 31 Dec");
+        assert_eq!(age(30), "just now");
+        assert_eq!(age(3 * 3_600), "3 hours ago");
+        assert_eq!(age(86_400 * 400), "1 year ago");
+        assert_eq!(offset(0), "UTC");
+        assert_eq!(offset(3_600), "UTC+1");
+        assert_eq!(offset(-19_800), "UTC−5:30");
+        assert_eq!(value(21.75), "22");
+        assert_eq!(value(2.345), "2.3");
+    }
+}
