@@ -69,12 +69,16 @@ file = ${data("airbase_pm10_de_stations.csv")}
   return path.join(dir, "store");
 }
 
+const chromiumOptions = {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+};
+
 /** Headless Chromium (Debian's), as the npm package's page tests use it. */
-export const launch = () =>
-  chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-  });
+export const launch = () => chromium.launch(chromiumOptions);
+
+/** Headless Chromium with a profile on disk (not incognito: what installing needs). */
+export const launchProfile = (dir) => chromium.launchPersistentContext(dir, chromiumOptions);
 
 /** Waits until the page shows a station (ready) or an error; returns its state. */
 export async function settled(page, timeout = 30_000) {

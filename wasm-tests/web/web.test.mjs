@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path";
 import { createRequire } from "node:module";
 import { serve } from "../../web/serve.mjs";
-import { root, dist, aqcast, publishStore, launch, settled } from "./harness.mjs";
+import { root, dist, aqcast, publishStore, launch, launchProfile, settled } from "./harness.mjs";
 
 const work = path.join(root, "target/web-test");
 const shots = path.join(root, "target/test-output/web");
@@ -227,7 +227,30 @@ test("after the first visit the page works offline and says how old its copy is"
   assert.deepEqual(await rows(page), online);
   assert.match(await page.$eval("main", (m) => m.innerText), /You are offline: this is the copy saved on this device/);
   await page.screenshot({ path: path.join(shots, "offline-360x800.png"), fullPage: true });
+  // A station never opened has nothing saved: the page says it is offline.
+  await page.evaluate(() => { location.hash = "#/station/DEBY047"; });
+  const alert = await page.waitForSelector('[role="alert"]');
+  assert.match(await alert.innerText(), /You seem to be offline[\s\S]*no copy was saved on this device/);
   await context.close();
+});
+
+test("the app is installable: Chromium finds no installability error in its manifest, icons and service worker", async () => {
+  const profile = path.join(work, "profile");
+  rmSync(profile, { recursive: true, force: true });
+  const context = await launchProfile(profile);
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.url}#/station/${AURN}`);
+    await settled(page);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    const cdp = await context.newCDPSession(page);
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    assert.deepEqual(installabilityErrors, []);
+    const manifest = await cdp.send("Page.getAppManifest");
+    assert.deepEqual(manifest.errors, []);
+  } finally {
+    await context.close();
+  }
 });
 
 test("screenshots at phone and desktop sizes, and no serious or critical axe-core violation", async () => {

@@ -64,6 +64,7 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
                         .unwrap_or_default();
                     (colours::category(l.scale, l.category, palette), name)
                 }
+                None if s.models.is_empty() => ("#BBBBBB", "not forecast".to_string()),
                 None => ("#BBBBBB", "no recent measurement".to_string()),
             };
             let is_selected = selected == Some(s.id.as_str());
@@ -97,12 +98,15 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
             })
             .collect_view()
     });
+    let unrated = stations.iter().any(|s| s.latest.is_none()).then(|| {
+        view! { <li><span class="chip" style="background:#BBBBBB"></span>"not rated"</li> }
+    });
     view! {
         <svg class="map" viewBox=format!("0 0 {w} {h}") role="group"
             aria-label=format!("Map of {shown} stations, coloured by their latest air quality")>
             {items}
         </svg>
-        <ul class="map-legend small">{legend}</ul>
+        <ul class="map-legend small">{legend}{unrated}</ul>
     }
     .into_any()
 }
