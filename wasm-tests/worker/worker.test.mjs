@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, mkdirSync, rmSync, cpSync } from "node:fs";
 import { execFileSync, spawn } from "node:child_process";
 import { gunzipSync } from "node:zlib";
-import { createServer } from "node:net";
+import { freePort } from "../edge/harness.mjs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -27,14 +27,6 @@ const env = {
   WRANGLER_LOG: "warn",
 };
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 test("the Workers example answers in workerd as the native CLI does", async () => {
   const dir = path.join(root, "wasm-tests/.tmp/worker");

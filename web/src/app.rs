@@ -596,11 +596,18 @@ fn StationScreens(
     let skill = per_step(next_day).and_then(|m| m.skill);
     let coverage = v.metrics.summary.get("coverage").copied();
     let report_link = v.report_html.clone();
+    // File names only: where they sat on the trainer's machine is no one's business.
     let data_files = v
         .provenance
         .data
         .iter()
-        .map(|d| d.name.clone())
+        .map(|d| {
+            d.name
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(&d.name)
+                .to_string()
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let table_rows = fc.steps.iter().map(|s| {

@@ -1,14 +1,10 @@
 //! The `aqcast` command line, as a user runs it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn aqcast(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aqcast"))
-        .args(args)
-        .output()
-        .expect("run aqcast")
-}
+mod common;
+use common::aqcast;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models")

@@ -1,33 +1,9 @@
 //! `aqcast train`, as a user runs it: on the canonical task, and on bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn aqcast(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aqcast"))
-        .args(args)
-        .output()
-        .expect("run aqcast")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn p(path: &Path) -> String {
-    path.display().to_string()
-}
+mod common;
+use common::{aqcast, ok, p, root};
 
 /// The canonical task with fewer trees (a debug build trains slowly), as a task file.
 fn canonical(dir: &Path) -> PathBuf {
