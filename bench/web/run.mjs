@@ -120,6 +120,7 @@ console.log(`  bytes transferred, warm (page's view)  ${kb(median(warm.map((r) =
 console.log(`    of which the wasm                    ${kb(gzipSync(wasm, { level: 9 }).length)} (${kb(statSync(path.join(dist, "pkg/aqcast_web_bg.wasm")).size)} raw)`);
 console.log(`    of which the no2-72h model            ${kb(gzipSync(modelBytes, { level: 9 }).length)} (${kb(modelBytes.length)} raw)`);
 console.log(`  forecast + why + history in the page   ${ms(median(cold.map((r) => r.compute)))}`);
+console.log(`  (same model, each: ${sameModel.map((x) => x.toFixed(0)).join(" ")})`);
 console.log(`  station change, same model             ${ms(median(sameModel))} (max ${ms(Math.max(...sameModel))})  target ≤ 100 ms`);
 console.log(`  station change, another model          ${ms(median(otherModel))} (max ${ms(Math.max(...otherModel))})`);
 console.log(`  layout shift (CLS), cold               ${median(cold.map((r) => r.shifts)).toFixed(3)}`);

@@ -78,6 +78,14 @@ for (const [station, model] of [[AURN, "no2-72h"], ["DEBY047", "pm10-de"]]) {
   });
 }
 
+test("without a station in the address, the page shows the forecast station with the newest data", async () => {
+  const { page, context } = await open(server.url);
+  const list = JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations;
+  const newest = list.filter((s) => s.models.length).reduce((a, b) => (b.data_time >= a.data_time ? b : a)).id;
+  assert.deepEqual(await settled(page), { state: "ready", station: newest });
+  await context.close();
+});
+
 test("another station from the map, the search and the keyboard updates the page", async () => {
   const { page, context } = await open(`${server.url}#/station/${AURN}`);
   await settled(page);

@@ -128,15 +128,16 @@ fn offset_at(t: i64) -> i64 {
     -(d.get_timezone_offset() as i64) * 60
 }
 
-/// The station shown when the address names none: the last one seen, else the first one
-/// a model forecasts.
+/// The station shown when the address names none: the last one seen, else the one a
+/// model forecasts with the newest data.
 fn default_station(list: &Stations) -> Option<String> {
     remembered(STATION_KEY)
         .filter(|id| list.get(id).is_some())
         .or_else(|| {
             list.stations
                 .iter()
-                .find(|s| !s.models.is_empty())
+                .filter(|s| !s.models.is_empty())
+                .max_by_key(|s| s.data_time)
                 .or(list.stations.first())
                 .map(|s| s.id.clone())
         })

@@ -201,9 +201,11 @@ pub fn forecast(r: &Report, palette: Palette, width: f64, offset: i64) -> impl I
         .steps
         .iter()
         .map(|s| {
-            let x = f.x(s.time) - half;
+            // Each step's cell, cut at the plot's edges.
+            let x0 = (f.x(s.time) - half).max(f.left);
+            let x1 = (f.x(s.time) + half).min(f.w - f.right);
             view! {
-                <rect x=x y=strip_y width=(2.0 * half).max(1.0) height=10.0
+                <rect x=x0 y=strip_y width=(x1 - x0).max(1.0) height=10.0
                     fill=colours::category(fc.scale, s.category, palette)/>
             }
         })
