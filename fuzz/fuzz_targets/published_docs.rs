@@ -1,0 +1,60 @@
+//! Untrusted bytes into the readers of the published documents, as the edge worker and the
+//! dashboard fetch them (the first byte picks the document: station list, snapshot,
+//! registry; the rest is its JSON): each returns a document or an error, never panics;
+//! what reads back is used as they use it (a snapshot's series and measurements, a
+//! registry's versions and stages) and written out again to the same document.
+#![no_main]
+
+use aqcast_core::pollutant::{Pollutant, Unit};
+use aqcast_core::published::{layout, Registry, Snapshot, Stage, Stations};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&kind, json)) = data.split_first() else {
+        return;
+    };
+    match kind % 3 {
+        0 => {
+            if let Ok(s) = Stations::from_json(json) {
+                for st in &s.stations {
+                    assert!(s.get(&st.id).is_some());
+                    let _ = layout::is_published(&st.snapshot);
+                }
+                assert_eq!(
+                    Stations::from_json(&s.to_json())
+                        .ok()
+                        .map(|t| t.stations.len()),
+                    Some(s.stations.len())
+                );
+            }
+        }
+        1 => {
+            if let Ok(s) = Snapshot::from_json(json) {
+                let series = s.series();
+                let n: usize = series.iter().map(|x| x.times.len()).sum();
+                assert_eq!(n, s.observations.len());
+                for p in [
+                    Pollutant::No2,
+                    Pollutant::Pm10,
+                    Pollutant::Pm25,
+                    Pollutant::O3,
+                ] {
+                    let m = s.measured(p, Unit::UgM3);
+                    assert!(m.windows(2).all(|w| w[0].0 <= w[1].0));
+                }
+            }
+        }
+        _ => {
+            if let Ok(r) = Registry::from_json(json) {
+                let _ = r.latest(Some(Stage::Production));
+                let _ = r.latest(None);
+                for sel in ["production", "staging", "latest", "1", "v2", "x"] {
+                    let _ = r.resolve(sel);
+                }
+                if r.validate().is_ok() {
+                    assert!(Registry::from_json(&r.to_json()).is_ok());
+                }
+            }
+        }
+    }
+});
