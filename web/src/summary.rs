@@ -401,6 +401,65 @@ mod tests {
         assert_eq!((east[0].start, east[0].category), (43_200, 1));
     }
 
+    proptest::proptest! {
+        /// Days split the steps by local date, in order; a day's category and AQI are
+        /// its steps' worst; its chance of worse is the highest of its steps', never
+        /// below 10 %, and only for a category that exists.
+        #[test]
+        fn days_summarise_their_steps(
+            cats in proptest::collection::vec((0u8..6, 0u32..6), 1..80),
+            hours in 1i64..30,
+            offset in -12i64..15,
+        ) {
+            let mut fc = forecast(&[]);
+            fc.step_seconds = hours * 3_600;
+            fc.steps = cats
+                .iter()
+                .enumerate()
+                .map(|(i, &(c, spread))| {
+                    // The probability mass from the step's category up, spread over
+                    // `spread` more categories.
+                    let mut p = [0.0; 6];
+                    let top = (usize::from(c) + spread as usize).min(5);
+                    let share = 1.0 / (top - usize::from(c) + 1) as f64;
+                    p[usize::from(c)..=top].iter_mut().for_each(|v| *v = share);
+                    Step {
+                        step: i as u32 + 1,
+                        time: 1_072_911_600 + (i as i64 + 1) * fc.step_seconds,
+                        p10: 1.0,
+                        p50: 2.0,
+                        p90: 3.0,
+                        aqi: u32::from(c) * 10,
+                        category: c,
+                        probabilities: p.to_vec(),
+                    }
+                })
+                .collect();
+            let offset = offset * 3_600;
+            let d = days(&fc, offset);
+            let day_of = |t: i64| (t + offset).div_euclid(86_400);
+            let mut keys: Vec<i64> = fc.steps.iter().map(|s| day_of(s.time)).collect();
+            keys.dedup();
+            proptest::prop_assert_eq!(d.len(), keys.len());
+            for (day, key) in d.iter().zip(&keys) {
+                let steps: Vec<&Step> = fc.steps.iter().filter(|s| day_of(s.time) == *key).collect();
+                proptest::prop_assert_eq!(day.start, steps[0].time);
+                proptest::prop_assert_eq!(day.category, steps.iter().map(|s| s.category).max().unwrap());
+                proptest::prop_assert_eq!(day.aqi, steps.iter().map(|s| s.aqi).max().unwrap());
+                match day.chance {
+                    Some((c, p)) => {
+                        proptest::prop_assert_eq!(c, day.category + 1);
+                        proptest::prop_assert!((0.1..=1.0 + 1e-12).contains(&p));
+                    }
+                    None => proptest::prop_assert!(
+                        day.category == 5
+                            || steps.iter().all(|s| s.probabilities[usize::from(day.category) + 1..].iter().sum::<f64>() < 0.1)
+                    ),
+                }
+            }
+        }
+    }
+
     #[test]
     fn reasons_read_as_sentences() {
         assert_eq!(
