@@ -532,7 +532,7 @@ fn StationScreens(
                 <div class="now-text">
                     <p class="muted small">{scale_name}</p>
                     <p>"Dominant pollutant: "<strong>{d.pollutant.label()}</strong>
-                        {format!(", {} {} measured {}", words::value(d.value), d.unit, words::datetime(d.time, offset))}
+                        {format!(", {} {}{} measured {}", words::value(d.value), d.unit, words::basis(d.basis), words::datetime(d.time, offset))}
                         " ("{words::age(now as i64 - d.time)}")"</p>
                     {(!others.is_empty()).then(|| view! { <p class="small">"Also measured: "{others.clone()}</p> })}
                     <p class="health">{general}</p>

@@ -2,6 +2,7 @@
 //! core: the air now, the forecast and its days, why, the last week measured against
 //! what was forecast, and the model. No browser here: it runs (and is tested) natively.
 
+use aqcast_core::aqi::current::{current, Basis};
 use aqcast_core::aqi::{eea, Category};
 use aqcast_core::forecast::{Forecast, Forecaster, Scale};
 use aqcast_core::pipeline::Series;
@@ -51,6 +52,8 @@ pub struct Rating {
     pub value: f64,
     /// The unit.
     pub unit: Unit,
+    /// How the value was averaged.
+    pub basis: Basis,
     /// The AQI value (EPA) or level number (EEA).
     pub aqi: u32,
     /// The category index (best first).
@@ -142,9 +145,9 @@ pub fn report(
     })
 }
 
-/// The AQI of the latest measurement of every pollutant the snapshot holds in a known
-/// unit, on the forecast's scale (a pollutant the scale does not rate is left out); the
-/// forecast's pollutant in the forecast's unit.
+/// The AQI now of every pollutant the snapshot holds in a known unit, on the forecast's
+/// scale and the averaging it reports in real time ([`current`]; a pollutant the scale
+/// does not rate is left out); the forecast's pollutant in the forecast's unit.
 pub fn now(snapshot: &Snapshot, fc: &Forecast) -> Option<Now> {
     let scale = fc.scale;
     let mut all: Vec<Rating> = snapshot
@@ -157,15 +160,15 @@ pub fn now(snapshot: &Snapshot, fc: &Forecast) -> Option<Now> {
             } else {
                 unit.parse().ok()?
             };
-            let &(time, value) = snapshot.measured(p, unit).last()?;
-            let (aqi, category) = aqcast_core::forecast::rate(p, unit, scale, value).ok()?;
+            let c = current(p, unit, scale, &snapshot.measured(p, unit))?;
             Some(Rating {
                 pollutant: p,
-                time,
-                value,
+                time: c.time,
+                value: c.value,
                 unit,
-                aqi,
-                category,
+                basis: c.basis,
+                aqi: c.aqi,
+                category: c.category,
             })
         })
         .collect();

@@ -143,6 +143,18 @@ pub fn value(v: f64) -> String {
     }
 }
 
+/// What a current value is, as a phrase after it (` (NowCast)`), empty for a plain
+/// latest measurement.
+pub fn basis(b: aqcast_core::aqi::current::Basis) -> &'static str {
+    use aqcast_core::aqi::current::Basis;
+    match b {
+        Basis::Latest => "",
+        Basis::NowCast => " (NowCast, EPA's weighted average of the last hours)",
+        Basis::Mean8h => " (8-hour mean)",
+        Basis::Mean24h => " (24-hour mean)",
+    }
+}
+
 /// A UTC offset, `UTC`, `UTC+1`, `UTC−5:30`.
 pub fn offset(seconds: i64) -> String {
     if seconds == 0 {

@@ -622,21 +622,24 @@ pub struct Station {
     /// Its latest observation (Unix seconds, UTC).
     #[serde(default)]
     pub data_time: Option<i64>,
-    /// The AQI of its latest measurement of what its first model forecasts, on that
-    /// model's scale (so a map can colour every station without loading its data).
+    /// The AQI now of what its first model forecasts, on that model's scale (so a map can
+    /// colour every station without loading its data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<Latest>,
 }
 
-/// The AQI of a station's latest measurement.
+/// The AQI of a station's latest measurements ([`crate::aqi::current`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Latest {
     /// The pollutant.
     pub pollutant: crate::pollutant::Pollutant,
-    /// When it was measured (Unix seconds, UTC).
+    /// When it was measured (Unix seconds, UTC): the latest measurement included.
     pub time: i64,
     /// The value, in `unit`.
     pub value: f64,
+    /// How the value was averaged (the latest measurement, a NowCast, a mean).
+    #[serde(default)]
+    pub basis: crate::aqi::current::Basis,
     /// Its unit.
     pub unit: crate::pollutant::Unit,
     /// The AQI scale.

@@ -275,21 +275,26 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
     })
 }
 
-/// The AQI of the latest measurement of `pollutant` in a snapshot (none where the
-/// station does not measure it or the value has no AQI).
+/// The AQI now of `pollutant` in a snapshot, on the averaging the scale reports in real
+/// time (none where the station does not measure it or the value has no AQI).
 fn latest_aqi(
     snapshot: &Snapshot,
     (pollutant, unit, scale): (Pollutant, Unit, Scale),
 ) -> Option<Latest> {
-    let (time, value) = *snapshot.measured(pollutant, unit).last()?;
-    let (aqi, category) = aqcast_core::forecast::rate(pollutant, unit, scale, value).ok()?;
-    Some(Latest {
+    let c = aqcast_core::aqi::current::current(
         pollutant,
-        time,
-        value,
         unit,
         scale,
-        aqi,
-        category,
+        &snapshot.measured(pollutant, unit),
+    )?;
+    Some(Latest {
+        pollutant,
+        time: c.time,
+        value: c.value,
+        basis: c.basis,
+        unit,
+        scale,
+        aqi: c.aqi,
+        category: c.category,
     })
 }

@@ -8,6 +8,7 @@
 //! so the arithmetic is exact and no floating-point error can move a value across a
 //! category boundary or a rounding half.
 
+pub mod current;
 pub mod eea;
 pub mod epa;
 pub mod nowcast;
