@@ -72,6 +72,7 @@ fn source() -> Source {
     };
     Source::new(
         &from_query
+            .filter(|b| load::safe_base(b))
             .or_else(from_meta)
             .unwrap_or_else(|| "data/".into()),
     )

@@ -89,6 +89,19 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// Whether `base` may be a data source: a path, or an http(s) URL. Anything else (a
+/// `javascript:` or `data:` address from a crafted link) is refused, since the page
+/// builds links from it.
+pub fn safe_base(base: &str) -> bool {
+    let b = base.trim().to_ascii_lowercase();
+    match b.split_once(':') {
+        None => true,
+        Some((scheme, _)) => {
+            matches!(scheme, "http" | "https") || scheme.contains('/') || scheme.contains('?')
+        }
+    }
+}
+
 /// A base URL over the published layout.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Source {
@@ -220,4 +233,34 @@ pub async fn model(src: &Source, name: &str) -> Result<Arc<Served>, LoadError> {
     });
     MODELS.with(|m| m.borrow_mut().insert(name.to_string(), served.clone()));
     Ok(served)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_and_http_urls_are_data_sources() {
+        for ok in [
+            "data/",
+            "/v1/files/",
+            "https://w.example/v1/files/",
+            "http://127.0.0.1:8787/v1/files/",
+            "a/b:c/",
+        ] {
+            assert!(safe_base(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)//",
+            " JavaScript:x",
+            "data:text/html,x",
+            "file:///etc/",
+        ] {
+            assert!(!safe_base(bad), "{bad}");
+        }
+        assert_eq!(
+            Source::new("data").url("stations.json"),
+            "data/stations.json"
+        );
+    }
 }

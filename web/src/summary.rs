@@ -404,6 +404,7 @@ mod tests {
         assert_eq!((east[0].start, east[0].category), (43_200, 1));
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         /// Days split the steps by local date, in order; a day's category and AQI are
         /// its steps' worst; its chance of worse is the highest of its steps', never

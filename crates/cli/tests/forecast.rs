@@ -221,6 +221,23 @@ fn an_explanation_adds_up_to_the_median_it_explains() {
     }
     assert!(f.explain(&series, Some(at), None, 0).is_err());
     assert!(f.explain(&series, Some(at), None, 73).is_err());
+    // The latest hour anchors it; where that hour is missing, the climatology does, and
+    // the explanation names it.
+    let e = f.explain(&series, Some(at), None, 24).unwrap();
+    assert_eq!(e.anchor_feature.as_deref(), Some("no2_lag0"));
+    let mut gap = series.clone();
+    let no2 = gap.iter_mut().find(|s| s.variable == "no2").unwrap();
+    let i = no2.times.iter().position(|&time| time == at).unwrap();
+    no2.values[i] = f64::NAN;
+    let e = f.explain(&gap, Some(at), None, 24).unwrap();
+    assert_eq!(e.anchor_feature.as_deref(), Some("climatology"));
+    let fc = f.forecast(&gap, Some(at), None).unwrap();
+    let sum = e.anchor + e.bias + e.contributions.iter().map(|c| c.contribution).sum::<f64>();
+    assert!((sum - e.raw).abs() < 1e-9);
+    let s = &fc.steps[23];
+    if s.p10 < s.p50 && s.p50 < s.p90 && s.p10 > 0.0 {
+        assert!((e.raw - s.p50).abs() < 1e-6);
+    }
 }
 
 #[test]

@@ -117,14 +117,16 @@ pub struct AnchorIndex {
 impl AnchorIndex {
     /// The anchor of a stacked row.
     pub fn value(&self, row: &[f64]) -> f64 {
-        let v = row.get(self.feature).copied().unwrap_or(f64::NAN);
-        if v.is_finite() {
-            return v;
-        }
-        match self.fallback.and_then(|i| row.get(i).copied()) {
-            Some(f) if f.is_finite() => f,
-            _ => 0.0,
-        }
+        self.used(row).map_or(0.0, |i| row[i])
+    }
+
+    /// The position of the feature that anchors a stacked row: the anchor feature, or
+    /// where it is missing the fallback; none where both are missing (the anchor is 0).
+    pub fn used(&self, row: &[f64]) -> Option<usize> {
+        [Some(self.feature), self.fallback]
+            .into_iter()
+            .flatten()
+            .find(|&i| row.get(i).is_some_and(|v| v.is_finite()))
     }
 }
 
@@ -493,7 +495,9 @@ pub struct Explanation {
     /// The value the head's output is added to (the model's anchor feature at the
     /// origin), 0 for a model without one.
     pub anchor: f64,
-    /// The anchor's feature, when the model has one.
+    /// The feature that anchors this row (the model's anchor feature, or its fallback
+    /// where that is missing); none for a model without an anchor, or where both are
+    /// missing.
     pub anchor_feature: Option<String>,
     /// The median head's expected output over its training rows.
     pub bias: f64,
@@ -639,7 +643,10 @@ impl Forecaster {
             step,
             time: origin + i64::from(step) * grid.step,
             anchor,
-            anchor_feature: self.spec.anchor.as_ref().map(|a| a.feature.clone()),
+            anchor_feature: self
+                .anchor
+                .and_then(|a| a.used(&row))
+                .map(|i| self.features[i].clone()),
             bias,
             raw: anchor + phi.iter().sum::<f64>(),
             contributions,
