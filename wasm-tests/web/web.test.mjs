@@ -86,6 +86,24 @@ test("without a station in the address, the page shows the forecast station with
   await context.close();
 });
 
+test("with fresh data the days read Today and Tomorrow, and nothing is called stale", async () => {
+  const list = JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations;
+  const dataTime = list.find((s) => s.id === AURN).data_time;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", serviceWorkers: "block" });
+  // The browser's clock an hour after the latest measurement (23:00 UTC).
+  await context.clock.setFixedTime(new Date((dataTime + 1800) * 1000));
+  const page = await context.newPage();
+  await page.goto(`${server.url}#/station/${AURN}`);
+  await settled(page);
+  const days = await page.$$eval(".days li strong", (e) => e.map((x) => x.textContent));
+  assert.match(days[0], /^Thu 1 Jan \(from 00:00\)|^Tomorrow/);
+  assert.ok(days.some((d) => d.startsWith("Tomorrow")), days.join(" | "));
+  const text = await page.$eval("main", (m) => m.innerText);
+  assert.doesNotMatch(text, /Newer ones have not arrived/);
+  assert.match(text, /\(30 minutes ago\)/);
+  await context.close();
+});
+
 test("another station from the map, the search and the keyboard updates the page", async () => {
   const { page, context } = await open(`${server.url}#/station/${AURN}`);
   await settled(page);

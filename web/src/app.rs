@@ -546,10 +546,11 @@ fn StationScreens(
     let days = r.days.iter().enumerate().map(|(i, d)| {
         let fc2 = fc.clone();
         let d2 = d.clone();
+        let day = words::relative_day(d.start, now as i64, offset);
         let when = if i == 0 && hourly {
-            format!("{} (from {})", words::day(d.start, offset), words::hour(d.start, offset))
+            format!("{day} (from {})", words::hour(d.start, offset))
         } else {
-            words::day(d.start, offset)
+            day
         };
         view! {
             <li>

@@ -106,6 +106,16 @@ pub fn day(t: i64, offset: i64) -> String {
     )
 }
 
+/// A local day as a person says it, seen from `now`: `Today`, `Tomorrow`, else the date
+/// (`Thu 1 Jan`: old data are dated, never called today).
+pub fn relative_day(t: i64, now: i64, offset: i64) -> String {
+    match (t + offset).div_euclid(86_400) - (now + offset).div_euclid(86_400) {
+        0 => "Today".into(),
+        1 => "Tomorrow".into(),
+        _ => day(t, offset),
+    }
+}
+
 /// The local hour, `13:00`.
 pub fn hour(t: i64, offset: i64) -> String {
     let c = time::civil(t + offset);
@@ -211,6 +221,12 @@ mod tests {
         assert_eq!(offset(0), "UTC");
         assert_eq!(offset(3_600), "UTC+1");
         assert_eq!(offset(-19_800), "UTC−5:30");
+        assert_eq!(relative_day(t + 3_600, t + 600, 0), "Today");
+        assert_eq!(relative_day(t + 86_400, t + 600, 0), "Tomorrow");
+        assert_eq!(relative_day(t + 2 * 86_400, t, 0), "Sat 3 Jan");
+        // An hour west of UTC, 00:30 UTC is still yesterday evening.
+        assert_eq!(relative_day(t + 1_800, t - 7_200, -3_600), "Today");
+        assert_eq!(relative_day(t, t + 9_000 * 86_400, 0), "Thu 1 Jan");
         assert_eq!(value(21.75), "22");
         assert_eq!(value(2.345), "2.3");
     }
