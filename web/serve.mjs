@@ -40,6 +40,9 @@ function inside(root, rel) {
  * @param {{ dist: string, store?: string, port?: number, host?: string, log?: boolean }} o
  */
 export function serve({ dist, store, port = 0, host = "127.0.0.1", log = false }) {
+  // Each file is compressed once per content (gzip -9 of a 1 MB model takes a while), as
+  // a static host precompresses.
+  const compressed = new Map();
   const distRoot = path.resolve(dist);
   const storeRoot = store ? path.resolve(store) : null;
   const server = createServer(async (req, res) => {
@@ -86,7 +89,9 @@ export function serve({ dist, store, port = 0, host = "127.0.0.1", log = false }
       return;
     }
     if (COMPRESS.has(ext) && /\bgzip\b/.test(req.headers["accept-encoding"] ?? "")) {
-      body = gzipSync(body, { level: 9 });
+      const key = `${file}\0${etag}`;
+      if (!compressed.has(key)) compressed.set(key, gzipSync(body, { level: 9 }));
+      body = compressed.get(key);
       headers["content-encoding"] = "gzip";
     }
     headers["content-length"] = body.length;
