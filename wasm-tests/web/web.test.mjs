@@ -86,6 +86,19 @@ test("without a station in the address, the page shows the forecast station with
   await context.close();
 });
 
+test("a link to a station that is not published says so, and shows another", async () => {
+  const { page, context } = await open(`${server.url}#/station/nowhere`);
+  const s = await settled(page);
+  assert.equal(s.state, "ready");
+  assert.notEqual(s.station, "nowhere");
+  assert.match(await page.$eval("main", (m) => m.innerText), /There is no station "nowhere" in the published list/);
+  // Choosing a station clears it.
+  await page.evaluate(() => { location.hash = "#/station/DEBY047"; });
+  await page.waitForSelector('main[data-station="DEBY047"][data-state="ready"]');
+  assert.doesNotMatch(await page.$eval("main", (m) => m.innerText), /There is no station/);
+  await context.close();
+});
+
 test("with fresh data the days read Today and Tomorrow, and nothing is called stale", async () => {
   const list = JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations;
   const dataTime = list.find((s) => s.id === AURN).data_time;

@@ -180,6 +180,8 @@ pub fn App() -> impl IntoView {
     let selected = RwSignal::new(station_in_hash());
     let shown = RwSignal::new_local(State::<Arc<Shown>>::Loading);
     let busy = RwSignal::new(false);
+    // A station the address named that the list does not have.
+    let unknown = RwSignal::new(None::<String>);
     let palette = RwSignal::new(match remembered(PALETTE_KEY).as_deref() {
         Some("color_vision_assist") => Palette::ColorVisionAssist,
         _ => Palette::Epa,
@@ -189,6 +191,7 @@ pub fn App() -> impl IntoView {
     window_event_listener(leptos::ev::resize, move |_| width.set(chart_width()));
     window_event_listener(leptos::ev::hashchange, move |_| {
         if let Some(id) = station_in_hash() {
+            unknown.set(None);
             selected.set(Some(id));
         }
     });
@@ -216,7 +219,11 @@ pub fn App() -> impl IntoView {
             let State::Ready(list) = stations.get() else {
                 return;
             };
-            let wanted = selected.get().filter(|id| list.get(id).is_some());
+            let asked = selected.get();
+            let wanted = asked.clone().filter(|id| list.get(id).is_some());
+            if let (Some(a), None) = (&asked, &wanted) {
+                unknown.set(Some(a.clone()));
+            }
             let Some(id) = wanted.or_else(|| default_station(&list)) else {
                 return;
             };
@@ -319,6 +326,11 @@ pub fn App() -> impl IntoView {
                     State::Ready(_) => "ready",
                 }
                 aria-busy=move || busy.get().to_string()>
+                {move || unknown.get().map(|id| view! {
+                    <p class="notice" role="status">{format!(
+                        "There is no station \"{id}\" in the published list, so another one is shown. Pick one from the list or the map."
+                    )}</p>
+                })}
                 {move || match (stations.get(), shown.get()) {
                     (State::Failed(_), _) => view! {
                         <p class="muted">"Nothing to show without the station list."</p>
