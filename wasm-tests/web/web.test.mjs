@@ -73,6 +73,10 @@ for (const [station, model] of [[AURN, "no2-72h"], ["DEBY047", "pm10-de"]]) {
     assert.match(text, /(Sensitive groups|Sensitive populations)/);
     assert.match(text, /raises it by|lowers it by/); // why
     assert.match(text, /forecast made the day before was off by/); // history
+    // About links the version's published training report.
+    const report = await page.$eval("#about a", (a) => a.href);
+    assert.ok(report.endsWith(v.report_html), report);
+    assert.equal((await fetch(report)).status, 200);
     assert.deepEqual(errors, []);
     await context.close();
   });

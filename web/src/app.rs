@@ -34,6 +34,8 @@ struct Shown {
     saved: Option<f64>,
     /// How long the forecast and the rest of the report took in the page (ms).
     compute_ms: f64,
+    /// The URL of the model's training report, when one was published.
+    report_url: Option<String>,
 }
 
 const PALETTE_KEY: &str = "aqcast.palette";
@@ -165,10 +167,11 @@ async fn show(src: Source, station: Station) -> Result<Shown, LoadError> {
         why,
     })?;
     Ok(Shown {
+        compute_ms: perf_now() - t0,
+        report_url: served.version.report_html.as_deref().map(|k| src.url(k)),
         report,
         offset,
         saved,
-        compute_ms: perf_now() - t0,
     })
 }
 
@@ -610,7 +613,6 @@ fn StationScreens(
     let next_day = if hourly { 24 } else { 1 };
     let skill = per_step(next_day).and_then(|m| m.skill);
     let coverage = v.metrics.summary.get("coverage").copied();
-    let report_link = v.report_html.clone();
     // File names only: where they sat on the trainer's machine is no one's business.
     let data_files = v
         .provenance
@@ -701,16 +703,12 @@ fn StationScreens(
                 <dt>"Published"</dt><dd>{v.provenance.published.clone()}</dd>
                 <dt>"Fingerprint"</dt><dd><code>{v.sha256.get(..16).unwrap_or_default().to_string()}</code></dd>
             </dl>
-            {report_link.map(|k| view! { <p><a href=load_url(&k)>"The full training report"</a></p> })}
+            {shown.report_url.clone().map(|u| view! { <p><a href=u>"The full training report"</a></p> })}
             <p class="muted small" data-compute-ms=format!("{:.1}", shown.compute_ms)>
                 {format!("Forecast computed in this browser in {:.0} ms.", shown.compute_ms)}
             </p>
         </section>
     }
-}
-
-fn load_url(key: &str) -> String {
-    source().url(key)
 }
 
 #[cfg(test)]

@@ -62,6 +62,24 @@ struct Frame {
 }
 
 impl Frame {
+    /// A `w`×`h` chart from `t0` to `t1` whose value axis reaches `top`, and its value
+    /// ticks (the axis ends at the last, a round number).
+    fn new(w: f64, h: f64, t0: i64, t1: i64, top: f64) -> (Frame, Vec<f64>) {
+        let ticks = nice_ticks(0.0, top, 5);
+        let frame = Frame {
+            w,
+            h,
+            left: 44.0,
+            right: 12.0,
+            top: 26.0,
+            bottom: 40.0,
+            t0,
+            t1,
+            y1: ticks.last().copied().unwrap_or(top),
+        };
+        (frame, ticks)
+    }
+
     fn x(&self, t: i64) -> f64 {
         let span = (self.t1 - self.t0).max(1) as f64;
         self.left + (t - self.t0) as f64 / span * (self.w - self.left - self.right)
@@ -181,18 +199,8 @@ pub fn forecast(r: &Report, palette: Palette, width: f64, offset: i64) -> impl I
         return view! { <p>"This forecast has no steps."</p> }.into_any();
     };
     let top = fc.steps.iter().map(|s| s.p90).fold(0.0, f64::max).max(1.0);
-    let ticks = nice_ticks(0.0, top, 5);
-    let f = Frame {
-        w: width,
-        h: if width < 520.0 { 240.0 } else { 280.0 },
-        left: 44.0,
-        right: 12.0,
-        top: 26.0,
-        bottom: 40.0,
-        t0: first.time,
-        t1: last.time,
-        y1: ticks.last().copied().unwrap_or(top),
-    };
+    let height = if width < 520.0 { 240.0 } else { 280.0 };
+    let (f, ticks) = Frame::new(width, height, first.time, last.time, top);
     let points: Vec<(i64, f64, f64)> = fc.steps.iter().map(|s| (s.time, s.p10, s.p90)).collect();
     let median = line(&f, fc.steps.iter().map(|s| (s.time, Some(s.p50))));
     let half = (f.x(first.time + fc.step_seconds) - f.x(first.time)) / 2.0;
@@ -250,18 +258,7 @@ pub fn history(h: &History, unit: &str, step: i64, width: f64, offset: i64) -> i
         .map(|p| p.band[2].max(p.measured.unwrap_or(0.0)))
         .fold(0.0, f64::max)
         .max(1.0);
-    let ticks = nice_ticks(0.0, top, 5);
-    let f = Frame {
-        w: width,
-        h: 220.0,
-        left: 44.0,
-        right: 12.0,
-        top: 26.0,
-        bottom: 40.0,
-        t0: first.time,
-        t1: last.time,
-        y1: ticks.last().copied().unwrap_or(top),
-    };
+    let (f, ticks) = Frame::new(width, 220.0, first.time, last.time, top);
     // A gap in the hindcasts (a day without data) breaks the band too.
     let mut bands: Vec<Vec<(i64, f64, f64)>> = vec![Vec::new()];
     let mut prev = first.time;

@@ -261,14 +261,23 @@ fn served(m: &Loaded) -> Value {
     json!({ "model": m.name, "version": m.version.version, "sha256": m.version.sha256 })
 }
 
-/// `POST /v1/predict` with `{"model", "version"?, "features", "head"?}`.
-pub async fn predict(store: &Store, body: &Value) -> Result<Response, ApiError> {
+/// The model, head and feature row of a one-row request (`predict`, `explain`).
+async fn one_row(
+    store: &Store,
+    body: &Value,
+) -> Result<(std::rc::Rc<Loaded>, usize, Vec<f64>), ApiError> {
     let m = model_of(store, body).await?;
     let h = head(&m, body)?;
     let features = body.get("features").ok_or_else(|| {
         ApiError::bad_request("give \"features\": an array in feature order or an object by name")
     })?;
     let r = row(&m, features, "features")?;
+    Ok((m, h, r))
+}
+
+/// `POST /v1/predict` with `{"model", "version"?, "features", "head"?}`.
+pub async fn predict(store: &Store, body: &Value) -> Result<Response, ApiError> {
+    let (m, h, r) = one_row(store, body).await?;
     let y = m.predictors[h]
         .predict_row(&r)
         .map_err(|e| ApiError::core(&e))?;
@@ -320,12 +329,7 @@ pub async fn predict_batch(
 
 /// `POST /v1/explain` with `{"model", "version"?, "features", "head"?}`: exact TreeSHAP.
 pub async fn explain(store: &Store, body: &Value) -> Result<Response, ApiError> {
-    let m = model_of(store, body).await?;
-    let h = head(&m, body)?;
-    let features = body.get("features").ok_or_else(|| {
-        ApiError::bad_request("give \"features\": an array in feature order or an object by name")
-    })?;
-    let r = row(&m, features, "features")?;
+    let (m, h, r) = one_row(store, body).await?;
     let phi = shap::explain(&m.parts.heads[h].ensemble, &r).map_err(|e| ApiError::core(&e))?;
     let y = m.predictors[h]
         .predict_row(&r)
@@ -365,12 +369,12 @@ pub async fn file(
     } else {
         "public, max-age=60"
     };
+    if if_none_match == Some(etag.as_str()) {
+        return not_modified(&etag, cache);
+    }
     let headers = Headers::new();
     headers.set("etag", &etag)?;
     headers.set("cache-control", cache)?;
-    if if_none_match == Some(etag.as_str()) {
-        return Ok(Response::empty()?.with_status(304).with_headers(headers));
-    }
     let kind = match key.rsplit_once('.').map(|(_, e)| e) {
         Some("json") => "application/json",
         Some("html") => {
@@ -388,7 +392,7 @@ pub async fn file(
 pub async fn stations(store: &Store, if_none_match: Option<&str>) -> Result<Response, ApiError> {
     let list = store.stations().await?;
     if if_none_match == Some(list.etag.as_str()) {
-        return not_modified(&list.etag, 300);
+        return not_modified(&list.etag, "public, max-age=300");
     }
     let text = String::from_utf8(list.bytes.clone())
         .map_err(|_| ApiError::unavailable("the station list is not text"))?;
@@ -399,10 +403,11 @@ pub async fn stations(store: &Store, if_none_match: Option<&str>) -> Result<Resp
     Ok(r)
 }
 
-fn not_modified(etag: &str, max_age: i64) -> Result<Response, ApiError> {
+/// 304 Not Modified, with the ETag and the `Cache-Control` the full answer carries.
+fn not_modified(etag: &str, cache_control: &str) -> Result<Response, ApiError> {
     let headers = Headers::new();
     headers.set("etag", etag)?;
-    headers.set("cache-control", &format!("public, max-age={max_age}"))?;
+    headers.set("cache-control", cache_control)?;
     Ok(Response::empty()?.with_status(304).with_headers(headers))
 }
 
@@ -458,7 +463,7 @@ pub async fn forecast(
         at.map_or(0, |t| t)
     );
     if if_none_match == Some(etag.as_str()) {
-        return not_modified(&etag, max_age);
+        return not_modified(&etag, &format!("public, max-age={max_age}"));
     }
     let mut out = serde_json::to_value(&f)
         .map_err(|_| ApiError::new(500, "internal", "the forecast could not be written"))?;
