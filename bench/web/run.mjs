@@ -43,8 +43,17 @@ async function visit(page, station) {
   await cdp.send("Network.enable");
   let bytes = 0;
   const urls = [];
-  cdp.on("Network.loadingFinished", (e) => { bytes += e.encodedDataLength; });
-  cdp.on("Network.requestWillBeSent", (e) => urls.push(e.request.url));
+  const byUrl = new Map();
+  const urlOf = new Map();
+  cdp.on("Network.loadingFinished", (e) => {
+    bytes += e.encodedDataLength;
+    const u = urlOf.get(e.requestId) ?? "?";
+    byUrl.set(u, (byUrl.get(u) ?? 0) + e.encodedDataLength);
+  });
+  cdp.on("Network.requestWillBeSent", (e) => {
+    urls.push(e.request.url);
+    urlOf.set(e.requestId, e.request.url);
+  });
   await page.goto(`${server.url}#/station/${station}`);
   await page.waitForFunction(() => window.__ready, null, { timeout: 30_000 });
   const r = await page.evaluate(() => ({
@@ -53,7 +62,7 @@ async function visit(page, station) {
     compute: Number(document.querySelector("[data-compute-ms]").dataset.computeMs),
   }));
   await cdp.detach();
-  return { ...r, bytes, requests: urls.length };
+  return { ...r, bytes, byUrl, requests: urls.length };
 }
 
 // A first visit: empty cache, and the service worker kept out, so that every byte is seen
@@ -118,6 +127,10 @@ console.log(`  forecast on screen, warm (second visit) ${ms(median(warm.map((r) 
 console.log(`  bytes transferred, cold, gzip          ${kb(median(cold.map((r) => r.bytes)))} in ${cold[0].requests} requests  target ≤ 500 KB`);
 console.log(`  bytes transferred, warm (page's view)  ${kb(median(warm.map((r) => r.bytes)))}`);
 console.log(`    of which the wasm                    ${kb(gzipSync(wasm, { level: 9 }).length)} (${kb(statSync(path.join(dist, "pkg/aqcast_web_bg.wasm")).size)} raw)`);
+console.log(`    each request of the first cold visit (bytes on the wire, headers included):`);
+for (const [u, n] of [...cold[0].byUrl].sort((a, b) => b[1] - a[1])) {
+  console.log(`      ${String(n).padStart(7)}  ${u.replace(server.url, "/")}`);
+}
 console.log(`    of which the no2-72h model            ${kb(gzipSync(modelBytes, { level: 9 }).length)} (${kb(modelBytes.length)} raw)`);
 console.log(`  forecast + why + history in the page   ${ms(median(cold.map((r) => r.compute)))}`);
 console.log(`  (same model, each: ${sameModel.map((x) => x.toFixed(0)).join(" ")})`);

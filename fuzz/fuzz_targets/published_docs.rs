@@ -30,6 +30,8 @@ fuzz_target!(|data: &[u8]| {
         }
         1 => {
             if let Ok(s) = Snapshot::from_json(json) {
+                // What is read is written back and read again the same.
+                assert_eq!(Snapshot::from_json(&s.to_json()).ok().as_ref(), Some(&s));
                 let series = s.series();
                 let n: usize = series.iter().map(|x| x.times.len()).sum();
                 assert_eq!(n, s.observations.len());

@@ -202,7 +202,7 @@ const ERRORS = [
   ["no measurements of the pollutant", "No forecast possible", /no observation of "no2": nothing to forecast from/, (s) => {
     const f = path.join(s, `stations/${AURN}/recent.json`);
     const snap = JSON.parse(readFileSync(f, "utf8"));
-    snap.observations = snap.observations.filter((o) => o.variable !== "no2");
+    snap.series = snap.series.filter((s) => s.variable !== "no2");
     writeFileSync(f, JSON.stringify(snap));
   }],
 ];

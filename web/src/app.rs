@@ -182,6 +182,9 @@ pub fn App() -> impl IntoView {
     let stations = RwSignal::new_local(State::<Arc<Stations>>::Loading);
     let selected = RwSignal::new(station_in_hash());
     let shown = RwSignal::new_local(State::<Arc<Shown>>::Loading);
+    // The station `shown` is about: until it is the selected one, the page is loading
+    // (the choice changes before the effect that loads it runs).
+    let shown_for = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // A station the address named that the list does not have.
     let unknown = RwSignal::new(None::<String>);
@@ -252,6 +255,7 @@ pub fn App() -> impl IntoView {
                     Ok(s) => State::Ready(Arc::new(s)),
                     Err(e) => State::Failed(e),
                 });
+                shown_for.set(Some(id));
                 busy.set(false);
                 if ok {
                     // The page's script hands what was loaded to the service worker, so the
@@ -323,7 +327,7 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1"
                 data-station=move || selected.get().unwrap_or_default()
                 data-state=move || match shown.get() {
-                    _ if busy.get() => "loading",
+                    _ if busy.get() || shown_for.get() != selected.get() => "loading",
                     State::Loading => "loading",
                     State::Failed(_) => "error",
                     State::Ready(_) => "ready",
@@ -377,7 +381,7 @@ fn Picker(
     let locate_message = RwSignal::new(None::<String>);
     let search_list = list.clone();
     let matches = move || {
-        let q = query.get().trim().to_lowercase();
+        let q = lower(query.get().trim());
         if q.is_empty() {
             return Vec::new();
         }
@@ -385,10 +389,8 @@ fn Picker(
             .stations
             .iter()
             .filter(|s| {
-                s.id.to_lowercase().contains(&q)
-                    || s.name
-                        .as_deref()
-                        .is_some_and(|n| n.to_lowercase().contains(&q))
+                lower(&s.id).contains(&q)
+                    || s.name.as_deref().is_some_and(|n| lower(n).contains(&q))
             })
             .take(8)
             .map(|s| (s.id.clone(), label(s)))
@@ -406,7 +408,10 @@ fn Picker(
             let c = p.coords();
             match nearest(&list.stations, c.latitude(), c.longitude()) {
                 Some((id, km)) => {
-                    locate_message.set(Some(format!("The nearest station is {km:.0} km away.")));
+                    locate_message.set(Some(format!(
+                        "The nearest station is {} km away.",
+                        words::fixed(km, 0)
+                    )));
                     go_to(&id);
                 }
                 None => locate_message.set(Some("No station has coordinates.".into())),
@@ -602,9 +607,9 @@ fn StationScreens(
     let h = &r.history;
     let history_text = match (h.mae, h.inside) {
         (Some(mae), (inside, n)) if n > 0 => format!(
-            "Over these days, the forecast made the day before was off by {} {unit} on average, and {inside} of {n} measurements ({:.0} %) fell inside its 80 % band.",
+            "Over these days, the forecast made the day before was off by {} {unit} on average, and {inside} of {n} measurements ({} %) fell inside its 80 % band.",
             words::value(mae),
-            100.0 * inside as f64 / n as f64
+            words::fixed(100.0 * inside as f64 / n as f64, 0)
         ),
         _ => "There are no measurements to compare with in these days.".to_string(),
     };
@@ -693,21 +698,34 @@ fn StationScreens(
                 <dt>"Trained"</dt><dd>{v.provenance.trained.clone().unwrap_or_else(|| "not recorded".into())}{format!(" by {}", v.provenance.source)}</dd>
                 <dt>"On"</dt><dd>{if data_files.is_empty() { "not recorded".to_string() } else { data_files }}</dd>
                 <dt>"Test skill"</dt><dd>{match skill {
-                    Some(s) => format!("{:.2} at {} ahead (1 − RMSE / RMSE of persistence; above 0 beats \"same as now\")", s, if hourly { "24 hours" } else { "1 day" }),
+                    Some(s) => format!("{} at {} ahead (1 − RMSE / RMSE of persistence; above 0 beats \"same as now\")", words::fixed(s, 2), if hourly { "24 hours" } else { "1 day" }),
                     None => "not recorded".into(),
                 }}</dd>
                 <dt>"Band coverage"</dt><dd>{match coverage {
-                    Some(c) => format!("{:.0} % of test measurements fell in the 80 % band", c * 100.0),
+                    Some(c) => format!("{} % of test measurements fell in the 80 % band", words::fixed(c * 100.0, 0)),
                     None => "not recorded".into(),
                 }}</dd>
                 <dt>"Published"</dt><dd>{v.provenance.published.clone()}</dd>
                 <dt>"Fingerprint"</dt><dd><code>{v.sha256.get(..16).unwrap_or_default().to_string()}</code></dd>
             </dl>
             {shown.report_url.clone().map(|u| view! { <p><a href=u>"The full training report"</a></p> })}
-            <p class="muted small" data-compute-ms=format!("{:.1}", shown.compute_ms)>
-                {format!("Forecast computed in this browser in {:.0} ms.", shown.compute_ms)}
+            <p class="muted small" data-compute-ms=words::fixed(shown.compute_ms, 1)>
+                {format!("Forecast computed in this browser in {} ms.", words::fixed(shown.compute_ms, 0))}
             </p>
         </section>
+    }
+}
+
+/// `s` in lower case for matching a search, by the browser's own Unicode tables (the
+/// app does not carry Rust's).
+fn lower(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(s).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        s.to_lowercase()
     }
 }
 

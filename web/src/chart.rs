@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::colours;
 use crate::summary::{History, Report};
-use crate::words;
+use crate::words::{self, fixed};
 
 /// Ticks at round numbers (1, 2 or 5 × 10ⁿ apart) covering `[lo, hi]`, about `n` of them.
 pub fn nice_ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
@@ -98,10 +98,10 @@ fn line(f: &Frame, points: impl Iterator<Item = (i64, Option<f64>)>) -> String {
         match v {
             Some(v) if v.is_finite() => {
                 d.push_str(&format!(
-                    "{}{:.1},{:.1} ",
+                    "{}{},{} ",
                     if pen_down { "L" } else { "M" },
-                    f.x(t),
-                    f.y(v)
+                    fixed(f.x(t), 1),
+                    fixed(f.y(v), 1)
                 ));
                 pen_down = true;
             }
@@ -116,14 +116,14 @@ fn band(f: &Frame, points: &[(i64, f64, f64)]) -> String {
     let mut d = String::new();
     for (i, (t, lo, _)) in points.iter().enumerate() {
         d.push_str(&format!(
-            "{}{:.1},{:.1} ",
+            "{}{},{} ",
             if i == 0 { "M" } else { "L" },
-            f.x(*t),
-            f.y(*lo)
+            fixed(f.x(*t), 1),
+            fixed(f.y(*lo), 1)
         ));
     }
     for (t, _, hi) in points.iter().rev() {
-        d.push_str(&format!("L{:.1},{:.1} ", f.x(*t), f.y(*hi)));
+        d.push_str(&format!("L{},{} ", fixed(f.x(*t), 1), fixed(f.y(*hi), 1)));
     }
     d.push('Z');
     d

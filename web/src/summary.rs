@@ -227,9 +227,9 @@ pub fn day_sentence(d: &Day, fc: &Forecast) -> String {
     };
     match d.chance {
         Some((c, p)) => format!(
-            "{}, {:.0} % chance of {}",
+            "{}, {} % chance of {}",
             name(d.category),
-            (p * 100.0).round(),
+            words::fixed(p * 100.0, 0),
             name(c)
         ),
         None => name(d.category).to_string(),
@@ -272,7 +272,7 @@ pub fn reason_sentence(feature: &str, by: f64, unit: Unit) -> String {
     let verb = if by >= 0.0 { "raises" } else { "lowers" };
     let mut f = feature.to_string();
     if let Some(first) = f.get(0..1) {
-        let upper = first.to_uppercase();
+        let upper = first.to_ascii_uppercase();
         f.replace_range(0..1, &upper);
     }
     format!("{f} {verb} it by {} {unit}", words::value(by.abs()))

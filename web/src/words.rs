@@ -147,9 +147,29 @@ pub fn value(v: f64) -> String {
     if !v.is_finite() {
         "–".into()
     } else if v.abs() >= 10.0 {
-        format!("{v:.0}")
+        fixed(v, 0)
     } else {
-        format!("{v:.1}")
+        fixed(v, 1)
+    }
+}
+
+/// `v` with `digits` (0–3) decimals, rounded half away from zero: what `{:.N}` shows
+/// (but no "-0.0"), without the exact-decimal formatter that would add to the app.
+pub fn fixed(v: f64, digits: u32) -> String {
+    if !v.is_finite() || v.abs() >= 1e15 {
+        return format!("{v}");
+    }
+    let scale = 10i64.pow(digits.min(3));
+    let n = (v * scale as f64).round() as i64;
+    let sign = if n < 0 { "-" } else { "" };
+    let (whole, part) = (n.abs() / scale, n.abs() % scale);
+    if digits == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!(
+            "{sign}{whole}.{part:0width$}",
+            width = digits.min(3) as usize
+        )
     }
 }
 
@@ -182,6 +202,24 @@ pub fn offset(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_decimals_read_as_format_would_show_them() {
+        for (v, d, want) in [
+            (12.345, 0, "12"),
+            (12.5, 0, "13"),
+            (-0.04, 1, "0.0"),
+            (-0.06, 1, "-0.1"),
+            (4.56789, 2, "4.57"),
+            (0.0, 1, "0.0"),
+            (-7.25, 1, "-7.3"),
+            (1234.0, 1, "1234.0"),
+        ] {
+            assert_eq!(fixed(v, d), want, "{v} to {d}");
+        }
+        assert_eq!(value(f64::NAN), "–");
+        assert_eq!(value(9.96), "10.0");
+    }
 
     #[test]
     fn features_read_as_words() {

@@ -95,7 +95,7 @@ impl fmt::Display for Error {
             ),
             Error::UnsupportedVersion { found, supported } => write!(
                 f,
-                "model format version {found} is older than this aqcast reads \
+                "model format version {found} is older than the oldest this aqcast reads \
                  ({supported}); re-import or retrain the model with this aqcast"
             ),
             Error::ChecksumMismatch => f.write_str(

@@ -56,6 +56,11 @@ pub struct Config {
     /// learn the change from it, with the climatology where it is missing.
     #[serde(default)]
     pub anchor: Option<String>,
+    /// Trees of the band's lower and upper heads, when fewer than the median's: their
+    /// learning rate is raised so that trees × rate stays the median's. The calibration
+    /// corrects what the band loses; a smaller model for phones (BENCHMARKS.md).
+    #[serde(default)]
+    pub band_trees: Option<usize>,
 }
 
 fn default_quantiles() -> [f64; 3] {
@@ -99,6 +104,12 @@ impl Config {
         }
         if !(q[0] > 0.0 && q[0] < q[1] && q[1] < q[2] && q[2] < 1.0) {
             return Err("quantiles must be increasing and inside (0, 1)".into());
+        }
+        if self
+            .band_trees
+            .is_some_and(|t| !(1..=crate::gbdt::MAX_TREES).contains(&t))
+        {
+            return Err("band_trees must be in 1..=1000000".into());
         }
         if self.stride == 0 || self.stride > self.steps {
             return Err("stride must be in 1..=steps".into());
@@ -460,13 +471,17 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
     let mut heads = Vec::new();
     let mut curves = Vec::new();
     let mut predictors = Vec::new();
-    for &q in &c.quantiles {
-        let p = Params {
+    for (i, &q) in c.quantiles.iter().enumerate() {
+        let mut p = Params {
             objective: Objective::Quantile,
             alpha: q,
             quantiles: vec![],
             ..task.params.clone()
         };
+        if let Some(trees) = c.band_trees.filter(|_| i != 1) {
+            p.learning_rate *= p.trees as f64 / trees as f64;
+            p.trees = trees;
+        }
         let trained = crate::train_with_progress(&col_refs, &ys_train, &p, on_tree)
             .map_err(|m| format!("quantile {q}: {m}"))?;
         predictors.push(Predictor::new(&trained.ensemble).map_err(|e| e.to_string())?);

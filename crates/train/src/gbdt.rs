@@ -77,6 +77,13 @@ pub struct Params {
     /// Extra heads per horizon trained with the quantile loss, e.g. `[0.1, 0.5, 0.9]` for
     /// P10–P90 bands (`aqcast train`).
     pub quantiles: Vec<f64>,
+    /// When set, each tree's leaves are rounded, as the tree is made, to whole multiples
+    /// of one power of two with at most this many bits (sign included): a model a phone
+    /// downloads in a fraction of the bytes (the artifact stores such leaves as small
+    /// integers). The following trees learn from the rounded ones, so what is lost is
+    /// the last tree's rounding. Unset: leaves stay full f64 (LightGBM's trees).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leaf_bits: Option<u32>,
 }
 
 impl Default for Params {
@@ -105,6 +112,7 @@ impl Default for Params {
             validation_fraction: 0.1,
             threads: None,
             quantiles: Vec::new(),
+            leaf_bits: None,
         }
     }
 }
@@ -169,6 +177,10 @@ impl Params {
             (
                 self.quantiles.iter().all(|q| *q > 0.0 && *q < 1.0),
                 "quantiles must be in (0, 1)",
+            ),
+            (
+                self.leaf_bits.is_none_or(|b| (4..=16).contains(&b)),
+                "leaf_bits must be in 4..=16",
             ),
         ];
         match checks.iter().find(|c| !c.0) {
@@ -871,6 +883,11 @@ fn train_in_pool(
             tree.leaf_value
                 .iter_mut()
                 .for_each(|v| *v *= p.learning_rate);
+        }
+        if let Some(bits) = p.leaf_bits {
+            round_to_grid(&mut tree.leaf_value, bits);
+        }
+        if !forest {
             // Every row's score moves by its leaf: from the partition when all rows were
             // used, else by walking the tree.
             if bagging {
@@ -954,6 +971,61 @@ fn train_in_pool(
     })
 }
 
+/// Rounds `values` to whole multiples of the smallest power of two that keeps every
+/// multiple within `bits` bits, sign included. Exact: dividing and multiplying by a power
+/// of two changes no bits of a normal double.
+fn round_to_grid(values: &mut [f64], bits: u32) {
+    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest == 0.0 || !largest.is_finite() {
+        return;
+    }
+    let most = ((1u32 << (bits - 1)) - 1) as f64;
+    let mut e = (largest / most).log2().ceil() as i32;
+    while (largest / 2f64.powi(e)).round() > most {
+        e += 1;
+    }
+    // Leaves below the smallest normal double's grid are left as they are (the artifact
+    // then stores them plainly).
+    if e < -1000 {
+        return;
+    }
+    let step = 2f64.powi(e);
+    // `+ 0.0` turns the -0.0 of a small negative leaf into 0.0, which the grid holds.
+    values
+        .iter_mut()
+        .for_each(|v| *v = (*v / step).round() * step + 0.0);
+}
+
+/// The tree's internal nodes and leaves renumbered in the order a pre-order walk (left
+/// child first) visits them: the artifact then stores its shape as one bit per node.
+fn pre_order(t: &Tree) -> (Vec<usize>, Vec<usize>, Vec<i32>, Vec<i32>) {
+    let (mut nodes, mut leaves) = (Vec::new(), Vec::new());
+    let mut node_id = vec![0i32; t.feature.len()];
+    let mut leaf_id = vec![0i32; t.leaf_value.len()];
+    let mut stack = vec![if t.feature.is_empty() { -1 } else { 0 }];
+    while let Some(c) = stack.pop() {
+        if c >= 0 {
+            node_id[c as usize] = nodes.len() as i32;
+            nodes.push(c as usize);
+            stack.push(t.right[c as usize]);
+            stack.push(t.left[c as usize]);
+        } else {
+            leaf_id[!c as usize] = !(leaves.len() as i32);
+            leaves.push(!c as usize);
+        }
+    }
+    let new = |c: i32| {
+        if c >= 0 {
+            node_id[c as usize]
+        } else {
+            leaf_id[!c as usize]
+        }
+    };
+    let left = nodes.iter().map(|&n| new(t.left[n])).collect();
+    let right = nodes.iter().map(|&n| new(t.right[n])).collect();
+    (nodes, leaves, left, right)
+}
+
 fn to_ensemble(
     trees: &[Tree],
     mappers: &[BinMapper],
@@ -979,18 +1051,19 @@ fn to_ensemble(
         leaf_cover: vec![],
     };
     for t in trees {
-        for n in 0..t.feature.len() {
+        let (nodes, leaves, left, right) = pre_order(t);
+        for (i, &n) in nodes.iter().enumerate() {
             let f = t.feature[n];
             let m = &mappers[f];
             e.feature.push(f as u32);
             e.threshold.push(m.upper[t.bin[n]]);
             e.default_left.push(t.nan_left[n]);
-            e.left.push(t.left[n]);
-            e.right.push(t.right[n]);
+            e.left.push(left[i]);
+            e.right.push(right[i]);
             e.node_cover.push(t.node_count[n]);
         }
-        e.leaf_value.extend_from_slice(&t.leaf_value);
-        e.leaf_cover.extend_from_slice(&t.leaf_count);
+        e.leaf_value.extend(leaves.iter().map(|&l| t.leaf_value[l]));
+        e.leaf_cover.extend(leaves.iter().map(|&l| t.leaf_count[l]));
         e.node_offsets.push(e.feature.len() as u32);
         e.leaf_offsets.push(e.leaf_value.len() as u32);
     }
@@ -1123,6 +1196,85 @@ mod tests {
             .unwrap()
             .ensemble
         );
+    }
+
+    #[test]
+    fn leaf_bits_round_leaves_to_a_small_grid_that_boosting_learns_from() {
+        let (x1, x2, y) = data();
+        let cols: Vec<&[f64]> = vec![&x1, &x2];
+        let params = |leaf_bits| Params {
+            trees: 40,
+            leaf_bits,
+            ..Params::default()
+        };
+        let full = train(&cols, &y, &params(None)).unwrap();
+        let small = train(&cols, &y, &params(Some(8))).unwrap();
+        let e = &small.ensemble;
+        for t in 0..e.n_trees() {
+            let leaves = &e.leaf_value[e.leaf_offsets[t] as usize..e.leaf_offsets[t + 1] as usize];
+            let largest = leaves.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            // The smallest power of two keeping the largest leaf within 127 steps.
+            let step = (1..200)
+                .map(|i| 2f64.powi(10 - i))
+                .take_while(|s| (largest / s).round() <= 127.0)
+                .last()
+                .unwrap();
+            for v in leaves {
+                let k = v / step;
+                assert!(
+                    k.fract() == 0.0 && k.abs() <= 127.0,
+                    "tree {t}: {v} / {step}"
+                );
+            }
+        }
+        // The served model is the one training tracked, and nearly as good.
+        let pred = predict(e, &x1, &x2);
+        let mse = pred
+            .iter()
+            .zip(&y)
+            .map(|(p, y)| (p - y).powi(2))
+            .sum::<f64>()
+            / y.len() as f64;
+        assert!((mse - small.train_curve[39]).abs() <= 1e-9 * mse.max(1.0));
+        let (a, b) = (small.train_curve[39], full.train_curve[39]);
+        assert!(a <= b * 1.01, "{a} vs {b}");
+        assert!(params(Some(3)).validate().is_err());
+    }
+
+    #[test]
+    fn trees_are_numbered_in_pre_order() {
+        let (x1, x2, y) = data();
+        let cols: Vec<&[f64]> = vec![&x1, &x2];
+        let t = train(
+            &cols,
+            &y,
+            &Params {
+                trees: 5,
+                ..Params::default()
+            },
+        )
+        .unwrap();
+        let e = &t.ensemble;
+        for tree in 0..e.n_trees() {
+            let n0 = e.node_offsets[tree] as usize;
+            let (mut nodes, mut leaves) = (0, 0);
+            let mut stack = vec![if e.node_offsets[tree + 1] as usize > n0 {
+                0
+            } else {
+                -1
+            }];
+            while let Some(c) = stack.pop() {
+                if c >= 0 {
+                    assert_eq!(c, nodes, "tree {tree}");
+                    nodes += 1;
+                    stack.push(e.right[n0 + c as usize]);
+                    stack.push(e.left[n0 + c as usize]);
+                } else {
+                    assert_eq!(!c, leaves, "tree {tree}");
+                    leaves += 1;
+                }
+            }
+        }
     }
 
     #[test]

@@ -219,7 +219,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             .filter_map(|(_, s)| s.iter().map(|(t, _)| *t).max())
             .max();
         let mut snapshot = Snapshot {
-            format: published::FORMAT,
+            format: published::SNAPSHOT_FORMAT,
             site: site.clone(),
             generated: now.clone(),
             data_time: data_time.unwrap_or(0),

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 
 use sha2::{Digest, Sha256};
 
+use super::trees::Tables;
 use super::{Head, Model, Parts};
 use crate::ensemble::{Ensemble, Link, Precision};
 use crate::Error;
@@ -13,7 +14,10 @@ use crate::Error;
 /// The first 8 bytes of every artifact.
 pub const MAGIC: [u8; 8] = *b"\x89AQM\r\n\x1a\n";
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
+/// The oldest format version this build reads: format 2 differs from 3 only in its tree
+/// sections, which held every array plain (see `trees`).
+pub const OLDEST_READ_VERSION: u16 = 2;
 /// Bytes before the payload.
 pub const HEADER_LEN: usize = 8 + 2 + 2 + 4 + 8 + 32;
 
@@ -30,6 +34,10 @@ const HAS_QUANTILE: u8 = 2;
 const AVERAGE: u8 = 4;
 
 pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
+    encode_with(m, FORMAT_VERSION)
+}
+
+fn encode_with(m: &Model, version: u16) -> Result<Vec<u8>, Error> {
     let json = |what: &str, r: Result<Vec<u8>, serde_json::Error>| {
         r.map_err(|e| Error::Malformed(format!("cannot encode the {what}: {e}")))
     };
@@ -61,12 +69,28 @@ pub(super) fn encode(m: &Model) -> Result<Vec<u8>, Error> {
             &json("reference histograms", serde_json::to_vec(r))?,
         );
     }
-    for h in &m.heads {
-        section(&mut payload, b"TREE", &encode_trees(&h.ensemble));
+    if version == 2 {
+        #[cfg(test)]
+        for h in &m.heads {
+            section(&mut payload, b"TREE", &encode_v2_trees(&h.ensemble));
+        }
+    } else {
+        let ensembles: Vec<&Ensemble> = m.heads.iter().map(|h| &h.ensemble).collect();
+        let tables = Tables::of(&ensembles);
+        if let Some(t) = &tables {
+            section(&mut payload, b"BNDS", &t.encode());
+        }
+        for e in ensembles {
+            section(
+                &mut payload,
+                b"TREE",
+                &super::trees::encode(e, tables.as_ref()),
+            );
+        }
     }
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
@@ -123,29 +147,21 @@ fn section(out: &mut Vec<u8>, tag: &[u8; 4], body: &[u8]) {
     out.extend_from_slice(body);
 }
 
-fn fits_f32(v: &[f64]) -> bool {
-    v.iter().all(|&x| (x as f32) as f64 == x)
-}
-
-fn put_floats(out: &mut Vec<u8>, v: &[f64], enc: u8) {
-    for &x in v {
-        if enc == ENC_F32 {
-            out.extend_from_slice(&(x as f32).to_le_bytes());
-        } else {
-            out.extend_from_slice(&x.to_le_bytes());
+/// Format 2's tree section, which this build no longer writes: kept so that the tests
+/// can check that such files still read.
+#[cfg(test)]
+pub(super) fn encode_v2_trees(e: &Ensemble) -> Vec<u8> {
+    let fits_f32 = |v: &[f64]| v.iter().all(|&x| (x as f32) as f64 == x);
+    let enc_of = |v: &[f64]| if fits_f32(v) { ENC_F32 } else { ENC_F64 };
+    let put_floats = |out: &mut Vec<u8>, v: &[f64], enc: u8| {
+        for &x in v {
+            if enc == ENC_F32 {
+                out.extend_from_slice(&(x as f32).to_le_bytes());
+            } else {
+                out.extend_from_slice(&x.to_le_bytes());
+            }
         }
-    }
-}
-
-fn enc_of(v: &[f64]) -> u8 {
-    if fits_f32(v) {
-        ENC_F32
-    } else {
-        ENC_F64
-    }
-}
-
-fn encode_trees(e: &Ensemble) -> Vec<u8> {
+    };
     let mut o = Vec::new();
     o.extend_from_slice(&(e.n_trees() as u32).to_le_bytes());
     o.extend_from_slice(&(e.n_nodes() as u32).to_le_bytes());
@@ -180,7 +196,7 @@ fn encode_trees(e: &Ensemble) -> Vec<u8> {
 
 /// A cursor over untrusted bytes: every read is bounds-checked first, and arrays are
 /// allocated only after their full byte length is known to be present.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
     /// Offset of `buf` in the whole file, for error messages.
@@ -188,15 +204,15 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(buf: &'a [u8], base: usize) -> Self {
+    pub(super) fn new(buf: &'a [u8], base: usize) -> Self {
         Reader { buf, pos: 0, base }
     }
 
-    fn remaining(&self) -> usize {
+    pub(super) fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
 
-    fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Error> {
+    pub(super) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], Error> {
         if n > self.remaining() {
             return Err(Error::Truncated {
                 what,
@@ -208,14 +224,14 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], Error> {
+    pub(super) fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], Error> {
         let s = self.take(N, what)?;
         let mut a = [0u8; N];
         a.copy_from_slice(s);
         Ok(a)
     }
 
-    fn u8(&mut self, what: &'static str) -> Result<u8, Error> {
+    pub(super) fn u8(&mut self, what: &'static str) -> Result<u8, Error> {
         Ok(self.take(1, what)?[0])
     }
 
@@ -225,7 +241,7 @@ impl<'a> Reader<'a> {
 
     /// A `u32` count of items of at least `min_size` bytes each, checked against the
     /// bytes left so that no caller allocates for items that are not there.
-    fn count(&mut self, min_size: usize, what: &'static str) -> Result<usize, Error> {
+    pub(super) fn count(&mut self, min_size: usize, what: &'static str) -> Result<usize, Error> {
         let at = self.base + self.pos;
         let n = self.u32(what)? as usize;
         if n.saturating_mul(min_size) > self.remaining() {
@@ -244,7 +260,7 @@ impl<'a> Reader<'a> {
             .map_err(|_| Error::Malformed(format!("{what} at byte {at} is not UTF-8")))
     }
 
-    fn u32(&mut self, what: &'static str) -> Result<u32, Error> {
+    pub(super) fn u32(&mut self, what: &'static str) -> Result<u32, Error> {
         Ok(u32::from_le_bytes(self.array(what)?))
     }
 
@@ -253,7 +269,12 @@ impl<'a> Reader<'a> {
     }
 
     /// `n` items of `size` bytes, checked to be present before anything is allocated.
-    fn items(&mut self, n: usize, size: usize, what: &'static str) -> Result<&'a [u8], Error> {
+    pub(super) fn items(
+        &mut self,
+        n: usize,
+        size: usize,
+        what: &'static str,
+    ) -> Result<&'a [u8], Error> {
         let bytes = n.checked_mul(size).ok_or(Error::Truncated {
             what,
             offset: self.base + self.pos,
@@ -261,21 +282,19 @@ impl<'a> Reader<'a> {
         self.take(bytes, what)
     }
 
-    fn u32s(&mut self, n: usize, what: &'static str) -> Result<Vec<u32>, Error> {
+    pub(super) fn u32s(&mut self, n: usize, what: &'static str) -> Result<Vec<u32>, Error> {
         let s = self.items(n, 4, what)?;
         Ok(s.chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect())
     }
 
-    fn i32s(&mut self, n: usize, what: &'static str) -> Result<Vec<i32>, Error> {
-        let s = self.items(n, 4, what)?;
-        Ok(s.chunks_exact(4)
-            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
-    }
-
-    fn floats(&mut self, n: usize, enc: u8, what: &'static str) -> Result<Vec<f64>, Error> {
+    pub(super) fn floats(
+        &mut self,
+        n: usize,
+        enc: u8,
+        what: &'static str,
+    ) -> Result<Vec<f64>, Error> {
         match enc {
             ENC_F32 => {
                 let s = self.items(n, 4, what)?;
@@ -307,10 +326,14 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
     let mut r = Reader::new(bytes, 0);
     r.take(MAGIC.len(), "magic")?;
     let version = u16::from_le_bytes(r.array("format version")?);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READ_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(Error::UnsupportedVersion {
             found: version,
-            supported: FORMAT_VERSION,
+            supported: if version > FORMAT_VERSION {
+                FORMAT_VERSION
+            } else {
+                OLDEST_READ_VERSION
+            },
         });
     }
     let _flags = r.array::<2>("flags")?;
@@ -342,6 +365,7 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
     let mut forecast: Option<String> = None;
     let mut reference: Option<String> = None;
     let mut trees: Vec<Ensemble> = Vec::new();
+    let mut tables: Option<Tables> = None;
     while r.remaining() > 0 {
         let at = r.base + r.pos;
         let tag: [u8; 4] = r.array("section tag")?;
@@ -359,6 +383,9 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
             b"REFH" if reference.is_none() => {
                 reference = Some(text(body, "reference histograms", at)?)
             }
+            b"BNDS" if version >= 3 && tables.is_none() && trees.is_empty() => {
+                tables = Some(Tables::decode(body, at + 12)?)
+            }
             b"TREE" => {
                 let (_, _, heads) = head.as_ref().ok_or_else(|| {
                     Error::Malformed(format!("tree section at byte {at} before the head section"))
@@ -369,7 +396,13 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Parts, Error> {
                         heads.len()
                     ))
                 })?;
-                trees.push(decode_trees(body, at + 12, h)?);
+                trees.push(super::trees::decode(
+                    body,
+                    at + 12,
+                    h,
+                    tables.as_ref(),
+                    version == 2,
+                )?);
             }
             other => {
                 return Err(Error::Malformed(format!(
@@ -418,15 +451,15 @@ fn text(body: &[u8], what: &str, at: usize) -> Result<String, Error> {
 }
 
 /// The scalar part of a head, carried in the HEAD section.
-struct HeadMeta {
-    target: String,
-    horizon_hours: Option<u32>,
-    quantile: Option<f64>,
-    n_features: u32,
-    precision: Precision,
-    link: Link,
-    base_score: f64,
-    average: bool,
+pub(super) struct HeadMeta {
+    pub(super) target: String,
+    pub(super) horizon_hours: Option<u32>,
+    pub(super) quantile: Option<f64>,
+    pub(super) n_features: u32,
+    pub(super) precision: Precision,
+    pub(super) link: Link,
+    pub(super) base_score: f64,
+    pub(super) average: bool,
 }
 
 fn decode_head(body: &[u8], base: usize) -> Result<(Vec<String>, bool, Vec<HeadMeta>), Error> {
@@ -499,50 +532,31 @@ fn decode_head(body: &[u8], base: usize) -> Result<(Vec<String>, bool, Vec<HeadM
     Ok((features, named, heads))
 }
 
-fn decode_trees(body: &[u8], base: usize, h: &HeadMeta) -> Result<Ensemble, Error> {
-    let mut r = Reader::new(body, base);
-    let n_trees = r.u32("tree count")? as usize;
-    let n_nodes = r.u32("node count")? as usize;
-    let n_leaves = r.u32("leaf count")? as usize;
-    let [te, le, ce, _] = r.array::<4>("float encodings")?;
-    let offsets = n_trees.checked_add(1).ok_or(Error::Truncated {
-        what: "tree offsets",
-        offset: base,
-    })?;
-    let node_offsets = r.u32s(offsets, "node offsets")?;
-    let leaf_offsets = r.u32s(offsets, "leaf offsets")?;
-    let feature = r.u32s(n_nodes, "split features")?;
-    let threshold = r.floats(n_nodes, te, "thresholds")?;
-    let bits = r.take(n_nodes.div_ceil(8), "default directions")?;
-    let default_left = (0..n_nodes)
-        .map(|i| bits[i / 8] >> (i % 8) & 1 == 1)
-        .collect();
-    let left = r.i32s(n_nodes, "left children")?;
-    let right = r.i32s(n_nodes, "right children")?;
-    let node_cover = r.floats(n_nodes, ce, "node covers")?;
-    let leaf_value = r.floats(n_leaves, le, "leaf values")?;
-    let leaf_cover = r.floats(n_leaves, ce, "leaf covers")?;
-    if r.remaining() != 0 {
-        return Err(Error::Malformed(format!(
-            "tree section at byte {base}: {} unexpected trailing bytes",
-            r.remaining()
-        )));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imported() -> Model {
+        let text = include_bytes!("../../../../tests/fixtures/models/lightgbm_l2.txt");
+        crate::import::load_any(text).expect("the fixture imports")
     }
-    Ok(Ensemble {
-        n_features: h.n_features,
-        precision: h.precision,
-        link: h.link,
-        base_score: h.base_score,
-        average: h.average,
-        node_offsets,
-        leaf_offsets,
-        feature,
-        threshold,
-        default_left,
-        left,
-        right,
-        node_cover,
-        leaf_value,
-        leaf_cover,
-    })
+
+    #[test]
+    fn format_2_files_still_read_and_format_3_is_written() {
+        let m = imported();
+        let v2 = encode_with(&m, 2).expect("encodes");
+        assert_eq!(Model::decode(&v2).expect("a format 2 file reads"), m);
+        let v3 = m.encode().expect("encodes");
+        assert_eq!(u16::from_le_bytes([v3[8], v3[9]]), 3);
+        assert_eq!(Model::decode(&v3).expect("reads"), m);
+        // A LightGBM model's f64 leaves fit no grid, yet its bin-bound thresholds and
+        // integer covers still shrink.
+        assert!(v3.len() < v2.len(), "{} vs {}", v3.len(), v2.len());
+        let mut newer = v3.clone();
+        newer[8] = 4;
+        assert!(matches!(
+            Model::decode(&newer),
+            Err(Error::UnsupportedVersion { found: 4, .. })
+        ));
+    }
 }

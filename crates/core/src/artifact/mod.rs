@@ -16,9 +16,14 @@
 //!   "PIPE"  JSON, when the model has one: the fitted pipeline
 //!   "FCST"  JSON, when the model forecasts: the forecast spec (steps ahead, horizon
 //!           features, band heads, calibration, AQI scale; see `forecast`)
+//!   "BNDS"  binary, when it saves bytes (format 3): each feature's distinct thresholds
+//!           over all heads (a trained model's bin bounds), which the trees index
 //!   "TREE"  one per head, in head order: the ensemble's arrays, structure of arrays,
-//!           each float array stored as f32 when every value survives the round trip
-//!           exactly, else as f64 (lossless and compact)
+//!           each in the narrowest form that gives back the same bits (format 3, see
+//!           `trees`): one-byte features and threshold indices, each tree's shape as
+//!           pre-order bits, leaf covers as integers with node covers their sums, leaves
+//!           as small integers times a power of two; otherwise plain f32 or f64 arrays
+//!           (format 2 stored every array plain, and still reads)
 //! ```
 //!
 //! Everything inference needs is binary, so [`Parts::decode`] reads a model without a
@@ -31,6 +36,7 @@
 //! [`Error`], never a panic.
 
 mod codec;
+mod trees;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
