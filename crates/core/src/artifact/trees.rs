@@ -24,7 +24,8 @@
 //! The encoder tries each compact form and keeps it only when decoding it gives back
 //! every value bit for bit, so a model is never changed by being written; the plain
 //! forms cover whatever a compact one cannot (imported models, say). Format 2's section
-//! (`decode_v2`) held every array plain.
+//! held every array plain; one `decode` reads both, so that the npm package's modules
+//! carry one small decoder.
 
 use alloc::format;
 use alloc::vec;
