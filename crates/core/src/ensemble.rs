@@ -158,6 +158,34 @@ impl Child {
 }
 
 impl Ensemble {
+    /// An ensemble with no tree yet, to append trees to (node and leaf arrays, then each
+    /// array's end in `node_offsets` and `leaf_offsets`); valid once it has one.
+    pub fn empty(
+        n_features: u32,
+        precision: Precision,
+        link: Link,
+        base_score: f64,
+        average: bool,
+    ) -> Ensemble {
+        Ensemble {
+            n_features,
+            precision,
+            link,
+            base_score,
+            average,
+            node_offsets: vec![0],
+            leaf_offsets: vec![0],
+            feature: vec![],
+            threshold: vec![],
+            default_left: vec![],
+            left: vec![],
+            right: vec![],
+            node_cover: vec![],
+            leaf_value: vec![],
+            leaf_cover: vec![],
+        }
+    }
+
     /// Number of trees.
     pub fn n_trees(&self) -> usize {
         self.node_offsets.len().saturating_sub(1)

@@ -357,10 +357,11 @@ pub struct StageChange {
     pub note: Option<String>,
 }
 
-fn check_format(found: u32, what: &str) -> Result<(), Error> {
-    if found > FORMAT {
+/// Refuses a document of format 0, or newer than `newest` (what this build reads of it).
+fn check_format(found: u32, newest: u32, what: &str) -> Result<(), Error> {
+    if found > newest {
         Err(Error::Published(format!(
-            "{what} is in format {found}, newer than this aqcast reads ({FORMAT}); upgrade aqcast"
+            "{what} is in format {found}, newer than this aqcast reads ({newest}); upgrade aqcast"
         )))
     } else if found == 0 {
         Err(Error::Published(format!("{what}: format 0 does not exist")))
@@ -400,7 +401,7 @@ impl Registry {
             format: u32,
         }
         let head: Head = parse(bytes, "registry document")?;
-        check_format(head.format, "registry document")?;
+        check_format(head.format, FORMAT, "registry document")?;
         let r: Registry = parse(bytes, "registry document")?;
         r.validate()?;
         Ok(r)
@@ -660,7 +661,7 @@ impl Stations {
     /// Reads and checks a station list.
     pub fn from_json(bytes: &[u8]) -> Result<Stations, Error> {
         let s: Stations = parse(bytes, "station list")?;
-        check_format(s.format, "station list")?;
+        check_format(s.format, FORMAT, "station list")?;
         Ok(s)
     }
 
@@ -806,13 +807,7 @@ impl Snapshot {
     /// Reads and checks a snapshot.
     pub fn from_json(bytes: &[u8]) -> Result<Snapshot, Error> {
         let s: Snapshot = parse(bytes, "station snapshot")?;
-        if s.format > SNAPSHOT_FORMAT {
-            return Err(Error::Published(format!(
-                "station snapshot is in format {}, newer than this aqcast reads ({SNAPSHOT_FORMAT}); upgrade aqcast",
-                s.format
-            )));
-        }
-        check_format(s.format.min(FORMAT), "station snapshot")?;
+        check_format(s.format, SNAPSHOT_FORMAT, "station snapshot")?;
         Ok(s)
     }
 

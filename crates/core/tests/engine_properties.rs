@@ -62,27 +62,13 @@ fn grow(e: &mut Ensemble, rng: &mut Rng, leaves: usize, n0: usize, l0: usize) ->
 
 fn ensemble(seed: u64, trees: usize, max_leaves: u64, f32_precision: bool) -> Ensemble {
     let mut rng = Rng(seed | 1);
-    let mut e = Ensemble {
-        n_features: 1 + rng.below(6) as u32,
-        precision: if f32_precision {
-            Precision::F32
-        } else {
-            Precision::F64
-        },
-        link: Link::Identity,
-        base_score: 0.25,
-        average: false,
-        node_offsets: vec![0],
-        leaf_offsets: vec![0],
-        feature: vec![],
-        threshold: vec![],
-        default_left: vec![],
-        left: vec![],
-        right: vec![],
-        node_cover: vec![],
-        leaf_value: vec![],
-        leaf_cover: vec![],
+    let precision = if f32_precision {
+        Precision::F32
+    } else {
+        Precision::F64
     };
+    let n_features = 1 + rng.below(6) as u32;
+    let mut e = Ensemble::empty(n_features, precision, Link::Identity, 0.25, false);
     for _ in 0..trees {
         let leaves = 1 + rng.below(max_leaves) as usize;
         let (n0, l0) = (e.feature.len(), e.leaf_value.len());

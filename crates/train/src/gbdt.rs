@@ -1033,23 +1033,8 @@ fn to_ensemble(
     forest: bool,
     log_link: bool,
 ) -> Ensemble {
-    let mut e = Ensemble {
-        n_features: mappers.len() as u32,
-        precision: Precision::F64,
-        link: if log_link { Link::Exp } else { Link::Identity },
-        base_score: init,
-        average: forest,
-        node_offsets: vec![0],
-        leaf_offsets: vec![0],
-        feature: vec![],
-        threshold: vec![],
-        default_left: vec![],
-        left: vec![],
-        right: vec![],
-        node_cover: vec![],
-        leaf_value: vec![],
-        leaf_cover: vec![],
-    };
+    let link = if log_link { Link::Exp } else { Link::Identity };
+    let mut e = Ensemble::empty(mappers.len() as u32, Precision::F64, link, init, forest);
     for t in trees {
         let (nodes, leaves, left, right) = pre_order(t);
         for (i, &n) in nodes.iter().enumerate() {

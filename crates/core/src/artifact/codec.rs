@@ -25,8 +25,9 @@ pub const HEADER_LEN: usize = 8 + 2 + 2 + 4 + 8 + 32;
 pub fn checksum(payload: &[u8]) -> [u8; 32] {
     Sha256::digest(payload).into()
 }
-const ENC_F32: u8 = 0;
-const ENC_F64: u8 = 1;
+/// Float array encodings, shared by both formats' tree sections.
+pub(super) const ENC_F32: u8 = 0;
+pub(super) const ENC_F64: u8 = 1;
 
 // Flags of a head in the HEAD section.
 const HAS_HORIZON: u8 = 1;

@@ -35,8 +35,8 @@ use super::codec::{HeadMeta, Reader};
 use crate::ensemble::{Ensemble, MAX_TREE_DEPTH};
 use crate::Error;
 
-const F32: u8 = 0;
-const F64: u8 = 1;
+use super::codec::{ENC_F32 as F32, ENC_F64 as F64};
+
 const TABLES: u8 = 2;
 const EXPLICIT: u8 = 0;
 const PRE_ORDER: u8 = 1;
@@ -760,23 +760,10 @@ mod tests {
             x ^= x << 17;
             x % n
         };
-        let mut e = Ensemble {
-            node_offsets: vec![0],
-            leaf_offsets: vec![0],
-            feature: vec![],
-            threshold: vec![],
-            default_left: vec![],
-            left: vec![],
-            right: vec![],
-            node_cover: vec![],
-            leaf_value: vec![],
-            leaf_cover: vec![],
-            ..stump_pair([0.0; 5], [1.0; 5])
-        };
-        e.n_features = 1 + next(if shape == 0 { 8 } else { 300 }) as u32;
+        let n_features = 1 + next(if shape == 0 { 8 } else { 300 }) as u32;
+        let mut e = Ensemble::empty(n_features, Precision::F64, Link::Identity, 0.5, false);
         for _ in 0..1 + next(6) {
             let n0 = e.feature.len();
-            let l0 = e.leaf_value.len();
             // Grow by splitting random leaves, then renumber in pre-order.
             let leaves = 1 + next(40) as usize;
             let mut kids: Vec<Option<(usize, usize)>> = vec![None];
@@ -837,7 +824,6 @@ mod tests {
             let covers = summed_covers(&e, &e.leaf_cover);
             e.node_cover.resize(e.feature.len(), 0.0);
             e.node_cover[n0..].copy_from_slice(&covers[n0..]);
-            let _ = l0;
         }
         e
     }
