@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { gunzipSync } from "node:zlib";
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -257,14 +258,39 @@ test("model.forecast gives aqcast forecast's 72-hour forecast, bit for bit", () 
   run(["train", "--config", config, "--store", store, "-o", aqm]);
   const model = Model.fromBytes(readFileSync(aqm));
   assert.equal(model.hasForecast, true);
+  // The bands as trained: the CLI's --bands artifact, at four origins.
   for (const at of [undefined, "2003-01-15 06:00:00", "2003-07-14 17:00:00", 1070236800]) {
-    const args = ["forecast", "--model", aqm, "--store", store, "--json"];
+    const args = ["forecast", "--model", aqm, "--store", store, "--json", "--bands", "artifact"];
     if (at !== undefined) args.push("--at", typeof at === "number" ? new Date(at * 1000).toISOString().replace("T", " ").slice(0, 19) : at);
     const native = JSON.parse(run(args));
     const got = model.forecast(observations, at === undefined ? undefined : { at });
     assert.equal(got.steps.length, 72);
     assert.deepStrictEqual(got, native, `forecast at ${at}`);
+    assert.equal(got.tracked, undefined);
   }
+  // Tracked bands: the CLI replays the station's record from the store; published, the
+  // station's snapshot holds the result, and with it model.forecast gives the same bits.
+  run(["publish", aqm, "--name", "no2-72h", "--stage", "production", "--store", store]);
+  run(["stations", "publish", "--store", store]);
+  const snapshot = JSON.parse(readFileSync(path.join(store, "stations/aurn_no2_2001_2003/recent.json"), "utf8"));
+  const sha = createHash("sha256").update(readFileSync(aqm)).digest("hex");
+  const entry = snapshot.tracked.find((t) => t.model === "no2-72h" && t.sha256 === sha);
+  assert.ok(entry && entry.bands.shifts.length === 72, JSON.stringify(snapshot.tracked));
+  const tracked = JSON.parse(run(["forecast", "--model", aqm, "--store", store, "--json"]));
+  assert.ok(tracked.tracked > 100000, `${tracked.tracked}`);
+  assert.deepStrictEqual(model.forecast(observations, { bands: entry.bands }), tracked);
+  const fixed = model.forecast(observations);
+  assert.notDeepStrictEqual(fixed.steps.map((s) => s.p90), tracked.steps.map((s) => s.p90));
+  // From the snapshot's recent data alone, as the dashboard does.
+  const series = snapshot.series.flatMap((r) => {
+    let t = 0;
+    return r.times.map((d, i) => ({ variable: r.variable, time: (t = i === 0 ? d : t + d), value: r.values[i] }));
+  });
+  assert.deepStrictEqual(model.forecast(series, { bands: entry.bands }), tracked);
+  // Bands tracked to a later origin are not used for an earlier one (they rest on
+  // outcomes it could not know).
+  assert.deepStrictEqual(model.forecast(observations, { at: "2003-07-14 17:00:00", bands: entry.bands }),
+    model.forecast(observations, { at: "2003-07-14 17:00:00" }));
   // Only the last days are needed: the same forecast from a station's recent snapshot.
   const end = Date.parse("2003-07-14T17:00:00Z") / 1000;
   const recent = observations.filter((o) => {
@@ -276,6 +302,10 @@ test("model.forecast gives aqcast forecast's 72-hour forecast, bit for bit", () 
   assert.throws(() => model.forecast([], {}), (e) => e.code === "bad_pipeline" && /nothing to forecast/.test(e.message));
   // Thrown by aqcast/pipeline, an instance of the runtime's exported class.
   assert.throws(() => model.forecast(observations, { at: "soon" }), (e) => e instanceof AqcastError && e.code === "bad_observations");
+  assert.throws(() => model.forecast(observations, { bands: "wide" }), (e) => e.code === "bad_observations" && /options.bands/.test(e.message));
+  assert.throws(() => model.forecast(observations, { bands: { shifts: [{ lower: 1 }], origin: 0, outcomes: 1 } }), (e) => e.code === "bad_observations");
+  assert.throws(() => model.forecast(observations, { bands: { shifts: [{ lower: 1, upper: 1 }], origin: 0, outcomes: 1 } }),
+    (e) => /not this model's/.test(e.message));
   const plain = Model.fromBytes(readFileSync(path.join(fx, "lightgbm_l2.txt")));
   assert.equal(plain.hasForecast, false);
   assert.throws(() => plain.forecast(observations), (e) => e.code === "no_forecast");
@@ -304,7 +334,7 @@ test("model.forecast serves a daily model of several stations as aqcast forecast
       return { variable, time, value: Number(value) };
     });
     const at = "2009-06-01 00:00:00";
-    const native = JSON.parse(run(["forecast", "--model", aqm, "--store", store, "--site", station, "--at", at, "--json"]));
+    const native = JSON.parse(run(["forecast", "--model", aqm, "--store", store, "--site", station, "--at", at, "--json", "--bands", "artifact"]));
     const got = model.forecast(observations, { at, station });
     assert.equal(got.steps.length, 3);
     assert.deepStrictEqual(got, native, station);

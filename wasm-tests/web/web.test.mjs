@@ -73,6 +73,7 @@ for (const [station, model] of [[AURN, "no2-72h"], ["DEBY047", "pm10-de"]]) {
     assert.match(text, /(Sensitive groups|Sensitive populations)/);
     assert.match(text, /raises it by|lowers it by/); // why
     assert.match(text, /forecast made the day before was off by/); // history
+    assert.match(text, /outcomes since training moved them/); // the bands, tracked as published
     // About links the version's published training report.
     const report = await page.$eval("#about a", (a) => a.href);
     assert.ok(report.endsWith(v.report_html), report);

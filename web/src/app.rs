@@ -705,6 +705,10 @@ fn StationScreens(
                     Some(c) => format!("{} % of test measurements fell in the 80 % band", words::fixed(c * 100.0, 0)),
                     None => "not recorded".into(),
                 }}</dd>
+                <dt>"Bands"</dt><dd>{match r.forecast.tracked {
+                    Some(n) => format!("kept to 80 % by this station's own record: {} outcomes since training moved them", words::count(n)),
+                    None => "as calibrated in training".into(),
+                }}</dd>
                 <dt>"Published"</dt><dd>{v.provenance.published.clone()}</dd>
                 <dt>"Fingerprint"</dt><dd><code>{v.sha256.get(..16).unwrap_or_default().to_string()}</code></dd>
             </dl>

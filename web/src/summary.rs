@@ -124,8 +124,10 @@ pub fn report(
     offset: i64,
 ) -> Result<Report, String> {
     let series = snapshot.series();
+    // The bands this version has tracked at the station, as the trainer published them.
+    let tracked = snapshot.tracked_for(model, &version.sha256);
     let fc = forecaster
-        .forecast(&series, None, Some(&station.id))
+        .forecast_with(&series, None, Some(&station.id), tracked)
         .map_err(|e| e.to_string())?;
     let daily = fc.step_seconds >= 86_400;
     let per_day = (86_400 / fc.step_seconds.max(1)).max(1) as u32;
@@ -380,6 +382,7 @@ mod tests {
                     probabilities: p.to_vec(),
                 })
                 .collect(),
+            tracked: None,
         }
     }
 

@@ -173,6 +173,19 @@ pub fn fixed(v: f64, digits: u32) -> String {
     }
 }
 
+/// A count with its thousands grouped: 590,724.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// What a current value is, as a phrase after it (` (NowCast)`), empty for a plain
 /// latest measurement.
 pub fn basis(b: aqcast_core::aqi::current::Basis) -> &'static str {
@@ -202,6 +215,15 @@ pub fn offset(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_group_their_thousands() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(590_724), "590,724");
+        assert_eq!(count(12_345_678), "12,345,678");
+    }
 
     #[test]
     fn fixed_decimals_read_as_format_would_show_them() {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod runlog;
 pub mod table;
+pub mod tracking;
 
 use std::path::PathBuf;
 

@@ -154,12 +154,25 @@ fn the_pipeline_publishes_models_and_station_data_and_resumes_after_a_failure() 
     let aurn = stations.get("aurn_no2_2001_2003").unwrap();
     assert_eq!(aurn.models, vec!["no2-72h".to_string()]);
     let snap = Snapshot::from_json(&std::fs::read(store.join(&aurn.snapshot)).unwrap()).unwrap();
-    let model = Model::decode(&std::fs::read(&artifact).unwrap()).unwrap();
+    let bytes = std::fs::read(&artifact).unwrap();
+    let model = Model::decode(&bytes).unwrap();
+    // The snapshot holds the version's bands, tracked over the station's whole record:
+    // with them, its recent data give the forecast the CLI replays from the store.
+    let sha = aqcast_core::published::sha256_hex(&bytes);
+    let tracked = snap.tracked_for("no2-72h", &sha).expect("tracked bands");
+    assert!(tracked.outcomes > 100_000, "{}", tracked.outcomes);
+    assert!(snap.tracked_for("no2-72h", &"0".repeat(64)).is_none());
     let from_snapshot = model
         .forecaster()
         .unwrap()
-        .forecast(&snap.series(), None, Some("aurn_no2_2001_2003"))
+        .forecast_with(
+            &snap.series(),
+            None,
+            Some("aurn_no2_2001_2003"),
+            Some(tracked),
+        )
         .unwrap();
+    assert_eq!(from_snapshot.tracked, Some(tracked.outcomes));
     let cli: serde_json::Value = serde_json::from_str(&ok(&aqcast(&[
         "forecast",
         "--model",

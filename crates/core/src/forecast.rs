@@ -47,6 +47,7 @@ use crate::aqi::{eea, epa, Category, Palette};
 use crate::pipeline::{Pipeline, Series};
 use crate::pollutant::{Pollutant, Unit};
 use crate::time;
+use crate::tracking::{Tracked, Tracker};
 use crate::{Ensemble, Error, Head};
 
 /// Most steps a forecast spans (a year of hours): a bound on what a spec can ask for.
@@ -81,6 +82,15 @@ pub struct Spec {
     /// read (empty for a single-station model).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stations: Vec<Station>,
+    /// When set, the bands follow each station's misses after training
+    /// ([`crate::tracking`]): the last origin of the calibration window (Unix seconds,
+    /// UTC), from which the replay starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub track_since: Option<i64>,
+    /// Per step (index 0 is one step ahead), how far one miss moves a shift, in the
+    /// target's unit (empty without tracking).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub track_rate: Vec<f64>,
 }
 
 /// A station's facts, as station features read them.
@@ -305,6 +315,13 @@ impl Spec {
         {
             return bad("a calibration shift is not finite".into());
         }
+        let rates_ok = self.track_rate.iter().all(|r| r.is_finite() && *r >= 0.0);
+        if self.track_since.is_some() == self.track_rate.is_empty()
+            || !rates_ok
+            || (!self.track_rate.is_empty() && self.track_rate.len() != self.steps as usize)
+        {
+            return bad("tracking needs its start and one finite rate ≥ 0 per step".into());
+        }
         let q = |i: u32| -> Result<f64, Error> {
             heads
                 .get(i as usize)
@@ -417,6 +434,10 @@ impl Spec {
     }
 }
 
+/// `predict(head, rows, width)`: band head `head`'s (0 lower, 1 median, 2 upper) raw
+/// output for each row of a row-major batch of `width` features a row.
+pub type HeadBatch<'a> = dyn FnMut(usize, &[f64], usize) -> Result<Vec<f64>, Error> + 'a;
+
 /// One step of a forecast.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -467,6 +488,10 @@ pub struct Forecast {
     pub categories: Vec<CategoryInfo>,
     /// One entry per step ahead.
     pub steps: Vec<Step>,
+    /// Outcomes the band's calibration followed after training ([`crate::tracking`]);
+    /// none where the bands are the artifact's calibration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracked: Option<u64>,
 }
 
 /// A model ready to forecast: its pipeline, forecast spec and compiled band heads.
@@ -585,15 +610,168 @@ impl Forecaster {
     /// without `at`, the last grid step holding an observation of the target.
     /// Observations after the origin's grid step are ignored. A multi-station model needs
     /// the station (one it was trained on); a single-station model ignores it.
+    ///
+    /// The bands are the artifact's calibration; [`Forecaster::forecast_tracked`] serves
+    /// them as the station's own misses have moved them since.
     pub fn forecast(
         &self,
         series: &[Series],
         at: Option<i64>,
         station: Option<&str>,
     ) -> Result<Forecast, Error> {
-        let station = self.station_facts(station)?;
+        self.forecast_with(series, at, station, None)
+    }
+
+    /// [`Forecaster::forecast`] with the bands shifted by `tracked` (a replay's, or the
+    /// ones a station's snapshot publishes) instead of the artifact's calibration. Bands
+    /// tracked to a later origin than this forecast's are not used: they rest on outcomes
+    /// the forecast could not have known.
+    pub fn forecast_with(
+        &self,
+        series: &[Series],
+        at: Option<i64>,
+        station: Option<&str>,
+        tracked: Option<&Tracked>,
+    ) -> Result<Forecast, Error> {
+        let facts = self.station_facts(station)?;
         let (origin, data_time, origin_row) = self.origin_row(series, at)?;
-        self.forecast_row(origin, data_time, &origin_row, station)
+        self.forecast_row(origin, data_time, &origin_row, facts, tracked)
+    }
+
+    /// The forecast with tracked bands: [`Forecaster::track`] over `series`, then
+    /// [`Forecaster::forecast_with`]. Without tracking in the model, or without an
+    /// origin after its calibration window, the artifact's bands.
+    pub fn forecast_tracked(
+        &self,
+        series: &[Series],
+        at: Option<i64>,
+        station: Option<&str>,
+    ) -> Result<Forecast, Error> {
+        let tracked = self.track(series, at, station)?;
+        self.forecast_with(series, at, station, tracked.as_ref())
+    }
+
+    /// The band shifts at the forecast's origin, after replaying every origin from the end
+    /// of the calibration window on the observations in `series` ([`crate::tracking`]).
+    /// None for a model without tracking or an origin inside its calibration window.
+    /// Walks the heads by the reference path; [`Forecaster::track_with`] takes a faster
+    /// predictor (the same bits).
+    pub fn track(
+        &self,
+        series: &[Series],
+        at: Option<i64>,
+        station: Option<&str>,
+    ) -> Result<Option<Tracked>, Error> {
+        let heads = &self.heads;
+        self.track_with(series, at, station, &mut |head, rows, width| {
+            Ok(rows
+                .chunks_exact(width)
+                .map(|r| heads[head].predict_reference(r))
+                .collect())
+        })
+    }
+
+    /// [`Forecaster::track`] with another way to walk the heads ([`HeadBatch`]).
+    pub fn track_with(
+        &self,
+        series: &[Series],
+        at: Option<i64>,
+        station: Option<&str>,
+        predict: &mut HeadBatch<'_>,
+    ) -> Result<Option<Tracked>, Error> {
+        let Some(since) = self.spec.track_since else {
+            return Ok(None);
+        };
+        let facts = self.station_facts(station)?;
+        let (origin, _, _) = self.origin_row(series, at)?;
+        let grid = &self.pipeline.spec.grid;
+        let step = grid.step;
+        let first = since.div_euclid(step) * step + step;
+        if origin < first {
+            return Ok(None);
+        }
+        // Features of every origin after `since`, and the measured target one step ahead.
+        let history = i64::from(self.pipeline.history_steps());
+        let start = first - history * step;
+        let end = origin + step;
+        let known: Vec<Series> = series.iter().map(|s| s.window(start, end)).collect();
+        let table = self
+            .pipeline
+            .transform_for(&known, Some((start, origin)), &[1])?;
+        let y_next = table.targets.first().map(|c| c.values.as_slice());
+        let rows_from = table.times.partition_point(|&t| t < first);
+        let mut tracker = Tracker::new(
+            &self.spec.calibration,
+            &self.spec.track_rate,
+            self.levels[0],
+            self.levels[2],
+            step,
+        );
+        let n = self.spec.steps;
+        let width = self.features.len();
+        let mut origin_row = Vec::with_capacity(table.features.len());
+        let mut rows = Vec::new();
+        let mut batch: Vec<(usize, u32, f64)> = Vec::new();
+        // In chunks of origins, so the stacked batch stays small.
+        let all: Vec<usize> = (rows_from..table.times.len()).collect();
+        for chunk in all.chunks(64) {
+            rows.clear();
+            batch.clear();
+            for &i in chunk {
+                let t = table.times[i];
+                origin_row.clear();
+                origin_row.extend(table.features.iter().map(|c| c.values[i]));
+                for k in 1..=n {
+                    // Only outcomes known at the origin of the forecast.
+                    let j = i + k as usize;
+                    if t + i64::from(k) * step > origin {
+                        break;
+                    }
+                    let y = y_next.and_then(|c| c.get(j - 1)).copied();
+                    let Some(y) = y.filter(|v| v.is_finite()) else {
+                        continue;
+                    };
+                    stacked_row(
+                        &mut rows,
+                        &origin_row,
+                        t,
+                        k,
+                        &self.spec.horizon_features,
+                        grid,
+                        facts,
+                    );
+                    batch.push((i, k, y));
+                }
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            let out: [Vec<f64>; 3] = [
+                predict(0, &rows, width)?,
+                predict(1, &rows, width)?,
+                predict(2, &rows, width)?,
+            ];
+            if out.iter().any(|o| o.len() != batch.len()) {
+                return Err(Error::InputShape {
+                    expected: batch.len(),
+                    got: out[0].len(),
+                });
+            }
+            for (r, &(i, k, y)) in batch.iter().enumerate() {
+                let t = table.times[i];
+                tracker.advance(t);
+                let a = self
+                    .anchor
+                    .map_or(0.0, |a| a.value(&rows[r * width..(r + 1) * width]));
+                tracker.record(t, k, [out[0][r] + a, out[1][r] + a, out[2][r] + a], y);
+            }
+        }
+        tracker.advance(origin);
+        Ok(Some(Tracked {
+            shifts: tracker.shifts().to_vec(),
+            origin,
+            outcomes: tracker.outcomes(),
+        }))
     }
 
     /// Why the central forecast of `step` (1 = the next grid step) from the origin
@@ -693,7 +871,9 @@ impl Forecaster {
                 time::format_datetime(origin)
             ))
         })?;
-        let table = self.pipeline.transform(&known, Some((start, origin)))?;
+        let table = self
+            .pipeline
+            .transform_for(&known, Some((start, origin)), &[])?;
         let last = table.times.len() - 1;
         let origin_row: Vec<f64> = table.features.iter().map(|c| c.values[last]).collect();
         Ok((origin, data_time, origin_row))
@@ -737,7 +917,19 @@ impl Forecaster {
         data_time: i64,
         origin_row: &[f64],
         station: Option<&Station>,
+        tracked: Option<&Tracked>,
     ) -> Result<Forecast, Error> {
+        // Bands tracked to a later origin have seen outcomes this forecast could not know.
+        let tracked = tracked.filter(|t| t.origin <= origin);
+        let shifts =
+            match tracked {
+                Some(t) if t.shifts.len() == self.spec.calibration.len() => t.shifts.as_slice(),
+                Some(_) => return Err(Error::Malformed(
+                    "the tracked bands are not this model's: they do not hold one shift per step"
+                        .into(),
+                )),
+                None => self.spec.calibration.as_slice(),
+            };
         let grid = &self.pipeline.spec.grid;
         let step = grid.step;
         let n = self.spec.steps as usize;
@@ -776,7 +968,7 @@ impl Forecaster {
             let a = self
                 .anchor
                 .map_or(0.0, |a| a.value(&rows[k * width..(k + 1) * width]));
-            let band = calibrate([lo[k] + a, mid[k] + a, hi[k] + a], self.spec.calibration[k]);
+            let band = calibrate([lo[k] + a, mid[k] + a, hi[k] + a], shifts[k]);
             let (aqi, category) = self.rate(band[1])?;
             let probabilities = self.probabilities(band, categories.len())?;
             steps.push(Step {
@@ -799,6 +991,7 @@ impl Forecaster {
             step_seconds: step,
             categories,
             steps,
+            tracked: tracked.map(|t| t.outcomes),
         })
     }
 

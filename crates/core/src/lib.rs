@@ -40,6 +40,7 @@ mod quantize;
 pub mod shap;
 mod sliced;
 pub mod time;
+pub mod tracking;
 
 pub use artifact::{Head, Metadata, Model, Parts};
 pub use ensemble::{Ensemble, Link, Precision};

@@ -696,6 +696,31 @@ pub struct Snapshot {
     pub units: BTreeMap<String, String>,
     /// The observations, by variable then time.
     pub observations: Vec<Observation>,
+    /// Per model serving the station, its bands as they have tracked the station's
+    /// misses up to the latest origin ([`crate::tracking`]): replaying every origin since
+    /// training takes the full record, which a snapshot does not hold.
+    pub tracked: Vec<TrackedBands>,
+}
+
+/// A model version's tracked bands at one station.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrackedBands {
+    /// The model's registry name.
+    pub model: String,
+    /// The SHA-256 of the version's artifact: the bands hold for that version only.
+    pub sha256: String,
+    /// The shifts, the origin they hold at and the outcomes they rest on.
+    pub bands: crate::tracking::Tracked,
+}
+
+impl Snapshot {
+    /// The tracked bands of a model version, if the snapshot holds them.
+    pub fn tracked_for(&self, model: &str, sha256: &str) -> Option<&crate::tracking::Tracked> {
+        self.tracked
+            .iter()
+            .find(|t| t.model == model && t.sha256 == sha256)
+            .map(|t| &t.bands)
+    }
 }
 
 /// A snapshot as its document holds it: format 1's `observations` or format 2's `series`.
@@ -711,6 +736,8 @@ struct SnapshotDoc {
     observations: Vec<Observation>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     series: Vec<SeriesDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tracked: Vec<TrackedBands>,
 }
 
 /// A run of one variable's observations: `times[0]` in Unix seconds, then each time as
@@ -750,6 +777,7 @@ impl From<Snapshot> for SnapshotDoc {
             units: s.units,
             observations: Vec::new(),
             series,
+            tracked: s.tracked,
         }
     }
 }
@@ -788,6 +816,7 @@ impl TryFrom<SnapshotDoc> for Snapshot {
             start: d.start,
             units: d.units,
             observations,
+            tracked: d.tracked,
         })
     }
 }
@@ -889,6 +918,21 @@ mod tests {
                 obs("no2", i64::MAX, 2.0),
                 obs("no2", i64::MIN, 2.0),
             ],
+            tracked: alloc::vec![TrackedBands {
+                model: "no2-72h".into(),
+                sha256: "ab".repeat(32),
+                bands: crate::tracking::Tracked {
+                    shifts: alloc::vec![
+                        crate::forecast::Shift {
+                            lower: 1.5,
+                            upper: -0.25
+                        };
+                        3
+                    ],
+                    origin: 7200,
+                    outcomes: 12,
+                },
+            }],
         }
     }
 
@@ -904,6 +948,13 @@ mod tests {
         let back = Snapshot::from_json(&bytes).unwrap();
         assert_eq!(back, s);
         assert_eq!(back.observations[3].value.to_bits(), (-0.0f64).to_bits());
+        // The tracked bands of a version, and of no other.
+        assert_eq!(
+            back.tracked_for("no2-72h", &"ab".repeat(32))
+                .map(|t| t.outcomes),
+            Some(12)
+        );
+        assert!(back.tracked_for("no2-72h", &"cd".repeat(32)).is_none());
         // A format 1 document (one object per observation) reads the same.
         let v1 = alloc::format!(
             r#"{{"format":1,"site":"DEBY047","generated":"2026-11-30T17:00:00Z","data_time":7200,"start":-3600,"units":{{"no2":"ppb"}},"observations":{}}}"#,

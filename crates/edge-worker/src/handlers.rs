@@ -449,8 +449,11 @@ pub async fn forecast(
         )
     })?;
     let snapshot = store.snapshot(station).await?;
+    // The bands this version has tracked at the station, as `aqcast stations` published
+    // them (the core keeps them out of a forecast from an earlier origin).
+    let tracked = snapshot.tracked_for(&m.name, &m.version.sha256);
     let f = fc
-        .forecast(&snapshot.series(), at, Some(station))
+        .forecast_with(&snapshot.series(), at, Some(station), tracked)
         .map_err(|e| ApiError::new(422, e.code(), format!("station {station:?}: {e}")))?;
     // Valid until the next data step is due (at least a minute).
     let now = (js_sys::Date::now() / 1000.0) as i64;

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use aqcast_core::forecast::{self, Bands, HorizonFeature, Scale, Shift, Spec};
 use aqcast_core::pipeline::{stats, Table};
 use aqcast_core::pollutant::{Pollutant, Unit};
+use aqcast_core::tracking::Tracker;
 use aqcast_core::{Head, Matrix, Predictor};
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +62,11 @@ pub struct Config {
     /// corrects what the band loses; a smaller model for phones (BENCHMARKS.md).
     #[serde(default)]
     pub band_trees: Option<usize>,
+    /// When set, the bands follow each station's own misses after training: one miss
+    /// moves a step's shift by this share of the step's mean calibrated band width
+    /// (`aqcast_core::tracking`; 0.005 on the canonical task, BENCHMARKS.md).
+    #[serde(default)]
+    pub track_rate: Option<f64>,
 }
 
 fn default_quantiles() -> [f64; 3] {
@@ -111,6 +117,12 @@ impl Config {
         {
             return Err("band_trees must be in 1..=1000000".into());
         }
+        if self
+            .track_rate
+            .is_some_and(|r| !(r.is_finite() && r > 0.0 && r <= 1.0))
+        {
+            return Err("track_rate must be in (0, 1]".into());
+        }
         if self.stride == 0 || self.stride > self.steps {
             return Err("stride must be in 1..=steps".into());
         }
@@ -151,6 +163,11 @@ pub struct StepReport {
     pub coverage: f64,
     /// Mean width of the served band.
     pub width: f64,
+    /// Share of targets inside the band of the artifact's calibration alone (equal to
+    /// `coverage` for a model without tracking).
+    pub static_coverage: f64,
+    /// Mean width of that band.
+    pub static_width: f64,
     /// Share of rows whose median's AQI category is the target's.
     pub category_accuracy: f64,
     /// Each baseline's RMSE and category accuracy on the same rows.
@@ -501,6 +518,7 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
     // every site pooled.
     let mut lo: Vec<Vec<f64>> = vec![Vec::new(); steps as usize];
     let mut hi: Vec<Vec<f64>> = vec![Vec::new(); steps as usize];
+    let mut raw_width = vec![(0.0, 0usize); steps as usize];
     let (mut cal_rows, mut cal_first, mut cal_last) = (0usize, i64::MAX, i64::MIN);
     for site in task.sites {
         let table = &site.table;
@@ -529,6 +547,9 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
                 let b = raw[r * steps as usize + (k - 1) as usize];
                 lo[(k - 1) as usize].push(b[0] - v);
                 hi[(k - 1) as usize].push(v - b[2]);
+                let w = &mut raw_width[(k - 1) as usize];
+                w.0 += b[2] - b[0];
+                w.1 += 1;
             }
         }
     }
@@ -540,6 +561,17 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
             upper: conformal(hi, 1.0 - c.quantiles[2]),
         })
         .collect();
+    // A miss moves a step's shift by a share of its mean calibrated width.
+    let track_rate: Vec<f64> = c.track_rate.map_or_else(Vec::new, |r| {
+        calibration
+            .iter()
+            .zip(&raw_width)
+            .map(|(s, &(w, n))| {
+                let width = if n == 0 { 0.0 } else { w / n as f64 } + s.lower + s.upper;
+                r * width.max(0.0)
+            })
+            .collect()
+    });
     let fmt = aqcast_core::time::format_datetime;
     let calibration_window = if cal_rows > 0 {
         format!(
@@ -565,6 +597,8 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
         calibration_window: Some(calibration_window.clone()),
         anchor: anchor_spec,
         stations,
+        track_since: c.track_rate.map(|_| periods.train_end),
+        track_rate,
     };
 
     // The test period, measured as served.
@@ -752,21 +786,10 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
             .map(|r| r.1)
     };
     let bnames = baseline_names(step);
-    let raws: Vec<Vec<[f64; 3]>> = e
+    let raws: Vec<Vec<[[f64; 3]; 2]>> = e
         .sites
         .iter()
-        .map(|s| {
-            raw_bands(
-                e.predictors,
-                s.table,
-                &s.rows,
-                steps,
-                &spec.horizon_features,
-                e.grid,
-                anchor,
-                s.station,
-            )
-        })
+        .map(|s| served_bands(e, s, anchor))
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(steps as usize);
     let mut per_site: Vec<StationReport> = e
@@ -807,12 +830,9 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
                 if base.iter().any(|b| !b.is_finite()) {
                     continue;
                 }
-                let b = forecast::calibrate(
-                    raw[r * steps as usize + (k - 1) as usize],
-                    spec.calibration[(k - 1) as usize],
-                );
-                sums.add(v, b, e.levels, &base, &rate);
-                site_sums.add(v, b, e.levels, &base, &rate);
+                let [b, fixed] = raw[r * steps as usize + (k - 1) as usize];
+                sums.add(v, b, fixed, e.levels, &base, &rate);
+                site_sums.add(v, b, fixed, e.levels, &base, &rate);
             }
             let sr = site_sums.report(k, &bnames);
             report.n.push(sr.n);
@@ -829,6 +849,73 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
     Ok((out, per_site))
 }
 
+/// The bands of every (scored origin, step) of a site, origin-major: as served (tracked
+/// from the end of the calibration window when the model tracks, replaying every origin
+/// after it in time order as [`aqcast_core::forecast::Forecaster::track`] does) and with
+/// the artifact's calibration alone.
+fn served_bands(
+    e: &Evaluation,
+    s: &Site,
+    anchor: Option<forecast::AnchorIndex>,
+) -> Result<Vec<[[f64; 3]; 2]>, String> {
+    let spec = e.spec;
+    let steps = spec.steps as usize;
+    let step = e.grid.step;
+    let times = &s.table.times;
+    let first = spec
+        .track_since
+        .map(|since| since.div_euclid(step) * step + step);
+    let mut all = s.rows.clone();
+    if let (Some(first), Some(last)) = (first, s.rows.iter().map(|&i| times[i]).max()) {
+        all.extend((0..times.len()).filter(|&i| times[i] >= first && times[i] <= last));
+        all.sort_unstable();
+        all.dedup();
+    }
+    let raw = raw_bands(
+        e.predictors,
+        s.table,
+        &all,
+        spec.steps,
+        &spec.horizon_features,
+        e.grid,
+        anchor,
+        s.station,
+    )?;
+    let mut scored = vec![usize::MAX; times.len()];
+    for (r, &i) in s.rows.iter().enumerate() {
+        scored[i] = r;
+    }
+    let mut tracker = spec.track_since.map(|_| {
+        Tracker::new(
+            &spec.calibration,
+            &spec.track_rate,
+            e.levels[0],
+            e.levels[2],
+            step,
+        )
+    });
+    let mut out = vec![[[0.0; 3]; 2]; s.rows.len() * steps];
+    for (a, &i) in all.iter().enumerate() {
+        let t = times[i];
+        let mut tracking = tracker.as_mut().filter(|_| first.is_some_and(|f| t >= f));
+        if let Some(tr) = tracking.as_mut() {
+            tr.advance(t);
+        }
+        for k in 0..steps {
+            let b = raw[a * steps + k];
+            let fixed = spec.calibration[k];
+            if let Some(&r) = scored.get(i).filter(|&&r| r != usize::MAX) {
+                let shift = tracking.as_ref().map_or(fixed, |tr| tr.shifts()[k]);
+                out[r * steps + k] = [forecast::calibrate(b, shift), forecast::calibrate(b, fixed)];
+            }
+            if let Some(tr) = tracking.as_mut() {
+                tr.record(t, k as u32 + 1, b, s.table.targets[k].values[i]);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Running sums of one step's scores.
 struct Sums {
     n: usize,
@@ -838,6 +925,8 @@ struct Sums {
     pinball: [f64; 3],
     covered: usize,
     width: f64,
+    static_covered: usize,
+    static_width: f64,
     cat_hits: usize,
     cat_n: usize,
     base_se: Vec<f64>,
@@ -854,6 +943,8 @@ impl Sums {
             pinball: [0.0; 3],
             covered: 0,
             width: 0.0,
+            static_covered: 0,
+            static_width: 0.0,
             cat_hits: 0,
             cat_n: 0,
             base_se: vec![0.0; n_base],
@@ -865,6 +956,7 @@ impl Sums {
         &mut self,
         v: f64,
         b: [f64; 3],
+        fixed: [f64; 3],
         levels: [f64; 3],
         base: &[f64],
         rate: &dyn Fn(f64) -> Option<u8>,
@@ -879,6 +971,8 @@ impl Sums {
         }
         self.covered += usize::from(b[0] <= v && v <= b[2]);
         self.width += b[2] - b[0];
+        self.static_covered += usize::from(fixed[0] <= v && v <= fixed[2]);
+        self.static_width += fixed[2] - fixed[0];
         let truth = rate(v);
         if truth.is_some() {
             self.cat_n += 1;
@@ -916,6 +1010,8 @@ impl Sums {
             pinball: self.pinball.map(|p| p / n),
             coverage: self.covered as f64 / n,
             width: self.width / n,
+            static_coverage: self.static_covered as f64 / n,
+            static_width: self.static_width / n,
             category_accuracy: self.cat_hits as f64 / cn,
             baselines,
             skill,

@@ -110,7 +110,8 @@ impl Forecaster {
     /// The core's forecast of raw observations, as a plain object with the same fields
     /// and numbers as `aqcast forecast --json`. `options.at` (Unix seconds or text) sets
     /// the origin, by default the latest observation of the target; `options.station`
-    /// names the station for a model that serves several.
+    /// names the station for a model that serves several; `options.bands` gives the
+    /// tracked bands a station's published snapshot holds for this model version.
     pub fn forecast(&self, observations: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let series = observations::series(&observations)?;
         let get = |k: &str| {
@@ -137,9 +138,15 @@ impl Forecaster {
                 )
             })?)
         };
+        let bands = get("bands");
+        let tracked = if bands.is_undefined() || bands.is_null() {
+            None
+        } else {
+            Some(observations::tracked(&bands)?)
+        };
         let f = self
             .inner
-            .forecast(&series, at, station.as_deref())
+            .forecast_with(&series, at, station.as_deref(), tracked.as_ref())
             .map_err(|e| core_error(&e))?;
         forecast_object(&f)
     }
@@ -186,5 +193,8 @@ fn forecast_object(f: &aqcast_core::forecast::Forecast) -> Result<JsValue, JsVal
         steps.push(&so);
     }
     set(&o, "steps", &steps)?;
+    if let Some(n) = f.tracked {
+        set(&o, "tracked", &num(n as f64))?;
+    }
     Ok(o.into())
 }

@@ -28,6 +28,44 @@ pub(crate) fn timestamp(v: &JsValue, what: &str) -> Result<i64, JsValue> {
     )))
 }
 
+/// Reads tracked bands as a published snapshot holds them (`tracked[i].bands`):
+/// `{ shifts: [{ lower, upper }, …], origin, outcomes }`.
+pub(crate) fn tracked(v: &JsValue) -> Result<aqcast_core::tracking::Tracked, JsValue> {
+    let wrong = || {
+        bad("options.bands must be the bands of a snapshot's `tracked` entry: { shifts: [{ lower, upper }], origin, outcomes }".into())
+    };
+    let get =
+        |o: &JsValue, k: &str| Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let num = |o: &JsValue, k: &str| {
+        get(o, k)
+            .as_f64()
+            .filter(|n| n.is_finite())
+            .ok_or_else(wrong)
+    };
+    let shifts = get(v, "shifts");
+    if !Array::is_array(&shifts) {
+        return Err(wrong());
+    }
+    let shifts = Array::from(&shifts)
+        .iter()
+        .map(|s| {
+            Ok(aqcast_core::forecast::Shift {
+                lower: num(&s, "lower")?,
+                upper: num(&s, "upper")?,
+            })
+        })
+        .collect::<Result<Vec<_>, JsValue>>()?;
+    let (origin, outcomes) = (num(v, "origin")?, num(v, "outcomes")?);
+    if origin.abs() >= 1e15 || !(0.0..1e15).contains(&outcomes) {
+        return Err(wrong());
+    }
+    Ok(aqcast_core::tracking::Tracked {
+        shifts,
+        origin: origin as i64,
+        outcomes: outcomes as u64,
+    })
+}
+
 /// Reads an array of `{ variable: string, time: number | string, value: number | null }`.
 pub(crate) fn series(v: &JsValue) -> Result<Vec<Series>, JsValue> {
     if !Array::is_array(v) {

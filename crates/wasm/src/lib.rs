@@ -139,6 +139,17 @@ export interface Preprocessed {
 export interface ForecastOptions {
   at?: number | string;
   station?: string;
+  /** The bands as the station's own misses since training have moved them: a published
+   * snapshot's `tracked[i].bands` for this model version (`aqcast stations publish`
+   * writes them). Without it, the calibration the model was trained with. */
+  bands?: TrackedBands;
+}
+
+/** A model version's bands at a station, tracked over its record since training. */
+export interface TrackedBands {
+  shifts: { lower: number; upper: number }[];
+  origin: number;
+  outcomes: number;
 }
 
 /** One step of a forecast: the calibrated band (P10 ≤ P50 ≤ P90, ≥ 0) in the forecast's
@@ -168,6 +179,8 @@ export interface Forecast {
   step_seconds: number;
   categories: { name: string; color: string }[];
   steps: ForecastStep[];
+  /** Outcomes the tracked bands rest on; absent for the trained calibration. */
+  tracked?: number;
 }
 
 /** Thrown by every function of this package and its optional modules: `name` is

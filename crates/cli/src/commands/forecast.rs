@@ -26,9 +26,23 @@ pub struct Args {
     /// grid step are used. Default: the latest observation of the target.
     #[arg(long)]
     at: Option<String>,
+    /// The bands: `tracked` (the model's calibration as the station's own misses since
+    /// training have moved it, replayed from the store) or `artifact` (the calibration
+    /// the model was trained with). Models without tracking always use the artifact's.
+    #[arg(long, value_enum, default_value_t = Bands::Tracked)]
+    bands: Bands,
     /// Print the forecast as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// Which calibration the bands use.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Bands {
+    /// Followed the station's misses since training.
+    Tracked,
+    /// As trained.
+    Artifact,
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
@@ -54,12 +68,19 @@ pub fn run(a: Args) -> Result<(), CliError> {
         })?;
     let store = crate::datastore::open_read(&a.store)?;
     let series = store.read_inputs(&site, &forecaster.pipeline().spec.inputs)?;
+    let failed = |e: aqcast_core::Error| CliError::Columns {
+        path: a.model.clone(),
+        message: format!("site {site:?}: {e}"),
+    };
+    let tracked = match a.bands {
+        Bands::Tracked => {
+            crate::tracking::track(&model, &forecaster, &series, at, &site).map_err(failed)?
+        }
+        Bands::Artifact => None,
+    };
     let f = forecaster
-        .forecast(&series, at, Some(&site))
-        .map_err(|e| CliError::Columns {
-            path: a.model.clone(),
-            message: format!("site {site:?}: {e}"),
-        })?;
+        .forecast_with(&series, at, Some(&site), tracked.as_ref())
+        .map_err(failed)?;
     if a.json {
         let text = serde_json::to_string_pretty(&f).map_err(|e| CliError::Usage(e.to_string()))?;
         return emit(None, |w| writeln!(w, "{text}"));
@@ -81,6 +102,13 @@ fn print(w: &mut dyn Write, site: &str, f: &Forecast) -> std::io::Result<()> {
             aqcast_core::forecast::Scale::Eea => "European AQI",
         }
     )?;
+    match f.tracked {
+        Some(n) => writeln!(
+            w,
+            "bands: the model's calibration, moved by {n} outcomes at this station since training"
+        )?,
+        None => writeln!(w, "bands: the model's calibration, as trained")?,
+    }
     writeln!(
         w,
         "{:<19} {:>5} {:>8} {:>8} {:>8} {:>4}  {:<30} most likely",

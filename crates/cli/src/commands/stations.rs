@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use aqcast_core::forecast::Scale;
 use aqcast_core::pollutant::{Pollutant, Unit};
 use aqcast_core::published::{
-    self, layout, Latest, Observation, Snapshot, Stage, Station, Stations,
+    self, layout, Latest, Observation, Snapshot, Stage, Station, Stations, TrackedBands,
 };
 use aqcast_core::Model;
 use aqcast_store::{registry, Objects};
@@ -57,6 +57,10 @@ pub const DEFAULT_DAYS: u32 = 8;
 /// What a model needs of a station's data.
 struct Need {
     name: String,
+    /// The version's artifact hash, model and forecaster (its bands are tracked per
+    /// station).
+    sha256: String,
+    model: std::rc::Rc<(Model, aqcast_core::forecast::Forecaster)>,
     variables: Vec<String>,
     seconds: i64,
     /// What the model forecasts, in which unit, on which AQI scale.
@@ -187,12 +191,16 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         let step = p.spec.grid.step;
         let seconds = (i64::from(p.history_steps()) + 2) * step;
         let vars: Vec<String> = p.spec.inputs.iter().map(|i| i.variable.clone()).collect();
+        let rates = (spec.pollutant, spec.unit, spec.scale);
+        let shared = std::rc::Rc::new((model.clone(), fc));
         for site in &v.stations {
             needs.entry(site.clone()).or_default().push(Need {
                 name: name.clone(),
+                sha256: v.sha256.clone(),
+                model: shared.clone(),
                 variables: vars.clone(),
                 seconds,
-                rates: (spec.pollutant, spec.unit, spec.scale),
+                rates,
             });
         }
     }
@@ -226,7 +234,26 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             start: data_time.map_or(0, |t| t - window),
             units: BTreeMap::new(),
             observations: Vec::new(),
+            tracked: Vec::new(),
         };
+        // Each serving model's bands, tracked over the station's whole record.
+        for n in need {
+            let (model, fc) = &*n.model;
+            let inputs = data.read_inputs(site, &fc.pipeline().spec.inputs)?;
+            match crate::tracking::track(model, fc, &inputs, None, site) {
+                Ok(Some(bands)) => snapshot.tracked.push(TrackedBands {
+                    model: n.name.clone(),
+                    sha256: n.sha256.clone(),
+                    bands,
+                }),
+                Ok(None) => {}
+                // A station the model cannot forecast now still gets its snapshot.
+                Err(e) => eprintln!(
+                    "warning: {site}: {} cannot track its bands ({e}); the snapshot serves its calibration as trained",
+                    n.name
+                ),
+            }
+        }
         for (var, s) in &series {
             if let Some(u) = vocab::named(var).as_ref().and_then(vocab::Variable::unit) {
                 snapshot.units.insert(var.clone(), u.to_string());

@@ -306,8 +306,18 @@ pub fn summary_steps(steps: u32) -> Vec<u32> {
 pub fn print_table(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<()> {
     writeln!(
         w,
-        "{:>5} {:>6} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        "ahead", "n", "RMSE", "MAE", "coverage", "width", "skill", "persist", "clim", "AQI acc"
+        "{:>5} {:>6} {:>8} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "ahead",
+        "n",
+        "RMSE",
+        "MAE",
+        "coverage",
+        "(trained)",
+        "width",
+        "skill",
+        "persist",
+        "clim",
+        "AQI acc"
     )?;
     for k in summary_steps(r.steps) {
         let Some(s) = r.per_step.iter().find(|s| s.step == k) else {
@@ -316,12 +326,13 @@ pub fn print_table(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<(
         let b = |n: &str| s.baselines.get(n).map_or(f64::NAN, |b| b.rmse);
         writeln!(
             w,
-            "{:>5} {:>6} {:>8.3} {:>8.3} {:>8.1}% {:>8.2} {:>8.3} {:>8.3} {:>8.3} {:>7.1}%",
+            "{:>5} {:>6} {:>8.3} {:>8.3} {:>8.1}% {:>8.1}% {:>8.2} {:>8.3} {:>8.3} {:>8.3} {:>7.1}%",
             k,
             s.n,
             s.rmse,
             s.mae,
             100.0 * s.coverage,
+            100.0 * s.static_coverage,
             s.width,
             s.skill.get("persistence").copied().unwrap_or(f64::NAN),
             b("persistence"),
@@ -331,7 +342,7 @@ pub fn print_table(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<(
     }
     writeln!(
         w,
-        "RMSE, MAE, width in {}; skill = 1 − RMSE / RMSE(persistence); coverage of the P{:.0}–P{:.0} band; {}",
+        "RMSE, MAE, width in {}; skill = 1 − RMSE / RMSE(persistence); coverage of the P{:.0}–P{:.0} band as served (tracked, for a model that tracks its bands) and (with the calibration as trained); {}",
         r.unit,
         r.quantiles[0] * 100.0,
         r.quantiles[2] * 100.0,

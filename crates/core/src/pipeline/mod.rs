@@ -459,6 +459,18 @@ impl Pipeline {
     /// Applies the fitted pipeline to observations. The grid runs from `range.0` to
     /// `range.1` (inclusive, floored to the grid), or over every observation if `None`.
     pub fn transform(&self, series: &[Series], range: Option<(i64, i64)>) -> Result<Table, Error> {
+        let horizons = self.spec.target.as_ref().map(|t| t.horizons.as_slice());
+        self.transform_for(series, range, horizons.unwrap_or(&[]))
+    }
+
+    /// [`Pipeline::transform`] with the target's columns at `horizons` instead of the
+    /// spec's (none without a target).
+    pub fn transform_for(
+        &self,
+        series: &[Series],
+        range: Option<(i64, i64)>,
+        horizons: &[u32],
+    ) -> Result<Table, Error> {
         self.validate()?;
         let step = self.spec.grid.step;
         let (start, end) = match range {
@@ -489,7 +501,7 @@ impl Pipeline {
                 .iter()
                 .find(|c| c.name == t.of)
                 .ok_or_else(|| bad(format!("target refers to unknown input column {:?}", t.of)))?;
-            for &h in &t.horizons {
+            for &h in horizons {
                 let h = h as usize;
                 let values = (0..frame.len)
                     .map(|i| m.values.get(i + h).copied().unwrap_or(f64::NAN))
