@@ -554,3 +554,70 @@ fn tracked_bands_at_t_ignore_every_observation_after_t() {
     let moved = f.forecast_tracked(&before, Some(at), None).unwrap();
     assert_ne!(moved.steps[0].p90, base.steps[0].p90);
 }
+
+#[test]
+fn a_damaged_tracking_section_or_a_replay_too_long_is_a_clear_error() {
+    let t = trained();
+    let model = Model::decode(&std::fs::read(&t.model).unwrap()).unwrap();
+    let (pipeline, spec) = (
+        model.pipeline.clone().unwrap(),
+        model.forecast.clone().unwrap(),
+    );
+    let build = |spec: aqcast_core::forecast::Spec| {
+        aqcast_core::forecast::Forecaster::new(
+            pipeline.clone(),
+            spec,
+            &model.heads,
+            &model.features,
+        )
+    };
+    let since = spec.track_since.unwrap();
+    for (what, s) in [
+        (
+            "no rates",
+            aqcast_core::forecast::Spec {
+                track_rate: vec![],
+                ..spec.clone()
+            },
+        ),
+        (
+            "a rate short",
+            aqcast_core::forecast::Spec {
+                track_rate: spec.track_rate[1..].to_vec(),
+                ..spec.clone()
+            },
+        ),
+        (
+            "a negative rate",
+            aqcast_core::forecast::Spec {
+                track_rate: spec.track_rate.iter().map(|r| -r).collect(),
+                ..spec.clone()
+            },
+        ),
+        (
+            "a start out of time",
+            aqcast_core::forecast::Spec {
+                track_since: Some(i64::MIN),
+                ..spec.clone()
+            },
+        ),
+    ] {
+        let e = build(s).unwrap_err().to_string();
+        assert!(
+            e.contains("forecast section") && e.contains("tracking"),
+            "{what}: {e}"
+        );
+    }
+    // Calibrated a century of hours before: not replayed, and said so.
+    let old = build(aqcast_core::forecast::Spec {
+        track_since: Some(since - 100 * 365 * 86_400),
+        ..spec.clone()
+    })
+    .unwrap();
+    let series = store_series(&t.store, &model);
+    let at = aqcast_core::time::parse_datetime("2003-02-10 08:00:00").unwrap();
+    let e = old.forecast_tracked(&series, Some(at), None).unwrap_err();
+    assert!(e.to_string().contains("too long to replay"), "{e}");
+    // Its bands as trained still serve.
+    assert!(old.forecast(&series, Some(at), None).is_ok());
+}

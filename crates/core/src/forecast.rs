@@ -322,6 +322,12 @@ impl Spec {
         {
             return bad("tracking needs its start and one finite rate ≥ 0 per step".into());
         }
+        if self
+            .track_since
+            .is_some_and(|t| !(time::MIN_SECONDS..=time::MAX_SECONDS).contains(&t))
+        {
+            return bad("the tracking start is not a time between the years 1 and 9999".into());
+        }
         let q = |i: u32| -> Result<f64, Error> {
             heads
                 .get(i as usize)
@@ -433,6 +439,10 @@ impl Spec {
         ]
     }
 }
+
+/// Most grid steps a band replay spans (11 years of hours): a bound on the work one
+/// forecast can ask for.
+pub const MAX_REPLAY_STEPS: i64 = 100_000;
 
 /// `predict(head, rows, width)`: band head `head`'s (0 lower, 1 median, 2 upper) raw
 /// output for each row of a row-major batch of `width` features a row.
@@ -689,6 +699,12 @@ impl Forecaster {
         let first = since.div_euclid(step) * step + step;
         if origin < first {
             return Ok(None);
+        }
+        if (origin - first) / step >= MAX_REPLAY_STEPS {
+            return Err(Error::Pipeline(format!(
+                "the model was calibrated more than {MAX_REPLAY_STEPS} grid steps before {}: too long to replay its bands; retrain it, or serve its bands as trained",
+                time::format_datetime(origin)
+            )));
         }
         // Features of every origin after `since`, and the measured target one step ahead.
         let history = i64::from(self.pipeline.history_steps());

@@ -9,6 +9,12 @@ use alloc::string::String;
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
 
+/// 0001-01-01 00:00:00 UTC, the earliest time a document may hold.
+pub const MIN_SECONDS: i64 = -62_135_596_800;
+
+/// 9999-12-31 23:59:59 UTC, the latest time a document may hold.
+pub const MAX_SECONDS: i64 = 253_402_300_799;
+
 /// Days since 1970-01-01 of a civil date (H. Hinnant's `days_from_civil`).
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
