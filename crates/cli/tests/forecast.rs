@@ -165,6 +165,14 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
     let series = store_series(&t.store, &model);
     let at = aqcast_core::time::parse_datetime("2003-07-14 17:00:00").unwrap();
     let base = f.forecast(&series, Some(at), None).unwrap();
+    // The bands tracked over the record up to T, too.
+    let tracked = f.forecast_tracked(&series, Some(at), None).unwrap();
+    assert!(
+        tracked.tracked.is_some_and(|n| n > 100_000),
+        "{:?}",
+        tracked.tracked
+    );
+    assert_ne!(tracked, base);
     // Every later observation changed (several ways), or removed: the same bits.
     for (seed, scale) in [(1u64, 3.0), (7, 0.0), (11, f64::NAN)] {
         let mut changed = series.clone();
@@ -184,12 +192,43 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
             base,
             "seed {seed}"
         );
+        assert_eq!(
+            f.forecast_tracked(&changed, Some(at), None).unwrap(),
+            tracked,
+            "seed {seed}, tracked"
+        );
     }
     let cut: Vec<Series> = series
         .iter()
         .map(|s| s.window(i64::MIN, at + 3600))
         .collect();
     assert_eq!(f.forecast(&cut, Some(at), None).unwrap(), base);
+    assert_eq!(f.forecast_tracked(&cut, Some(at), None).unwrap(), tracked);
+    // An outcome the day before T moves the tracked bands (and not the median).
+    let mut before = series.clone();
+    let no2 = before.iter_mut().find(|s| s.variable == "no2").unwrap();
+    for (time, v) in no2.times.iter().zip(no2.values.iter_mut()) {
+        if (at - 86_400..at).contains(time) {
+            *v += 80.0;
+        }
+    }
+    let moved = f
+        .forecast_with(
+            &before,
+            Some(at),
+            None,
+            f.track(&before, Some(at), None).unwrap().as_ref(),
+        )
+        .unwrap();
+    let plain = f
+        .forecast_with(
+            &before,
+            Some(at),
+            None,
+            f.track(&series, Some(at), None).unwrap().as_ref(),
+        )
+        .unwrap();
+    assert_ne!(moved.steps[0].p90, plain.steps[0].p90);
     // While an observation at T itself does change it.
     let mut at_t = series.clone();
     let no2 = at_t.iter_mut().find(|s| s.variable == "no2").unwrap();
@@ -522,37 +561,6 @@ fn a_forecasts_tracked_bands_are_the_ones_the_evaluation_served_at_its_origin() 
     assert!(fixed.get("tracked").is_none());
     assert_eq!(fixed["steps"][23]["p50"], f["steps"][23]["p50"]);
     assert_ne!(fixed["steps"][23]["p90"], f["steps"][23]["p90"]);
-}
-
-#[test]
-fn tracked_bands_at_t_ignore_every_observation_after_t() {
-    let t = trained();
-    let model = Model::decode(&std::fs::read(&t.model).unwrap()).unwrap();
-    let f = model.forecaster().unwrap();
-    let series = store_series(&t.store, &model);
-    let at = aqcast_core::time::parse_datetime("2003-02-10 08:00:00").unwrap();
-    let base = f.forecast_tracked(&series, Some(at), None).unwrap();
-    assert!(base.tracked.is_some_and(|n| n > 1000), "{:?}", base.tracked);
-    assert_ne!(base, f.forecast(&series, Some(at), None).unwrap());
-    let mut changed = series.clone();
-    for s in &mut changed {
-        for (time, v) in s.times.iter().zip(s.values.iter_mut()) {
-            if *time >= at + 3600 {
-                *v = 3.0 * *v + 7.0;
-            }
-        }
-    }
-    assert_eq!(f.forecast_tracked(&changed, Some(at), None).unwrap(), base);
-    // An outcome before T does move them.
-    let mut before = series.clone();
-    let no2 = before.iter_mut().find(|s| s.variable == "no2").unwrap();
-    for (time, v) in no2.times.iter().zip(no2.values.iter_mut()) {
-        if (at - 86_400..at).contains(time) {
-            *v += 80.0;
-        }
-    }
-    let moved = f.forecast_tracked(&before, Some(at), None).unwrap();
-    assert_ne!(moved.steps[0].p90, base.steps[0].p90);
 }
 
 #[test]
