@@ -591,13 +591,13 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
         &axes("coverage of the band (share of test values)", None),
         &[
             Line {
-                label: "P10–P90 coverage, as served",
+                label: "as served (tracked)",
                 color: PALETTE[0],
                 dashed: false,
                 points: xs(&|p| p.coverage),
             },
             Line {
-                label: "with the calibration as trained",
+                label: "as trained",
                 color: PALETTE[1],
                 dashed: true,
                 points: xs(&|p| p.static_coverage),
@@ -615,7 +615,7 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
         },
         &[
             Line {
-                label: "P90 − P10, as served",
+                label: "as served (tracked)",
                 color: PALETTE[0],
                 dashed: false,
                 points: xs(&|p| p.width),
