@@ -52,6 +52,23 @@ fn trained() -> &'static Trained {
     })
 }
 
+/// `aqcast evaluate --json` over the origins from `from` to `to`: the per-step reports.
+fn evaluate_json(model: &Path, store: &str, from: &str, to: &str) -> Vec<serde_json::Value> {
+    let out = ok(&aqcast(&[
+        "evaluate",
+        "--model",
+        &p(model),
+        "--store",
+        store,
+        "--from",
+        from,
+        "--to",
+        to,
+        "--json",
+    ]));
+    serde_json::from_str(&out).unwrap()
+}
+
 fn forecast_json(model: &Path, store: &str, at: &str) -> serde_json::Value {
     let out = ok(&aqcast(&[
         "forecast",
@@ -468,20 +485,12 @@ fn one_daily_model_serves_several_stations_each_with_its_own_facts() {
 #[test]
 fn evaluate_prints_the_per_step_table_for_any_range() {
     let t = trained();
-    let out = ok(&aqcast(&[
-        "evaluate",
-        "--model",
-        &p(&t.model),
-        "--store",
+    let steps = evaluate_json(
+        &t.model,
         &t.store,
-        "--from",
         "2003-06-01 00:00:00",
-        "--to",
         "2003-08-31 23:00:00",
-        "--json",
-    ]));
-    let steps: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let steps = steps.as_array().unwrap();
+    );
     assert_eq!(steps.len(), 72);
     for s in steps {
         // Summer origins only: about 92 days of them.
@@ -515,21 +524,8 @@ fn a_forecasts_tracked_bands_are_the_ones_the_evaluation_served_at_its_origin() 
     let at = "2003-05-20 06:00:00";
     let f = forecast_json(&t.model, &t.store, at);
     assert!(f["tracked"].as_u64().unwrap() > 10_000, "{}", f["tracked"]);
-    let out = ok(&aqcast(&[
-        "evaluate",
-        "--model",
-        &p(&t.model),
-        "--store",
-        &t.store,
-        "--from",
-        at,
-        "--to",
-        at,
-        "--json",
-    ]));
-    let eval: serde_json::Value = serde_json::from_str(&out).unwrap();
     let mut compared = 0;
-    for s in eval.as_array().unwrap() {
+    for s in &evaluate_json(&t.model, &t.store, at, at) {
         if s["n"] != 1 {
             continue;
         }

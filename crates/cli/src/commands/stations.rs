@@ -236,10 +236,27 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             observations: Vec::new(),
             tracked: Vec::new(),
         };
-        // Each serving model's bands, tracked over the station's whole record.
+        // Each serving model's bands, tracked over the station's whole record (the
+        // series read above hold every variable a serving model reads).
         for n in need {
             let (model, fc) = &*n.model;
-            let inputs = data.read_inputs(site, &fc.pipeline().spec.inputs)?;
+            let inputs: Vec<aqcast_core::pipeline::Series> = fc
+                .pipeline()
+                .spec
+                .inputs
+                .iter()
+                .map(|i| {
+                    let s = series.iter().find(|(v, _)| *v == i.variable);
+                    let (times, values) = s
+                        .map(|(_, s)| s.iter().copied().unzip())
+                        .unwrap_or_default();
+                    aqcast_core::pipeline::Series {
+                        variable: i.variable.clone(),
+                        times,
+                        values,
+                    }
+                })
+                .collect();
             match crate::tracking::track(model, fc, &inputs, None, site) {
                 Ok(Some(bands)) => snapshot.tracked.push(TrackedBands {
                     model: n.name.clone(),
