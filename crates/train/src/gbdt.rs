@@ -198,39 +198,61 @@ impl Params {
     }
 }
 
-/// Binned training data, feature-major.
+/// Binned training data, twice: feature-major for the partitions (a leaf's rows read one
+/// feature's bins) and row-major for the histograms (a row's bins of every feature in
+/// one slice).
 pub struct Dataset {
     n_rows: usize,
     bins: Vec<u8>,
+    by_row: Vec<u8>,
     mappers: Vec<BinMapper>,
 }
 
 impl Dataset {
     /// Bins the columns (one slice per feature, all of one length).
     pub fn new(columns: &[&[f64]], max_bin: usize, min_data_in_bin: usize) -> Dataset {
-        let n_rows = columns.first().map_or(0, |c| c.len());
         let mappers: Vec<BinMapper> = columns
             .par_iter()
             .map(|c| BinMapper::fit(c, max_bin, min_data_in_bin))
             .collect();
-        let bins = Self::bin_with(columns, &mappers);
+        Self::with(columns, mappers)
+    }
+
+    /// Bins the columns with `mappers`.
+    fn with(columns: &[&[f64]], mappers: Vec<BinMapper>) -> Dataset {
+        let n_rows = columns.first().map_or(0, |c| c.len());
+        let bins: Vec<u8> = columns
+            .par_iter()
+            .zip(&mappers)
+            .flat_map_iter(|(c, m)| c.iter().map(move |&x| m.bin(x)))
+            .collect();
+        let nf = mappers.len();
+        let mut by_row = vec![0u8; bins.len()];
+        if nf > 0 {
+            by_row.par_chunks_mut(nf).enumerate().for_each(|(r, row)| {
+                for (f, b) in row.iter_mut().enumerate() {
+                    *b = bins[f * n_rows + r];
+                }
+            });
+        }
         Dataset {
             n_rows,
             bins,
+            by_row,
             mappers,
         }
     }
 
-    fn bin_with(columns: &[&[f64]], mappers: &[BinMapper]) -> Vec<u8> {
-        columns
-            .par_iter()
-            .zip(mappers)
-            .flat_map_iter(|(c, m)| c.iter().map(move |&x| m.bin(x)))
-            .collect()
-    }
-
+    /// Feature `f`'s bins, one a row.
     fn col(&self, f: usize) -> &[u8] {
         &self.bins[f * self.n_rows..(f + 1) * self.n_rows]
+    }
+
+    /// Row `r`'s bins, one a feature.
+    #[inline]
+    fn row(&self, r: usize) -> &[u8] {
+        let nf = self.mappers.len();
+        &self.by_row[r * nf..(r + 1) * nf]
     }
 }
 
@@ -291,7 +313,7 @@ impl Tree {
         loop {
             let n = node as usize;
             let f = self.feature[n];
-            let b = data.bins[f * data.n_rows + r] as usize;
+            let b = usize::from(data.col(f)[r]);
             let go_left = if b == data.mappers[f].nan_bin() {
                 self.nan_left[n]
             } else {
@@ -333,31 +355,6 @@ impl Grower<'_> {
         -threshold_l1(g, self.p.lambda_l1) / (h + self.p.lambda_l2)
     }
 
-    /// The histogram of feature `f` over `rows` (gradients gathered in row order).
-    fn feature_hist(&self, f: usize, rows: &[u32], g: &[f64], h: &[f64]) -> Vec<Bin> {
-        let m = &self.data.mappers[f];
-        let mut out = vec![Bin::default(); m.total_bins()];
-        let col = self.data.col(f);
-        if self.unit_hessian {
-            for (i, &r) in rows.iter().enumerate() {
-                let b = &mut out[col[r as usize] as usize];
-                b.g += g[i];
-                b.n += 1;
-            }
-            for b in out.iter_mut() {
-                b.h = f64::from(b.n);
-            }
-        } else {
-            for (i, &r) in rows.iter().enumerate() {
-                let b = &mut out[col[r as usize] as usize];
-                b.g += g[i];
-                b.h += h[i];
-                b.n += 1;
-            }
-        }
-        out
-    }
-
     /// Runs `work` on groups of the active features, one group per thread, in one
     /// parallel pass (a leaf's histograms and best splits together); the results come
     /// back indexed by feature (`None` for inactive ones). Within a group the histograms
@@ -383,7 +380,9 @@ impl Grower<'_> {
     /// The histograms of a group of features over `rows`, built row by row on this
     /// thread: each row's gradient is read once and added to each feature's bin in turn,
     /// so the updates of different features overlap where one feature's would wait on
-    /// each other (consecutive rows in one bin), and each bin is summed in row order.
+    /// each other (consecutive rows in one bin), and each bin is summed in row order. A
+    /// bin adds (gradient, hessian) as two f64 lanes, one 16-byte add (`addpd`); under a
+    /// unit hessian the second lane is the count, exact in an f64.
     fn group_histograms(
         &self,
         group: &[usize],
@@ -391,49 +390,73 @@ impl Grower<'_> {
         g: &[f64],
         h: &[f64],
     ) -> Vec<(usize, Vec<Bin>)> {
-        if group.len() == 1 {
-            let f = group[0];
-            return vec![(f, self.feature_hist(f, rows, g, h))];
-        }
-        let cols: Vec<&[u8]> = group.iter().map(|&f| self.data.col(f)).collect();
-        let mut offsets = Vec::with_capacity(group.len());
-        let mut total = 0;
-        for &f in group {
-            offsets.push(total);
-            total += self.data.mappers[f].total_bins();
-        }
-        let mut flat = vec![Bin::default(); total];
-        if self.unit_hessian {
-            for (i, &r) in rows.iter().enumerate() {
-                let gi = g[i];
-                for (col, &off) in cols.iter().zip(&offsets) {
-                    let b = &mut flat[off + col[r as usize] as usize];
-                    b.g += gi;
-                    b.n += 1;
-                }
-            }
-            for b in flat.iter_mut() {
-                b.h = f64::from(b.n);
-            }
-        } else {
-            for (i, &r) in rows.iter().enumerate() {
-                let (gi, hi) = (g[i], h[i]);
-                for (col, &off) in cols.iter().zip(&offsets) {
-                    let b = &mut flat[off + col[r as usize] as usize];
-                    b.g += gi;
-                    b.h += hi;
-                    b.n += 1;
-                }
-            }
+        let width = group.len();
+        let unit = self.unit_hessian;
+        let mut sums = vec![[[0.0f64; 2]; 256]; width];
+        let mut counts = vec![[0u32; 256]; if unit { 0 } else { width }];
+        // All features active (the default): the group is a run of features, one slice
+        // of each row.
+        let first = group.first().copied().unwrap_or(0);
+        let run = group.last().is_some_and(|&l| l - first + 1 == width);
+        let (s, c) = (&mut sums, &mut counts);
+        match (unit, run) {
+            (true, true) => self.accumulate::<true, true>(group, rows, g, h, s, c),
+            (true, false) => self.accumulate::<true, false>(group, rows, g, h, s, c),
+            (false, true) => self.accumulate::<false, true>(group, rows, g, h, s, c),
+            (false, false) => self.accumulate::<false, false>(group, rows, g, h, s, c),
         }
         group
             .iter()
-            .zip(&offsets)
-            .map(|(&f, &off)| {
+            .enumerate()
+            .map(|(k, &f)| {
                 let nb = self.data.mappers[f].total_bins();
-                (f, flat[off..off + nb].to_vec())
+                let bins = (0..nb)
+                    .map(|b| {
+                        let [g, h] = sums[k][b];
+                        let n = if unit { h as u32 } else { counts[k][b] };
+                        Bin { g, h, n }
+                    })
+                    .collect();
+                (f, bins)
             })
             .collect()
+    }
+
+    /// The row loop of [`Grower::group_histograms`], one copy per case so that the
+    /// inner loop has no branch: `UNIT`, counts in the second lane (else in `counts`);
+    /// `RUN`, the group is the features `group[0]..` in a row.
+    fn accumulate<const UNIT: bool, const RUN: bool>(
+        &self,
+        group: &[usize],
+        rows: &[u32],
+        g: &[f64],
+        h: &[f64],
+        sums: &mut [[[f64; 2]; 256]],
+        counts: &mut [[u32; 256]],
+    ) {
+        let (first, width) = (group.first().copied().unwrap_or(0), group.len());
+        for (i, &r) in rows.iter().enumerate() {
+            let add = [g[i], if UNIT { 1.0 } else { h[i] }];
+            let row = self.data.row(r as usize);
+            if RUN {
+                for (sum, &b) in sums.iter_mut().zip(&row[first..first + width]) {
+                    let s = &mut sum[usize::from(b)];
+                    s[0] += add[0];
+                    s[1] += add[1];
+                }
+            } else {
+                for (sum, &f) in sums.iter_mut().zip(group) {
+                    let s = &mut sum[usize::from(row[f])];
+                    s[0] += add[0];
+                    s[1] += add[1];
+                }
+            }
+            if !UNIT {
+                for (count, &f) in counts.iter_mut().zip(group) {
+                    count[usize::from(row[f])] += 1;
+                }
+            }
+        }
     }
 
     /// Whether a leaf of `n` rows at `depth` may be split at all.
@@ -447,15 +470,20 @@ impl Grower<'_> {
         let p = self.p;
         let parent = self.leaf_score(g, h);
         let min_n = p.min_data_in_leaf as u32;
+        let min_h = p.min_sum_hessian_in_leaf;
         let m = &self.data.mappers[f];
-        let mut best: Option<Split> = None;
         // LightGBM's order (FeatureHistogram::FindBestThresholdNumerical): first from the
         // top bin down, missing values left, keeping the first best (on ties, the highest
         // threshold: the split sits just below the right side's rows); then, for a
         // feature that had missing values in training, from the bottom up with missing
-        // values right, replacing only a strictly better split.
+        // values right, replacing only a strictly better split. The best so far is kept
+        // as plain numbers (the gain starts at the smallest gain that may split), and the
+        // split is made once at the end.
         let value_bins = m.value_bins();
         let nan_pass = m.has_nan && m.total_bins() > 2;
+        let mut best_gain = p.min_split_gain;
+        // (threshold bin, missing values left, left side's sums); None: no split yet.
+        let mut best: Option<(usize, bool, (f64, f64, u32))> = None;
         // Reverse: right side = value bins above the threshold.
         let (mut gr, mut hr, mut nr) = (0.0, 0.0, 0u32);
         for k in (1..value_bins).rev() {
@@ -463,31 +491,27 @@ impl Grower<'_> {
             gr += b.g;
             hr += b.h;
             nr += b.n;
-            if nr < min_n || hr < p.min_sum_hessian_in_leaf {
+            if nr < min_n || hr < min_h {
                 continue;
             }
             let nl = n - nr;
             let hl = h - hr;
-            if nl < min_n || hl < p.min_sum_hessian_in_leaf {
+            if nl < min_n || hl < min_h {
                 break;
             }
             let gl = g - gr;
             let gain = self.leaf_score(gl, hl) + self.leaf_score(gr, hr) - parent;
-            if gain > p.min_split_gain && best.is_none_or(|s| gain > s.gain) {
-                best = Some(Split {
-                    gain,
-                    feature: f,
-                    bin: k - 1,
-                    // Missing values: left in this pass; with only one value bin LightGBM
-                    // sends them right; for a feature that had none, LightGBM reads a
-                    // missing value as 0, so it goes where 0 goes.
-                    nan_left: if m.has_nan {
-                        nan_pass
-                    } else {
-                        m.upper[k - 1] >= 0.0
-                    },
-                    left: (gl, hl, nl),
-                });
+            if gain > best_gain {
+                best_gain = gain;
+                // Missing values: left in this pass; with only one value bin LightGBM
+                // sends them right; for a feature that had none, LightGBM reads a
+                // missing value as 0, so it goes where 0 goes.
+                let nan_left = if m.has_nan {
+                    nan_pass
+                } else {
+                    m.upper[k - 1] >= 0.0
+                };
+                best = Some((k - 1, nan_left, (gl, hl, nl)));
             }
         }
         if nan_pass {
@@ -497,27 +521,28 @@ impl Grower<'_> {
                 gl += b.g;
                 hl += b.h;
                 nl += b.n;
-                if nl < min_n || hl < p.min_sum_hessian_in_leaf {
+                if nl < min_n || hl < min_h {
                     continue;
                 }
                 let nr = n - nl;
                 let hr = h - hl;
-                if nr < min_n || hr < p.min_sum_hessian_in_leaf {
+                if nr < min_n || hr < min_h {
                     break;
                 }
                 let gain = self.leaf_score(gl, hl) + self.leaf_score(g - gl, hr) - parent;
-                if gain > p.min_split_gain && best.is_none_or(|s| gain > s.gain) {
-                    best = Some(Split {
-                        gain,
-                        feature: f,
-                        bin: k,
-                        nan_left: false,
-                        left: (gl, hl, nl),
-                    });
+                if gain > best_gain {
+                    best_gain = gain;
+                    best = Some((k, false, (gl, hl, nl)));
                 }
             }
         }
-        best
+        best.map(|(bin, nan_left, left)| Split {
+            gain: best_gain,
+            feature: f,
+            bin,
+            nan_left,
+            left,
+        })
     }
 
     /// The best of the features' best splits; the first feature wins ties, so the tree
@@ -613,32 +638,33 @@ impl Grower<'_> {
                 break;
             };
             let (begin, end) = (leaves[li].begin, leaves[li].end);
-            // Stable partition of the leaf's rows.
+            // Stable partition of the leaf's rows, each row's side looked up by its bin.
             let m = &self.data.mappers[split.feature];
             let col = self.data.col(split.feature);
-            let goes_left = |r: u32| {
-                let b = col[r as usize] as usize;
-                if b == m.nan_bin() {
+            let mut goes_left = [false; 256];
+            for (b, left) in goes_left.iter_mut().enumerate() {
+                *left = if b == m.nan_bin() {
                     split.nan_left
                 } else {
                     b <= split.bin
-                }
-            };
+                };
+            }
             // Branch-free: every row is written to both sides and the side it belongs to
             // advances (the split's direction is unpredictable row to row).
+            let seg = &mut rows[begin..end];
             scratch.clear();
-            scratch.resize(end - begin, 0);
-            let (mut w, mut s) = (begin, 0usize);
-            for i in begin..end {
-                let r = rows[i];
-                let left = goes_left(r);
-                rows[w] = r;
+            scratch.resize(seg.len(), 0);
+            let (mut w, mut s) = (0usize, 0usize);
+            for i in 0..seg.len() {
+                let r = seg[i];
+                let left = goes_left[usize::from(col[r as usize])];
+                seg[w] = r;
                 scratch[s] = r;
                 w += usize::from(left);
                 s += usize::from(!left);
             }
-            rows[w..end].copy_from_slice(&scratch[..s]);
-            let mid = w;
+            seg[w..].copy_from_slice(&scratch[..s]);
+            let mid = begin + w;
             // Record the node.
             let node = tree.feature.len();
             let (gl, hl, nl) = split.left;
@@ -801,11 +827,7 @@ fn train_in_pool(
     let data = Dataset::new(&train_cols, p.max_bin, p.min_data_in_bin);
     let valid = (n_valid > 0).then(|| {
         let cols: Vec<&[f64]> = columns.iter().map(|c| &c[n..]).collect();
-        Dataset {
-            n_rows: n_valid,
-            bins: Dataset::bin_with(&cols, &data.mappers),
-            mappers: data.mappers.clone(),
-        }
+        Dataset::with(&cols, data.mappers.clone())
     });
     let y_valid = &y_all[n..];
     let nf = columns.len();
