@@ -10,6 +10,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use super::bins::BinMapper;
 use super::loss::{percentile, Loss, Objective};
@@ -575,7 +576,15 @@ impl Grower<'_> {
             };
             (g, h)
         };
-        let (g0, h0) = gather(rows);
+        // Every row (no bagging; `rows` ascending, so then 0, 1, …): the gradients as
+        // they are, without a copy.
+        let every_row = rows.len() == grad.len();
+        let (g0, h0) = if every_row {
+            (Cow::Borrowed(grad), Cow::Borrowed(hess))
+        } else {
+            let (g, h) = gather(rows);
+            (Cow::Owned(g), Cow::Owned(h))
+        };
         let gsum: f64 = g0.iter().sum();
         let hsum: f64 = if self.unit_hessian {
             rows.len() as f64
@@ -855,7 +864,27 @@ fn train_in_pool(
     };
     let mut rows: Vec<u32> = Vec::with_capacity(n);
     for it in 0..p.trees {
-        if !forest || it == 0 {
+        let link = |s: f64| if loss.log_link() { s.exp() } else { s };
+        if !forest {
+            // One pass over the rows: the gradients at the current scores, and the
+            // training loss of those scores, which is the last tree's point of the
+            // training curve (against the labels as given: the f32 copy is only what
+            // gradients see).
+            let mut total = 0.0;
+            for (((g, h), &s), (&t32, &t)) in grad
+                .iter_mut()
+                .zip(hess.iter_mut())
+                .zip(&score)
+                .zip(y.iter().zip(&y_all[..n]))
+            {
+                let (gg, hh) = loss.grad_hess(s, t32);
+                (*g, *h) = (gg as f32 as f64, hh as f32 as f64);
+                total += loss.loss(link(s), t);
+            }
+            if it > 0 {
+                train_curve.push(total / n as f64);
+            }
+        } else if it == 0 {
             grad.par_iter_mut()
                 .zip(hess.par_iter_mut())
                 .zip(score.par_iter().zip(y))
@@ -948,18 +977,6 @@ fn train_in_pool(
                 (best_loss, best_iter) = (vl, it + 1);
             }
         }
-        if !forest {
-            let link = |s: f64| if loss.log_link() { s.exp() } else { s };
-            // Against the labels as given (the f32 copy is only what gradients see).
-            train_curve.push(
-                score
-                    .iter()
-                    .zip(&y_all[..n])
-                    .map(|(&s, &t)| loss.loss(link(s), t))
-                    .sum::<f64>()
-                    / n as f64,
-            );
-        }
         trees.push(tree);
         on_tree();
         if let Some(rounds) = p.early_stopping_rounds {
@@ -967,6 +984,16 @@ fn train_in_pool(
                 break;
             }
         }
+    }
+    if !forest && !trees.is_empty() {
+        // The last tree's point of the training curve (the others were taken with the
+        // next tree's gradients).
+        let link = |s: f64| if loss.log_link() { s.exp() } else { s };
+        let mut total = 0.0;
+        for (&s, &t) in score.iter().zip(&y_all[..n]) {
+            total += loss.loss(link(s), t);
+        }
+        train_curve.push(total / n as f64);
     }
     let keep = if n_valid > 0 {
         best_iter.max(1)
