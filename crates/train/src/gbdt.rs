@@ -863,8 +863,9 @@ fn train_in_pool(
         (p.bagging_fraction, p.bagging_freq)
     };
     let mut rows: Vec<u32> = Vec::with_capacity(n);
+    // A score's prediction, for the losses of the curves.
+    let link = |s: f64| if loss.log_link() { s.exp() } else { s };
     for it in 0..p.trees {
-        let link = |s: f64| if loss.log_link() { s.exp() } else { s };
         if !forest {
             // One pass over the rows: the gradients at the current scores, and the
             // training loss of those scores, which is the last tree's point of the
@@ -965,7 +966,6 @@ fn train_in_pool(
                     *s + x
                 };
             });
-            let link = |s: f64| if loss.log_link() { s.exp() } else { s };
             let vl = vscore
                 .iter()
                 .zip(y_valid)
@@ -988,7 +988,6 @@ fn train_in_pool(
     if !forest && !trees.is_empty() {
         // The last tree's point of the training curve (the others were taken with the
         // next tree's gradients).
-        let link = |s: f64| if loss.log_link() { s.exp() } else { s };
         let mut total = 0.0;
         for (&s, &t) in score.iter().zip(&y_all[..n]) {
             total += loss.loss(link(s), t);
