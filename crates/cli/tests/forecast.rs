@@ -69,24 +69,20 @@ fn evaluate_json(model: &Path, store: &str, from: &str, to: &str) -> Vec<serde_j
     serde_json::from_str(&out).unwrap()
 }
 
-fn forecast_json(model: &Path, store: &str, at: &str) -> serde_json::Value {
-    let out = ok(&aqcast(&[
-        "forecast",
-        "--model",
-        &p(model),
-        "--store",
-        store,
-        "--at",
-        at,
-        "--json",
-    ]));
-    serde_json::from_str(&out).unwrap()
+/// `aqcast forecast --json` at `at`, with `extra` arguments (`--site`, `--bands`).
+fn forecast_json(model: &Path, store: &str, at: &str, extra: &[&str]) -> serde_json::Value {
+    let model = p(model);
+    let mut args = vec![
+        "forecast", "--model", &model, "--store", store, "--at", at, "--json",
+    ];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&ok(&aqcast(&args))).unwrap()
 }
 
 #[test]
 fn a_72_hour_forecast_with_ordered_bands_and_category_probabilities() {
     let t = trained();
-    let f = forecast_json(&t.model, &t.store, "2003-03-10 08:00:00");
+    let f = forecast_json(&t.model, &t.store, "2003-03-10 08:00:00", &[]);
     let steps = f["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 72);
     assert_eq!(f["origin"], 1_047_283_200); // 2003-03-10 08:00 UTC
@@ -336,12 +332,12 @@ fn the_cli_forecast_ignores_a_changed_future_in_the_store() {
     ok(&aqcast(&["ingest", &p(&file), "--store", &store]));
     let at = "2003-07-14 23:00:00";
     assert_eq!(
-        forecast_json(&t.model, &store, at),
-        forecast_json(&t.model, &t.store, at)
+        forecast_json(&t.model, &store, at, &[]),
+        forecast_json(&t.model, &t.store, at, &[])
     );
     assert_ne!(
-        forecast_json(&t.model, &store, "2003-07-16 12:00:00"),
-        forecast_json(&t.model, &t.store, "2003-07-16 12:00:00")
+        forecast_json(&t.model, &store, "2003-07-16 12:00:00", &[]),
+        forecast_json(&t.model, &t.store, "2003-07-16 12:00:00", &[])
     );
 }
 
@@ -428,21 +424,7 @@ fn one_daily_model_serves_several_stations_each_with_its_own_facts() {
     }
     // Per station, with its coordinates: two stations, two forecasts.
     let at = "2009-06-01 00:00:00";
-    let f = |site: &str| -> serde_json::Value {
-        serde_json::from_str(&ok(&aqcast(&[
-            "forecast",
-            "--model",
-            &p(&model),
-            "--store",
-            &store,
-            "--site",
-            site,
-            "--at",
-            at,
-            "--json",
-        ])))
-        .unwrap()
-    };
+    let f = |site: &str| forecast_json(&model, &store, at, &["--site", site]);
     let (a, b) = (f("DEBY047"), f("DENI063"));
     assert_eq!(a["steps"].as_array().unwrap().len(), 3);
     assert_eq!(a["steps"][0]["time"], 1_243_900_800); // 2009-06-02
@@ -522,7 +504,7 @@ fn a_forecasts_tracked_bands_are_the_ones_the_evaluation_served_at_its_origin() 
     // forecast` replays up to its own origin: the same band at that origin, bit for bit.
     let t = trained();
     let at = "2003-05-20 06:00:00";
-    let f = forecast_json(&t.model, &t.store, at);
+    let f = forecast_json(&t.model, &t.store, at, &[]);
     assert!(f["tracked"].as_u64().unwrap() > 10_000, "{}", f["tracked"]);
     let mut compared = 0;
     for s in &evaluate_json(&t.model, &t.store, at, at) {
@@ -541,19 +523,7 @@ fn a_forecasts_tracked_bands_are_the_ones_the_evaluation_served_at_its_origin() 
     }
     assert!(compared > 60, "{compared}");
     // The trained calibration is still there for whoever asks, and differs.
-    let out = ok(&aqcast(&[
-        "forecast",
-        "--model",
-        &p(&t.model),
-        "--store",
-        &t.store,
-        "--at",
-        at,
-        "--json",
-        "--bands",
-        "artifact",
-    ]));
-    let fixed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let fixed = forecast_json(&t.model, &t.store, at, &["--bands", "artifact"]);
     assert!(fixed.get("tracked").is_none());
     assert_eq!(fixed["steps"][23]["p50"], f["steps"][23]["p50"]);
     assert_ne!(fixed["steps"][23]["p90"], f["steps"][23]["p90"]);

@@ -345,6 +345,25 @@ struct Line<'a> {
     points: Vec<(f64, f64)>,
 }
 
+/// A band measure's two lines: as served (tracked after training), solid, and as
+/// trained, dashed.
+fn served_and_trained(served: Vec<(f64, f64)>, trained: Vec<(f64, f64)>) -> [Line<'static>; 2] {
+    [
+        Line {
+            label: "as served (tracked)",
+            color: PALETTE[0],
+            dashed: false,
+            points: served,
+        },
+        Line {
+            label: "as trained",
+            color: PALETTE[1],
+            dashed: true,
+            points: trained,
+        },
+    ]
+}
+
 /// How a line plot's axes are laid out.
 struct Axes<'a> {
     xlabel: &'a str,
@@ -589,20 +608,7 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
     s.push_str(&line_plot(
         "band coverage",
         &axes("coverage of the band (share of test values)", None),
-        &[
-            Line {
-                label: "as served (tracked)",
-                color: PALETTE[0],
-                dashed: false,
-                points: xs(&|p| p.coverage),
-            },
-            Line {
-                label: "as trained",
-                color: PALETTE[1],
-                dashed: true,
-                points: xs(&|p| p.static_coverage),
-            },
-        ],
+        &served_and_trained(xs(&|p| p.coverage), xs(&|p| p.static_coverage)),
         Some((0.77, 0.83)),
         "Share of test values inside the band as served (tracked after training when the model tracks its bands: each outcome moves them) and inside the band of the calibration as trained; the shaded strip is the 80 % ± 3 % target.",
     ));
@@ -613,20 +619,7 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
             ylabel: &width_label,
             ..axes("", None)
         },
-        &[
-            Line {
-                label: "as served (tracked)",
-                color: PALETTE[0],
-                dashed: false,
-                points: xs(&|p| p.width),
-            },
-            Line {
-                label: "as trained",
-                color: PALETTE[1],
-                dashed: true,
-                points: xs(&|p| p.static_width),
-            },
-        ],
+        &served_and_trained(xs(&|p| p.width), xs(&|p| p.static_width)),
         None,
         "Mean width of the band as served and of the band as trained.",
     ));
