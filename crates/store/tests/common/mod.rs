@@ -50,44 +50,64 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// One HTTP/1.1 request without a body (`request_line` such as `GET / HTTP/1.1`) to
+/// 127.0.0.1:`port`; the whole answer, the connection closed by the server.
+fn http(port: u16, request_line: &str) -> std::io::Result<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "{request_line}\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
 /// A running moto server; killed (by PID) and reaped when dropped.
 pub struct Moto {
     child: Child,
+    /// Its log (stderr), shown when a request to it fails; removed with the server.
+    log: tempfile::NamedTempFile,
     /// Its port.
     pub port: u16,
 }
 
 impl Moto {
-    /// Starts a server; with `auth`, it checks credentials (and knows none). A free port
-    /// can be taken by another process between finding it and the server binding it: if
-    /// this server exits instead of listening, it is started again on another port.
+    /// Starts a server; with `auth`, it checks credentials (and knows none). It is ready
+    /// when it answers an HTTP request (a TCP connect alone can land in the backlog of a
+    /// server still starting, or on another process). A free port can be taken by another
+    /// process between finding it and the server binding it: if this server exits instead
+    /// of answering, it is started again on another port.
     pub fn start(bin: &std::path::Path, auth: bool) -> Moto {
         for _ in 0..5 {
             let port = free_port();
+            let log = tempfile::NamedTempFile::new().expect("a log file");
             let mut cmd = Command::new(bin);
             cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdout(Stdio::null())
-                .stderr(Stdio::null());
+                .stderr(log.reopen().expect("the log file"));
             if auth {
                 cmd.env("INITIAL_NO_AUTH_ACTION_COUNT", "0");
             }
             let child = cmd.spawn().expect("moto_server starts");
-            let mut m = Moto { child, port };
-            let deadline = Instant::now() + Duration::from_secs(30);
+            let mut m = Moto { child, log, port };
+            let deadline = Instant::now() + Duration::from_secs(60);
             loop {
                 if m.child.try_wait().ok().flatten().is_some() {
                     break; // it could not bind: another port
                 }
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    // Listening, and the listener is this child (it is still running).
-                    if m.child.try_wait().ok().flatten().is_none() {
-                        return m;
-                    }
-                    break;
+                // Any HTTP answer (403 with `auth`) from a server that is still running:
+                // moto, on this port.
+                if http(port, "GET / HTTP/1.1").is_ok_and(|r| r.starts_with("HTTP/1.1 "))
+                    && m.child.try_wait().ok().flatten().is_none()
+                {
+                    return m;
                 }
                 assert!(
                     Instant::now() < deadline,
-                    "moto did not listen on {port} within 30 s"
+                    "moto did not answer on {port} within 60 s; its log:\n{}",
+                    std::fs::read_to_string(m.log.path()).unwrap_or_default()
                 );
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -101,18 +121,25 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Creates a bucket (moto takes an unsigned CreateBucket).
+    /// Creates a bucket (moto takes an unsigned CreateBucket, and creating one that
+    /// exists again answers 200, so a request cut off by a reset is sent again).
     pub fn bucket(&self, name: &str) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        write!(
-            s,
-            "PUT /{name} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.port
-        )
-        .expect("request");
-        let mut out = String::new();
-        s.read_to_string(&mut out).expect("response");
-        assert!(out.starts_with("HTTP/1.1 200"), "CreateBucket: {out}");
+        let mut last = None;
+        for _ in 0..5 {
+            match http(self.port, &format!("PUT /{name} HTTP/1.1")) {
+                Ok(out) => {
+                    assert!(out.starts_with("HTTP/1.1 200"), "CreateBucket: {out}");
+                    return;
+                }
+                Err(e) => last = Some(e),
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "CreateBucket {name} on port {}: {last:?}; the server's log:\n{}",
+            self.port,
+            std::fs::read_to_string(self.log.path()).unwrap_or_default()
+        );
     }
 
     /// S3 settings for `Objects::open_with`.
