@@ -257,14 +257,48 @@ impl Dataset {
     }
 }
 
-/// One feature's share of a split: the children's histograms and best splits.
-type Children = (Vec<Bin>, Vec<Bin>, Option<Split>, Option<Split>);
+/// A leaf's histograms, one for each feature the tree may split on (in feature order):
+/// per bin, the sums of gradients and hessians as two f64 lanes (one 16-byte add), in
+/// 256 slots whatever the feature's bin count so that a `u8` bin indexes without a
+/// check; and the row counts when hessians are not all 1 (under a unit hessian the
+/// hessian lane is the count, exact in an f64, and `counts` is empty).
+#[derive(Default)]
+struct Histograms {
+    sums: Vec<[[f64; 2]; 256]>,
+    counts: Vec<[u32; 256]>,
+}
 
-#[derive(Clone, Copy, Default)]
-struct Bin {
-    g: f64,
-    h: f64,
-    n: u32,
+/// The histograms of a group of features, which one thread builds and searches.
+struct Group<'a> {
+    /// The features, ascending.
+    features: &'a [usize],
+    sums: &'a mut [[[f64; 2]; 256]],
+    /// Empty under a unit hessian.
+    counts: &'a mut [[u32; 256]],
+}
+
+impl Histograms {
+    /// All zero, for `features` features.
+    fn zeroed(features: usize, unit_hessian: bool) -> Histograms {
+        Histograms {
+            sums: vec![[[0.0; 2]; 256]; features],
+            counts: vec![[0; 256]; if unit_hessian { 0 } else { features }],
+        }
+    }
+
+    /// Split into the groups of `active` (consecutive runs of `per` features).
+    fn groups<'a>(&'a mut self, active: &'a [usize], per: usize) -> Vec<Group<'a>> {
+        let mut counts = self.counts.chunks_mut(per);
+        active
+            .chunks(per)
+            .zip(self.sums.chunks_mut(per))
+            .map(|(features, sums)| Group {
+                features,
+                sums,
+                counts: counts.next().unwrap_or_default(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -284,7 +318,7 @@ struct Leaf {
     g: f64,
     h: f64,
     depth: usize,
-    hist: Vec<Vec<Bin>>,
+    hist: Histograms,
     best: Option<Split>,
     /// Index of this leaf's slot in the parent's child pointer (node, is_left), None for the root.
     parent: Option<(usize, bool)>,
@@ -356,108 +390,91 @@ impl Grower<'_> {
         -threshold_l1(g, self.p.lambda_l1) / (h + self.p.lambda_l2)
     }
 
-    /// Runs `work` on groups of the active features, one group per thread, in one
-    /// parallel pass (a leaf's histograms and best splits together); the results come
-    /// back indexed by feature (`None` for inactive ones). Within a group the histograms
-    /// are built row by row ([`Grower::group_histograms`]), so each bin is summed in row
-    /// order whatever the thread count.
-    fn per_group<T: Send>(
-        &self,
-        features: &[bool],
-        work: impl Fn(&[usize]) -> Vec<(usize, T)> + Sync + Send,
-    ) -> Vec<Option<T>> {
-        let nf = self.data.mappers.len();
-        let active: Vec<usize> = (0..nf).filter(|&f| features[f]).collect();
-        let groups = rayon::current_num_threads().clamp(1, active.len().max(1));
-        let per = active.len().div_ceil(groups).max(1);
-        let done: Vec<Vec<(usize, T)>> = active.par_chunks(per).map(&work).collect();
-        let mut out: Vec<Option<T>> = (0..nf).map(|_| None).collect();
-        for (f, t) in done.into_iter().flatten() {
-            out[f] = Some(t);
-        }
-        out
+    /// How many of the `active` features each thread takes: one group per thread, in
+    /// one parallel pass over a leaf (its histograms and best splits together).
+    fn group_size(active: usize) -> usize {
+        let groups = rayon::current_num_threads().clamp(1, active.max(1));
+        active.div_ceil(groups).max(1)
     }
 
-    /// The histograms of a group of features over `rows`, built row by row on this
-    /// thread: each row's gradient is read once and added to each feature's bin in turn,
-    /// so the updates of different features overlap where one feature's would wait on
-    /// each other (consecutive rows in one bin), and each bin is summed in row order. A
-    /// bin adds (gradient, hessian) as two f64 lanes, one 16-byte add (`addpd`); under a
-    /// unit hessian the second lane is the count, exact in an f64.
-    fn group_histograms(
-        &self,
-        group: &[usize],
-        rows: &[u32],
-        g: &[f64],
-        h: &[f64],
-    ) -> Vec<(usize, Vec<Bin>)> {
-        let width = group.len();
-        let unit = self.unit_hessian;
-        let mut sums = vec![[[0.0f64; 2]; 256]; width];
-        let mut counts = vec![[0u32; 256]; if unit { 0 } else { width }];
+    /// Adds `rows` (gradients `g`, hessians `h`, empty under a unit hessian) to the
+    /// group's histograms, row by row on this thread: each row's gradient is read once
+    /// and added to each feature's bin in turn, so the updates of different features
+    /// overlap where one feature's would wait on each other (consecutive rows in one
+    /// bin), and each bin is summed in row order whatever the thread count.
+    fn group_histograms(&self, group: &mut Group, rows: &[u32], g: &[f64], h: &[f64]) {
+        let width = group.features.len();
         // All features active (the default): the group is a run of features, one slice
         // of each row.
-        let first = group.first().copied().unwrap_or(0);
-        let run = group.last().is_some_and(|&l| l - first + 1 == width);
-        let (s, c) = (&mut sums, &mut counts);
-        match (unit, run) {
-            (true, true) => self.accumulate::<true, true>(group, rows, g, h, s, c),
-            (true, false) => self.accumulate::<true, false>(group, rows, g, h, s, c),
-            (false, true) => self.accumulate::<false, true>(group, rows, g, h, s, c),
-            (false, false) => self.accumulate::<false, false>(group, rows, g, h, s, c),
+        let first = group.features.first().copied().unwrap_or(0);
+        let run = group
+            .features
+            .last()
+            .is_some_and(|&l| l - first + 1 == width);
+        match (self.unit_hessian, run) {
+            (true, true) => Self::accumulate::<true, true>(self.data, group, rows, g, h),
+            (true, false) => Self::accumulate::<true, false>(self.data, group, rows, g, h),
+            (false, true) => Self::accumulate::<false, true>(self.data, group, rows, g, h),
+            (false, false) => Self::accumulate::<false, false>(self.data, group, rows, g, h),
         }
-        group
-            .iter()
-            .enumerate()
-            .map(|(k, &f)| {
-                let nb = self.data.mappers[f].total_bins();
-                let bins = (0..nb)
-                    .map(|b| {
-                        let [g, h] = sums[k][b];
-                        let n = if unit { h as u32 } else { counts[k][b] };
-                        Bin { g, h, n }
-                    })
-                    .collect();
-                (f, bins)
-            })
-            .collect()
     }
 
     /// The row loop of [`Grower::group_histograms`], one copy per case so that the
-    /// inner loop has no branch: `UNIT`, counts in the second lane (else in `counts`);
-    /// `RUN`, the group is the features `group[0]..` in a row.
+    /// inner loop has no branch: `UNIT`, counts in the hessian lane (else in `counts`);
+    /// `RUN`, the group is the features `features[0]..` in a row.
     fn accumulate<const UNIT: bool, const RUN: bool>(
-        &self,
-        group: &[usize],
+        data: &Dataset,
+        group: &mut Group,
         rows: &[u32],
         g: &[f64],
         h: &[f64],
-        sums: &mut [[[f64; 2]; 256]],
-        counts: &mut [[u32; 256]],
     ) {
-        let (first, width) = (group.first().copied().unwrap_or(0), group.len());
+        let features = group.features;
+        let (first, width) = (features.first().copied().unwrap_or(0), features.len());
         for (i, &r) in rows.iter().enumerate() {
             let add = [g[i], if UNIT { 1.0 } else { h[i] }];
-            let row = self.data.row(r as usize);
+            let row = data.row(r as usize);
             if RUN {
-                for (sum, &b) in sums.iter_mut().zip(&row[first..first + width]) {
+                for (sum, &b) in group.sums.iter_mut().zip(&row[first..first + width]) {
                     let s = &mut sum[usize::from(b)];
                     s[0] += add[0];
                     s[1] += add[1];
                 }
             } else {
-                for (sum, &f) in sums.iter_mut().zip(group) {
+                for (sum, &f) in group.sums.iter_mut().zip(features) {
                     let s = &mut sum[usize::from(row[f])];
                     s[0] += add[0];
                     s[1] += add[1];
                 }
             }
             if !UNIT {
-                for (count, &f) in counts.iter_mut().zip(group) {
+                for (count, &f) in group.counts.iter_mut().zip(features) {
                     count[usize::from(row[f])] += 1;
                 }
             }
         }
+    }
+
+    /// The best splits of the group's features, in order, for a leaf with totals
+    /// (g, h, n); none if `splittable` is false.
+    fn group_best(
+        &self,
+        group: &Group,
+        splittable: bool,
+        (g, h, n): (f64, f64, u32),
+    ) -> Vec<Option<Split>> {
+        if !splittable {
+            return vec![None; group.features.len()];
+        }
+        (0..group.features.len())
+            .map(|k| {
+                let f = group.features[k];
+                match group.counts.get(k) {
+                    None => self.feature_best::<true>(f, &group.sums[k], &[0; 256], g, h, n),
+                    Some(c) => self.feature_best::<false>(f, &group.sums[k], c, g, h, n),
+                }
+            })
+            .collect()
     }
 
     /// Whether a leaf of `n` rows at `depth` may be split at all.
@@ -466,12 +483,31 @@ impl Grower<'_> {
         !((p.max_depth > 0 && depth >= p.max_depth) || (n as usize) < 2 * p.min_data_in_leaf)
     }
 
-    /// The best split on feature `f` of a leaf with totals (g, h, n) and histogram `hb`.
-    fn feature_best(&self, f: usize, hb: &[Bin], g: f64, h: f64, n: u32) -> Option<Split> {
+    /// The best split on feature `f` of a leaf with totals (g, h, n) and histogram
+    /// `sums` (and `counts`, read only without a `UNIT` hessian: with one, a side's
+    /// hessian is its row count, and one comparison checks both minimums).
+    fn feature_best<const UNIT: bool>(
+        &self,
+        f: usize,
+        sums: &[[f64; 2]; 256],
+        counts: &[u32; 256],
+        g: f64,
+        h: f64,
+        n: u32,
+    ) -> Option<Split> {
         let p = self.p;
         let parent = self.leaf_score(g, h);
         let min_n = p.min_data_in_leaf as u32;
         let min_h = p.min_sum_hessian_in_leaf;
+        let min_side = f64::from(min_n).max(min_h);
+        // Whether a side of `n` rows (hessian `h`) is too small.
+        let small = |n: u32, h: f64| {
+            if UNIT {
+                h < min_side
+            } else {
+                n < min_n || h < min_h
+            }
+        };
         let m = &self.data.mappers[f];
         // LightGBM's order (FeatureHistogram::FindBestThresholdNumerical): first from the
         // top bin down, missing values left, keeping the first best (on ties, the highest
@@ -488,16 +524,20 @@ impl Grower<'_> {
         // Reverse: right side = value bins above the threshold.
         let (mut gr, mut hr, mut nr) = (0.0, 0.0, 0u32);
         for k in (1..value_bins).rev() {
-            let b = hb[k];
-            gr += b.g;
-            hr += b.h;
-            nr += b.n;
-            if nr < min_n || hr < min_h {
+            let [bg, bh] = sums[k];
+            gr += bg;
+            hr += bh;
+            if UNIT {
+                nr = hr as u32;
+            } else {
+                nr += counts[k];
+            }
+            if small(nr, hr) {
                 continue;
             }
             let nl = n - nr;
             let hl = h - hr;
-            if nl < min_n || hl < min_h {
+            if small(nl, hl) {
                 break;
             }
             let gl = g - gr;
@@ -518,16 +558,21 @@ impl Grower<'_> {
         if nan_pass {
             // Forward: left side = value bins up to the threshold; missing values right.
             let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0u32);
-            for (k, &b) in hb[..value_bins - 1].iter().enumerate() {
-                gl += b.g;
-                hl += b.h;
-                nl += b.n;
-                if nl < min_n || hl < min_h {
+            for k in 0..value_bins - 1 {
+                let [bg, bh] = sums[k];
+                gl += bg;
+                hl += bh;
+                if UNIT {
+                    nl = hl as u32;
+                } else {
+                    nl += counts[k];
+                }
+                if small(nl, hl) {
                     continue;
                 }
                 let nr = n - nl;
                 let hr = h - hl;
-                if nr < min_n || hr < min_h {
+                if small(nr, hr) {
                     break;
                 }
                 let gain = self.leaf_score(gl, hl) + self.leaf_score(g - gl, hr) - parent;
@@ -593,24 +638,19 @@ impl Grower<'_> {
         };
         let n0 = rows.len() as u32;
         let root_splittable = self.splittable(n0, 0);
-        let root = self.per_group(features, |group| {
-            self.group_histograms(group, rows, &g0, &h0)
-                .into_iter()
-                .map(|(f, hb)| {
-                    let best = if root_splittable {
-                        self.feature_best(f, &hb, gsum, hsum, n0)
-                    } else {
-                        None
-                    };
-                    (f, (hb, best))
-                })
-                .collect()
-        });
-        let best = Self::pick(root.iter().map(|r| r.as_ref().and_then(|r| r.1)));
-        let hist: Vec<Vec<Bin>> = root
-            .into_iter()
-            .map(|r| r.map(|r| r.0).unwrap_or_default())
+        // The features this tree may split on, in groups of `per`, one per thread.
+        let active: Vec<usize> = (0..features.len()).filter(|&f| features[f]).collect();
+        let per = Self::group_size(active.len());
+        let mut hist = Histograms::zeroed(active.len(), self.unit_hessian);
+        let splits: Vec<Vec<Option<Split>>> = hist
+            .groups(&active, per)
+            .into_par_iter()
+            .map(|mut group| {
+                self.group_histograms(&mut group, rows, &g0, &h0);
+                self.group_best(&group, root_splittable, (gsum, hsum, n0))
+            })
             .collect();
+        let best = Self::pick(splits.into_iter().flatten());
         let mut leaves = vec![Leaf {
             begin: 0,
             end: rows.len(),
@@ -691,53 +731,54 @@ impl Grower<'_> {
                     tree.right[pn] = node as i32;
                 }
             }
-            // Children, in one pass over the features: the smaller child's histogram is
-            // built, the larger one's is the parent's minus it; then both are scanned.
-            let parent = std::mem::take(&mut leaves[li].hist);
+            // Children, in one pass over the features: the smaller child's histograms are
+            // built, the larger one's are the parent's minus them (in place); then both
+            // are searched.
+            let mut large = std::mem::take(&mut leaves[li].hist);
             let (gp, hp, depth) = (leaves[li].g, leaves[li].h, leaves[li].depth + 1);
             let nr = (end - begin) as u32 - nl;
             let (gr, hr) = (gp - gl, hp - hl);
             let left_small = nl <= nr;
-            let small = if left_small {
+            let small_rows = if left_small {
                 &rows[begin..mid]
             } else {
                 &rows[mid..end]
             };
-            let (gs, hs) = gather(small);
+            let (gs, hs) = gather(small_rows);
             let (split_l, split_r) = (self.splittable(nl, depth), self.splittable(nr, depth));
-            let parts: Vec<Option<Children>> = self.per_group(features, |group| {
-                self.group_histograms(group, small, &gs, &hs)
-                    .into_iter()
-                    .map(|(f, sh)| {
-                        let large: Vec<Bin> = parent[f]
-                            .iter()
-                            .zip(&sh)
-                            .map(|(a, b)| Bin {
-                                g: a.g - b.g,
-                                h: a.h - b.h,
-                                n: a.n - b.n,
-                            })
-                            .collect();
-                        let (lh, rh) = if left_small { (sh, large) } else { (large, sh) };
-                        let lb = if split_l {
-                            self.feature_best(f, &lh, gl, hl, nl)
-                        } else {
-                            None
-                        };
-                        let rb = if split_r {
-                            self.feature_best(f, &rh, gr, hr, nr)
-                        } else {
-                            None
-                        };
-                        (f, (lh, rh, lb, rb))
-                    })
-                    .collect()
-            });
-            let parts: Vec<Children> = parts.into_iter().map(|p| p.unwrap_or_default()).collect();
-            let lbest = Self::pick(parts.iter().map(|p| p.2));
-            let rbest = Self::pick(parts.iter().map(|p| p.3));
-            let (lh, rh): (Vec<Vec<Bin>>, Vec<Vec<Bin>>) =
-                parts.into_iter().map(|p| (p.0, p.1)).unzip();
+            let mut small = Histograms::zeroed(active.len(), self.unit_hessian);
+            let (lsplits, rsplits): (Vec<_>, Vec<_>) = small
+                .groups(&active, per)
+                .into_par_iter()
+                .zip(large.groups(&active, per))
+                .map(|(mut s, l)| {
+                    self.group_histograms(&mut s, small_rows, &gs, &hs);
+                    for (k, &f) in s.features.iter().enumerate() {
+                        let nb = self.data.mappers[f].total_bins();
+                        for (a, b) in l.sums[k][..nb].iter_mut().zip(&s.sums[k][..nb]) {
+                            a[0] -= b[0];
+                            a[1] -= b[1];
+                        }
+                        if let (Some(a), Some(b)) = (l.counts.get_mut(k), s.counts.get(k)) {
+                            for (a, b) in a[..nb].iter_mut().zip(&b[..nb]) {
+                                *a -= b;
+                            }
+                        }
+                    }
+                    let (lg, rg) = if left_small { (&s, &l) } else { (&l, &s) };
+                    (
+                        self.group_best(lg, split_l, (gl, hl, nl)),
+                        self.group_best(rg, split_r, (gr, hr, nr)),
+                    )
+                })
+                .unzip();
+            let lbest = Self::pick(lsplits.into_iter().flatten());
+            let rbest = Self::pick(rsplits.into_iter().flatten());
+            let (lh, rh) = if left_small {
+                (small, large)
+            } else {
+                (large, small)
+            };
             leaves[li] = Leaf {
                 begin,
                 end: mid,
