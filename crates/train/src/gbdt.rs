@@ -257,7 +257,7 @@ impl Dataset {
     }
 }
 
-/// A leaf's histograms, one for each feature the tree may split on (in feature order):
+/// A leaf's histograms, one for each feature the tree may split on (ascending):
 /// per bin, the sums of gradients and hessians as two f64 lanes (one 16-byte add), in
 /// 256 slots whatever the feature's bin count so that a `u8` bin indexes without a
 /// check; and the row counts when hessians are not all 1 (under a unit hessian the
@@ -275,6 +275,25 @@ struct Group<'a> {
     sums: &'a mut [[[f64; 2]; 256]],
     /// Empty under a unit hessian.
     counts: &'a mut [[u32; 256]],
+}
+
+impl Group<'_> {
+    /// Takes the histograms of `other` (the same features, over some of these rows) away
+    /// from these, bin by bin: what is left is those of the other rows.
+    fn subtract(&mut self, other: &Group, mappers: &[BinMapper]) {
+        for (k, &f) in self.features.iter().enumerate() {
+            let nb = mappers[f].total_bins();
+            for (a, b) in self.sums[k][..nb].iter_mut().zip(&other.sums[k][..nb]) {
+                a[0] -= b[0];
+                a[1] -= b[1];
+            }
+            if let (Some(a), Some(b)) = (self.counts.get_mut(k), other.counts.get(k)) {
+                for (a, b) in a[..nb].iter_mut().zip(&b[..nb]) {
+                    *a -= b;
+                }
+            }
+        }
+    }
 }
 
 impl Histograms {
@@ -751,20 +770,9 @@ impl Grower<'_> {
                 .groups(&active, per)
                 .into_par_iter()
                 .zip(large.groups(&active, per))
-                .map(|(mut s, l)| {
+                .map(|(mut s, mut l)| {
                     self.group_histograms(&mut s, small_rows, &gs, &hs);
-                    for (k, &f) in s.features.iter().enumerate() {
-                        let nb = self.data.mappers[f].total_bins();
-                        for (a, b) in l.sums[k][..nb].iter_mut().zip(&s.sums[k][..nb]) {
-                            a[0] -= b[0];
-                            a[1] -= b[1];
-                        }
-                        if let (Some(a), Some(b)) = (l.counts.get_mut(k), s.counts.get(k)) {
-                            for (a, b) in a[..nb].iter_mut().zip(&b[..nb]) {
-                                *a -= b;
-                            }
-                        }
-                    }
+                    l.subtract(&s, &self.data.mappers);
                     let (lg, rg) = if left_small { (&s, &l) } else { (&l, &s) };
                     (
                         self.group_best(lg, split_l, (gl, hl, nl)),
