@@ -1280,6 +1280,48 @@ mod tests {
         );
     }
 
+    /// Each bin is summed in row order on whichever thread owns its feature, so the
+    /// trees are the same for any grouping of the features: every objective (unit
+    /// hessians and not), all features or a sample of them (groups that are not runs).
+    #[test]
+    fn the_trees_do_not_depend_on_the_thread_count() {
+        let (x1, x2, y) = data();
+        let x3: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| a * b).collect();
+        let x4: Vec<f64> = (0..x1.len()).map(|i| (i % 5) as f64).collect();
+        let x5: Vec<f64> = x1.iter().rev().copied().collect();
+        let x6: Vec<f64> = (0..x1.len()).map(|i| ((i * 7919) % 1000) as f64).collect();
+        let cols: Vec<&[f64]> = vec![&x1, &x2, &x3, &x4, &x5, &x6];
+        for (objective, kind) in [
+            (Objective::SquaredError, Kind::Gbdt),
+            (Objective::AbsoluteError, Kind::Gbdt),
+            (Objective::Huber, Kind::Gbdt),
+            (Objective::Quantile, Kind::Gbdt),
+            (Objective::Poisson, Kind::Gbdt),
+            (Objective::SquaredError, Kind::RandomForest),
+        ] {
+            for feature_fraction in [1.0, 0.6] {
+                let p = |threads| Params {
+                    objective,
+                    kind,
+                    trees: 15,
+                    feature_fraction,
+                    bagging_fraction: if kind == Kind::RandomForest { 0.6 } else { 1.0 },
+                    bagging_freq: usize::from(kind == Kind::RandomForest),
+                    threads: Some(threads),
+                    ..Params::default()
+                };
+                let one = train(&cols, &y, &p(1)).unwrap().ensemble;
+                for threads in [2, 3, 4] {
+                    assert!(
+                        train(&cols, &y, &p(threads)).unwrap().ensemble == one,
+                        "{objective:?} {kind:?}, feature_fraction {feature_fraction}: \
+                         {threads} threads grew other trees than one"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn leaf_bits_round_leaves_to_a_small_grid_that_boosting_learns_from() {
         let (x1, x2, y) = data();
