@@ -389,6 +389,44 @@ fn threshold_l1(g: f64, l1: f64) -> f64 {
     }
 }
 
+/// A side of a split: its sums of gradients and hessians, and its row count.
+type Side = (f64, f64, u32);
+
+/// One pass of the split search over a histogram (`sums`, and `counts` unless `UNIT`)
+/// of a leaf with totals (g, h, n): the bins in `order` are added to the near side one
+/// by one, the rest of the leaf is the far side, and `found(k, near, far)` sees every
+/// threshold after bin `k` where neither side is `small`; the pass ends once the far
+/// side is.
+#[inline(always)]
+fn sweep<const UNIT: bool>(
+    sums: &[[f64; 2]; 256],
+    counts: &[u32; 256],
+    (g, h, n): Side,
+    small: impl Fn(u32, f64) -> bool,
+    order: impl Iterator<Item = usize>,
+    mut found: impl FnMut(usize, Side, Side),
+) {
+    let (mut gs, mut hs, mut ns) = (0.0, 0.0, 0u32);
+    for k in order {
+        let [bg, bh] = sums[k];
+        gs += bg;
+        hs += bh;
+        if UNIT {
+            ns = hs as u32;
+        } else {
+            ns += counts[k];
+        }
+        if small(ns, hs) {
+            continue;
+        }
+        let (nf, hf) = (n - ns, h - hs);
+        if small(nf, hf) {
+            break;
+        }
+        found(k, (gs, hs, ns), (g - gs, hf, nf));
+    }
+}
+
 struct Grower<'a> {
     data: &'a Dataset,
     p: &'a Params,
@@ -539,67 +577,47 @@ impl Grower<'_> {
         let nan_pass = m.has_nan && m.total_bins() > 2;
         let mut best_gain = p.min_split_gain;
         // (threshold bin, missing values left, left side's sums); None: no split yet.
-        let mut best: Option<(usize, bool, (f64, f64, u32))> = None;
-        // Reverse: right side = value bins above the threshold.
-        let (mut gr, mut hr, mut nr) = (0.0, 0.0, 0u32);
-        for k in (1..value_bins).rev() {
-            let [bg, bh] = sums[k];
-            gr += bg;
-            hr += bh;
-            if UNIT {
-                nr = hr as u32;
-            } else {
-                nr += counts[k];
-            }
-            if small(nr, hr) {
-                continue;
-            }
-            let nl = n - nr;
-            let hl = h - hr;
-            if small(nl, hl) {
-                break;
-            }
-            let gl = g - gr;
-            let gain = self.leaf_score(gl, hl) + self.leaf_score(gr, hr) - parent;
-            if gain > best_gain {
-                best_gain = gain;
-                // Missing values: left in this pass; with only one value bin LightGBM
-                // sends them right; for a feature that had none, LightGBM reads a
-                // missing value as 0, so it goes where 0 goes.
-                let nan_left = if m.has_nan {
-                    nan_pass
-                } else {
-                    m.upper[k - 1] >= 0.0
-                };
-                best = Some((k - 1, nan_left, (gl, hl, nl)));
-            }
-        }
-        if nan_pass {
-            // Forward: left side = value bins up to the threshold; missing values right.
-            let (mut gl, mut hl, mut nl) = (0.0, 0.0, 0u32);
-            for k in 0..value_bins - 1 {
-                let [bg, bh] = sums[k];
-                gl += bg;
-                hl += bh;
-                if UNIT {
-                    nl = hl as u32;
-                } else {
-                    nl += counts[k];
-                }
-                if small(nl, hl) {
-                    continue;
-                }
-                let nr = n - nl;
-                let hr = h - hl;
-                if small(nr, hr) {
-                    break;
-                }
-                let gain = self.leaf_score(gl, hl) + self.leaf_score(g - gl, hr) - parent;
+        let mut best: Option<(usize, bool, Side)> = None;
+        // Reverse: the near side is the right one, the value bins above the threshold.
+        sweep::<UNIT>(
+            sums,
+            counts,
+            (g, h, n),
+            small,
+            (1..value_bins).rev(),
+            |k, r, l| {
+                let gain = self.leaf_score(l.0, l.1) + self.leaf_score(r.0, r.1) - parent;
                 if gain > best_gain {
                     best_gain = gain;
-                    best = Some((k, false, (gl, hl, nl)));
+                    // Missing values: left in this pass; with only one value bin LightGBM
+                    // sends them right; for a feature that had none, LightGBM reads a
+                    // missing value as 0, so it goes where 0 goes.
+                    let nan_left = if m.has_nan {
+                        nan_pass
+                    } else {
+                        m.upper[k - 1] >= 0.0
+                    };
+                    best = Some((k - 1, nan_left, l));
                 }
-            }
+            },
+        );
+        if nan_pass {
+            // Forward: the near side is the left one, the value bins up to the threshold;
+            // missing values right.
+            sweep::<UNIT>(
+                sums,
+                counts,
+                (g, h, n),
+                small,
+                0..value_bins - 1,
+                |k, l, r| {
+                    let gain = self.leaf_score(l.0, l.1) + self.leaf_score(r.0, r.1) - parent;
+                    if gain > best_gain {
+                        best_gain = gain;
+                        best = Some((k, false, l));
+                    }
+                },
+            );
         }
         best.map(|(bin, nan_left, left)| Split {
             gain: best_gain,
