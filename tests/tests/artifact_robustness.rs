@@ -1,7 +1,7 @@
 //! Decoding untrusted bytes never panics and never accepts a corrupted model.
 
 use aqcast_core::artifact::{checksum, HEADER_LEN};
-use aqcast_core::{Error, Model, Parts};
+use aqcast_core::{Model, ModelError as Error, Parts};
 use aqcast_e2e::model;
 use proptest::prelude::*;
 

@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createHmac, generateKeyPairSync, sign as cryptoSign } from "node:crypto";
 import { gunzipSync } from "node:zlib";
+import http from "node:http";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -128,7 +129,7 @@ test("the registry, read with a key", async () => {
   const v = await call("/v1/models/no2-h1/versions/staging", { key: KEYS.reader });
   assert.equal(v.json.version, 2);
   assertError(await call("/v1/models/nothing", { key: KEYS.reader }), 404, "not_found");
-  assertError(await call("/v1/models/no2-h1/versions/9", { key: KEYS.reader }), 404, "not_found");
+  assertError(await call("/v1/models/no2-h1/versions/9", { key: KEYS.reader }), 404, "no_such_version");
 });
 
 test("predictions equal the CLI's, bit for bit, one by one and in a batch", async () => {
@@ -197,8 +198,8 @@ test("the forecast equals the CLI's and is cacheable until the next data step", 
   assert.equal(past.json.origin, cliPast.origin);
   assert.ok(Object.is(past.json.steps[23].p50, cliPast.steps[23].p50));
   // Before the snapshot's window there is nothing to forecast from: a 4xx that says so.
-  const early = await call(`/v1/forecast/${station}?at=${encodeURIComponent("2003-06-01 12:00:00")}`);
-  assert.ok(early.status >= 400 && early.status < 500, early.text);
+  // 409: the station's data do not allow a forecast then (not a broken model, not a bad request).
+  assertError(await call(`/v1/forecast/${station}?at=${encodeURIComponent("2003-06-01 12:00:00")}`), 409, "no_recent_data");
   assertError(await call("/v1/forecast/nowhere"), 404, "not_found");
   assertError(await call(`/v1/forecast/${station}?at=yesterday`), 400, "bad_request");
   assertError(await call(`/v1/forecast/${station}?model=no2-h1`), 422, "not_a_forecaster");
@@ -258,6 +259,41 @@ test("bad input is a 4xx JSON error, never a 5xx", async () => {
   assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: row, pad: "x".repeat(30000) } }), 413, "payload_too_large");
   assertError(await call("/v1/nothing"), 404, "not_found");
   assertError(await call("/v1/predict", { key: KEYS.predictor }), 405, "method_not_allowed");
+  // Bodies are typed: a misspelt field is an error, not a default.
+  assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: row, haed: 1 } }), 400, "bad_request");
+  // A chunked body (no Content-Length) is counted as it arrives: 413 once the limit is
+  // passed, without waiting for (or holding) the rest.
+  const early = await new Promise((resolve, reject) => {
+    const req = http.request(url + "/v1/predict", {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEYS.predictor}`, "content-type": "application/json", "transfer-encoding": "chunked" },
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.on("data", (d) => (text += d));
+      res.on("end", () => {
+        req.destroy();
+        resolve({ status: res.statusCode, headers: new Headers(res.headers), text });
+      });
+    });
+    // The server may close the connection while more is being sent: that is the point.
+    req.on("error", (e) => (e.code === "EPIPE" || e.code === "ECONNRESET" ? undefined : reject(e)));
+    // 64 chunks of 1,000 bytes, three times the limit: small enough to sit in the
+    // sockets' buffers if the server stops reading, so nothing waits on anything.
+    for (let i = 0; i < 64; i++) req.write("x".repeat(1000));
+    req.end();
+  });
+  assertError({ ...early, json: JSON.parse(early.text) }, 413, "payload_too_large");
+});
+
+test("HEAD answers as GET without a body", async () => {
+  const get = await call("/v1/stations");
+  const head = await fetch(`${url}/v1/stations`, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("etag"), get.headers.get("etag"));
+  assert.equal((await head.arrayBuffer()).byteLength, 0);
+  const missing = await fetch(`${url}/v1/forecast/nowhere`, { method: "HEAD" });
+  assert.equal(missing.status, 404);
 });
 
 test("CORS answers allowed origins only", async () => {
@@ -297,6 +333,14 @@ test("a promotion takes effect without a redeploy, and requests in flight never 
   assert.equal(doc.json.versions[0].stage, "archived");
   assert.equal(doc.json.versions[1].history.at(-1).by, "key:admin");
   assertError(await call("/v1/models/no2-h1/promote", { key: KEYS.admin, method: "POST", body: { version: 2, stage: "live" } }), 400, "bad_request");
+  // A selector is read before the change: "production" moves the version that served, and
+  // the answer names it (it used to answer 404 after applying the change).
+  const back = await call("/v1/models/no2-h1/promote", { key: KEYS.admin, method: "POST", body: { version: "production", stage: "staging" } });
+  assert.equal(back.status, 200, back.text);
+  assert.deepEqual([back.json.version, back.json.stage], [2, "staging"]);
+  const again = await call("/v1/models/no2-h1/promote", { key: KEYS.admin, method: "POST", body: { version: 2, stage: "production" } });
+  assert.equal(again.status, 200, again.text);
+  assertError(await call("/v1/models/no2-h1/promote", { key: KEYS.admin, method: "POST", body: { version: 9, stage: "staging" } }), 404, "no_such_version");
 });
 
 test("metrics count requests by route and status", async () => {

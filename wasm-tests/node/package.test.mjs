@@ -299,7 +299,9 @@ test("model.forecast gives aqcast forecast's 72-hour forecast, bit for bit", () 
   });
   assert.deepStrictEqual(model.forecast(recent), model.forecast(observations, { at: end }));
   // Errors.
-  assert.throws(() => model.forecast([], {}), (e) => e.code === "bad_pipeline" && /nothing to forecast/.test(e.message));
+  assert.throws(() => model.forecast([], {}), (e) => e.code === "no_data" && /nothing to forecast/.test(e.message));
+  // Observations, but none within the history the model reads before the origin.
+  assert.throws(() => model.forecast(observations, { at: end + 400 * 86400 }), (e) => e.code === "no_recent_data" && /too little recent data/.test(e.message));
   // Thrown by aqcast/pipeline, an instance of the runtime's exported class.
   assert.throws(() => model.forecast(observations, { at: "soon" }), (e) => e instanceof AqcastError && e.code === "bad_observations");
   assert.throws(() => model.forecast(observations, { bands: "wide" }), (e) => e.code === "bad_observations" && /options.bands/.test(e.message));
@@ -339,7 +341,8 @@ test("model.forecast serves a daily model of several stations as aqcast forecast
     assert.equal(got.steps.length, 3);
     assert.deepStrictEqual(got, native, station);
   }
-  assert.throws(() => model.forecast([], { station: "DEXX999" }), (e) => e.code === "bad_pipeline" && /not one this model/.test(e.message));
+  assert.throws(() => model.forecast([], { station: "DEXX999" }), (e) => e.code === "unknown_station" && /not one this model/.test(e.message));
+  assert.throws(() => model.forecast([], {}), (e) => e.code === "station_required" && /name one/.test(e.message));
   assert.throws(() => model.forecast([], { station: 7 }), (e) => e.code === "bad_observations");
 });
 

@@ -2,8 +2,8 @@
 //! palette (the same six hues in the same order for both scales), and a text colour
 //! readable on each.
 
+use aqcast_core::aqi::Scale;
 use aqcast_core::aqi::{eea, Category, Palette};
-use aqcast_core::forecast::Scale;
 
 /// The colour of category `c` (best first) of `scale`.
 pub fn category(scale: Scale, c: u8, palette: Palette) -> &'static str {

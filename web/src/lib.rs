@@ -2,13 +2,18 @@
 //! station list, a station's snapshot and the production model from the published layout
 //! (a static folder, or the edge worker's `/v1/files/`), runs `aqcast-core`'s forecast and
 //! TreeSHAP in the browser, and renders the air now, the next days, why, the last week
-//! and the model. `scripts/build-web` builds it into `web/dist`.
+//! and the model: [`app`] (the page, its state and resources), [`picker`] (choosing a
+//! station), [`screens`] (one component per screen), [`summary`] and [`words`] (what the
+//! screens say), [`chart`], [`map`] and [`colours`] (what they draw), [`load`] (fetching
+//! the published documents). `scripts/build-web` builds it into `web/dist`.
 
 pub mod app;
 pub mod chart;
 pub mod colours;
 pub mod load;
 pub mod map;
+pub mod picker;
+pub mod screens;
 pub mod summary;
 pub mod words;
 

@@ -89,6 +89,8 @@ impl fmt::Display for LoadError {
     }
 }
 
+impl std::error::Error for LoadError {}
+
 /// Whether `base` may be a data source: a path, or an http(s) URL. Anything else (a
 /// `javascript:` or `data:` address from a crafted link) is refused, since the page
 /// builds links from it.

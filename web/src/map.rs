@@ -58,7 +58,7 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
             let s = &stations[i];
             let (fill, rating) = match &s.latest {
                 Some(l) => {
-                    let name = aqcast_core::forecast::categories(l.scale)
+                    let name = aqcast_core::aqi::categories(l.scale)
                         .get(usize::from(l.category))
                         .map(|c| c.name.clone())
                         .unwrap_or_default();
@@ -89,7 +89,7 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
     // The legend of the scale the stations are rated on.
     let legend = stations.iter().find_map(|s| s.latest.as_ref()).map(|l| {
         let scale = l.scale;
-        aqcast_core::forecast::categories(scale)
+        aqcast_core::aqi::categories(scale)
             .into_iter()
             .enumerate()
             .map(|(i, c)| {

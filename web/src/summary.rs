@@ -2,9 +2,11 @@
 //! core: the air now, the forecast and its days, why, the last week measured against
 //! what was forecast, and the model. No browser here: it runs (and is tested) natively.
 
-use aqcast_core::aqi::current::{current, Basis};
+use aqcast_core::aqi::current::{self, Now};
+use aqcast_core::aqi::Scale;
 use aqcast_core::aqi::{eea, Category};
-use aqcast_core::forecast::{Forecast, Forecaster, Scale};
+use aqcast_core::daily::{self, Day};
+use aqcast_core::forecast::{Forecast, Forecaster};
 use aqcast_core::pipeline::Series;
 use aqcast_core::pollutant::{Pollutant, Unit};
 use aqcast_core::published::{Snapshot, Station, Version};
@@ -30,48 +32,6 @@ pub struct Report {
     pub why: Why,
     /// The last days measured against what was forecast the day before.
     pub history: History,
-}
-
-/// The AQI of the latest measurement of each pollutant, worst first.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Now {
-    /// The dominant pollutant's rating (the worst category, then the highest AQI).
-    pub dominant: Rating,
-    /// Every pollutant rated, worst first.
-    pub all: Vec<Rating>,
-}
-
-/// One pollutant's latest measurement and its AQI.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rating {
-    /// The pollutant.
-    pub pollutant: Pollutant,
-    /// When it was measured (Unix seconds, UTC).
-    pub time: i64,
-    /// The value, in `unit`.
-    pub value: f64,
-    /// The unit.
-    pub unit: Unit,
-    /// How the value was averaged.
-    pub basis: Basis,
-    /// The AQI value (EPA) or level number (EEA).
-    pub aqi: u32,
-    /// The category index (best first).
-    pub category: u8,
-}
-
-/// A day of the forecast.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Day {
-    /// The first step's time (Unix seconds, UTC).
-    pub start: i64,
-    /// The worst category of the day's central forecasts.
-    pub category: u8,
-    /// The highest AQI of the day's central forecasts.
-    pub aqi: u32,
-    /// The next worse category and the highest chance of reaching it in any step of the
-    /// day, when that is at least 10 %.
-    pub chance: Option<(u8, f64)>,
 }
 
 /// Why one step's central forecast is what it is.
@@ -137,8 +97,8 @@ pub fn report(
         .map_err(|e| e.to_string())?;
     Ok(Report {
         now: now(snapshot, &fc),
-        days: days(&fc, offset),
-        why: why(&e, &fc, daily),
+        days: daily::days(&fc, offset),
+        why: why(forecaster, &e, &fc, daily),
         history: history(forecaster, &series, &station.id, &fc, snapshot, per_day),
         station: station.clone(),
         model: model.to_string(),
@@ -148,76 +108,19 @@ pub fn report(
 }
 
 /// The AQI now of every pollutant the snapshot holds in a known unit, on the forecast's
-/// scale and the averaging it reports in real time ([`current`]; a pollutant the scale
-/// does not rate is left out); the forecast's pollutant in the forecast's unit.
+/// scale and the averaging it reports in real time ([`current::now`]); the forecast's
+/// pollutant in the forecast's unit.
 pub fn now(snapshot: &Snapshot, fc: &Forecast) -> Option<Now> {
-    let scale = fc.scale;
-    let mut all: Vec<Rating> = snapshot
-        .units
-        .iter()
-        .filter_map(|(var, unit)| {
-            let p: Pollutant = var.parse().ok()?;
-            let unit: Unit = if p == fc.pollutant {
-                fc.unit
-            } else {
-                unit.parse().ok()?
-            };
-            let c = current(p, unit, scale, &snapshot.measured(p, unit))?;
-            Some(Rating {
-                pollutant: p,
-                time: c.time,
-                value: c.value,
-                unit,
-                basis: c.basis,
-                aqi: c.aqi,
-                category: c.category,
-            })
-        })
-        .collect();
-    all.sort_by_key(|r| std::cmp::Reverse((r.category, r.aqi)));
-    Some(Now {
-        dominant: all.first()?.clone(),
-        all,
-    })
-}
-
-/// The forecast's days (local days at `offset` seconds from UTC): each day's worst
-/// category and its chance of the next worse one.
-pub fn days(fc: &Forecast, offset: i64) -> Vec<Day> {
-    let mut out: Vec<Day> = Vec::new();
-    let mut last_key = None;
-    for s in &fc.steps {
-        // The step forecasts [time, time + step): it belongs to the day it starts in.
-        let key = (s.time + offset).div_euclid(86_400);
-        if last_key != Some(key) {
-            out.push(Day {
-                start: s.time,
-                category: s.category,
-                aqi: s.aqi,
-                chance: None,
-            });
-            last_key = Some(key);
-        }
-        let Some(d) = out.last_mut() else { continue };
-        if s.category > d.category {
-            d.category = s.category;
-        }
-        d.aqi = d.aqi.max(s.aqi);
-    }
-    for d in &mut out {
-        let key = (d.start + offset).div_euclid(86_400);
-        let worse = usize::from(d.category) + 1;
-        let p = fc
-            .steps
-            .iter()
-            .filter(|s| (s.time + offset).div_euclid(86_400) == key)
-            .map(|s| s.probabilities.iter().skip(worse).sum::<f64>())
-            .fold(0.0, f64::max);
-        if worse < fc.categories.len() && p >= 0.1 {
-            d.chance = Some((worse as u8, p));
-        }
-    }
-    out
+    let readings = snapshot.units.iter().filter_map(|(var, unit)| {
+        let p: Pollutant = var.parse().ok()?;
+        let unit: Unit = if p == fc.pollutant {
+            fc.unit
+        } else {
+            unit.parse().ok()?
+        };
+        Some((p, unit, snapshot.measured(p, unit)))
+    });
+    current::now(fc.scale, readings)
 }
 
 /// The sentence of a day: "Moderate, 30 % chance of Poor".
@@ -240,7 +143,12 @@ pub fn day_sentence(d: &Day, fc: &Forecast) -> String {
 
 /// The explanation in words: the four largest contributions that move the forecast by
 /// at least 0.5 of its unit.
-fn why(e: &aqcast_core::forecast::Explanation, fc: &Forecast, daily: bool) -> Why {
+fn why(
+    forecaster: &Forecaster,
+    e: &aqcast_core::forecast::Explanation,
+    fc: &Forecast,
+    daily: bool,
+) -> Why {
     let mut parts: Vec<&aqcast_core::forecast::Contribution> = e
         .contributions
         .iter()
@@ -251,13 +159,19 @@ fn why(e: &aqcast_core::forecast::Explanation, fc: &Forecast, daily: bool) -> Wh
         .iter()
         .take(4)
         .filter(|c| c.contribution.abs() >= 0.5)
-        .map(|c| (words::feature(&c.feature, daily), c.contribution))
+        .map(|c| {
+            let m = forecaster.meaning(&c.feature);
+            (
+                words::feature(m.as_ref(), &c.feature, daily),
+                c.contribution,
+            )
+        })
         .collect();
     let shown: f64 = reasons.iter().map(|r| r.1).sum();
-    let start = e
-        .anchor_feature
-        .as_ref()
-        .map(|f| (words::feature(f, daily), e.anchor));
+    let start = e.anchor_feature.as_ref().map(|f| {
+        let m = forecaster.meaning(f);
+        (words::feature(m.as_ref(), f, daily), e.anchor)
+    });
     let forecast = fc.steps.get(e.step as usize - 1).map_or(e.raw, |s| s.p50);
     Why {
         step: e.step,
@@ -357,7 +271,8 @@ pub fn health(scale: Scale, category: u8, p: Pollutant) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aqcast_core::forecast::{categories, Step};
+    use aqcast_core::aqi::categories;
+    use aqcast_core::forecast::Step;
 
     fn forecast(cats: &[(u8, [f64; 6])]) -> Forecast {
         Forecast {
@@ -387,84 +302,12 @@ mod tests {
     }
 
     #[test]
-    fn a_day_is_its_worst_step_with_the_chance_of_worse() {
-        // Steps at 12:00 and 00:00: day 0 has one step, day 1 two, day 2 one.
-        let fc = forecast(&[
-            (0, [0.95, 0.05, 0.0, 0.0, 0.0, 0.0]),
-            (1, [0.2, 0.5, 0.3, 0.0, 0.0, 0.0]),
-            (0, [0.6, 0.3, 0.1, 0.0, 0.0, 0.0]),
-            (2, [0.0, 0.0, 1.0, 0.0, 0.0, 0.0]),
-        ]);
-        let d = days(&fc, 0);
-        assert_eq!(d.len(), 3);
-        assert_eq!((d[0].category, d[0].chance), (0, None));
-        assert_eq!((d[1].category, d[1].chance), (1, Some((2, 0.3))));
-        assert_eq!(day_sentence(&d[1], &fc), "Fair, 30 % chance of Moderate");
-        assert_eq!(day_sentence(&d[2], &fc), "Moderate");
-        // A day is a local day: 13 hours east, the 12:00 UTC step starts the next day.
-        let east = days(&fc, 13 * 3_600);
-        assert_eq!(east.len(), 2);
-        assert_eq!((east[0].start, east[0].category), (43_200, 1));
-    }
-
-    #[cfg(not(target_arch = "wasm32"))]
-    proptest::proptest! {
-        /// Days split the steps by local date, in order; a day's category and AQI are
-        /// its steps' worst; its chance of worse is the highest of its steps', never
-        /// below 10 %, and only for a category that exists.
-        #[test]
-        fn days_summarise_their_steps(
-            cats in proptest::collection::vec((0u8..6, 0u32..6), 1..80),
-            hours in 1i64..30,
-            offset in -12i64..15,
-        ) {
-            let mut fc = forecast(&[]);
-            fc.step_seconds = hours * 3_600;
-            fc.steps = cats
-                .iter()
-                .enumerate()
-                .map(|(i, &(c, spread))| {
-                    // The probability mass from the step's category up, spread over
-                    // `spread` more categories.
-                    let mut p = [0.0; 6];
-                    let top = (usize::from(c) + spread as usize).min(5);
-                    let share = 1.0 / (top - usize::from(c) + 1) as f64;
-                    p[usize::from(c)..=top].iter_mut().for_each(|v| *v = share);
-                    Step {
-                        step: i as u32 + 1,
-                        time: 1_072_911_600 + (i as i64 + 1) * fc.step_seconds,
-                        p10: 1.0,
-                        p50: 2.0,
-                        p90: 3.0,
-                        aqi: u32::from(c) * 10,
-                        category: c,
-                        probabilities: p.to_vec(),
-                    }
-                })
-                .collect();
-            let offset = offset * 3_600;
-            let d = days(&fc, offset);
-            let day_of = |t: i64| (t + offset).div_euclid(86_400);
-            let mut keys: Vec<i64> = fc.steps.iter().map(|s| day_of(s.time)).collect();
-            keys.dedup();
-            proptest::prop_assert_eq!(d.len(), keys.len());
-            for (day, key) in d.iter().zip(&keys) {
-                let steps: Vec<&Step> = fc.steps.iter().filter(|s| day_of(s.time) == *key).collect();
-                proptest::prop_assert_eq!(day.start, steps[0].time);
-                proptest::prop_assert_eq!(day.category, steps.iter().map(|s| s.category).max().unwrap());
-                proptest::prop_assert_eq!(day.aqi, steps.iter().map(|s| s.aqi).max().unwrap());
-                match day.chance {
-                    Some((c, p)) => {
-                        proptest::prop_assert_eq!(c, day.category + 1);
-                        proptest::prop_assert!((0.1..=1.0 + 1e-12).contains(&p));
-                    }
-                    None => proptest::prop_assert!(
-                        day.category == 5
-                            || steps.iter().all(|s| s.probabilities[usize::from(day.category) + 1..].iter().sum::<f64>() < 0.1)
-                    ),
-                }
-            }
-        }
+    fn a_day_reads_as_its_category_and_the_chance_of_worse() {
+        let fc = forecast(&[(1, [0.2, 0.5, 0.3, 0.0, 0.0, 0.0])]);
+        let d = daily::days(&fc, 0);
+        assert_eq!(day_sentence(&d[0], &fc), "Fair, 30 % chance of Moderate");
+        let calm = forecast(&[(2, [0.0, 0.0, 1.0, 0.0, 0.0, 0.0])]);
+        assert_eq!(day_sentence(&daily::days(&calm, 0)[0], &calm), "Moderate");
     }
 
     #[test]

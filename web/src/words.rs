@@ -1,5 +1,7 @@
 //! Plain words for what the page shows: features, times, ages, numbers.
 
+use aqcast_core::meaning::Meaning;
+use aqcast_core::pipeline::spec::{CalendarField, RollingStat};
 use aqcast_core::pollutant::Pollutant;
 use aqcast_core::time;
 
@@ -8,73 +10,119 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// What a model feature is, in words a citizen reads ("NO2 measured 24 hours earlier").
-/// `daily` says whether the model's grid step is a day.
-pub fn feature(name: &str, daily: bool) -> String {
+/// What a model feature is, in words a citizen reads ("NO2 measured 24 hours earlier"),
+/// from what the artifact says it is ([`Meaning`]); its name as it is when the model does
+/// not say. `daily` says whether the model's grid step is a day.
+pub fn feature(meaning: Option<&Meaning>, name: &str, daily: bool) -> String {
     let unit = |n: u32| match (daily, n) {
         (false, 1) => "1 hour".to_string(),
         (false, _) => format!("{n} hours"),
         (true, 1) => "1 day".to_string(),
         (true, _) => format!("{n} days"),
     };
-    let fixed = match name {
-        "hour" => Some("the time of day now"),
-        "dow" | "weekday" => Some("the day of the week"),
-        "month" => Some("the time of year now"),
-        "ws" => Some("the wind speed"),
-        "wd" => Some("the wind direction"),
-        "wind_u" => Some("the wind's west–east direction"),
-        "wind_v" => Some("the wind's south–north direction"),
-        "air_temp" | "temp" => Some("the temperature"),
-        "ahead" => Some("how far ahead the forecast looks"),
-        "target_hour" => Some("the time of day forecast for"),
-        "target_weekday" => Some("the day of the week forecast for"),
-        "target_month" => Some("the time of year forecast for"),
-        "climatology" if daily => Some("the usual level for that time of year"),
-        "climatology" => Some("the usual level for that hour of the week"),
-        "station_lat" | "station_lon" => Some("where the station is"),
-        _ => None,
-    };
-    if let Some(f) = fixed {
-        return f.to_string();
-    }
-    if let Some(p) = name.strip_prefix("bg_").and_then(pollutant) {
-        return format!("{p} at the background site nearby");
-    }
-    let Some((var, what)) = name.rsplit_once('_') else {
+    let Some(m) = meaning else {
         return name.to_string();
     };
-    let Some(p) = pollutant(var) else {
-        return name.to_string();
-    };
-    let number = |prefix: &str| {
-        what.strip_prefix(prefix)
-            .and_then(|n| n.parse::<u32>().ok())
-    };
-    if let Some(n) = number("lag") {
-        // Lag n is n steps before the latest one (lag 0).
-        return match (daily, n) {
-            (_, 0) if daily => format!("{p} measured on the latest day"),
-            (_, 0) => format!("{p} measured in the latest hour"),
-            (false, 23) => format!("{p} a day before the latest hour"),
-            (false, 167) => format!("{p} a week before the latest hour"),
-            (true, 6) => format!("{p} a week before the latest day"),
-            _ => format!("{p} {} earlier", unit(n)),
-        };
+    match m {
+        Meaning::Measured { variable, back } => match (variable_words(variable), back) {
+            (Thing::Pollutant(p), 0) if daily => format!("{p} measured on the latest day"),
+            (Thing::Pollutant(p), 0) => format!("{p} measured in the latest hour"),
+            (Thing::Pollutant(p), 23) if !daily => format!("{p} a day before the latest hour"),
+            (Thing::Pollutant(p), 167) if !daily => {
+                format!("{p} a week before the latest hour")
+            }
+            (Thing::Pollutant(p), 6) if daily => format!("{p} a week before the latest day"),
+            (Thing::Pollutant(p), n) => format!("{p} {} earlier", unit(*n)),
+            (Thing::Other(w), 0) => w,
+            (Thing::Other(w), n) => format!("{w} {} earlier", unit(*n)),
+        },
+        Meaning::Window {
+            variable,
+            window,
+            stat,
+        } => {
+            let what = match variable_words(variable) {
+                Thing::Pollutant(p) => p,
+                Thing::Other(w) => w,
+            };
+            let span = match (daily, window) {
+                (false, 24) => "the last 24 h".to_string(),
+                (true, 365) => "the last year".to_string(),
+                _ => format!("the last {}", unit(*window)),
+            };
+            match stat {
+                RollingStat::Mean if !daily && *window == 24 => {
+                    format!("{what} measured in {span}")
+                }
+                RollingStat::Mean => format!("{what} over {span}"),
+                RollingStat::Max => format!("the highest {what} of {span}"),
+                RollingStat::Min => format!("the lowest {what} of {span}"),
+                RollingStat::Sum => format!("{what} added up over {span}"),
+            }
+        }
+        Meaning::Now { field } => match field {
+            CalendarField::Hour => "the time of day now".into(),
+            CalendarField::Weekday => "the day of the week".into(),
+            CalendarField::Weekend => "whether it is the weekend".into(),
+            CalendarField::Month | CalendarField::DayOfYear => "the time of year now".into(),
+            CalendarField::Day => "the day of the month".into(),
+            CalendarField::Year => "the year".into(),
+        },
+        Meaning::Wind { north: false } => "the wind's west–east direction".into(),
+        Meaning::Wind { north: true } => "the wind's south–north direction".into(),
+        Meaning::Combined { a, b, .. } => {
+            let w = |v: &str| match variable_words(v) {
+                Thing::Pollutant(p) => p,
+                Thing::Other(w) => w,
+            };
+            format!("{} and {} together", w(a), w(b))
+        }
+        Meaning::Ahead => "how far ahead the forecast looks".into(),
+        Meaning::Target { field } => match field {
+            CalendarField::Hour => "the time of day forecast for".into(),
+            CalendarField::Weekday | CalendarField::Weekend => {
+                "the day of the week forecast for".into()
+            }
+            _ => "the time of year forecast for".into(),
+        },
+        Meaning::Usual if daily => "the usual level for that time of year".into(),
+        Meaning::Usual => "the usual level for that hour of the week".into(),
+        Meaning::Place => "where the station is".into(),
     }
-    if let Some(n) = number("roll").or_else(|| number("mean")) {
-        return match (daily, n) {
-            (false, 24) => format!("{p} measured in the last 24 h"),
-            (true, 365) => format!("{p} over the last year"),
-            _ => format!("{p} over the last {}", unit(n)),
-        };
-    }
-    name.to_string()
+}
+
+/// A measured variable: a pollutant (by its label), or something else in words.
+enum Thing {
+    Pollutant(String),
+    Other(String),
 }
 
 /// A pollutant's label from a variable id (`no2` → `NO2`).
 fn pollutant(var: &str) -> Option<&'static str> {
     var.parse::<Pollutant>().ok().map(Pollutant::label)
+}
+
+fn variable_words(variable: &str) -> Thing {
+    if let Some(p) = pollutant(variable) {
+        return Thing::Pollutant(p.to_string());
+    }
+    // A background site's pollutant (`bg.no2`, `bg_no2`).
+    if let Some(p) = variable
+        .strip_prefix("bg.")
+        .or_else(|| variable.strip_prefix("bg_"))
+        .and_then(pollutant)
+    {
+        return Thing::Pollutant(format!("{p} at the background site nearby"));
+    }
+    Thing::Other(match variable {
+        "ws" | "wind_speed" => "the wind speed".into(),
+        "wd" | "wind_direction" => "the wind direction".into(),
+        "air_temp" | "temp" | "temperature" => "the temperature".into(),
+        "rh" | "humidity" | "relative_humidity" => "the humidity".into(),
+        "pressure" | "pres" => "the air pressure".into(),
+        "rain" | "precipitation" => "the rain".into(),
+        other => other.to_string(),
+    })
 }
 
 /// A local date and time, `Thu 1 Jan 2004, 13:00`, from Unix seconds and an offset.
@@ -245,27 +293,53 @@ mod tests {
 
     #[test]
     fn features_read_as_words() {
+        let measured = |v: &str, back| Meaning::Measured {
+            variable: v.into(),
+            back,
+        };
+        let f = |m: Meaning, daily| feature(Some(&m), "x", daily);
         assert_eq!(
-            feature("no2_lag0", false),
+            f(measured("no2", 0), false),
             "NO2 measured in the latest hour"
         );
-        assert_eq!(feature("no2_lag3", false), "NO2 3 hours earlier");
+        assert_eq!(f(measured("no2", 3), false), "NO2 3 hours earlier");
         assert_eq!(
-            feature("no2_lag167", false),
+            f(measured("no2", 167), false),
             "NO2 a week before the latest hour"
         );
+        let window = |v: &str, window, stat| Meaning::Window {
+            variable: v.into(),
+            window,
+            stat,
+        };
         assert_eq!(
-            feature("no2_roll24", false),
+            f(window("no2", 24, RollingStat::Mean), false),
             "NO2 measured in the last 24 h"
         );
-        assert_eq!(feature("pm10_mean7", true), "PM10 over the last 7 days");
-        assert_eq!(feature("pm10_lag1", true), "PM10 1 day earlier");
         assert_eq!(
-            feature("bg_no2", false),
-            "NO2 at the background site nearby"
+            f(window("pm10", 7, RollingStat::Mean), true),
+            "PM10 over the last 7 days"
         );
-        assert_eq!(feature("ws", false), "the wind speed");
-        assert_eq!(feature("something_else", false), "something_else");
+        assert_eq!(
+            f(window("pm10", 7, RollingStat::Max), true),
+            "the highest PM10 of the last 7 days"
+        );
+        assert_eq!(f(measured("pm10", 1), true), "PM10 1 day earlier");
+        assert_eq!(
+            f(measured("bg.no2", 0), false),
+            "NO2 at the background site nearby measured in the latest hour"
+        );
+        assert_eq!(f(measured("ws", 0), false), "the wind speed");
+        assert_eq!(
+            f(measured("ws", 2), false),
+            "the wind speed 2 hours earlier"
+        );
+        assert_eq!(
+            f(Meaning::Usual, true),
+            "the usual level for that time of year"
+        );
+        // A model that does not say what a feature is: its name.
+        assert_eq!(feature(None, "something_else", false), "something_else");
     }
 
     #[test]

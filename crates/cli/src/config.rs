@@ -85,7 +85,7 @@ pub struct Split {
 impl Config {
     /// Reads and checks a task file.
     pub fn read(path: &Path) -> Result<Config, CliError> {
-        let text = String::from_utf8(files::read_all(path)?).map_err(|_| CliError::Columns {
+        let text = String::from_utf8(files::read_all(path)?).map_err(|_| CliError::Task {
             path: path.to_path_buf(),
             message: "not UTF-8 text".into(),
         })?;
@@ -110,14 +110,14 @@ impl Config {
             }
         })?;
         if c.data.site.is_empty() == c.data.sites.is_empty() {
-            return Err(CliError::Columns {
+            return Err(CliError::Task {
                 path: path.to_path_buf(),
                 message: "[data]: give either site = \"ID\" or sites = [\"ID\", …] (or [\"*\"])"
                     .into(),
             });
         }
         if !c.data.sites.is_empty() && c.forecast.is_none() {
-            return Err(CliError::Columns {
+            return Err(CliError::Task {
                 path: path.to_path_buf(),
                 message: "[data] sites: several sites are for forecasting tasks (add [forecast]); give site = \"ID\"".into(),
             });
@@ -128,28 +128,20 @@ impl Config {
             }
         }
         if let Some(f) = &c.forecast {
-            f.validate().map_err(|m| CliError::Columns {
-                path: path.to_path_buf(),
-                message: format!("[forecast]: {m}"),
-            })?;
+            f.validate().map_err(CliError::train(path))?;
             let steps = f.steps;
-            let target = c
-                .pipeline
-                .target
-                .as_mut()
-                .ok_or_else(|| CliError::Columns {
-                    path: path.to_path_buf(),
-                    message: "[forecast] needs [pipeline.target] (of = the input to forecast)"
-                        .into(),
-                })?;
+            let target = c.pipeline.target.as_mut().ok_or_else(|| CliError::Task {
+                path: path.to_path_buf(),
+                message: "[forecast] needs [pipeline.target] (of = the input to forecast)".into(),
+            })?;
             // Every step ahead is a target column; the horizons given, if any, are replaced.
             target.horizons = (1..=steps).collect();
         }
         c.pipeline.validate().map_err(CliError::config(path))?;
-        c.train.validate().map_err(|m| CliError::Columns {
-            path: path.to_path_buf(),
-            message: format!("[train]: {m}"),
-        })?;
+        c.train
+            .validate()
+            .map_err(|e| e.about("[train]"))
+            .map_err(CliError::train(path))?;
 
         c.train_end(path)?;
         Ok(c)
@@ -157,13 +149,10 @@ impl Config {
 
     /// The pipeline's target, which training needs.
     pub fn target(&self, path: &Path) -> Result<aqcast_core::pipeline::spec::Target, CliError> {
-        self.pipeline
-            .target
-            .clone()
-            .ok_or_else(|| CliError::Columns {
-                path: path.to_path_buf(),
-                message: "the pipeline has no [pipeline.target]: nothing to train for".into(),
-            })
+        self.pipeline.target.clone().ok_or_else(|| CliError::Task {
+            path: path.to_path_buf(),
+            message: "the pipeline has no [pipeline.target]: nothing to train for".into(),
+        })
     }
 
     /// The feature names, in order.
@@ -180,7 +169,7 @@ impl Config {
         self.split
             .as_ref()
             .map(|s| {
-                aqcast_core::time::parse_datetime(&s.train_end).ok_or_else(|| CliError::Columns {
+                aqcast_core::time::parse_datetime(&s.train_end).ok_or_else(|| CliError::Task {
                     path: PathBuf::from(path),
                     message: format!(
                         "split.train_end {:?} is not a timestamp (YYYY-MM-DD HH:MM:SS)",

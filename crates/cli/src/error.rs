@@ -41,6 +41,23 @@ pub enum CliError {
         /// What is wrong.
         message: String,
     },
+    /// A task or pipeline file that cannot work, or something it needs that is missing
+    /// (a section, a setting, data in the store).
+    #[error("{}: {message}", path.display())]
+    Task {
+        /// The task, pipeline or model file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Training, tuning or measuring failed.
+    #[error("{}: {source}", path.display())]
+    Train {
+        /// The task file (or the model measured).
+        path: PathBuf,
+        /// What the trainer said.
+        source: Box<aqcast_train::Error>,
+    },
     /// Ingestion stopped.
     #[error(transparent)]
     Ingest(#[from] aqcast_store::ingest::IngestError),
@@ -58,6 +75,16 @@ pub enum CliError {
     /// Object storage or the registry failed.
     #[error(transparent)]
     Objects(#[from] aqcast_store::Error),
+    /// A forecast could not be made (no recent data, a station the model does not know…).
+    #[error("{}: site {site:?}: {source}", model.display())]
+    Forecast {
+        /// The model file.
+        model: PathBuf,
+        /// The station.
+        site: String,
+        /// Why, as the core says.
+        source: aqcast_core::Error,
+    },
     /// A command-line argument is wrong.
     #[error("{0}")]
     Usage(String),
@@ -71,14 +98,33 @@ impl CliError {
     }
 
     /// Wraps a core pipeline error with the task file's path.
-    pub fn config(path: impl Into<PathBuf>) -> impl FnOnce(aqcast_core::Error) -> CliError {
+    pub fn config<E: Into<aqcast_core::Error>>(
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(E) -> CliError {
         let path = path.into();
-        move |source| CliError::Config { path, source }
+        move |source| CliError::Config {
+            path,
+            source: source.into(),
+        }
+    }
+
+    /// Wraps a trainer's error with the task file's path.
+    pub fn train(path: impl Into<PathBuf>) -> impl FnOnce(aqcast_train::Error) -> CliError {
+        let path = path.into();
+        move |source| CliError::Train {
+            path,
+            source: Box::new(source),
+        }
     }
 
     /// Wraps a core error with the model's path.
-    pub fn model(path: impl Into<PathBuf>) -> impl FnOnce(aqcast_core::Error) -> CliError {
+    pub fn model<E: Into<aqcast_core::Error>>(
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(E) -> CliError {
         let path = path.into();
-        move |source| CliError::Model { path, source }
+        move |source| CliError::Model {
+            path,
+            source: source.into(),
+        }
     }
 }

@@ -74,7 +74,20 @@ impl Run {
         r.params = md.params.clone();
         r.data = md.data.iter().map(DataFile::from).collect();
         r.metrics = md.metrics.clone();
-        let m = aqcast_store::publish::metrics(&md.metrics);
+        let m = aqcast_core::published::Metrics::of(&md.test_scores());
+        for s in &m.per_step {
+            let k = s.step;
+            r.metrics.insert(format!("step{k}.rmse"), s.rmse);
+            for (name, v) in [
+                ("skill", s.skill),
+                ("coverage", s.coverage),
+                ("width", s.width),
+            ] {
+                if let Some(v) = v {
+                    r.metrics.insert(format!("step{k}.{name}"), v);
+                }
+            }
+        }
         for (k, v) in m.summary {
             r.metrics.insert(format!("mean.{k}"), v);
         }

@@ -5,7 +5,7 @@
 use aqcast_core::forecast::Forecaster;
 use aqcast_core::pipeline::Series;
 use aqcast_core::tracking::Tracked;
-use aqcast_core::{Error, Matrix, Model, Predictor};
+use aqcast_core::{Matrix, Model, ModelError as Error, Predictor};
 
 /// The band shifts of `site` at the origin of a forecast `at` (none for a model without
 /// tracking, or an origin inside its calibration window).
@@ -15,7 +15,7 @@ pub fn track(
     series: &[Series],
     at: Option<i64>,
     site: &str,
-) -> Result<Option<Tracked>, Error> {
+) -> Result<Option<Tracked>, aqcast_core::forecast::Error> {
     if forecaster.spec().track_since.is_none() {
         return Ok(None);
     }
@@ -27,10 +27,10 @@ pub fn track(
                 .heads
                 .get(i as usize)
                 .ok_or_else(|| Error::Malformed(format!("forecast section: no head {i}")))?;
-            Predictor::new(&head.ensemble)
+            Ok::<_, Error>(Predictor::new(&head.ensemble)?)
         })
         .collect::<Result<Vec<_>, _>>()?;
     forecaster.track_with(series, at, Some(site), &mut |head, rows, _| {
-        predictors[head].predict(Matrix::RowMajorF64(rows))
+        Ok(predictors[head].predict(Matrix::RowMajorF64(rows))?)
     })
 }

@@ -1,82 +1,41 @@
-//! The one error type of the core. Every message says what was wrong and, where it can,
-//! where (byte offset, line, tree, node) and what to do about it.
+//! [`Error`]: any error of the core's parts, for the front ends. Each part has its own
+//! typed error, with one variant per cause and a stable `code()`; this enum says which
+//! part failed and keeps the part's error whole, so a front end can map every cause to
+//! its own answer (an HTTP status, a JS error code, a CLI message).
 
-use alloc::string::String;
 use core::fmt;
 
-/// Everything that can go wrong in the core.
+/// The error type of [`aqcast_engine`]: a malformed or unsupported ensemble, rows of the
+/// wrong shape.
+pub use aqcast_engine::Error as EngineError;
+
+/// The error type of [`aqcast_forecast`]: artifacts, pipelines, the AQI and forecasts
+/// (and the engine's errors, which it keeps variant for variant).
+pub use aqcast_forecast::Error as ModelError;
+
+/// Any error of the core.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Error {
-    /// The bytes are not an aqcast model artifact (wrong magic number).
-    NotAnArtifact,
-    /// The artifact was written in a format version this build does not read.
-    UnsupportedVersion {
-        /// Version found in the file.
-        found: u16,
-        /// The version this build reads.
-        supported: u16,
-    },
-    /// The artifact's payload does not match its SHA-256 checksum.
-    ChecksumMismatch,
-    /// The bytes end before a value that should be there.
-    Truncated {
-        /// What was being read.
-        what: &'static str,
-        /// Byte offset at which it was read.
-        offset: usize,
-    },
-    /// A structurally invalid artifact or model.
-    Malformed(String),
-    /// A LightGBM or XGBoost model file could not be parsed.
-    Import {
-        /// `"LightGBM"` or `"XGBoost"`.
-        format: &'static str,
-        /// 1-based line of the model file, when the format is line based.
-        line: Option<usize>,
-        /// What is wrong.
-        message: String,
-    },
-    /// A valid model that uses something aqcast does not implement.
-    Unsupported(String),
-    /// Input of the wrong shape for the model.
-    InputShape {
-        /// Values the model expects (per row, or in all).
-        expected: usize,
-        /// Values received.
-        got: usize,
-    },
-    /// A head index out of range.
-    NoSuchHead {
-        /// Index asked for.
-        index: usize,
-        /// Heads in the model.
-        heads: usize,
-    },
-    /// An AQI request that the chosen table does not define.
-    Aqi(String),
-    /// A pipeline spec that cannot work, or data it cannot be fitted on.
-    Pipeline(String),
-    /// A published document (registry, station list, snapshot) that is invalid, or an
-    /// object whose hash is not the one listed for it.
-    Published(String),
+    /// A model, its pipeline or the AQI ([`aqcast_forecast::Error`], which also holds
+    /// the engine's errors).
+    Model(ModelError),
+    /// A forecast that the data do not allow ([`aqcast_forecast::forecast::Error`], one
+    /// variant per cause).
+    Forecast(aqcast_forecast::forecast::Error),
+    /// Importing another library's model file ([`aqcast_import::Error`]).
+    Import(aqcast_import::Error),
+    /// A published document or object ([`aqcast_published::Error`]).
+    Published(aqcast_published::Error),
 }
 
 impl Error {
-    /// A short, stable, machine-readable code for the error (used by the HTTP and JS APIs).
+    /// The part's short, stable, machine-readable code for the error.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::NotAnArtifact => "not_an_artifact",
-            Error::UnsupportedVersion { .. } => "unsupported_version",
-            Error::ChecksumMismatch => "checksum_mismatch",
-            Error::Truncated { .. } => "truncated",
-            Error::Malformed(_) => "malformed_model",
-            Error::Import { .. } => "import_failed",
-            Error::Unsupported(_) => "unsupported_model",
-            Error::InputShape { .. } => "bad_input_shape",
-            Error::NoSuchHead { .. } => "no_such_head",
-            Error::Aqi(_) => "aqi_undefined",
-            Error::Pipeline(_) => "bad_pipeline",
-            Error::Published(_) => "bad_document",
+            Error::Model(e) => e.code(),
+            Error::Forecast(e) => e.code(),
+            Error::Import(e) => e.code(),
+            Error::Published(e) => e.code(),
         }
     }
 }
@@ -84,50 +43,10 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::NotAnArtifact => f.write_str(
-                "not an aqcast model: the file does not start with the .aqm magic number \
-                 (LightGBM text and XGBoost JSON models must be imported first)",
-            ),
-            Error::UnsupportedVersion { found, supported } if found > supported => write!(
-                f,
-                "model format version {found} is newer than this aqcast reads \
-                 ({supported}); upgrade aqcast"
-            ),
-            Error::UnsupportedVersion { found, supported } => write!(
-                f,
-                "model format version {found} is older than the oldest this aqcast reads \
-                 ({supported}); re-import or retrain the model with this aqcast"
-            ),
-            Error::ChecksumMismatch => f.write_str(
-                "model checksum mismatch: the file is corrupt or was modified after it was written",
-            ),
-            Error::Truncated { what, offset } => {
-                write!(f, "model is truncated: {what} expected at byte {offset}")
-            }
-            Error::Malformed(m) => write!(f, "malformed model: {m}"),
-            Error::Import {
-                format,
-                line: Some(line),
-                message,
-            } => write!(f, "{format} model, line {line}: {message}"),
-            Error::Import {
-                format,
-                line: None,
-                message,
-            } => write!(f, "{format} model: {message}"),
-            Error::Unsupported(m) => write!(f, "unsupported model: {m}"),
-            Error::InputShape { expected, got } => {
-                write!(
-                    f,
-                    "input has {got} values where the model expects {expected}"
-                )
-            }
-            Error::NoSuchHead { index, heads } => {
-                write!(f, "model has {heads} heads; head {index} does not exist")
-            }
-            Error::Aqi(m) => f.write_str(m),
-            Error::Pipeline(m) => write!(f, "pipeline: {m}"),
-            Error::Published(m) => f.write_str(m),
+            Error::Model(e) => e.fmt(f),
+            Error::Forecast(e) => e.fmt(f),
+            Error::Import(e) => e.fmt(f),
+            Error::Published(e) => e.fmt(f),
         }
     }
 }
@@ -135,14 +54,68 @@ impl fmt::Display for Error {
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
 
-/// A number in a message, written as the shortest text that reads back as the same `f64`
-/// (`NaN`, `inf`, `-inf` for the others). It is what every message of the core uses for
-/// floats: `core`'s float formatting is several times larger, which matters in the npm
-/// package's wasm.
-pub(crate) struct Num(pub(crate) f64);
+/// An error of the core: a stable machine-readable code and a message for a person.
+/// Every part's error type has it, so a front end can answer any of them without first
+/// converting it into [`Error`] (which would link every part's messages into a small
+/// wasm module that uses one part).
+pub trait Coded: fmt::Display {
+    /// The short, stable, machine-readable code.
+    fn code(&self) -> &'static str;
+}
 
-impl fmt::Display for Num {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(ryu::Buffer::new().format(self.0))
+macro_rules! coded {
+    ($($t:ty),*) => {$(
+        impl Coded for $t {
+            fn code(&self) -> &'static str {
+                <$t>::code(self)
+            }
+        }
+    )*};
+}
+
+coded!(
+    Error,
+    ModelError,
+    aqcast_engine::Error,
+    aqcast_forecast::forecast::Error,
+    aqcast_import::Error,
+    aqcast_published::Error
+);
+
+impl From<ModelError> for Error {
+    fn from(e: ModelError) -> Error {
+        Error::Model(e)
+    }
+}
+
+impl From<aqcast_engine::Error> for Error {
+    fn from(e: aqcast_engine::Error) -> Error {
+        Error::Model(e.into())
+    }
+}
+
+impl From<aqcast_forecast::forecast::Error> for Error {
+    fn from(e: aqcast_forecast::forecast::Error) -> Error {
+        match e {
+            // A model that failed while forecasting is the model's error.
+            aqcast_forecast::forecast::Error::Model(m) => Error::Model(m),
+            other => Error::Forecast(other),
+        }
+    }
+}
+
+impl From<aqcast_import::Error> for Error {
+    fn from(e: aqcast_import::Error) -> Error {
+        match e {
+            // A model file that decoded as aqcast's own is the model's error.
+            aqcast_import::Error::Model(m) => Error::Model(m),
+            other => Error::Import(other),
+        }
+    }
+}
+
+impl From<aqcast_published::Error> for Error {
+    fn from(e: aqcast_published::Error) -> Error {
+        Error::Published(e)
     }
 }

@@ -1,51 +1,35 @@
 //! # aqcast-core
 //!
 //! Everything that runs wherever aqcast runs (the `aqcast` CLI, the npm package, the edge
-//! worker and the browser dashboard), written once:
+//! worker and the browser dashboard), written once, in four parts this crate puts behind
+//! one façade:
 //!
-//! - [`pollutant`]: the pollutant and unit vocabulary and the EPA unit conversions;
-//! - [`aqi`]: US EPA AQI (1999, 2012 and 2024 tables), NowCast and the European AQI;
-//! - [`ensemble`]: the canonical tree-ensemble representation and its invariants;
-//! - [`predict`]: the compiled, fast inference engine;
-//! - [`shap`]: exact TreeSHAP explanations;
-//! - [`artifact`]: the `.aqm` model file (binary and JSON forms);
-//! - [`import`]: LightGBM text and XGBoost JSON model importers;
-//! - [`pipeline`]: the fitted preprocessing and feature pipeline;
-//! - [`drift`]: reference histograms of the training rows and the PSI of new inputs;
-//! - [`forecast`]: the one forecast computation (calibrated bands, AQI, probabilities);
-//! - [`published`]: the published layout and documents (registry, stations, snapshots);
-//! - [`time`]: civil time from Unix seconds (no clock).
+//! - [`aqcast_engine`]: [`ensemble`], [`predict`], [`shap`]: the tree engine (all the
+//!   core's `unsafe` lives there);
+//! - [`aqcast_forecast`]: [`pollutant`], [`aqi`], [`time`], [`pipeline`], [`drift`],
+//!   [`artifact`], [`forecast`], [`tracking`], [`daily`]: from raw measurements to a
+//!   forecast a person can read;
+//! - [`aqcast_import`] as [`import`]: LightGBM text and XGBoost JSON model importers;
+//! - [`aqcast_published`] as [`published`]: the published layout and documents, an API
+//!   boundary between builds made at different times.
 //!
-//! The crate is `#![no_std]` + `alloc`. It does no I/O, reads no clock, spawns no threads and
-//! draws no random numbers: front ends hand it bytes and numbers and get values back.
+//! [`Error`] is any error of the parts (each part's own error type converts into it),
+//! with the part's stable `code()`; front ends map it to an HTTP status, a JS
+//! `AqcastError` or a CLI message.
+//!
+//! Every part is `#![no_std]` + `alloc`. None does I/O, reads a clock, spawns a thread or
+//! draws a random number: front ends hand it bytes and numbers and get values back.
 #![cfg_attr(not(feature = "std"), no_std)]
-// Unsafe code is denied everywhere but in the audited inner step of `predict`.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-extern crate alloc;
-
-pub mod aqi;
-pub mod artifact;
-pub mod drift;
-pub mod ensemble;
 mod error;
-pub mod forecast;
-pub mod import;
-pub mod pipeline;
-pub mod pollutant;
-pub mod predict;
-pub mod published;
-mod quantize;
-pub mod shap;
-mod sliced;
-pub mod time;
-pub mod tracking;
 
-pub use artifact::{Head, Metadata, Model, Parts};
-pub use ensemble::{Ensemble, Link, Precision};
-pub use error::Error;
-pub use predict::{Matrix, Predictor};
-
-/// The version of this crate, recorded in artifacts as the trainer version.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use aqcast_engine::{ensemble, predict, shap, Ensemble, Link, Matrix, Precision, Predictor};
+pub use aqcast_forecast::{
+    aqi, artifact, daily, drift, forecast, meaning, pipeline, pollutant, time, tracking, Head,
+    Metadata, Model, Parts, VERSION,
+};
+pub use aqcast_import as import;
+pub use aqcast_published as published;
+pub use error::{Coded, EngineError, Error, ModelError};

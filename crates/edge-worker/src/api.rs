@@ -44,15 +44,43 @@ impl ApiError {
         ApiError::new(503, "unavailable", message)
     }
 
-    /// An error of the core (bad input for the model, a corrupt model) as a 4xx or 5xx.
-    pub fn core(e: &aqcast_core::Error) -> ApiError {
-        use aqcast_core::Error as E;
-        match e {
-            E::InputShape { .. } | E::NoSuchHead { .. } | E::Aqi(_) | E::Pipeline(_) => {
-                ApiError::new(422, e.code(), e.to_string())
+    /// An error of the core as the status that tells a client what to do, with the core's
+    /// own code: input that does not fit the model 422; a forecast the station's data do
+    /// not allow yet 409; a station or version that does not exist 404; a request that
+    /// names a step, a time or a model version wrongly 400; a damaged model or store 503.
+    pub fn core(e: impl Into<aqcast_core::Error>) -> ApiError {
+        use aqcast_core::forecast::Error as F;
+        use aqcast_core::published::Error as P;
+        use aqcast_core::{Error as E, ModelError as M};
+        let e = e.into();
+        let status = match &e {
+            E::Model(M::InputShape { .. } | M::NoSuchHead { .. } | M::Aqi(_) | M::Pipeline(_)) => {
+                422
             }
-            _ => ApiError::new(503, e.code(), format!("the model cannot be used: {e}")),
-        }
+            E::Forecast(f) => match f {
+                F::NoData { .. } | F::NoRecentData { .. } => 409,
+                F::UnknownStation { .. } => 404,
+                F::StationRequired { .. } | F::BadStep { .. } | F::TimeOutOfRange => 400,
+                F::ReplayTooLong { .. } => 503,
+                // The façade files a forecast's model error as the model's.
+                F::Model(_) => 503,
+            },
+            E::Published(P::NoSuchVersion { .. }) => 404,
+            E::Published(P::BadName { .. } | P::BadTag { .. }) => 400,
+            _ => 503,
+        };
+        let message = if status == 503 {
+            format!("the model cannot be used: {e}")
+        } else {
+            e.to_string()
+        };
+        ApiError::new(status, e.code(), message)
+    }
+
+    /// The same error, its message prefixed by what it is about (`station "X"`).
+    pub fn about(mut self, what: &str) -> ApiError {
+        self.message = format!("{what}: {}", self.message);
+        self
     }
 }
 
@@ -141,4 +169,90 @@ pub fn cors(headers: &Headers, origin: Option<&str>, allowed: &[String]) -> work
         headers.set("access-control-max-age", "600")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aqcast_core::forecast::{Error as F, Known};
+    use aqcast_core::published::Error as P;
+    use aqcast_core::ModelError as M;
+
+    fn status(e: impl Into<aqcast_core::Error>) -> (u16, &'static str) {
+        let a = ApiError::core(e);
+        (a.status, a.code)
+    }
+
+    #[test]
+    fn every_core_error_has_the_status_that_tells_a_client_what_to_do() {
+        let known = Known::of(["A", "B"].into_iter());
+        // A forecast the data do not allow yet: come back later.
+        let no_data = F::NoData {
+            variable: "no2".into(),
+        };
+        assert_eq!(status(no_data), (409, "no_data"));
+        let stale = F::NoRecentData {
+            variable: "no2".into(),
+            history: 192,
+            origin: 0,
+        };
+        assert_eq!(status(stale), (409, "no_recent_data"));
+        // Something that is not there.
+        let unknown = F::UnknownStation {
+            id: "X".into(),
+            known: known.clone(),
+        };
+        assert_eq!(status(unknown), (404, "unknown_station"));
+        let missing = P::NoSuchVersion {
+            model: "m".into(),
+            selector: "9".into(),
+            versions: 2,
+        };
+        assert_eq!(status(missing), (404, "no_such_version"));
+        // A request that asks wrongly.
+        assert_eq!(
+            status(F::StationRequired { known }),
+            (400, "station_required")
+        );
+        assert_eq!(status(F::BadStep { step: 0, steps: 72 }), (400, "bad_step"));
+        assert_eq!(status(F::TimeOutOfRange), (400, "bad_time"));
+        assert_eq!(
+            status(P::BadName {
+                name: "../x".into()
+            }),
+            (400, "bad_name")
+        );
+        // Input that does not fit the model.
+        assert_eq!(
+            status(M::InputShape {
+                expected: 3,
+                got: 2
+            }),
+            (422, "bad_input_shape")
+        );
+        assert_eq!(
+            status(M::NoSuchHead { index: 5, heads: 3 }),
+            (422, "no_such_head")
+        );
+        assert_eq!(status(M::Aqi("x".into())), (422, "aqi_undefined"));
+        // A model or store that cannot be used: the operator's problem.
+        let replay = F::ReplayTooLong {
+            origin: 0,
+            max_steps: 100_000,
+        };
+        assert_eq!(status(replay), (503, "replay_too_long"));
+        assert_eq!(status(M::ChecksumMismatch), (503, "checksum_mismatch"));
+        assert_eq!(status(M::Malformed("x".into())), (503, "malformed_model"));
+        let corrupt = P::Corrupt {
+            got: "a".into(),
+            listed: "b".into(),
+        };
+        assert_eq!(status(corrupt), (503, "checksum_mismatch"));
+        let a = ApiError::core(M::Malformed("x".into()));
+        assert!(
+            a.message.starts_with("the model cannot be used"),
+            "{}",
+            a.message
+        );
+    }
 }

@@ -1,31 +1,85 @@
-//! The `/v1` endpoints. Each takes what the router parsed and the store, and returns a
-//! response or an [`ApiError`].
+//! The `/v1` endpoints, as the route table ([`crate::routes`]) calls them: the request
+//! and its context in (path parameters, the caller, the configuration), an answer or an
+//! [`ApiError`] out. Access and rate limits are checked before a handler runs.
+
+use std::rc::Rc;
 
 use serde_json::{json, Map, Value};
-use worker::{Headers, Response};
+use worker::{Headers, Request, Response, RouteContext};
 
 use aqcast_core::published::Stage;
 use aqcast_core::shap;
 
 use crate::api::{json, json_text, ApiError};
+use crate::requests::{self, Batch, OneRow, Promote};
+use crate::routes::{Answer, Ctx};
 use crate::store::{iso_now, Loaded, Store};
 
-/// Limits from the worker's configuration.
-pub struct Limits {
-    /// Rows a batch may hold.
-    pub max_batch_rows: usize,
+/// The store over the `STORE` binding.
+fn store(cx: &RouteContext<Ctx>) -> Result<Store, ApiError> {
+    let bucket = cx.env.bucket("STORE").map_err(|_| {
+        ApiError::unavailable("the worker has no STORE bucket binding (wrangler.toml)")
+    })?;
+    Ok(Store::new(bucket, cx.data.cfg.ttl))
+}
+
+/// A path parameter, percent-decoded (station ids and file keys may hold any character).
+fn param(cx: &RouteContext<Ctx>, name: &str) -> Result<String, ApiError> {
+    let raw = cx
+        .param(name)
+        .ok_or_else(|| ApiError::not_found(format!("no {name} in the path")))?;
+    js_sys::decode_uri_component(raw)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "the {name} in the path is not valid percent-encoded UTF-8"
+            ))
+        })
+}
+
+/// A query parameter; an empty value (`?model=`) is the same as none.
+fn query(req: &Request, name: &str) -> Result<Option<String>, ApiError> {
+    Ok(req
+        .url()?
+        .query_pairs()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty()))
+}
+
+fn if_none_match(req: &Request) -> Option<String> {
+    req.headers().get("if-none-match").ok().flatten()
 }
 
 /// `GET /v1/health`.
-pub fn health() -> Result<Response, ApiError> {
+pub async fn health(_req: Request, _cx: RouteContext<Ctx>) -> Answer {
     json(
         200,
         &json!({ "status": "ok", "service": "aqcast-edge", "version": aqcast_core::VERSION }),
     )
 }
 
+/// `GET /v1/live`.
+pub async fn live(_req: Request, _cx: RouteContext<Ctx>) -> Answer {
+    json(200, &json!({ "status": "live" }))
+}
+
+/// `GET /v1/openapi.json`.
+pub async fn openapi(_req: Request, _cx: RouteContext<Ctx>) -> Answer {
+    json_text(200, crate::OPENAPI.to_string())
+}
+
+/// `GET /v1/metrics`: Prometheus text.
+pub async fn metrics(_req: Request, _cx: RouteContext<Ctx>) -> Answer {
+    let headers = Headers::new();
+    headers.set("content-type", "text/plain; version=0.0.4")?;
+    Ok(Response::ok(crate::metrics::render())?.with_headers(headers))
+}
+
 /// `GET /v1/ready`: 200 only when every model's production version loads.
-pub async fn ready(store: &Store) -> Result<Response, ApiError> {
+pub async fn ready(_req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let store = store(&cx)?;
     let names = store.names().await?;
     let mut models = Vec::new();
     for name in &names {
@@ -55,7 +109,8 @@ pub async fn ready(store: &Store) -> Result<Response, ApiError> {
 }
 
 /// `GET /v1/models`.
-pub async fn models(store: &Store) -> Result<Response, ApiError> {
+pub async fn models(_req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let store = store(&cx)?;
     let mut out = Vec::new();
     for name in store.names().await? {
         let doc = store.registry(&name).await?;
@@ -74,51 +129,37 @@ pub async fn models(store: &Store) -> Result<Response, ApiError> {
 }
 
 /// `GET /v1/models/{name}`.
-pub async fn model(store: &Store, name: &str) -> Result<Response, ApiError> {
-    let doc = store.registry(name).await?;
+pub async fn model(_req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let doc = store(&cx)?.registry(&param(&cx, "name")?).await?;
     json(200, &*doc)
 }
 
-/// `GET /v1/models/{name}/versions/{selector}`.
-pub async fn version(store: &Store, name: &str, selector: &str) -> Result<Response, ApiError> {
-    let doc = store.registry(name).await?;
+/// `GET /v1/models/{name}/versions/{version}`: a version by selector.
+pub async fn version(_req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let doc = store(&cx)?.registry(&param(&cx, "name")?).await?;
     let v = doc
-        .resolve(selector)
-        .map_err(|e| ApiError::not_found(e.to_string()))?;
+        .resolve(&param(&cx, "version")?)
+        .map_err(ApiError::core)?;
     json(200, v)
 }
 
 /// `POST /v1/models/{name}/promote` with `{"version", "stage", "note"?}`.
-pub async fn promote(
-    store: &Store,
-    name: &str,
-    body: &Value,
-    by: &str,
-) -> Result<Response, ApiError> {
-    let selector = match body.get("version") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => {
-            return Err(ApiError::bad_request(
-                "give \"version\": a number, a stage, a tag or \"latest\"",
-            ))
-        }
-    };
-    let stage = body
-        .get("stage")
-        .and_then(Value::as_str)
-        .and_then(Stage::parse)
-        .ok_or_else(|| {
-            ApiError::bad_request("give \"stage\": dev, staging, production or archived")
-        })?;
-    let note = body.get("note").and_then(Value::as_str);
-    let doc = store.promote(name, &selector, stage, by, note).await?;
-    let v = doc
-        .resolve(&selector)
-        .map_err(|e| ApiError::not_found(e.to_string()))?;
+pub async fn promote(mut req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let name = param(&cx, "name")?;
+    let body: Promote = requests::body(&mut req, cx.data.cfg.max_body, "a promotion (\"version\": a number, a stage, a tag or \"latest\"; \"stage\": dev, staging, production or archived; \"note\"?)").await?;
+    let by = format!("key:{}", cx.data.caller.id);
+    let (doc, version) = store(&cx)?
+        .promote(
+            &name,
+            &body.version.text(),
+            body.stage,
+            &by,
+            body.note.as_deref(),
+        )
+        .await?;
     json(
         200,
-        &json!({ "name": name, "version": v.version, "stage": v.stage, "revision": doc.revision }),
+        &json!({ "name": name, "version": version, "stage": body.stage, "revision": doc.revision }),
     )
 }
 
@@ -210,42 +251,16 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-fn head(m: &Loaded, body: &Value) -> Result<usize, ApiError> {
-    match body.get("head") {
-        None | Some(Value::Null) => Ok(0),
-        Some(v) => {
-            let h = v
-                .as_u64()
-                .ok_or_else(|| ApiError::new(422, "bad_input", "\"head\" is an index: 0, 1, …"))?
-                as usize;
-            if h >= m.predictors.len() {
-                return Err(ApiError::core(&aqcast_core::Error::NoSuchHead {
-                    index: h,
-                    heads: m.predictors.len(),
-                }));
-            }
-            Ok(h)
-        }
+/// The head a request names (default 0), checked against the model.
+fn head(m: &Loaded, head: Option<usize>) -> Result<usize, ApiError> {
+    let h = head.unwrap_or(0);
+    if h >= m.predictors.len() {
+        return Err(ApiError::core(aqcast_core::ModelError::NoSuchHead {
+            index: h,
+            heads: m.predictors.len(),
+        }));
     }
-}
-
-/// The model a request names: `"model"` and optional `"version"` (default production).
-pub async fn model_of(store: &Store, body: &Value) -> Result<std::rc::Rc<Loaded>, ApiError> {
-    let name = body
-        .get("model")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request("give \"model\": the model's name"))?;
-    let version = match body.get("version") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "\"version\" is a number, a stage, a tag or \"latest\"",
-            ))
-        }
-    };
-    store.model(name, version.as_deref()).await
+    Ok(h)
 }
 
 /// Names the model version that answered, in a header (the log line reads it too).
@@ -261,26 +276,25 @@ fn served(m: &Loaded) -> Value {
     json!({ "model": m.name, "version": m.version.version, "sha256": m.version.sha256 })
 }
 
+const ONE_ROW: &str = "a request for one row (\"model\"; \"features\": an array in feature order or an object by name; \"version\"?; \"head\"?)";
+
 /// The model, head and feature row of a one-row request (`predict`, `explain`).
 async fn one_row(
-    store: &Store,
-    body: &Value,
-) -> Result<(std::rc::Rc<Loaded>, usize, Vec<f64>), ApiError> {
-    let m = model_of(store, body).await?;
-    let h = head(&m, body)?;
-    let features = body.get("features").ok_or_else(|| {
-        ApiError::bad_request("give \"features\": an array in feature order or an object by name")
-    })?;
-    let r = row(&m, features, "features")?;
+    mut req: Request,
+    cx: &RouteContext<Ctx>,
+) -> Result<(Rc<Loaded>, usize, Vec<f64>), ApiError> {
+    let body: OneRow = requests::body(&mut req, cx.data.cfg.max_body, ONE_ROW).await?;
+    let version = body.version.as_ref().map(|v| v.text());
+    let m = store(cx)?.model(&body.model, version.as_deref()).await?;
+    let h = head(&m, body.head)?;
+    let r = row(&m, &body.features, "features")?;
     Ok((m, h, r))
 }
 
 /// `POST /v1/predict` with `{"model", "version"?, "features", "head"?}`.
-pub async fn predict(store: &Store, body: &Value) -> Result<Response, ApiError> {
-    let (m, h, r) = one_row(store, body).await?;
-    let y = m.predictors[h]
-        .predict_row(&r)
-        .map_err(|e| ApiError::core(&e))?;
+pub async fn predict(req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let (m, h, r) = one_row(req, &cx).await?;
+    let y = m.predictors[h].predict_row(&r).map_err(ApiError::core)?;
     crate::metrics::inputs(&m, std::slice::from_ref(&r));
     let mut out = served(&m);
     out["head"] = json!(h);
@@ -289,24 +303,24 @@ pub async fn predict(store: &Store, body: &Value) -> Result<Response, ApiError> 
 }
 
 /// `POST /v1/predict/batch` with `{"model", "version"?, "rows", "head"?}`.
-pub async fn predict_batch(
-    store: &Store,
-    body: &Value,
-    limits: &Limits,
-) -> Result<Response, ApiError> {
-    let m = model_of(store, body).await?;
-    let h = head(&m, body)?;
-    let rows = body
-        .get("rows")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::bad_request("give \"rows\": an array of rows"))?;
-    if rows.is_empty() || rows.len() > limits.max_batch_rows {
+pub async fn predict_batch(mut req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let max_rows = cx.data.cfg.max_batch_rows;
+    let body: Batch = requests::body(
+        &mut req,
+        cx.data.cfg.max_body,
+        "a batch (\"model\"; \"rows\": an array of rows; \"version\"?; \"head\"?)",
+    )
+    .await?;
+    let version = body.version.as_ref().map(|v| v.text());
+    let m = store(&cx)?.model(&body.model, version.as_deref()).await?;
+    let h = head(&m, body.head)?;
+    let rows = &body.rows;
+    if rows.is_empty() || rows.len() > max_rows {
         return Err(ApiError::new(
             422,
             "bad_batch_size",
             format!(
-                "a batch holds 1 to {} rows; this one has {}",
-                limits.max_batch_rows,
+                "a batch holds 1 to {max_rows} rows; this one has {}",
                 rows.len()
             ),
         ));
@@ -319,7 +333,7 @@ pub async fn predict_batch(
     let flat: Vec<f64> = parsed.iter().flatten().copied().collect();
     let ys = m.predictors[h]
         .predict(aqcast_core::Matrix::RowMajorF64(&flat))
-        .map_err(|e| ApiError::core(&e))?;
+        .map_err(ApiError::core)?;
     crate::metrics::inputs(&m, &parsed);
     let mut out = served(&m);
     out["head"] = json!(h);
@@ -328,12 +342,10 @@ pub async fn predict_batch(
 }
 
 /// `POST /v1/explain` with `{"model", "version"?, "features", "head"?}`: exact TreeSHAP.
-pub async fn explain(store: &Store, body: &Value) -> Result<Response, ApiError> {
-    let (m, h, r) = one_row(store, body).await?;
-    let phi = shap::explain(&m.parts.heads[h].ensemble, &r).map_err(|e| ApiError::core(&e))?;
-    let y = m.predictors[h]
-        .predict_row(&r)
-        .map_err(|e| ApiError::core(&e))?;
+pub async fn explain(req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let (m, h, r) = one_row(req, &cx).await?;
+    let phi = shap::explain(&m.parts.heads[h].ensemble, &r).map_err(ApiError::core)?;
+    let y = m.predictors[h].predict_row(&r).map_err(ApiError::core)?;
     crate::metrics::inputs(&m, std::slice::from_ref(&r));
     let mut contributions = Map::new();
     for (f, v) in m.parts.features.iter().zip(&phi) {
@@ -351,17 +363,14 @@ pub async fn explain(store: &Store, body: &Value) -> Result<Response, ApiError> 
 /// snapshot, a registry document, a version's artifact or report), so the dashboard reads
 /// the same layout from the worker as from a static host. Versions are content addressed
 /// and cached for good; the rest for a minute.
-pub async fn file(
-    store: &Store,
-    key: &str,
-    if_none_match: Option<&str>,
-) -> Result<Response, ApiError> {
+pub async fn file(req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let key = &param(&cx, "key")?;
     if !aqcast_core::published::layout::is_published(key) {
         return Err(ApiError::not_found(format!(
             "{key:?} is not a published file (stations.json, stations/<id>/recent.json, registry/<name>.json, models/<name>/<sha256>/model.aqm)"
         )));
     }
-    let Some((bytes, etag)) = store.get(key).await? else {
+    let Some((bytes, etag)) = store(&cx)?.get(key).await? else {
         return Err(ApiError::not_found(format!("no published file {key:?}")));
     };
     let cache = if key.starts_with("models/") {
@@ -369,7 +378,7 @@ pub async fn file(
     } else {
         "public, max-age=60"
     };
-    if if_none_match == Some(etag.as_str()) {
+    if if_none_match(&req).as_deref() == Some(etag.as_str()) {
         return not_modified(&etag, cache);
     }
     let headers = Headers::new();
@@ -389,9 +398,9 @@ pub async fn file(
 }
 
 /// `GET /v1/stations`: the published station list.
-pub async fn stations(store: &Store, if_none_match: Option<&str>) -> Result<Response, ApiError> {
-    let list = store.stations().await?;
-    if if_none_match == Some(list.etag.as_str()) {
+pub async fn stations(req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let list = store(&cx)?.stations().await?;
+    if if_none_match(&req).as_deref() == Some(list.etag.as_str()) {
         return not_modified(&list.etag, "public, max-age=300");
     }
     let text = String::from_utf8(list.bytes.clone())
@@ -412,19 +421,17 @@ fn not_modified(etag: &str, cache_control: &str) -> Result<Response, ApiError> {
 }
 
 /// `GET /v1/forecast/{station}?model=&at=`: the core's forecast from the station's
-/// published snapshot, by the production version of the model that serves it.
-pub async fn forecast(
-    store: &Store,
-    station: &str,
-    model: Option<&str>,
-    at: Option<&str>,
-    if_none_match: Option<&str>,
-) -> Result<Response, ApiError> {
-    let model = match model {
-        Some(m) => m.to_string(),
+/// published snapshot, by the production version of the model that serves it. The
+/// answer is a function of the version, the snapshot and `at`, so its ETag is made of
+/// theirs and checked before anything is computed: a 304 costs no forecast.
+pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
+    let station = param(&cx, "station")?;
+    let store = store(&cx)?;
+    let model = match query(&req, "model")? {
+        Some(m) => m,
         None => {
             let list = store.stations().await?;
-            let s = list.doc.get(station).ok_or_else(|| {
+            let s = list.doc.get(&station).ok_or_else(|| {
                 ApiError::not_found(format!(
                     "no station {station:?} (GET /v1/stations lists them)"
                 ))
@@ -434,9 +441,9 @@ pub async fn forecast(
             })?
         }
     };
-    let at = match at {
+    let at = match query(&req, "at")? {
         None => None,
-        Some(t) => Some(aqcast_core::time::parse_datetime(t).ok_or_else(|| {
+        Some(t) => Some(aqcast_core::time::parse_datetime(&t).ok_or_else(|| {
             ApiError::bad_request(format!("at={t:?} is not a time (YYYY-MM-DD HH:MM:SS, UTC)"))
         })?),
     };
@@ -448,26 +455,28 @@ pub async fn forecast(
             format!("model {model} does not forecast"),
         )
     })?;
-    let snapshot = store.snapshot(station).await?;
+    let (bytes, snapshot_etag) = store.snapshot_bytes(&station).await?;
+    // Valid until the next grid step begins (at least a minute).
+    let step = fc.pipeline().spec.grid.step.max(60);
+    let now = (js_sys::Date::now() / 1000.0) as i64;
+    let max_age = (step - now.rem_euclid(step)).clamp(60, step);
+    let cache = format!("public, max-age={max_age}");
+    let etag = format!(
+        "\"{}-{}-{}\"",
+        &m.version.sha256[..16],
+        snapshot_etag.trim_matches('"'),
+        at.map_or(0, |t| t)
+    );
+    if if_none_match(&req).as_deref() == Some(etag.as_str()) {
+        return not_modified(&etag, &cache);
+    }
+    let snapshot = store.parse_snapshot(&station, &bytes)?;
     // The bands this version has tracked at the station, as `aqcast stations` published
     // them (the core keeps them out of a forecast from an earlier origin).
     let tracked = snapshot.tracked_for(&m.name, &m.version.sha256);
     let f = fc
-        .forecast_with(&snapshot.series(), at, Some(station), tracked)
-        .map_err(|e| ApiError::new(422, e.code(), format!("station {station:?}: {e}")))?;
-    // Valid until the next data step is due (at least a minute).
-    let now = (js_sys::Date::now() / 1000.0) as i64;
-    let max_age = (f.origin + f.step_seconds - now).clamp(60, f.step_seconds.max(60));
-    let etag = format!(
-        "\"{}-{}-{}-{}\"",
-        &m.version.sha256[..16],
-        f.origin,
-        snapshot.data_time,
-        at.map_or(0, |t| t)
-    );
-    if if_none_match == Some(etag.as_str()) {
-        return not_modified(&etag, &format!("public, max-age={max_age}"));
-    }
+        .forecast_with(&snapshot.series(), at, Some(&station), tracked)
+        .map_err(|e| ApiError::core(e).about(&format!("station {station:?}")))?;
     let mut out = serde_json::to_value(&f)
         .map_err(|_| ApiError::new(500, "internal", "the forecast could not be written"))?;
     if let Value::Object(o) = &mut out {
@@ -480,6 +489,6 @@ pub async fn forecast(
     let mut r = json(200, &out)?;
     let h = r.headers_mut();
     h.set("etag", &etag)?;
-    h.set("cache-control", &format!("public, max-age={max_age}"))?;
+    h.set("cache-control", &cache)?;
     tagged(r, &m)
 }

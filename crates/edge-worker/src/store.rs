@@ -153,7 +153,7 @@ impl Store {
         let doc = self.registry(name).await?;
         let version = doc
             .resolve(selector.unwrap_or("production"))
-            .map_err(|e| ApiError::not_found(e.to_string()))?
+            .map_err(ApiError::core)?
             .clone();
         if let Some(m) = CACHE.with(|c| c.borrow().models.get(&version.sha256).cloned()) {
             metrics::cache(true);
@@ -174,19 +174,19 @@ impl Store {
                 version.version
             ))
         })?;
-        let parts = Parts::decode(&bytes).map_err(|e| ApiError::core(&e))?;
+        let parts = Parts::decode(&bytes).map_err(ApiError::core)?;
         let predictors = parts
             .heads
             .iter()
             .map(|h| Predictor::new(&h.ensemble))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::core(&e))?;
+            .map_err(ApiError::core)?;
         let forecaster = if parts.forecast_json.is_some() {
-            Some(parts.forecaster().map_err(|e| ApiError::core(&e))?)
+            Some(parts.forecaster().map_err(ApiError::core)?)
         } else {
             None
         };
-        let reference = parts.reference().map_err(|e| ApiError::core(&e))?;
+        let reference = parts.reference().map_err(ApiError::core)?;
         let loaded = Rc::new(Loaded {
             name: name.to_string(),
             version: version.clone(),
@@ -230,19 +230,25 @@ impl Store {
         Ok(list)
     }
 
-    /// A station's snapshot.
-    pub async fn snapshot(&self, site: &str) -> Result<Snapshot, ApiError> {
-        let (bytes, _) = self.get(&layout::snapshot(site)).await?.ok_or_else(|| {
+    /// A station's snapshot as published, and its ETag.
+    pub async fn snapshot_bytes(&self, site: &str) -> Result<(Vec<u8>, String), ApiError> {
+        self.get(&layout::snapshot(site)).await?.ok_or_else(|| {
             ApiError::not_found(format!("no station {site:?} (GET /v1/stations lists them)"))
-        })?;
-        Snapshot::from_json(&bytes).map_err(|e| {
+        })
+    }
+
+    /// Parses a station's snapshot.
+    pub fn parse_snapshot(&self, site: &str, bytes: &[u8]) -> Result<Snapshot, ApiError> {
+        Snapshot::from_json(bytes).map_err(|e| {
             worker::console_error!("snapshot {site}: {e}");
             ApiError::unavailable(format!("the data of station {site:?} cannot be read"))
         })
     }
 
-    /// Moves a version to a stage by compare-and-swap on the registry document (the same
-    /// rule the trainer's `aqcast models promote` applies); returns the updated document.
+    /// Moves a version to a stage by the registry's one promotion rule
+    /// ([`Registry::promote_selected`], as `aqcast models promote` applies it), written
+    /// by compare-and-swap on the document's ETag; returns the updated document and the
+    /// version's number.
     pub async fn promote(
         &self,
         name: &str,
@@ -250,11 +256,32 @@ impl Store {
         stage: Stage,
         by: &str,
         note: Option<&str>,
-    ) -> Result<Registry, ApiError> {
+    ) -> Result<(Registry, u32), ApiError> {
+        self.update(name, |doc| {
+            doc.promote_selected(selector, stage, &iso_now(), by, note)
+        })
+        .await
+    }
+
+    /// Changes the registry of `name` by compare-and-swap: read it with its ETag, apply
+    /// `change`, write it only if nobody wrote in between; on a conflict wait (exponential,
+    /// jittered: 20 ms, 40 ms… up to 640 ms) and apply the change again to what is there
+    /// now, so concurrent writers never lose each other's update.
+    async fn update<T>(
+        &self,
+        name: &str,
+        change: impl Fn(&mut Registry) -> Result<T, aqcast_core::published::Error>,
+    ) -> Result<(Registry, T), ApiError> {
         published::check_name(name)
             .map_err(|_| ApiError::not_found(format!("no model named {name:?}")))?;
         let key = layout::registry(name);
-        for _ in 0..20 {
+        const ATTEMPTS: u32 = 8;
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                let base = 20.0 * f64::from(1u32 << (attempt - 1).min(5));
+                let wait = base * (0.5 + js_sys::Math::random());
+                worker::Delay::from(std::time::Duration::from_millis(wait as u64)).await;
+            }
             let Some(obj) = self
                 .bucket
                 .get(&key)
@@ -269,18 +296,11 @@ impl Store {
                 Some(b) => b.bytes().await.map_err(bucket_error)?,
                 None => return Err(ApiError::not_found(format!("no model named {name:?}"))),
             };
-            let mut doc = Registry::from_json(&bytes).map_err(|_| {
+            let mut doc = Registry::from_json(&bytes).map_err(|e| {
+                worker::console_error!("registry {name}: {e}");
                 ApiError::unavailable(format!("the registry of {name:?} cannot be read"))
             })?;
-            let v = doc
-                .resolve(selector)
-                .map_err(|e| ApiError::not_found(e.to_string()))?
-                .version;
-            let now = iso_now();
-            doc.promote(v, stage, &now, by, note)
-                .map_err(|e| ApiError::bad_request(e.to_string()))?;
-            doc.validate()
-                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            let out = change(&mut doc).map_err(ApiError::core)?;
             let written = self
                 .bucket
                 .put(&key, doc.to_json())
@@ -293,13 +313,13 @@ impl Store {
                 .map_err(bucket_error)?;
             if written.is_some() {
                 CACHE.with(|c| c.borrow_mut().registries.remove(name));
-                return Ok(doc);
+                return Ok((doc, out));
             }
         }
         Err(ApiError::new(
             409,
             "conflict",
-            "the registry kept changing under this promotion; try again",
+            "the registry kept changing under this update; try again",
         ))
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use aqcast_core::published::{self, layout, Metrics, Provenance, Stage, StepMetrics, Version};
+use aqcast_core::published::{self, layout, Metrics, Provenance, Stage, Version};
 use aqcast_core::Model;
 
 use crate::error::Error;
@@ -121,7 +121,7 @@ fn record(model: &Model, name: &str, sha: &str, bytes: u64, stage: Stage) -> Ver
             "predict".into()
         },
         stations,
-        metrics: metrics(&md.metrics),
+        metrics: Metrics::of(&md.test_scores()),
         provenance: Provenance {
             source: md.source.clone(),
             trained: md.created.clone(),
@@ -141,68 +141,15 @@ fn record(model: &Model, name: &str, sha: &str, bytes: u64, stage: Stage) -> Ver
     }
 }
 
-/// Per-step metrics from a model's metadata: `step<N>.<metric>` (forecasting models) or
-/// `h<N>.<metric>` (a predicting model's central heads), and their means as the summary.
-pub fn metrics(m: &BTreeMap<String, f64>) -> Metrics {
-    let mut steps: BTreeMap<u32, BTreeMap<&str, f64>> = BTreeMap::new();
-    for (k, &v) in m {
-        let Some((head, metric)) = k.split_once('.') else {
-            continue;
-        };
-        let n = head
-            .strip_prefix("step")
-            .or_else(|| head.strip_prefix('h'))
-            .and_then(|n| n.parse::<u32>().ok());
-        // A metric that is not a number (no test rows, a zero baseline) is left out:
-        // JSON has no NaN, and the registry must read back.
-        if let (Some(n), false, true) = (n, metric.contains('.'), v.is_finite()) {
-            steps.entry(n).or_default().insert(metric, v);
-        }
-    }
-    let per_step: Vec<StepMetrics> = steps
-        .into_iter()
-        .filter_map(|(step, m)| {
-            Some(StepMetrics {
-                step,
-                rmse: *m.get("rmse")?,
-                skill: m.get("skill").copied(),
-                coverage: m.get("coverage").copied(),
-                width: m.get("width").copied(),
-            })
-        })
-        .collect();
-    let mut summary = BTreeMap::new();
-    let mean = |f: &dyn Fn(&StepMetrics) -> Option<f64>| {
-        let v: Vec<f64> = per_step
-            .iter()
-            .filter_map(f)
-            .filter(|x| x.is_finite())
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-    };
-    for (name, f) in [
-        (
-            "rmse",
-            &(|s: &StepMetrics| Some(s.rmse)) as &dyn Fn(&StepMetrics) -> Option<f64>,
-        ),
-        ("skill", &|s: &StepMetrics| s.skill),
-        ("coverage", &|s: &StepMetrics| s.coverage),
-        ("width", &|s: &StepMetrics| s.width),
-    ] {
-        if let Some(v) = mean(f) {
-            summary.insert(name.to_string(), v);
-        }
-    }
-    Metrics { summary, per_step }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::metrics;
+    use aqcast_core::published::Metrics;
+    use aqcast_core::Metadata;
     use std::collections::BTreeMap;
 
     #[test]
     fn metrics_per_step_and_their_means_leave_out_what_is_not_a_number() {
+        // A model trained before scores were typed: `step<N>.`/`h<N>.` metrics.
         let m: BTreeMap<String, f64> = [
             ("step1.rmse", 2.0),
             ("step1.skill", 0.5),
@@ -215,7 +162,11 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let out = metrics(&m);
+        let legacy = Metadata {
+            metrics: m,
+            ..Metadata::default()
+        };
+        let out = Metrics::of(&legacy.test_scores());
         let steps: Vec<u32> = out.per_step.iter().map(|s| s.step).collect();
         assert_eq!(
             steps,
@@ -225,9 +176,15 @@ mod tests {
         assert_eq!(out.per_step[1].skill, None);
         assert_eq!(out.summary["rmse"], 4.0);
         assert_eq!(out.summary["skill"], 0.5);
+        // Typed scores read the same way.
+        let typed = Metadata {
+            scores: out.per_step.clone(),
+            ..Metadata::default()
+        };
+        assert_eq!(Metrics::of(&typed.test_scores()), out);
         // What the registry document holds reads back as it was.
         let json = serde_json::to_string(&out).unwrap();
-        let back: aqcast_core::published::Metrics = serde_json::from_str(&json).unwrap();
+        let back: Metrics = serde_json::from_str(&json).unwrap();
         assert_eq!(back, out);
     }
 }

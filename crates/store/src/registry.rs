@@ -124,13 +124,8 @@ pub fn promote(
     let by = actor();
     get(objects, name)?;
     update(objects, name, |doc| {
-        let v = doc
-            .resolve(selector)
-            .map_err(|e| Error::Registry(e.to_string()))?
-            .version;
-        doc.promote(v, stage, &now(), &by, note)
-            .map_err(|e| Error::Registry(e.to_string()))?;
-        Ok(v)
+        doc.promote_selected(selector, stage, &now(), &by, note)
+            .map_err(|e| Error::Registry(e.to_string()))
     })
 }
 

@@ -26,18 +26,20 @@ pub fn folds(
     scheme: Scheme,
     gap: usize,
     seed: u64,
-) -> Result<Vec<Fold>, String> {
+) -> Result<Vec<Fold>, crate::Error> {
     if k < 2 {
-        return Err("cross-validation needs at least 2 folds".into());
+        return Err(crate::Error::Setting(
+            "cross-validation needs at least 2 folds".into(),
+        ));
     }
     match scheme {
         Scheme::TimeSeries => {
             // k folds need k + 1 blocks.
             let block = n / (k + 1);
             if block == 0 || block <= gap {
-                return Err(format!(
+                return Err(crate::Error::TooFewRows(format!(
                     "{n} rows are too few for {k} time-series folds with a gap of {gap}"
-                ));
+                )));
             }
             Ok((0..k)
                 .map(|i| {
@@ -52,7 +54,9 @@ pub fn folds(
         }
         Scheme::KFold => {
             if n < k {
-                return Err(format!("{n} rows are too few for {k} folds"));
+                return Err(crate::Error::TooFewRows(format!(
+                    "{n} rows are too few for {k} folds"
+                )));
             }
             let mut idx: Vec<usize> = (0..n).collect();
             let mut rng = ChaCha8Rng::seed_from_u64(seed);

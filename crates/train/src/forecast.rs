@@ -17,14 +17,16 @@
 
 use std::collections::BTreeMap;
 
-use aqcast_core::forecast::{self, Bands, HorizonFeature, Scale, Shift, Spec};
+use aqcast_core::aqi::{self, Scale};
+use aqcast_core::forecast::{self, Bands, HorizonFeature, Spec};
 use aqcast_core::pipeline::{stats, Table};
 use aqcast_core::pollutant::{Pollutant, Unit};
+use aqcast_core::tracking::Shift;
 use aqcast_core::tracking::Tracker;
 use aqcast_core::{Head, Matrix, Predictor};
 use serde::{Deserialize, Serialize};
 
-use crate::{Objective, Params};
+use crate::{Error, Objective, Params};
 
 /// The `[forecast]` section of a task file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -103,38 +105,39 @@ pub const MAX_STEPS: u32 = 240;
 
 impl Config {
     /// Checks the section on its own.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |m: String| Err(Error::Setting(format!("[forecast] {m}")));
         let q = self.quantiles;
         if self.steps == 0 || self.steps > MAX_STEPS {
-            return Err(format!("steps must be in 1..={MAX_STEPS}"));
+            return bad(format!("steps must be in 1..={MAX_STEPS}"));
         }
         if !(q[0] > 0.0 && q[0] < q[1] && q[1] < q[2] && q[2] < 1.0) {
-            return Err("quantiles must be increasing and inside (0, 1)".into());
+            return bad("quantiles must be increasing and inside (0, 1)".into());
         }
         if self
             .band_trees
             .is_some_and(|t| !(1..=crate::gbdt::MAX_TREES).contains(&t))
         {
-            return Err("band_trees must be in 1..=1000000".into());
+            return bad("band_trees must be in 1..=1000000".into());
         }
         if self
             .track_rate
             .is_some_and(|r| !(r.is_finite() && r > 0.0 && r <= 1.0))
         {
-            return Err("track_rate must be in (0, 1]".into());
+            return bad("track_rate must be in (0, 1]".into());
         }
         if self.stride == 0 || self.stride > self.steps {
-            return Err("stride must be in 1..=steps".into());
+            return bad("stride must be in 1..=steps".into());
         }
         if self.calibration_days == 0 || self.calibration_days > 3660 {
-            return Err("calibration_days must be in 1..=3660".into());
+            return bad("calibration_days must be in 1..=3660".into());
         }
         self.scale
             .parse::<Scale>()
-            .map_err(|e| format!("scale: {e}"))?;
+            .map_err(|e| Error::Setting(format!("[forecast] scale: {e}")))?;
         for f in &self.horizon_features {
             if !HORIZON_FEATURES.contains(&f.as_str()) {
-                return Err(format!(
+                return bad(format!(
                     "unknown horizon feature {f:?}; use {}",
                     HORIZON_FEATURES.join(", ")
                 ));
@@ -214,6 +217,26 @@ pub struct Report {
     /// each step.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub per_station: Vec<StationReport>,
+    /// What a person should know about the run (no test rows, say).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// The test scores per step, as the artifact carries them and the registry lists
+    /// them.
+    pub fn scores(&self) -> Vec<aqcast_core::artifact::Score> {
+        self.per_step
+            .iter()
+            .map(|s| aqcast_core::artifact::Score {
+                step: s.step,
+                rmse: s.rmse,
+                skill: s.skill.get("persistence").copied(),
+                coverage: Some(s.coverage),
+                width: Some(s.width),
+            })
+            .collect()
+    }
 }
 
 /// One station's scores in a multi-station report.
@@ -333,6 +356,17 @@ fn climatology<'a>(
         .collect()
 }
 
+/// A forecasting model's features: the pipeline's (the table's columns), then the
+/// horizon features.
+fn model_features(table: &Table, horizon: &[HorizonFeature]) -> Vec<String> {
+    table
+        .features
+        .iter()
+        .map(|c| c.name.clone())
+        .chain(horizon.iter().map(|f| f.name().to_string()))
+        .collect()
+}
+
 /// The pipeline's features at row `i`.
 fn origin_row(table: &Table, i: usize) -> Vec<f64> {
     table.features.iter().map(|c| c.values[i]).collect()
@@ -382,77 +416,165 @@ pub struct Task<'a> {
     pub params: &'a Params,
 }
 
-/// Trains the three heads, calibrates them and measures them on the test period.
-pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String> {
-    let c = task.config;
-    let step = task.grid.step;
-    let scale: Scale = c.scale.parse().map_err(|e| format!("{e}"))?;
-    forecast::check_scale(task.pollutant, task.unit, scale).map_err(|e| {
-        format!(
-            "the {} scale cannot rate {} ({e}); choose the other scale",
-            c.scale,
-            task.pollutant.label()
-        )
-    })?;
-    let first = task
-        .sites
-        .first()
-        .ok_or_else(|| "no site to train on".to_string())?;
-    let periods = Periods {
-        cal_start: task.train_end - i64::from(c.calibration_days) * 86_400,
-        train_end: task.train_end,
-    };
-    let ys: Vec<(&Table, Vec<f64>)> = task
-        .sites
-        .iter()
-        .map(|s| (&s.table, measured(&s.table)))
-        .collect();
-    let hf = build_horizon_features(c, &ys, step, task.grid.utc_offset, periods.cal_start);
-    let steps = c.steps;
-    let mut names: Vec<String> = first
-        .table
-        .features
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
-    names.extend(hf.iter().map(|f| f.name().to_string()));
-    let anchor_spec = c.anchor.as_ref().map(|a| forecast::Anchor {
-        feature: a.clone(),
-        fallback: hf
+/// Trains the three heads, calibrates them and measures them on the test period: the
+/// steps [`Design::of`], [`stack_rows`], [`fit_heads`], [`calibrate`] and [`measure`].
+pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, Error> {
+    let design = Design::of(task)?;
+    let stacked = stack_rows(task, &design)?;
+    let fitted = fit_heads(task, &stacked, on_tree)?;
+    drop(stacked);
+    let calibration = calibrate(task, &design, &fitted.predictors)?;
+    let spec = design.spec(task, calibration);
+    let report = measure(task, &design, &fitted, &spec)?;
+    Ok(Trained {
+        heads: fitted.heads,
+        curves: fitted.curves,
+        report,
+        spec,
+    })
+}
+
+/// What a task's forecast is made of before any tree is grown: its scale and periods,
+/// the horizon features, the model's feature names, the anchor and the stations.
+pub struct Design {
+    scale: Scale,
+    periods: Periods,
+    horizon: Vec<HorizonFeature>,
+    names: Vec<String>,
+    anchor_spec: Option<forecast::Anchor>,
+    anchor: Option<forecast::AnchorIndex>,
+    stations: Vec<forecast::Station>,
+    /// The measured target of every site at each of its rows.
+    measured: Vec<Vec<f64>>,
+}
+
+impl Design {
+    /// Checks the task and lays out its model.
+    pub fn of(task: &Task) -> Result<Design, Error> {
+        let c = task.config;
+        let scale: Scale = c
+            .scale
+            .parse()
+            .map_err(|e| Error::Setting(format!("[forecast] scale: {e}")))?;
+        aqi::check_scale(task.pollutant, task.unit, scale).map_err(|e| Error::Scale {
+            scale: c.scale.clone(),
+            pollutant: task.pollutant.label().into(),
+            source: e.into(),
+        })?;
+        let first = task
+            .sites
+            .first()
+            .ok_or_else(|| Error::TooFewRows("no site to train on".into()))?;
+        let periods = Periods {
+            cal_start: task.train_end - i64::from(c.calibration_days) * 86_400,
+            train_end: task.train_end,
+        };
+        let measured: Vec<Vec<f64>> = task.sites.iter().map(|s| measured(&s.table)).collect();
+        let with_y: Vec<(&Table, Vec<f64>)> = task
+            .sites
             .iter()
-            .find(|f| matches!(f, HorizonFeature::Climatology { .. }))
-            .map(|f| f.name().to_string()),
-    });
-    let anchor = Spec::anchor_of(anchor_spec.as_ref(), &names).map_err(|e| e.to_string())?;
-    let stations: Vec<forecast::Station> = task
-        .sites
-        .iter()
-        .filter_map(|s| s.station.clone())
-        .collect();
-    let needs_station = hf.iter().any(|f| {
-        matches!(
-            f,
-            HorizonFeature::Latitude { .. } | HorizonFeature::Longitude { .. }
-        )
-    });
-    if needs_station && stations.len() != task.sites.len() {
-        return Err("station features need every site's coordinates ([data] stations)".into());
+            .zip(&measured)
+            .map(|(s, y)| (&s.table, y.clone()))
+            .collect();
+        let horizon = build_horizon_features(
+            c,
+            &with_y,
+            task.grid.step,
+            task.grid.utc_offset,
+            periods.cal_start,
+        );
+        let names = model_features(&first.table, &horizon);
+        let anchor_spec = c.anchor.as_ref().map(|a| forecast::Anchor {
+            feature: a.clone(),
+            fallback: horizon
+                .iter()
+                .find(|f| matches!(f, HorizonFeature::Climatology { .. }))
+                .map(|f| f.name().to_string()),
+        });
+        let anchor = Spec::anchor_of(anchor_spec.as_ref(), &names)?;
+        let stations: Vec<forecast::Station> = task
+            .sites
+            .iter()
+            .filter_map(|s| s.station.clone())
+            .collect();
+        let needs_station = horizon.iter().any(|f| {
+            matches!(
+                f,
+                HorizonFeature::Latitude { .. } | HorizonFeature::Longitude { .. }
+            )
+        });
+        if needs_station && stations.len() != task.sites.len() {
+            return Err(Error::StationFacts);
+        }
+        Ok(Design {
+            scale,
+            periods,
+            horizon,
+            names,
+            anchor_spec,
+            anchor,
+            stations,
+            measured,
+        })
     }
 
-    // Stacked training rows, every site.
-    let nf = names.len();
-    let mut cols: Vec<Vec<f64>> = vec![Vec::new(); nf];
-    let mut ys_train = Vec::new();
+    /// The model's features: the pipeline's, then the horizon features.
+    pub fn features(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The FCST section of the artifact, with the calibration made for it.
+    fn spec(&self, task: &Task, calibration: Calibration) -> Spec {
+        let c = task.config;
+        Spec {
+            steps: c.steps,
+            horizon_features: self.horizon.clone(),
+            heads: Bands {
+                lower: 0,
+                median: 1,
+                upper: 2,
+            },
+            calibration: calibration.shifts,
+            pollutant: task.pollutant,
+            unit: task.unit,
+            scale: self.scale,
+            calibration_window: Some(calibration.window),
+            anchor: self.anchor_spec.clone(),
+            stations: self.stations.clone(),
+            track_since: c.track_rate.map(|_| self.periods.train_end),
+            track_rate: calibration.track_rate,
+        }
+    }
+}
+
+/// The stacked training rows: one per (origin, step) whose target is known by the start
+/// of the calibration window, every site pooled; the labels are the target less the
+/// anchor.
+pub struct Stacked {
+    /// One column per model feature.
+    pub columns: Vec<Vec<f64>>,
+    /// The labels.
+    pub labels: Vec<f64>,
+}
+
+/// Stacks the training rows of every site (see [`Stacked`]). Each origin trains the
+/// steps up to `dense_steps` and every `stride`-th one after.
+pub fn stack_rows(task: &Task, design: &Design) -> Result<Stacked, Error> {
+    let c = task.config;
+    let step = task.grid.step;
+    let nf = design.names.len();
+    let mut columns: Vec<Vec<f64>> = vec![Vec::new(); nf];
+    let mut labels = Vec::new();
     let mut row = Vec::with_capacity(nf);
     for site in task.sites {
         let table = &site.table;
         for i in 0..table.times.len() {
             let t = table.times[i];
             let origin = origin_row(table, i);
-            for k in 1..=steps {
+            for k in 1..=c.steps {
                 if (k > c.dense_steps
                     && !(i as u64 + u64::from(k)).is_multiple_of(u64::from(c.stride)))
-                    || t + i64::from(k) * step > periods.cal_start
+                    || t + i64::from(k) * step > design.periods.cal_start
                 {
                     continue;
                 }
@@ -466,28 +588,57 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
                     &origin,
                     t,
                     k,
-                    &hf,
+                    &design.horizon,
                     task.grid,
                     site.station.as_ref(),
                 );
-                for (col, &x) in cols.iter_mut().zip(&row) {
+                for (col, &x) in columns.iter_mut().zip(&row) {
                     col.push(x);
                 }
-                ys_train.push(v - anchor.map_or(0.0, |a| a.value(&row)));
+                labels.push(v - design.anchor.map_or(0.0, |a| a.value(&row)));
             }
         }
     }
-    if ys_train.is_empty() {
-        return Err(format!(
+    if labels.is_empty() {
+        return Err(Error::TooFewRows(format!(
             "no training row: nothing of the target is known {} days before train_end",
             c.calibration_days
-        ));
+        )));
     }
-    let col_refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    Ok(Stacked { columns, labels })
+}
+
+/// The three quantile heads, grown on the stacked rows.
+pub struct Fitted {
+    /// The heads, lower first.
+    pub heads: Vec<Head>,
+    /// Each head compiled.
+    pub predictors: Vec<Predictor>,
+    /// Per head: its training curve and gain per feature, for the HTML report.
+    pub curves: Vec<(Vec<f64>, Vec<f64>)>,
+    /// Seconds spent growing them.
+    pub seconds: f64,
+    /// Stacked rows each head learned from.
+    pub rows: usize,
+}
+
+/// Grows one quantile head per level of the task's band on the stacked rows (the band's
+/// heads with `band_trees` trees, when set, at a learning rate raised to match).
+pub fn fit_heads(
+    task: &Task,
+    stacked: &Stacked,
+    on_tree: &(dyn Fn() + Sync),
+) -> Result<Fitted, Error> {
+    let c = task.config;
+    let col_refs: Vec<&[f64]> = stacked.columns.iter().map(Vec::as_slice).collect();
     let started = std::time::Instant::now();
-    let mut heads = Vec::new();
-    let mut curves = Vec::new();
-    let mut predictors = Vec::new();
+    let mut fitted = Fitted {
+        heads: Vec::new(),
+        predictors: Vec::new(),
+        curves: Vec::new(),
+        seconds: 0.0,
+        rows: stacked.labels.len(),
+    };
     for (i, &q) in c.quantiles.iter().enumerate() {
         let mut p = Params {
             objective: Objective::Quantile,
@@ -499,71 +650,83 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
             p.learning_rate *= p.trees as f64 / trees as f64;
             p.trees = trees;
         }
-        let trained = crate::train_with_progress(&col_refs, &ys_train, &p, on_tree)
-            .map_err(|m| format!("quantile {q}: {m}"))?;
-        predictors.push(Predictor::new(&trained.ensemble).map_err(|e| e.to_string())?);
-        curves.push((trained.train_curve, trained.gain));
-        heads.push(Head {
+        let trained = crate::train_with_progress(&col_refs, &stacked.labels, &p, on_tree)
+            .map_err(|e| e.about(format!("quantile {q}")))?;
+        fitted.predictors.push(Predictor::new(&trained.ensemble)?);
+        fitted.curves.push((trained.train_curve, trained.gain));
+        fitted.heads.push(Head {
             target: task.target.clone(),
             horizon_hours: None,
             quantile: Some(q),
             ensemble: trained.ensemble,
         });
     }
-    let train_seconds = started.elapsed().as_secs_f64();
-    let train_rows = ys_train.len();
-    drop(cols);
+    fitted.seconds = started.elapsed().as_secs_f64();
+    Ok(fitted)
+}
 
-    // Calibration: raw bands on the held-out window, one-sided conformal shifts per step,
-    // every site pooled.
-    let mut lo: Vec<Vec<f64>> = vec![Vec::new(); steps as usize];
-    let mut hi: Vec<Vec<f64>> = vec![Vec::new(); steps as usize];
-    let mut raw_width = vec![(0.0, 0usize); steps as usize];
-    let (mut cal_rows, mut cal_first, mut cal_last) = (0usize, i64::MAX, i64::MIN);
+/// The bands' calibration, from the window held out before `train_end`.
+pub struct Calibration {
+    /// One shift per step.
+    pub shifts: Vec<Shift>,
+    /// Per step, how far one miss moves a shift (empty without tracking).
+    pub track_rate: Vec<f64>,
+    /// The window, for people: its first and last origin and its rows.
+    pub window: String,
+}
+
+/// Calibrates the heads' raw bands on the window between the calibration start and
+/// `train_end`, every site pooled: one-sided conformal shifts per step ([`shifts`]), and
+/// when the task tracks its bands, each step's rate (a share of its mean calibrated
+/// width).
+pub fn calibrate(
+    task: &Task,
+    design: &Design,
+    predictors: &[Predictor],
+) -> Result<Calibration, Error> {
+    let c = task.config;
+    let steps = c.steps as usize;
+    let step = task.grid.step;
+    let p = &design.periods;
+    let mut lo: Vec<Vec<f64>> = vec![Vec::new(); steps];
+    let mut hi: Vec<Vec<f64>> = vec![Vec::new(); steps];
+    let mut raw_width = vec![(0.0, 0usize); steps];
+    let (mut rows, mut first, mut last) = (0usize, i64::MAX, i64::MIN);
     for site in task.sites {
         let table = &site.table;
         let cal: Vec<usize> = (0..table.times.len())
-            .filter(|&i| table.times[i] > periods.cal_start && table.times[i] < periods.train_end)
+            .filter(|&i| table.times[i] > p.cal_start && table.times[i] < p.train_end)
             .collect();
         let raw = raw_bands(
-            &predictors,
+            predictors,
             table,
             &cal,
-            steps,
-            &hf,
+            c.steps,
+            &design.horizon,
             task.grid,
-            anchor,
+            design.anchor,
             site.station.as_ref(),
         )?;
         for (r, &i) in cal.iter().enumerate() {
-            cal_rows += 1;
-            cal_first = cal_first.min(table.times[i]);
-            cal_last = cal_last.max(table.times[i]);
-            for k in 1..=steps {
-                let v = table.targets[(k - 1) as usize].values[i];
-                if !v.is_finite() || table.times[i] + i64::from(k) * step > periods.train_end {
+            rows += 1;
+            first = first.min(table.times[i]);
+            last = last.max(table.times[i]);
+            for k in 0..steps {
+                let v = table.targets[k].values[i];
+                if !v.is_finite() || table.times[i] + (k as i64 + 1) * step > p.train_end {
                     continue;
                 }
-                let b = raw[r * steps as usize + (k - 1) as usize];
-                lo[(k - 1) as usize].push(b[0] - v);
-                hi[(k - 1) as usize].push(v - b[2]);
-                let w = &mut raw_width[(k - 1) as usize];
-                w.0 += b[2] - b[0];
-                w.1 += 1;
+                let b = raw[r * steps + k];
+                lo[k].push(b[0] - v);
+                hi[k].push(v - b[2]);
+                raw_width[k].0 += b[2] - b[0];
+                raw_width[k].1 += 1;
             }
         }
     }
-    let calibration: Vec<Shift> = lo
-        .into_iter()
-        .zip(hi)
-        .map(|(lo, hi)| Shift {
-            lower: conformal(lo, c.quantiles[0]),
-            upper: conformal(hi, 1.0 - c.quantiles[2]),
-        })
-        .collect();
-    // A miss moves a step's shift by a share of its mean calibrated width.
+    let shifts = shifts(lo, hi, c.quantiles);
     let track_rate: Vec<f64> = c.track_rate.map_or_else(Vec::new, |r| {
-        calibration
+        shifts
             .iter()
             .zip(&raw_width)
             .map(|(s, &(w, n))| {
@@ -573,45 +736,55 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
             .collect()
     });
     let fmt = aqcast_core::time::format_datetime;
-    let calibration_window = if cal_rows > 0 {
-        format!(
-            "origins {} to {} ({cal_rows} rows)",
-            fmt(cal_first),
-            fmt(cal_last)
-        )
+    let window = if rows > 0 {
+        format!("origins {} to {} ({rows} rows)", fmt(first), fmt(last))
     } else {
         "none: no origin in the window (shifts are 0)".into()
     };
-    let spec = Spec {
-        steps,
-        horizon_features: hf.clone(),
-        heads: Bands {
-            lower: 0,
-            median: 1,
-            upper: 2,
-        },
-        calibration,
-        pollutant: task.pollutant,
-        unit: task.unit,
-        scale,
-        calibration_window: Some(calibration_window.clone()),
-        anchor: anchor_spec,
-        stations,
-        track_since: c.track_rate.map(|_| periods.train_end),
+    Ok(Calibration {
+        shifts,
         track_rate,
-    };
+        window,
+    })
+}
 
-    // The test period, measured as served.
+/// The conformal shifts of each step from its calibration scores: `lower[k]` holds
+/// `raw lower − y`, `upper[k]` holds `y − raw upper` (CQR, one-sided for each bound), and
+/// each side's shift is the `(1 − α)(1 + 1/n)` empirical quantile of its scores
+/// ([`conformal`]) with `α` the side's nominal miss rate (`quantiles[0]` below,
+/// `1 − quantiles[2]` above). So at most that share of the calibration outcomes falls
+/// outside either side of the shifted band.
+pub fn shifts(lower: Vec<Vec<f64>>, upper: Vec<Vec<f64>>, quantiles: [f64; 3]) -> Vec<Shift> {
+    lower
+        .into_iter()
+        .zip(upper)
+        .map(|(lo, hi)| Shift {
+            lower: conformal(lo, quantiles[0]),
+            upper: conformal(hi, 1.0 - quantiles[2]),
+        })
+        .collect()
+}
+
+/// Measures the served forecast on the test period (every origin after `train_end`)
+/// against the baselines ([`evaluate`]), and writes the report.
+pub fn measure(
+    task: &Task,
+    design: &Design,
+    fitted: &Fitted,
+    spec: &Spec,
+) -> Result<Report, Error> {
+    let c = task.config;
+    let train_end = design.periods.train_end;
     let tests: Vec<Site> = task
         .sites
         .iter()
-        .zip(&ys)
-        .map(|(s, (_, y))| Site {
+        .zip(&design.measured)
+        .map(|(s, y)| Site {
             name: &s.site,
             table: &s.table,
             y,
             rows: (0..s.table.times.len())
-                .filter(|&i| s.table.times[i] > periods.train_end)
+                .filter(|&i| s.table.times[i] > train_end)
                 .collect(),
             station: s.station.as_ref(),
         })
@@ -620,51 +793,50 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, String
         .iter()
         .flat_map(|s| s.rows.iter().map(|&i| s.table.times[i]))
         .fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    let mut warnings = Vec::new();
     if tests.iter().all(|s| s.rows.is_empty()) {
-        eprintln!(
-            "warning: no test rows (nothing measured after the split's train_end): the per-step tables are left out"
+        warnings.push(
+            "no test rows (nothing measured after the split's train_end): the per-step tables are left out"
+                .into(),
         );
     }
     let (per_step, per_station) = evaluate(&Evaluation {
         sites: &tests,
-        predictors: &predictors,
-        spec: &spec,
+        predictors: &fitted.predictors,
+        spec,
         levels: c.quantiles,
         grid: task.grid,
-        fit_until: periods.cal_start,
+        fit_until: design.periods.cal_start,
     })?;
-    let test_range = if test_first <= test_last {
+    let fmt = aqcast_core::time::format_datetime;
+    let test = if test_first <= test_last {
         format!("origins {} to {}", fmt(test_first), fmt(test_last))
     } else {
         "none".into()
     };
-    Ok(Trained {
-        heads,
-        curves,
-        report: Report {
-            design: "stacked: one head per quantile over (origin, step) rows with horizon features"
-                .into(),
-            steps,
-            step_seconds: step,
-            unit: task.unit.to_string(),
-            quantiles: c.quantiles,
-            stride: c.stride,
-            train_rows,
-            train_seconds,
-            calibration: calibration_window,
-            test: test_range,
-            per_step,
-            // Stations with test rows (some stopped reporting before the test period).
-            per_station: if task.sites.len() > 1 {
-                per_station
-                    .into_iter()
-                    .filter(|s| s.n.iter().any(|&n| n > 0))
-                    .collect()
-            } else {
-                Vec::new()
-            },
+    Ok(Report {
+        design: "stacked: one head per quantile over (origin, step) rows with horizon features"
+            .into(),
+        steps: c.steps,
+        step_seconds: task.grid.step,
+        unit: task.unit.to_string(),
+        quantiles: c.quantiles,
+        stride: c.stride,
+        train_rows: fitted.rows,
+        train_seconds: fitted.seconds,
+        calibration: spec.calibration_window.clone().unwrap_or_default(),
+        test,
+        per_step,
+        // Stations with test rows (some stopped reporting before the test period).
+        per_station: if task.sites.len() > 1 {
+            per_station
+                .into_iter()
+                .filter(|s| s.n.iter().any(|&n| n > 0))
+                .collect()
+        } else {
+            Vec::new()
         },
-        spec,
+        warnings,
     })
 }
 
@@ -680,7 +852,7 @@ fn raw_bands(
     grid: &aqcast_core::pipeline::spec::Grid,
     anchor: Option<forecast::AnchorIndex>,
     station: Option<&forecast::Station>,
-) -> Result<Vec<[f64; 3]>, String> {
+) -> Result<Vec<[f64; 3]>, Error> {
     let mut out = Vec::with_capacity(origins.len() * steps as usize);
     // In chunks, so the stacked matrix stays small.
     for chunk in origins.chunks(512) {
@@ -694,8 +866,7 @@ fn raw_bands(
         let preds: Vec<Vec<f64>> = predictors
             .iter()
             .map(|p| p.predict(Matrix::RowMajorF64(&rows)))
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?;
+            .collect::<Result<_, _>>()?;
         let width = rows.len() / preds[0].len().max(1);
         for r in 0..preds[0].len() {
             let a = anchor.map_or(0.0, |a| a.value(&rows[r * width..(r + 1) * width]));
@@ -759,21 +930,15 @@ fn seasons(step: i64) -> Vec<u32> {
 
 /// Per step: the model's bands as served, against the target and the baselines, on the
 /// rows where the target and every baseline are known; every site pooled, and per site.
-pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>), String> {
+pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>), Error> {
     let spec = e.spec;
     let steps = spec.steps;
     let step = e.grid.step;
     let Some(first) = e.sites.first() else {
-        return Err("nothing to evaluate".into());
+        return Err(Error::TooFewRows("nothing to evaluate".into()));
     };
-    let mut names: Vec<String> = first
-        .table
-        .features
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
-    names.extend(spec.horizon_features.iter().map(|f| f.name().to_string()));
-    let anchor = spec.anchor_index(&names).map_err(|e| e.to_string())?;
+    let names = model_features(first.table, &spec.horizon_features);
+    let anchor = spec.anchor_index(&names)?;
     let clim = climatology(
         e.sites.iter().map(|s| (s.table, s.y)),
         step,
@@ -781,7 +946,7 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
         e.fit_until,
     );
     let rate = |v: f64| -> Option<u8> {
-        forecast::rate(spec.pollutant, spec.unit, spec.scale, v.max(0.0))
+        aqi::rate(spec.pollutant, spec.unit, spec.scale, v.max(0.0))
             .ok()
             .map(|r| r.1)
     };
@@ -857,7 +1022,7 @@ fn served_bands(
     e: &Evaluation,
     s: &Site,
     anchor: Option<forecast::AnchorIndex>,
-) -> Result<Vec<[[f64; 3]; 2]>, String> {
+) -> Result<Vec<[[f64; 3]; 2]>, Error> {
     let spec = e.spec;
     let steps = spec.steps as usize;
     let step = e.grid.step;
@@ -1084,5 +1249,156 @@ impl Linear {
             v += w * if x.is_finite() { x } else { *m };
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aqcast_core::pipeline::{spec::Grid, Column};
+
+    #[test]
+    fn the_conformal_quantile_is_the_ceil_n_plus_1_rank() {
+        // n = 9, α = 0.1: the ⌈10 · 0.9⌉ = 9th smallest, the largest.
+        let scores: Vec<f64> = (1..=9).map(f64::from).collect();
+        assert_eq!(conformal(scores.clone(), 0.1), 9.0);
+        // α = 0.5: the 5th smallest.
+        assert_eq!(conformal(scores.clone(), 0.5), 5.0);
+        // Too few scores for the level: the largest, never beyond.
+        assert_eq!(conformal(vec![3.0, 1.0], 0.01), 3.0);
+        // Missing scores are left out; none at all shifts nothing.
+        assert_eq!(conformal(vec![f64::NAN, 2.0, f64::INFINITY], 0.5), 2.0);
+        assert_eq!(conformal(vec![], 0.1), 0.0);
+        // Negative scores (a band wider than it needs) narrow it.
+        assert_eq!(conformal(vec![-4.0, -3.0, -2.0, -1.0], 0.5), -2.0);
+    }
+
+    proptest::proptest! {
+        /// Shifted by its conformal shifts, each side of the band misses at most its
+        /// nominal share of the calibration outcomes, however biased the raw heads are.
+        #[test]
+        fn shifted_bands_miss_no_more_than_the_nominal_share(
+            rows in proptest::collection::vec((-50.0f64..50.0, -50.0f64..50.0, 0.0f64..30.0), 5..300),
+            lower in 0.02f64..0.3,
+            upper in 0.7f64..0.98,
+        ) {
+            let raw: Vec<[f64; 3]> = rows.iter().map(|&(_, c, w)| [c - w, c, c + w]).collect();
+            let ys: Vec<f64> = rows.iter().map(|r| r.0).collect();
+            let lo: Vec<f64> = raw.iter().zip(&ys).map(|(b, y)| b[0] - y).collect();
+            let hi: Vec<f64> = raw.iter().zip(&ys).map(|(b, y)| y - b[2]).collect();
+            let s = shifts(vec![lo.clone()], vec![hi.clone()], [lower, 0.5, upper])[0];
+            let n = ys.len() as f64;
+            // A miss below is `y < raw lower − shift`, i.e. a score above the shift
+            // (compared as scores: the same inequality without a second rounding).
+            let below = lo.iter().filter(|&&v| v > s.lower).count() as f64;
+            let above = hi.iter().filter(|&&v| v > s.upper).count() as f64;
+            proptest::prop_assert!(below / n <= lower + 1e-12, "{} of {} below", below, n);
+            proptest::prop_assert!(above / n <= 1.0 - upper + 1e-12, "{} of {} above", above, n);
+        }
+    }
+
+    /// An hourly site whose target is a daily cycle plus noise, with lag features.
+    fn site(days: i64) -> SiteTable {
+        let n = (days * 24) as usize;
+        let mut x = 12345u64;
+        let mut noise = || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            ((x >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        let y: Vec<f64> = (0..n)
+            .map(|i| {
+                30.0 + 10.0 * ((i % 24) as f64 / 24.0 * std::f64::consts::TAU).sin() + 4.0 * noise()
+            })
+            .collect();
+        let steps = 6;
+        let targets = (1..=steps)
+            .map(|k| Column {
+                name: format!("target_h{k}"),
+                values: (0..n)
+                    .map(|i| y.get(i + k).copied().unwrap_or(f64::NAN))
+                    .collect(),
+            })
+            .collect();
+        SiteTable {
+            site: "s".into(),
+            table: Table {
+                times: (0..n as i64)
+                    .map(|i| 1_000_000_000 / 3600 * 3600 + i * 3600)
+                    .collect(),
+                features: vec![Column {
+                    name: "no2_lag0".into(),
+                    values: y.clone(),
+                }],
+                targets,
+            },
+            station: None,
+        }
+    }
+
+    #[test]
+    fn the_steps_make_a_calibrated_model_that_covers_its_test_period() {
+        let sites = [site(120)];
+        let t0 = sites[0].table.times[0];
+        let config = Config {
+            steps: 6,
+            quantiles: [0.1, 0.5, 0.9],
+            scale: "eea".into(),
+            calibration_days: 20,
+            stride: 1,
+            horizon_features: vec!["steps".into(), "hour".into()],
+            dense_steps: 0,
+            anchor: Some("no2_lag0".into()),
+            band_trees: None,
+            track_rate: None,
+        };
+        let params = Params {
+            trees: 40,
+            ..Params::default()
+        };
+        let grid = Grid {
+            step: 3600,
+            utc_offset: 0,
+        };
+        let task = Task {
+            config: &config,
+            sites: &sites,
+            grid: &grid,
+            train_end: t0 + 90 * 86_400,
+            target: "no2".into(),
+            pollutant: Pollutant::No2,
+            unit: Unit::UgM3,
+            params: &params,
+        };
+        let design = Design::of(&task).unwrap();
+        assert_eq!(design.features(), ["no2_lag0", "ahead", "target_hour"]);
+        let stacked = stack_rows(&task, &design).unwrap();
+        // Every origin whose target is known by the calibration start, every step.
+        assert!(stacked.labels.len() > 69 * 24 * 6 && stacked.labels.len() <= 70 * 24 * 6);
+        let fitted = fit_heads(&task, &stacked, &|| {}).unwrap();
+        assert_eq!(fitted.heads.len(), 3);
+        let cal = calibrate(&task, &design, &fitted.predictors).unwrap();
+        assert_eq!(cal.shifts.len(), 6);
+        assert!(cal.window.contains("rows"), "{}", cal.window);
+        let spec = design.spec(&task, cal);
+        let report = measure(&task, &design, &fitted, &spec).unwrap();
+        assert_eq!(report.per_step.len(), 6);
+        for s in &report.per_step {
+            // The test period is the calibration's weather: the band holds about 80 %.
+            assert!(
+                (0.7..=0.92).contains(&s.coverage),
+                "step {}: {}",
+                s.step,
+                s.coverage
+            );
+            // And the model knows the daily cycle that persistence does not.
+            assert!(
+                s.skill["persistence"] > 0.0,
+                "step {}: {:?}",
+                s.step,
+                s.skill
+            );
+        }
+        assert!(report.warnings.is_empty());
+        assert_eq!(report.scores().len(), 6);
     }
 }

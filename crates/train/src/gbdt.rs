@@ -5,6 +5,7 @@
 //! The trees come out as an [`Ensemble`] whose thresholds are the bins' upper bounds in
 //! f64, so predicting with the core gives exactly the scores training computed.
 
+use crate::Error;
 use aqcast_core::ensemble::{Ensemble, Link, Precision};
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -125,7 +126,7 @@ pub const MAX_THREADS: usize = 256;
 
 impl Params {
     /// Checks every parameter's range.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Error> {
         let frac = |v: f64| v > 0.0 && v <= 1.0;
         let checks = [
             (
@@ -185,8 +186,21 @@ impl Params {
             ),
         ];
         match checks.iter().find(|c| !c.0) {
-            Some((_, m)) => Err((*m).to_string()),
+            Some((_, m)) => Err(Error::Setting((*m).to_string())),
             None => Ok(()),
+        }
+    }
+
+    /// Every parameter that is set, as text: what a model's metadata and a run record
+    /// carry (`trees` → `"300"`, `objective` → `"\"quantile\""`).
+    pub fn to_strings(&self) -> std::collections::BTreeMap<String, String> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(o)) => o
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, v.to_string()))
+                .collect(),
+            _ => std::collections::BTreeMap::new(),
         }
     }
 
@@ -854,7 +868,7 @@ pub struct Trained {
 
 /// Trains on `columns` (one slice per feature) and labels `y`; with early stopping, the
 /// last `validation_fraction` of the rows is held out.
-pub fn train(columns: &[&[f64]], y: &[f64], p: &Params) -> Result<Trained, String> {
+pub fn train(columns: &[&[f64]], y: &[f64], p: &Params) -> Result<Trained, Error> {
     train_with_progress(columns, y, p, &|| {})
 }
 
@@ -864,21 +878,21 @@ pub fn train_with_progress(
     y: &[f64],
     p: &Params,
     on_tree: &(dyn Fn() + Sync),
-) -> Result<Trained, String> {
+) -> Result<Trained, Error> {
     p.validate()?;
     let n_all = y.len();
     if n_all == 0 {
-        return Err("no training rows".into());
+        return Err(Error::TooFewRows("no training rows".into()));
     }
     if columns.iter().any(|c| c.len() != n_all) {
-        return Err("every feature column must have one value per row".into());
+        return Err(Error::Ragged);
     }
     let loss = p.loss();
     loss.check_labels(y)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(p.threads.unwrap_or(0))
         .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+        .map_err(|e| Error::Threads(e.to_string()))?;
     pool.install(|| train_in_pool(columns, y, p, loss, on_tree))
 }
 
@@ -888,7 +902,7 @@ fn train_in_pool(
     p: &Params,
     loss: Loss,
     on_tree: &(dyn Fn() + Sync),
-) -> Result<Trained, String> {
+) -> Result<Trained, Error> {
     let n_all = y_all.len();
     let n_valid = match p.early_stopping_rounds {
         Some(_) => ((n_all as f64 * p.validation_fraction) as usize).min(n_all.saturating_sub(1)),

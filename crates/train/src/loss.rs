@@ -106,19 +106,19 @@ impl Loss {
     }
 
     /// Checks the labels: finite, and ≥ 0 for Poisson.
-    pub fn check_labels(&self, y: &[f64]) -> Result<(), String> {
+    pub fn check_labels(&self, y: &[f64]) -> Result<(), crate::Error> {
         if let Some(i) = y.iter().position(|v| !v.is_finite()) {
-            return Err(format!(
+            return Err(crate::Error::Labels(format!(
                 "target row {i} is {} (rows without a target must be dropped first)",
                 y[i]
-            ));
+            )));
         }
         if self.objective == Objective::Poisson {
             if let Some(i) = y.iter().position(|&v| v < 0.0) {
-                return Err(format!(
+                return Err(crate::Error::Labels(format!(
                     "the Poisson objective needs targets ≥ 0; row {i} is {}",
                     y[i]
-                ));
+                )));
             }
         }
         Ok(())

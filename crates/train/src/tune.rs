@@ -98,27 +98,29 @@ const TUNABLE: [(&str, bool); 12] = [
 
 impl Tune {
     /// Checks the search space.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), crate::Error> {
         if self.trials == 0 || self.folds < 2 {
-            return Err("tune: trials must be ≥ 1 and folds ≥ 2".into());
+            return Err(crate::Error::Setting(
+                "tune: trials must be ≥ 1 and folds ≥ 2".into(),
+            ));
         }
         if self.space.is_empty() {
-            return Err("tune: the search space is empty; add e.g. [tune.space.learning_rate] low = 0.01, high = 0.3, log = true".into());
+            return Err(crate::Error::Setting("tune: the search space is empty; add e.g. [tune.space.learning_rate] low = 0.01, high = 0.3, log = true".into()));
         }
         for (name, r) in &self.space {
             if !TUNABLE.iter().any(|t| t.0 == name) {
                 let names: Vec<&str> = TUNABLE.iter().map(|t| t.0).collect();
-                return Err(format!(
+                return Err(crate::Error::Setting(format!(
                     "tune: {name:?} cannot be tuned; these can: {}",
                     names.join(", ")
-                ));
+                )));
             }
             if !(r.low.is_finite() && r.high.is_finite() && r.low <= r.high)
                 || (r.log && r.low <= 0.0)
             {
-                return Err(format!(
+                return Err(crate::Error::Setting(format!(
                     "tune: {name}: need low ≤ high (and low > 0 on a log scale)"
-                ));
+                )));
             }
         }
         Ok(())
@@ -270,7 +272,7 @@ pub fn run(
     y: &[f64],
     gap: usize,
     mut progress: impl FnMut(&Trial),
-) -> Result<Vec<Trial>, String> {
+) -> Result<Vec<Trial>, crate::Error> {
     t.validate()?;
     let folds = cv::folds(y.len(), t.folds, t.cv, t.gap.unwrap_or(gap), t.seed)?;
     let mut rng = ChaCha8Rng::seed_from_u64(t.seed);
@@ -282,7 +284,8 @@ pub fn run(
         for (k, v) in &values {
             set(&mut p, k, *v);
         }
-        p.validate().map_err(|e| format!("trial {number}: {e}"))?;
+        p.validate()
+            .map_err(|e| e.about(format!("trial {number}")))?;
         let mut fold_losses = Vec::new();
         let mut pruned = false;
         for (j, (tr, va)) in folds.iter().enumerate() {
@@ -293,15 +296,12 @@ pub fn run(
             let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
             let ytr: Vec<f64> = tr.iter().map(|&r| y[r]).collect();
             let trained = train(&refs, &ytr, &p)?;
-            let predictor =
-                aqcast_core::Predictor::new(&trained.ensemble).map_err(|e| e.to_string())?;
+            let predictor = aqcast_core::Predictor::new(&trained.ensemble)?;
             let rows: Vec<f64> = va
                 .iter()
                 .flat_map(|&r| columns.iter().map(move |c| c[r]))
                 .collect();
-            let pred = predictor
-                .predict(aqcast_core::Matrix::RowMajorF64(&rows))
-                .map_err(|e| e.to_string())?;
+            let pred = predictor.predict(aqcast_core::Matrix::RowMajorF64(&rows))?;
             let loss = super::loss::Loss {
                 objective: p.objective,
                 alpha: p.alpha,

@@ -27,6 +27,6 @@ use crate::errors::core_error;
 /// `Model.fromBytes` here or anywhere aqcast runs (the CLI, the edge worker, the registry).
 #[wasm_bindgen(js_name = importModel)]
 pub fn import_model(bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
-    let model = import::import_foreign(bytes).map_err(|e| core_error(&e))?;
-    model.encode().map_err(|e| core_error(&e))
+    let model = import::import_foreign(bytes).map_err(core_error)?;
+    model.encode().map_err(core_error)
 }

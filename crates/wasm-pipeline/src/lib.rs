@@ -35,7 +35,7 @@ pub fn preprocess(
     observations: JsValue,
     options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let pipeline = Pipeline::from_json(pipeline_json).map_err(|e| core_error(&e))?;
+    let pipeline = Pipeline::from_json(pipeline_json).map_err(core_error)?;
     if pipeline.feature_names() != features {
         return Err(error(
             "bad_pipeline",
@@ -62,9 +62,7 @@ pub fn preprocess(
             }
         }
     };
-    let table = pipeline
-        .transform(&series, range)
-        .map_err(|e| core_error(&e))?;
+    let table = pipeline.transform(&series, range).map_err(core_error)?;
     let n = table.times.len();
     let nf = table.features.len();
     let mut rows = vec![0.0; n * nf];
@@ -101,7 +99,7 @@ pub struct Forecaster {
 pub fn make_forecaster(bytes: &[u8]) -> Result<Forecaster, JsValue> {
     let inner = Parts::decode(bytes)
         .and_then(|m| m.forecaster())
-        .map_err(|e| core_error(&e))?;
+        .map_err(core_error)?;
     Ok(Forecaster { inner })
 }
 
@@ -147,7 +145,7 @@ impl Forecaster {
         let f = self
             .inner
             .forecast_with(&series, at, station.as_deref(), tracked.as_ref())
-            .map_err(|e| core_error(&e))?;
+            .map_err(core_error)?;
         forecast_object(&f)
     }
 }
@@ -155,7 +153,7 @@ impl Forecaster {
 /// The forecast as a plain object, field for field the serde form `aqcast forecast
 /// --json` prints (built directly: a JSON writer here would cost the module 8 KB).
 fn forecast_object(f: &aqcast_core::forecast::Forecast) -> Result<JsValue, JsValue> {
-    use aqcast_core::forecast::Scale;
+    use aqcast_core::aqi::Scale;
     let num = |v: f64| JsValue::from_f64(v);
     let o = Object::new();
     let set =

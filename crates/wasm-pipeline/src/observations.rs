@@ -49,7 +49,7 @@ pub(crate) fn tracked(v: &JsValue) -> Result<aqcast_core::tracking::Tracked, JsV
     let shifts = Array::from(&shifts)
         .iter()
         .map(|s| {
-            Ok(aqcast_core::forecast::Shift {
+            Ok(aqcast_core::tracking::Shift {
                 lower: num(&s, "lower")?,
                 upper: num(&s, "upper")?,
             })

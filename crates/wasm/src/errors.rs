@@ -27,7 +27,7 @@ pub(crate) fn error(code: &str, message: &str) -> JsValue {
     make_error(code, message)
 }
 
-/// The `AqcastError` for a core error (its stable code and its message).
-pub(crate) fn core_error(e: &aqcast_core::Error) -> JsValue {
+/// The `AqcastError` for an error of the core (its stable code and its message).
+pub(crate) fn core_error(e: impl aqcast_core::Coded) -> JsValue {
     error(e.code(), &e.to_string())
 }

@@ -26,7 +26,7 @@ pub mod modules;
 
 use aqcast_core::aqi::{self, eea, nowcast, sensitive_groups, Averaging, Category, Palette, Table};
 use aqcast_core::pollutant::{Pollutant, Unit};
-use aqcast_core::{shap, Error, Matrix, Parts, Predictor};
+use aqcast_core::{shap, Matrix, ModelError, Parts, Predictor};
 use std::cell::RefCell;
 
 use js_sys::{Float64Array, Object, Reflect};
@@ -218,11 +218,11 @@ impl Model {
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, JsValue> {
         let model = match Parts::decode(bytes) {
-            Err(Error::NotAnArtifact) => Parts::decode(&modules::import_model(bytes)?),
+            Err(ModelError::NotAnArtifact) => Parts::decode(&modules::import_model(bytes)?),
             decoded => decoded,
         }
-        .map_err(|e| core_error(&e))?;
-        let predictors = model.predictors().map_err(|e| core_error(&e))?;
+        .map_err(core_error)?;
+        let predictors = model.predictors().map_err(core_error)?;
         // Only an artifact (not an imported model) carries a forecast section.
         let forecast_bytes = model.forecast_json.as_ref().map(|_| bytes.to_vec());
         Ok(Model {
@@ -359,7 +359,7 @@ impl Model {
     ) -> Result<f64, JsValue> {
         let p = self.predictor(head)?;
         let row = inputs::row(&row, &self.model)?;
-        p.predict_row(&row).map_err(|e| core_error(&e))
+        p.predict_row(&row).map_err(core_error)
     }
 
     /// Predicts `nRows` rows given row-major in one `Float64Array` or `Float32Array`
@@ -379,7 +379,7 @@ impl Model {
             inputs::Typed::F64(v) => p.predict(Matrix::RowMajorF64(v)),
             inputs::Typed::F32(v) => p.predict(Matrix::RowMajorF32(v)),
         }
-        .map_err(|e| core_error(&e))?;
+        .map_err(core_error)?;
         Ok(Float64Array::from(&out[..]))
     }
 
@@ -392,7 +392,7 @@ impl Model {
     ) -> Result<Float64Array, JsValue> {
         let h = self.head(head)?;
         let row = inputs::row(&row, &self.model)?;
-        let phi = shap::explain(&self.model.heads[h].ensemble, &row).map_err(|e| core_error(&e))?;
+        let phi = shap::explain(&self.model.heads[h].ensemble, &row).map_err(core_error)?;
         Ok(Float64Array::from(&phi[..]))
     }
 }
@@ -401,7 +401,7 @@ impl Model {
     fn head(&self, head: Option<usize>) -> Result<usize, JsValue> {
         let h = head.unwrap_or(0);
         if h >= self.predictors.len() {
-            return Err(core_error(&aqcast_core::Error::NoSuchHead {
+            return Err(core_error(aqcast_core::ModelError::NoSuchHead {
                 index: h,
                 heads: self.predictors.len(),
             }));
@@ -451,9 +451,9 @@ impl Aqi {
         #[wasm_bindgen(unchecked_optional_param_type = "AqiOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let p: Pollutant = pollutant.parse().map_err(|e| core_error(&e))?;
+        let p: Pollutant = pollutant.parse().map_err(core_error)?;
         let unit = match opt_str(&options, "unit")? {
-            Some(u) => u.parse::<Unit>().map_err(|e| core_error(&e))?,
+            Some(u) => u.parse::<Unit>().map_err(core_error)?,
             None => aqi::default_unit(p),
         };
         let o = Object::new();
@@ -461,7 +461,7 @@ impl Aqi {
         set(&o, "value", &JsValue::from(value))?;
         set(&o, "unit", &JsValue::from_str(unit.symbol()))?;
         if opt_str(&options, "scale")?.as_deref() == Some("eea") {
-            let l = eea::level(p, value, unit).map_err(|e| core_error(&e))?;
+            let l = eea::level(p, value, unit).map_err(core_error)?;
             set(&o, "scale", &JsValue::from_str("eea"))?;
             set(&o, "aqi", &JsValue::from(l.number()))?;
             set(&o, "level", &JsValue::from(l.number()))?;
@@ -472,11 +472,11 @@ impl Aqi {
         let averaging = opt_str(&options, "averaging")?
             .map(|a| a.parse::<Averaging>())
             .transpose()
-            .map_err(|e| core_error(&e))?;
+            .map_err(core_error)?;
         let table = opt_str(&options, "table")?
             .map(|t| t.parse::<Table>())
             .transpose()
-            .map_err(|e| core_error(&e))?
+            .map_err(core_error)?
             .unwrap_or_default();
         let palette = match opt_str(&options, "palette")?.as_deref() {
             None | Some("epa") => Palette::Epa,
@@ -488,7 +488,7 @@ impl Aqi {
                 ))
             }
         };
-        let r = aqi::compute(p, value, unit, averaging, table).map_err(|e| core_error(&e))?;
+        let r = aqi::compute(p, value, unit, averaging, table).map_err(core_error)?;
         set(&o, "scale", &JsValue::from_str("epa"))?;
         set(&o, "table", &JsValue::from(table.year()))?;
         set(&o, "averaging", &JsValue::from_str(r.averaging.id()))?;
@@ -513,8 +513,8 @@ impl Aqi {
 
     /// EPA's NowCast of hourly concentrations, most recent first (NaN = missing hour).
     pub fn nowcast(pollutant: &str, hourly: &[f64]) -> Result<f64, JsValue> {
-        let p: Pollutant = pollutant.parse().map_err(|e| core_error(&e))?;
-        nowcast::nowcast(p, hourly).map_err(|e| core_error(&e))
+        let p: Pollutant = pollutant.parse().map_err(core_error)?;
+        nowcast::nowcast(p, hourly).map_err(core_error)
     }
 
     /// The six EPA categories: `{ name, min, max, color, colorVisionAssist, healthMessage }`.

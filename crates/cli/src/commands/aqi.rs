@@ -39,7 +39,7 @@ pub struct Args {
     values: Vec<f64>,
 }
 
-fn usage(e: aqcast_core::Error) -> CliError {
+fn usage(e: aqcast_core::ModelError) -> CliError {
     CliError::Usage(e.to_string())
 }
 

@@ -34,7 +34,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<(), CliError> {
     let model = load_model(&a.model)?;
-    let bad = |m: String| CliError::Columns {
+    let bad = |m: String| CliError::Task {
         path: a.model.clone(),
         message: m,
     };
@@ -151,7 +151,7 @@ fn evaluate_forecast(
     site: &str,
     (from, to): (Option<i64>, Option<i64>),
 ) -> Result<(), CliError> {
-    let bad = |m: String| CliError::Columns {
+    let bad = |m: String| CliError::Task {
         path: a.model.clone(),
         message: m,
     };
@@ -196,7 +196,7 @@ fn evaluate_forecast(
         grid: &pipeline.spec.grid,
         fit_until,
     })
-    .map_err(bad)?;
+    .map_err(CliError::train(&a.model))?;
     if per_step.iter().all(|s| s.n == 0) {
         return Err(bad(format!(
             "no origin in the range has a target and every baseline (range: {} to {})",
@@ -223,6 +223,7 @@ fn evaluate_forecast(
         },
         per_step,
         per_station: Vec::new(),
+        warnings: Vec::new(),
     };
     if a.json {
         let text = serde_json::to_string_pretty(&report.per_step)

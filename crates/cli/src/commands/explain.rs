@@ -27,7 +27,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<(), CliError> {
     let model = load_model(&a.model)?;
     let head = model.heads.get(a.head).ok_or_else(|| {
-        CliError::model(&a.model)(aqcast_core::Error::NoSuchHead {
+        CliError::model(&a.model)(aqcast_core::ModelError::NoSuchHead {
             index: a.head,
             heads: model.heads.len(),
         })

@@ -36,7 +36,7 @@ pub fn build(
     for input in &config.pipeline.inputs {
         let rows = store.read_series(&config.data.site, &input.variable, &manifest)?;
         if rows.is_empty() {
-            return Err(CliError::Columns {
+            return Err(CliError::Task {
                 path: config_path.to_path_buf(),
                 message: format!(
                     "the store {} holds no {:?} observations for site {:?} (ingest them first; `aqcast export --store …` lists what it holds)",
@@ -73,7 +73,7 @@ pub fn build_sites(
     config: &Config,
     store: &Store,
 ) -> Result<(Pipeline, Vec<(String, Table)>), CliError> {
-    let bad = |m: String| CliError::Columns {
+    let bad = |m: String| CliError::Task {
         path: config_path.to_path_buf(),
         message: m,
     };

@@ -62,15 +62,16 @@ pub fn run(a: Args) -> Result<(), CliError> {
         .site
         .clone()
         .or_else(|| model.metadata.params.get("site").cloned())
-        .ok_or_else(|| CliError::Columns {
+        .ok_or_else(|| CliError::Task {
             path: a.model.clone(),
             message: "the model does not name its station; give --site".into(),
         })?;
     let store = crate::datastore::open_read(&a.store)?;
     let series = store.read_inputs(&site, &forecaster.pipeline().spec.inputs)?;
-    let failed = |e: aqcast_core::Error| CliError::Columns {
-        path: a.model.clone(),
-        message: format!("site {site:?}: {e}"),
+    let failed = |e: aqcast_core::forecast::Error| CliError::Forecast {
+        model: a.model.clone(),
+        site: site.clone(),
+        source: e.into(),
     };
     let tracked = match a.bands {
         Bands::Tracked => {
@@ -98,8 +99,8 @@ fn print(w: &mut dyn Write, site: &str, f: &Forecast) -> std::io::Result<()> {
         fmt(f.data_time),
         f.unit,
         match f.scale {
-            aqcast_core::forecast::Scale::Epa => "US EPA AQI",
-            aqcast_core::forecast::Scale::Eea => "European AQI",
+            aqcast_core::aqi::Scale::Epa => "US EPA AQI",
+            aqcast_core::aqi::Scale::Eea => "European AQI",
         }
     )?;
     match f.tracked {

@@ -77,6 +77,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         "heads": heads,
         "params": model.metadata.params,
         "metrics": model.metadata.metrics,
+        "scores": model.metadata.test_scores(),
     });
     if a.json {
         let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
@@ -163,6 +164,19 @@ fn human(
     }
     for (k, v) in &model.metadata.metrics {
         writeln!(out, "  metric     {k} = {v}")?;
+    }
+    for s in model.metadata.test_scores() {
+        write!(out, "  score      step {}: RMSE {}", s.step, s.rmse)?;
+        for (name, v) in [
+            ("skill", s.skill),
+            ("coverage", s.coverage),
+            ("width", s.width),
+        ] {
+            if let Some(v) = v {
+                write!(out, ", {name} {v}")?;
+            }
+        }
+        writeln!(out)?;
     }
     Ok(out)
 }

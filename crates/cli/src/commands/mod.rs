@@ -17,6 +17,7 @@ pub mod runs;
 pub mod stations;
 pub mod train;
 pub mod train_forecast;
+pub mod trained;
 pub mod tune;
 
 use std::io::{self, Write};

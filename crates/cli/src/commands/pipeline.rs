@@ -259,7 +259,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
 
 fn run_pipeline(a: &RunArgs) -> Result<(), CliError> {
     let text = std::fs::read_to_string(&a.config).map_err(CliError::io(&a.config))?;
-    let config: Config = toml::from_str(&text).map_err(|e| CliError::Columns {
+    let config: Config = toml::from_str(&text).map_err(|e| CliError::Task {
         path: a.config.clone(),
         message: e.to_string().trim_end().replace('\n', " "),
     })?;
@@ -268,7 +268,7 @@ fn run_pipeline(a: &RunArgs) -> Result<(), CliError> {
     let work = resolve(&base, &config.store.work);
     let state_path = work.join("pipeline-state.json");
     let mut state: State = match std::fs::read(&state_path) {
-        Ok(b) => serde_json::from_slice(&b).map_err(|e| CliError::Columns {
+        Ok(b) => serde_json::from_slice(&b).map_err(|e| CliError::Task {
             path: state_path.clone(),
             message: format!("not a pipeline state file ({e}); delete it to start over"),
         })?,
@@ -450,7 +450,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
         match &c.store.data {
             Some(d) => location(base, d),
             None if !store.contains("://") => store.clone(),
-            None => return Err(CliError::Columns {
+            None => return Err(CliError::Task {
                 path: config_path.into(),
                 message:
                     "[store] location is remote: give [store] data, the local folder ingest writes"
@@ -490,7 +490,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
         });
     }
     for m in &c.models {
-        published::check_name(&m.name).map_err(|e| CliError::Columns {
+        published::check_name(&m.name).map_err(|e| CliError::Task {
             path: config_path.into(),
             message: e.to_string(),
         })?;
@@ -721,7 +721,7 @@ fn validate(model: &str, task: &Path, data: &str) -> Result<String, CliError> {
         .filter(|m| m.ends_with(&format!("/{target_var}")))
         .collect();
     if !without_target.is_empty() || sites.is_empty() {
-        return Err(CliError::Columns {
+        return Err(CliError::Task {
             path: task.into(),
             message: format!(
                 "model {model}: no {target_var} data in the store for {} (ingest it first)",
@@ -755,7 +755,7 @@ fn promote(c: &Config, model: &str, artifact: &Path, store: &str) -> Result<Stri
     let objects = Objects::open(store)?;
     let sha = published::sha256_hex(&files::read_all(artifact)?);
     let doc = registry::get(&objects, model)?;
-    let candidate = doc.by_sha(&sha).ok_or_else(|| CliError::Columns {
+    let candidate = doc.by_sha(&sha).ok_or_else(|| CliError::Task {
         path: artifact.into(),
         message: format!(
             "{model}: this model is not in the registry (the publish step did not run?)"
@@ -783,7 +783,7 @@ fn promote(c: &Config, model: &str, artifact: &Path, store: &str) -> Result<Stri
             "[promote] metric {metric:?}: use skill, rmse, width or coverage_error"
         )));
     }
-    let cand = score(candidate).ok_or_else(|| CliError::Columns {
+    let cand = score(candidate).ok_or_else(|| CliError::Task {
         path: artifact.into(),
         message: format!(
             "{model} v{}: its metrics have no {metric}",

@@ -61,7 +61,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         },
     )
     .map_err(|e| match e {
-        aqcast_store::Error::Registry(m) => CliError::Columns {
+        aqcast_store::Error::Registry(m) => CliError::Task {
             path: a.model.clone(),
             message: m,
         },

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use aqcast_core::forecast::Scale;
+use aqcast_core::aqi::Scale;
 use aqcast_core::pollutant::{Pollutant, Unit};
 use aqcast_core::published::{
     self, layout, Latest, Observation, Snapshot, Stage, Station, Stations, TrackedBands,

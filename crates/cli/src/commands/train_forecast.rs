@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use aqcast_core::pollutant::{Pollutant, Unit};
-use aqcast_core::{Metadata, Model};
+use aqcast_core::Model;
 use serde::Serialize;
 
 use super::features;
 use super::train::TaskData;
+use super::trained;
 use crate::config::Config;
 use crate::error::CliError;
 use crate::files;
@@ -46,7 +47,7 @@ pub fn run(
     config: Config,
 ) -> Result<PathBuf, CliError> {
     let path = task.config.clone();
-    let bad = |m: String| CliError::Columns {
+    let bad = |m: String| CliError::Task {
         path: path.clone(),
         message: m,
     };
@@ -126,14 +127,8 @@ pub fn run(
     let output = output.unwrap_or_else(|| PathBuf::from(format!("{name}.aqm")));
     files::prepare_output(&output)?;
 
-    let bar = indicatif::ProgressBar::new(3 * params.trees as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} forecast heads [{bar:30}] {pos}/{len} trees, eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let trained = forecast::train(
+    let bar = trained::progress(3 * params.trees, "forecast heads");
+    let model_heads = forecast::train(
         &Task {
             config: &fc,
             sites: &sites,
@@ -146,20 +141,21 @@ pub fn run(
         },
         &|| bar.inc(1),
     )
-    .map_err(bad)?;
+    .map_err(CliError::train(&path))?;
     bar.finish_and_clear();
+    trained::warn(&model_heads.report.warnings);
 
     let mut features = pipeline.feature_names();
     features.extend(
-        trained
+        model_heads
             .spec
             .horizon_features
             .iter()
             .map(|f| f.name().to_string()),
     );
-    let mut md = Metadata {
-        name: name.clone(),
-        description: format!(
+    let mut md = trained::metadata(
+        &name,
+        format!(
             "{} forecast, {} steps of {} s ahead with a calibrated P{:.0}–P{:.0} band, trained by aqcast from {}",
             target.of,
             fc.steps,
@@ -168,12 +164,10 @@ pub fn run(
             fc.quantiles[2] * 100.0,
             path.display()
         ),
-        source: format!("aqcast {}", env!("CARGO_PKG_VERSION")),
-        objective: "quantile".into(),
-        created: Some(humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
-        ..Metadata::default()
-    };
-    crate::runlog::task_params(&mut md.params, &path)?;
+        "quantile",
+        &path,
+        &params,
+    )?;
     let site_ids: Vec<String> = sites.iter().map(|s| s.site.clone()).collect();
     md.data = crate::runlog::data_sources(&store, &site_ids)?;
     if sites.len() == 1 {
@@ -191,58 +185,22 @@ pub fn run(
         "train_end".into(),
         aqcast_core::time::format_datetime(train_end),
     );
-    if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {
-        for (k, v) in o {
-            if !v.is_null() {
-                md.params.insert(k, v.to_string());
-            }
-        }
-    }
-    for s in &trained.report.per_step {
-        let key = format!("step{}", s.step);
-        md.metrics.insert(format!("{key}.rmse"), s.rmse);
-        md.metrics.insert(format!("{key}.coverage"), s.coverage);
-        md.metrics.insert(format!("{key}.width"), s.width);
-        if let Some(v) = s.skill.get("persistence") {
-            md.metrics.insert(format!("{key}.skill"), *v);
-        }
-    }
+    md.scores = model_heads.report.scores();
     // What the model was trained on (the pipeline's features at every training hour of
     // every site), for drift monitoring where it serves.
     let names: Vec<String> = pipeline.feature_names();
-    let columns: Vec<Vec<f64>> = (0..names.len())
-        .map(|j| {
-            sites
-                .iter()
-                .flat_map(|s| {
-                    s.table
-                        .times
-                        .iter()
-                        .zip(&s.table.features[j].values)
-                        .filter(|(&t, _)| t <= train_end)
-                        .map(|(_, &v)| v)
-                })
-                .collect()
-        })
-        .collect();
-    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-    let reference = aqcast_core::drift::Reference::fit(&names, &refs);
+    let tables: Vec<&aqcast_core::pipeline::Table> = sites.iter().map(|s| &s.table).collect();
+    let reference = aqcast_train::drift_reference(&names, &tables, |t, i| t.times[i] <= train_end);
     let model = Model {
         metadata: md,
         features: features.clone(),
         named_features: true,
-        heads: trained.heads,
+        heads: model_heads.heads,
         pipeline: Some(pipeline),
-        forecast: Some(trained.spec),
+        forecast: Some(model_heads.spec),
         reference: Some(reference),
     };
-    let bytes = model.encode().map_err(CliError::model(&output))?;
-    // Never write a model that does not read back, or that cannot forecast.
-    Model::decode(&bytes)
-        .and_then(|m| m.forecaster())
-        .map_err(CliError::model(&output))?;
-    files::write_atomic(&output, |w| w.write_all(&bytes))?;
-
+    let bytes = trained::write_model(&output, &model, true)?;
     let report = Report {
         name,
         model: output.display().to_string(),
@@ -250,20 +208,15 @@ pub fn run(
         params,
         threads: n_threads,
         features,
-        forecast: trained.report,
+        forecast: model_heads.report,
     };
-    let json_bytes =
-        serde_json::to_vec_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))?;
-    let report_path = output.with_extension("report.json");
-    files::write_atomic(&report_path, |w| w.write_all(&json_bytes))?;
     let html = report::forecast_html(
         &format!("aqcast forecast report: {}", report.name),
         &report.forecast,
         &report.features,
-        &trained.curves,
+        &model_heads.curves,
     );
-    let html_path = output.with_extension("report.html");
-    files::write_atomic(&html_path, |w| w.write_all(html.as_bytes()))?;
+    let (paths, json_bytes) = trained::write_reports(&output, &report, &html)?;
     if json {
         super::emit(None, |w| {
             w.write_all(&json_bytes)?;
@@ -278,8 +231,8 @@ pub fn run(
             "model: {} ({} bytes); report: {} and {}",
             output.display(),
             bytes.len(),
-            report_path.display(),
-            html_path.display()
+            paths.json.display(),
+            paths.html.display()
         )
     })?;
     Ok(output)

@@ -44,11 +44,11 @@ fn tune(a: Args, log: Option<&mut crate::runlog::Run>) -> Result<(), CliError> {
     if let Some(n) = a.trials {
         t.trials = n;
     }
-    let bad = |m: String| CliError::Columns {
+    let bad = |m: String| CliError::Task {
         path: a.task.config.clone(),
         message: m,
     };
-    t.validate().map_err(bad)?;
+    t.validate().map_err(CliError::train(&a.task.config))?;
     let super::train::TaskTable {
         table,
         is_train,
@@ -95,7 +95,7 @@ fn tune(a: Args, log: Option<&mut crate::runlog::Run>) -> Result<(), CliError> {
             );
         }
     })
-    .map_err(bad)?;
+    .map_err(CliError::train(&a.task.config))?;
     let best = tune::best(&trials).ok_or_else(|| bad("every trial was pruned".into()))?;
     let mut params = config.train.clone();
     tune::apply(&mut params, &best.params);
@@ -108,13 +108,7 @@ fn tune(a: Args, log: Option<&mut crate::runlog::Run>) -> Result<(), CliError> {
             .iter()
             .map(aqcast_core::published::DataFile::from)
             .collect();
-        if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(&params) {
-            for (k, v) in o {
-                if !v.is_null() {
-                    r.params.insert(k, v.to_string());
-                }
-            }
-        }
+        r.params.extend(params.to_strings());
     }
     let toml = toml::to_string(&serde_json::json!({ "train": params }))
         .map_err(|e| CliError::Usage(format!("cannot write the best parameters: {e}")))?;

@@ -1,0 +1,167 @@
+//! Choosing a station: search by name or id, "near me", the map, and the stations the
+//! map cannot show. Every way of choosing goes through the address (`#/station/<id>`).
+
+use std::sync::Arc;
+
+use aqcast_core::aqi::Palette;
+use aqcast_core::published::{Station, Stations};
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use crate::app::go_to;
+use crate::{map, words};
+
+/// Search, near me, the map, and the stations the map cannot show.
+#[component]
+pub fn Picker(
+    list: Arc<Stations>,
+    selected: RwSignal<Option<String>>,
+    palette: RwSignal<Palette>,
+) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let locate_message = RwSignal::new(None::<String>);
+    let search_list = list.clone();
+    let matches = move || {
+        let q = lower(query.get().trim());
+        if q.is_empty() {
+            return Vec::new();
+        }
+        search_list
+            .stations
+            .iter()
+            .filter(|s| {
+                lower(&s.id).contains(&q)
+                    || s.name.as_deref().is_some_and(|n| lower(n).contains(&q))
+            })
+            .take(8)
+            .map(|s| (s.id.clone(), label(s)))
+            .collect::<Vec<_>>()
+    };
+    let near_list = list.clone();
+    let near_me = move |_| {
+        let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
+            locate_message.set(Some("This browser cannot tell where you are.".into()));
+            return;
+        };
+        locate_message.set(Some("Finding where you are…".into()));
+        let list = near_list.clone();
+        let ok = Closure::once_into_js(move |p: web_sys::Position| {
+            let c = p.coords();
+            match nearest(&list.stations, c.latitude(), c.longitude()) {
+                Some((id, km)) => {
+                    locate_message.set(Some(format!(
+                        "The nearest station is {} km away.",
+                        words::fixed(km, 0)
+                    )));
+                    go_to(&id);
+                }
+                None => locate_message.set(Some("No station has coordinates.".into())),
+            }
+        });
+        let err = Closure::once_into_js(move |e: web_sys::PositionError| {
+            locate_message.set(Some(match e.code() {
+                1 => "Your location was not shared, so pick a station from the list or the map."
+                    .into(),
+                _ => "Your location could not be found; pick a station from the list or the map."
+                    .into(),
+            }));
+        });
+        if geo
+            .get_current_position_with_error_callback(ok.unchecked_ref(), Some(err.unchecked_ref()))
+            .is_err()
+        {
+            locate_message.set(Some("This browser cannot tell where you are.".into()));
+        }
+    };
+    let map_list = list.clone();
+    let unmapped: Vec<Station> = list
+        .stations
+        .iter()
+        .filter(|s| s.lat.is_none() || s.lon.is_none())
+        .cloned()
+        .collect();
+    let all = list.clone();
+    view! {
+        <label for="search" class="label">"Find a station by name or id"</label>
+        <input id="search" type="search" autocomplete="off" placeholder="e.g. DEBY or aurn"
+            prop:value=move || query.get()
+            on:input=move |ev| query.set(event_target_value(&ev))/>
+        <ul class="results">
+            {move || matches().into_iter().map(|(id, text)| view! {
+                <li><a href=format!("#/station/{id}") on:click=move |_| query.set(String::new())>{text}</a></li>
+            }).collect_view()}
+        </ul>
+        <button class="near" on:click=near_me>"Near me"</button>
+        <p class="muted" aria-live="polite">{move || locate_message.get()}</p>
+        {move || map::map(&map_list.stations, selected.get().as_deref(), palette.get())}
+        <p class="muted small">{format!("{} stations", all.stations.len())}</p>
+        {(!unmapped.is_empty()).then(|| view! {
+            <p class="small">"Not on the map (no coordinates published): "
+                {unmapped.iter().map(|s| view! {
+                    <a href=format!("#/station/{}", s.id)>{label(s)}</a>" "
+                }).collect_view()}
+            </p>
+        })}
+    }
+}
+
+pub fn label(s: &Station) -> String {
+    match &s.name {
+        Some(n) => format!("{n} ({})", s.id),
+        None => s.id.clone(),
+    }
+}
+
+/// The nearest station with coordinates, and how far it is (km, great circle).
+pub fn nearest(stations: &[Station], lat: f64, lon: f64) -> Option<(String, f64)> {
+    stations
+        .iter()
+        .filter_map(|s| {
+            let (a, b) = (s.lat?, s.lon?);
+            let (p1, p2) = (lat.to_radians(), a.to_radians());
+            let dp = p2 - p1;
+            let dl = (b - lon).to_radians();
+            let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+            Some((s.id.clone(), 6_371.0 * 2.0 * h.sqrt().min(1.0).asin()))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// `s` in lower case for matching a search, by the browser's own Unicode tables (the
+/// app does not carry Rust's).
+fn lower(s: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        String::from(js_sys::JsString::from(s).to_lower_case())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        s.to_lowercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_station_is_the_closest_on_the_sphere() {
+        let s = |id: &str, lat, lon| Station {
+            id: id.into(),
+            name: None,
+            lat: Some(lat),
+            lon: Some(lon),
+            pollutants: Vec::new(),
+            models: Vec::new(),
+            snapshot: String::new(),
+            data_time: None,
+            latest: None,
+        };
+        let list = [s("berlin", 52.52, 13.40), s("munich", 48.14, 11.58)];
+        let (id, km) = nearest(&list, 52.0, 13.0).unwrap();
+        assert_eq!(id, "berlin");
+        assert!((50.0..70.0).contains(&km), "{km}");
+        assert_eq!(nearest(&[], 0.0, 0.0), None);
+    }
+}

@@ -1,0 +1,85 @@
+//! Now: the air at the station by its latest measurements (the dominant pollutant's AQI,
+//! the health message in the scale's words), and how old they are.
+
+use std::sync::Arc;
+
+use aqcast_core::aqi::{Palette, Scale};
+use leptos::prelude::*;
+
+use super::{now_seconds, Shown};
+use crate::{colours, summary, words};
+
+/// The Now card.
+#[component]
+pub fn Now(shown: Arc<Shown>, name: String, palette: RwSignal<Palette>) -> impl IntoView {
+    let r = &shown.report;
+    let fc = &r.forecast;
+    let offset = shown.offset;
+    let now = now_seconds();
+    let age = now as i64 - fc.data_time;
+    let stale = age > 3 * fc.step_seconds.max(3_600);
+    let scale_name = match fc.scale {
+        Scale::Epa => "US EPA Air Quality Index",
+        Scale::Eea => "European Air Quality Index (levels 1–6)",
+    };
+    let card = {
+        let shown = shown.clone();
+        move || {
+            let r = &shown.report;
+            let Some(n) = &r.now else {
+                return view! { <p>"This station publishes no pollutant with an AQI."</p> }
+                    .into_any();
+            };
+            let d = &n.dominant;
+            let c = &d.current;
+            let bg = colours::category(r.forecast.scale, c.category, palette.get());
+            let cat = r
+                .forecast
+                .categories
+                .get(usize::from(c.category))
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            let (general, sensitive) = summary::health(r.forecast.scale, c.category, d.pollutant);
+            let others = n
+                .all
+                .iter()
+                .skip(1)
+                .map(|o| {
+                    format!(
+                        "{} {} {}",
+                        o.pollutant.label(),
+                        words::value(o.current.value),
+                        o.unit
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            view! {
+                <div class="aqi" style=format!("background:{bg};color:{}", colours::text_on(bg))>
+                    <span class="aqi-number" data-aqi=c.aqi>{c.aqi}</span>
+                    <span class="aqi-category">{cat}</span>
+                </div>
+                <div class="now-text">
+                    <p class="muted small">{scale_name}</p>
+                    <p>"Dominant pollutant: "<strong>{d.pollutant.label()}</strong>
+                        {format!(", {} {}{} measured {}", words::value(c.value), d.unit, words::basis(c.basis), words::datetime(c.time, offset))}
+                        " ("{words::age(now as i64 - c.time)}")"</p>
+                    {(!others.is_empty()).then(|| view! { <p class="small">"Also measured: "{others.clone()}</p> })}
+                    <p class="health">{general}</p>
+                    <p class="small">{sensitive}</p>
+                </div>
+            }.into_any()
+        }
+    };
+    view! {
+        <section id="now" class="card now" aria-labelledby="now-h">
+            <h2 id="now-h">"Now at "{name}</h2>
+            {stale.then(|| view! {
+                <p class="notice" role="status">{format!(
+                    "These are the latest measurements published for this station, from {} ({}). Newer ones have not arrived, so the forecast below starts from them.",
+                    words::datetime(fc.data_time, offset), words::age(age))}</p>
+            })}
+            <div class="now-body">{card}</div>
+        </section>
+    }
+}

@@ -1,0 +1,51 @@
+//! Why: the next day's central forecast explained by the model's largest TreeSHAP
+//! contributions, in words.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::Shown;
+use crate::{summary, words};
+
+/// The Why card.
+#[component]
+pub fn Why(shown: Arc<Shown>) -> impl IntoView {
+    let r = &shown.report;
+    let fc = &r.forecast;
+    let offset = shown.offset;
+    let hourly = fc.step_seconds < 86_400;
+    let unit = fc.unit.symbol();
+    let why = &r.why;
+    let mut items: Vec<String> = Vec::new();
+    if let Some((what, v)) = &why.start {
+        items.push(format!(
+            "It starts from {what}: {} {unit}.",
+            words::value(*v)
+        ));
+    }
+    for (what, by) in &why.reasons {
+        items.push(format!("{}.", summary::reason_sentence(what, *by, fc.unit)));
+    }
+    items.push(format!(
+        "Everything else together {} it by {} {unit}.",
+        if why.rest >= 0.0 { "raises" } else { "lowers" },
+        words::value(why.rest.abs())
+    ));
+    let items = items
+        .into_iter()
+        .map(|t| view! { <li>{t}</li> })
+        .collect_view();
+    let when = if hourly {
+        words::datetime(why.time, offset)
+    } else {
+        words::date(why.time, offset)
+    };
+    view! {
+        <section id="why" class="card" aria-labelledby="why-h">
+            <h2 id="why-h">"Why"</h2>
+            <p>{format!("The forecast for {when} is {} {unit}.", words::value(why.forecast))}</p>
+            <ul class="why">{items}</ul>
+        </section>
+    }
+}
