@@ -198,8 +198,9 @@ test("the forecast equals the CLI's and is cacheable until the next data step", 
   assert.equal(past.json.origin, cliPast.origin);
   assert.ok(Object.is(past.json.steps[23].p50, cliPast.steps[23].p50));
   // Before the snapshot's window there is nothing to forecast from: a 4xx that says so.
-  // 409: the station's data do not allow a forecast then (not a broken model, not a bad request).
-  assertError(await call(`/v1/forecast/${station}?at=${encodeURIComponent("2003-06-01 12:00:00")}`), 409, "no_recent_data");
+  // Before the snapshot's data there is nothing to forecast from, and there never will be:
+  // 422 with the core's own code (without `at`, the same cause is a 409: come back later).
+  assertError(await call(`/v1/forecast/${station}?at=${encodeURIComponent("2003-06-01 12:00:00")}`), 422, "no_recent_data");
   assertError(await call("/v1/forecast/nowhere"), 404, "not_found");
   assertError(await call(`/v1/forecast/${station}?at=yesterday`), 400, "bad_request");
   assertError(await call(`/v1/forecast/${station}?model=no2-h1`), 422, "not_a_forecaster");
@@ -259,6 +260,8 @@ test("bad input is a 4xx JSON error, never a 5xx", async () => {
   assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: row, pad: "x".repeat(30000) } }), 413, "payload_too_large");
   assertError(await call("/v1/nothing"), 404, "not_found");
   assertError(await call("/v1/predict", { key: KEYS.predictor }), 405, "method_not_allowed");
+  assertError(await call("/v1/stations", { method: "DELETE" }), 405, "method_not_allowed");
+  assertError(await call("/v1/predict", { ...k, body: "" }), 400, "bad_request");
   // Bodies are typed: a misspelt field is an error, not a default.
   assertError(await call("/v1/predict", { ...k, body: { model: "no2-h1", features: row, haed: 1 } }), 400, "bad_request");
   // A chunked body (no Content-Length) is counted as it arrives: 413 once the limit is
@@ -348,6 +351,9 @@ test("metrics count requests by route and status", async () => {
   assert.equal(m.status, 200);
   assert.match(m.text, /aqcast_requests_total\{isolate="[0-9a-f]+",route="\/v1\/predict",status="200"\} \d+/);
   assert.match(m.text, /aqcast_request_duration_seconds_bucket\{/);
+  // Refusals are counted under their route too (a wrong method, a missing key).
+  assert.match(m.text, /route="\/v1\/predict",status="405"\} \d+/);
+  assert.match(m.text, /route="\/v1\/models",status="401"\} \d+/);
   assert.match(m.text, /aqcast_model_cache_total\{isolate="[0-9a-f]+",result="hit"\} \d+/);
 });
 
@@ -465,4 +471,22 @@ test("inputs are watched for drift: the PSI against the training rows' histogram
   await send(allRows.map((r) => asRow(r, 99)));
   const after = await psi("hour");
   assert.ok(after > 0.25, `PSI of hour after a shift: ${after}`);
+});
+
+// Last: it spends this client's allowance of failed authentications.
+test("guessing keys is rate limited: past AUTH_FAILURES_PER_MINUTE a wrong key is a 429", async () => {
+  const codes = [];
+  for (let i = 0; i < 40; i++) {
+    codes.push((await call("/v1/models", { key: `guess-${i}-0123456789` })).status);
+  }
+  // 30 a minute, a few already spent by the tests above: 401s, then only 429s.
+  const first429 = codes.indexOf(429);
+  assert.ok(first429 >= 15, codes.join(","));
+  assert.ok(codes.slice(0, first429).every((c) => c === 401), codes.join(","));
+  assert.ok(codes.slice(first429).every((c) => c === 429), codes.join(","));
+  const r = await call("/v1/models", { key: "one-more-guess-0123" });
+  assertError(r, 429, "rate_limited");
+  assert.ok(Number(r.headers.get("retry-after")) >= 1);
+  // A probe is never limited.
+  assert.equal((await call("/v1/health", { key: "one-more-guess-0123" })).status, 401);
 });

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 
 use crate::load::{self, LoadError, Source};
 use crate::picker::Picker;
-use crate::screens::{self, StationScreens};
+use crate::screens::{self, Shown, StationScreens};
 
 const PALETTE_KEY: &str = "aqcast.palette";
 const STATION_KEY: &str = "aqcast.station";
@@ -127,6 +127,40 @@ pub struct NotShown {
     pub error: LoadError,
 }
 
+/// One load of the shown station: what the address asked for, the load's number, and
+/// the station's screens or why there are none.
+#[derive(Clone)]
+struct Outcome {
+    asked: Option<String>,
+    seq: u64,
+    result: Result<Arc<Shown>, NotShown>,
+}
+
+/// The screens of the station the address asks for (or, when it asks for none or one the
+/// list does not have, of the default station), from the station list as loaded.
+async fn show_asked(
+    src: Source,
+    list: Result<Arc<Stations>, LoadError>,
+    asked: Option<&str>,
+) -> Result<Arc<Shown>, NotShown> {
+    let list = list.map_err(|error| NotShown {
+        station: None,
+        error,
+    })?;
+    let (station, unknown) = choose(&list, asked).ok_or_else(|| NotShown {
+        station: Some(String::new()),
+        error: LoadError::NoStations,
+    })?;
+    let id = station.id.clone();
+    screens::show(src, station, unknown)
+        .await
+        .map(Arc::new)
+        .map_err(|error| NotShown {
+            station: Some(id),
+            error,
+        })
+}
+
 /// Tells the page's script that a station was shown, so that the service worker keeps
 /// what was loaded and the station works offline from the first visit.
 fn announce_shown() {
@@ -171,66 +205,55 @@ pub fn App() -> impl IntoView {
             async move { load::stations(&src).await.map(Arc::new) }
         })
     };
+    // Each load of the shown station is numbered, so that the page can tell the screens
+    // of this load from those of an earlier one, even of the same station.
+    let loads = StoredValue::new(0u64);
     let shown = {
         let src = src.clone();
         LocalResource::new(move || {
             let asked = selected.get();
+            loads.update_value(|n| *n += 1);
+            let seq = loads.get_value();
             let src = src.clone();
             async move {
-                let list = stations.await.map_err(|error| NotShown {
-                    station: None,
-                    error,
-                })?;
-                let Some((station, unknown)) = choose(&list, asked.as_deref()) else {
-                    return Err(NotShown {
-                        station: None,
-                        error: LoadError::Unserved {
-                            station: "any station".into(),
-                        },
-                    });
-                };
-                let id = station.id.clone();
-                screens::show(src, station, unknown)
-                    .await
-                    .map(Arc::new)
-                    .map_err(|error| NotShown {
-                        station: Some(id),
-                        error,
-                    })
+                let result = show_asked(src, stations.await, asked.as_deref()).await;
+                Outcome { asked, seq, result }
             }
         })
     };
-    // What the page is doing, for people (aria-busy) and tests (data-state): the shown
-    // station's screens are ready when they are the ones the address asks for.
-    let wanted = move || -> Option<String> {
-        let list = stations.get()?.ok()?;
-        choose(&list, selected.get().as_deref()).map(|(s, _)| s.id)
-    };
-    let shown_id = move || -> Option<Option<String>> {
-        shown.get().map(|r| match r {
-            Ok(s) => Some(s.report.station.id.clone()),
-            Err(e) => e.station,
-        })
-    };
-    // The station whose screens (or error) are on the page: set by what renders them,
-    // once it has rendered.
-    let rendered = RwSignal::new(None::<Option<String>>);
+    // The load whose screens (or error) are on the page, set by what renders them once
+    // they have rendered.
+    let rendered = RwSignal::new(None::<u64>);
+    // A retry of the station list in flight.
+    let retrying = RwSignal::new(false);
+    Effect::new(move |_| {
+        stations.track();
+        retrying.set(false);
+    });
+    // What the page is doing, for people (aria-busy) and tests (data-state): ready when
+    // the screens on the page are those of the latest load, and that load is for what
+    // the address asks.
     let state = move || match (stations.get(), shown.get()) {
+        _ if retrying.get() => "loading",
         (Some(Err(_)), _) => "error",
         (_, None) => "loading",
-        (_, Some(r)) => {
-            let on_page = rendered.get();
-            if on_page.is_none() || on_page != shown_id() || shown_id().flatten() != wanted() {
-                "loading"
-            } else if r.is_ok() {
-                "ready"
-            } else {
-                "error"
-            }
-        }
+        (_, Some(o)) if o.asked != selected.get() || rendered.get() != Some(o.seq) => "loading",
+        (_, Some(o)) if o.result.is_ok() => "ready",
+        _ => "error",
     };
+    // The station on the page (the one the address asks for, or the one shown in its
+    // place), which the map rings.
+    let shown_id = Signal::derive(move || {
+        shown
+            .get()
+            .and_then(|o| match o.result {
+                Ok(s) => Some(s.report.station.id.clone()),
+                Err(e) => e.station,
+            })
+            .or_else(|| selected.get())
+    });
     Effect::new(move |_| {
-        if let Some(Ok(s)) = shown.get() {
+        if let Some(Outcome { result: Ok(s), .. }) = shown.get() {
             remember(STATION_KEY, &s.report.station.id);
             announce_shown();
         }
@@ -269,31 +292,35 @@ pub fn App() -> impl IntoView {
             <aside id="stations" class="picker" aria-labelledby="stations-h">
                 <h2 id="stations-h">"Stations"</h2>
                 {move || match stations.get() {
+                    _ if retrying.get() => view! { <p class="muted">"Loading the stations…"</p> }.into_any(),
                     None => view! { <p class="muted">"Loading the stations…"</p> }.into_any(),
                     Some(Ok(list)) => view! {
-                        <Picker list=list selected=selected palette=palette/>
+                        <Picker list=list selected=shown_id palette=palette/>
                     }.into_any(),
                     Some(Err(e)) => view! {
                         <div class="error" role="alert">
                             <h2>{e.title()}</h2>
                             <p>{e.to_string()}</p>
-                            <button on:click=move |_| stations.refetch()>"Try again"</button>
+                            <button on:click=move |_| {
+                                retrying.set(true);
+                                stations.refetch();
+                            }>"Try again"</button>
                         </div>
                     }.into_any(),
                 }}
             </aside>
             <main id="main" tabindex="-1"
-                data-station=move || shown_id().flatten().or_else(|| selected.get()).unwrap_or_default()
+                data-station=move || shown_id.get().unwrap_or_default()
                 data-state=state
                 aria-busy=move || (state() == "loading").to_string()>
                 {move || match shown.get() {
                     None => placeholder().into_any(),
-                    Some(Ok(s)) => view! {
-                        <StationScreens shown=s palette=palette width=width rendered=rendered/>
+                    Some(Outcome { seq, result: Ok(s), .. }) => view! {
+                        <StationScreens shown=s palette=palette width=width
+                            on_rendered=move || rendered.set(Some(seq))/>
                     }.into_any(),
-                    Some(Err(e)) => {
-                        let station = e.station.clone();
-                        Effect::new(move |_| rendered.set(Some(station.clone())));
+                    Some(Outcome { seq, result: Err(e), .. }) => {
+                        Effect::new(move |_| rendered.set(Some(seq)));
                         match e.station {
                             None => view! { <p class="muted">"Nothing to show without the station list."</p> }.into_any(),
                             Some(_) => error_card(&e.error).into_any(),

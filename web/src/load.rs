@@ -39,6 +39,8 @@ pub enum LoadError {
     Unserved { station: String },
     /// The data are there but a forecast cannot be made from them.
     Forecast { station: String, why: String },
+    /// The station list has no station.
+    NoStations,
 }
 
 impl LoadError {
@@ -52,6 +54,7 @@ impl LoadError {
             LoadError::NoProduction { .. } => "No model in service",
             LoadError::Unserved { .. } => "No forecast here",
             LoadError::Forecast { .. } => "No forecast possible",
+            LoadError::NoStations => "Nothing published yet",
         }
     }
 }
@@ -85,6 +88,9 @@ impl fmt::Display for LoadError {
             LoadError::Forecast { station, why } => {
                 write!(f, "The forecast for {station} could not be made: {why}")
             }
+            LoadError::NoStations => f.write_str(
+                "The station list is published but holds no station yet: nothing to show.",
+            ),
         }
     }
 }

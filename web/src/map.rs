@@ -126,6 +126,7 @@ mod tests {
             snapshot: String::new(),
             data_time: None,
             latest: None,
+            source: None,
         }
     }
 

@@ -16,7 +16,8 @@ use crate::{map, words};
 #[component]
 pub fn Picker(
     list: Arc<Stations>,
-    selected: RwSignal<Option<String>>,
+    /// The station on the page, which the map rings.
+    selected: Signal<Option<String>>,
     palette: RwSignal<Palette>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
@@ -157,6 +158,7 @@ mod tests {
             snapshot: String::new(),
             data_time: None,
             latest: None,
+            source: None,
         };
         let list = [s("berlin", 52.52, 13.40), s("munich", 48.14, 11.58)];
         let (id, km) = nearest(&list, 52.0, 13.0).unwrap();

@@ -58,6 +58,9 @@ pub enum CliError {
         /// What the trainer said.
         source: Box<aqcast_train::Error>,
     },
+    /// A fetch from a network stopped.
+    #[error(transparent)]
+    Fetch(#[from] aqcast_feeds::Error),
     /// Ingestion stopped.
     #[error(transparent)]
     Ingest(#[from] aqcast_store::ingest::IngestError),

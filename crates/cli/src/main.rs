@@ -32,6 +32,8 @@ enum Command {
     Aqi(commands::aqi::Args),
     /// Take measurement files (EPA AQS, AirNow, OpenAQ, openair/AURN, mapped CSV) into the store.
     Ingest(commands::ingest::Args),
+    /// Take what is new at a network that publishes measurements (OpenAQ, AirNow, UK-AIR) into the store.
+    Fetch(commands::fetch::Args),
     /// Build a task's feature table from the store (fits its pipeline on the training rows).
     Features(commands::features::Args),
     /// Print the observations a store holds, as CSV.
@@ -64,6 +66,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inspect(a) => commands::inspect::run(a),
         Command::Aqi(a) => commands::aqi::run(a),
         Command::Ingest(a) => commands::ingest::run(a),
+        Command::Fetch(a) => commands::fetch::run(a),
         Command::Features(a) => commands::features::run(a),
         Command::Export(a) => commands::export::run(a),
         Command::Train(a) => commands::train::run(a),

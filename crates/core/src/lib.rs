@@ -7,7 +7,7 @@
 //! - [`aqcast_engine`]: [`ensemble`], [`predict`], [`shap`]: the tree engine (all the
 //!   core's `unsafe` lives there);
 //! - [`aqcast_forecast`]: [`pollutant`], [`aqi`], [`time`], [`pipeline`], [`drift`],
-//!   [`artifact`], [`forecast`], [`tracking`], [`daily`]: from raw measurements to a
+//!   [`artifact`], [`forecast`], [`tracking`], [`daily`], [`meaning`]: from raw measurements to a
 //!   forecast a person can read;
 //! - [`aqcast_import`] as [`import`]: LightGBM text and XGBoost JSON model importers;
 //! - [`aqcast_published`] as [`published`]: the published layout and documents, an API

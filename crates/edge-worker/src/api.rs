@@ -45,30 +45,44 @@ impl ApiError {
     }
 
     /// An error of the core as the status that tells a client what to do, with the core's
-    /// own code: input that does not fit the model 422; a forecast the station's data do
-    /// not allow yet 409; a station or version that does not exist 404; a request that
-    /// names a step, a time or a model version wrongly 400; a damaged model or store 503.
+    /// own code: input that does not fit the model 422; a version that does not exist
+    /// 404; a forecast error as [`ApiError::forecast`] says; a damaged model or store
+    /// (or published document) 503.
     pub fn core(e: impl Into<aqcast_core::Error>) -> ApiError {
-        use aqcast_core::forecast::Error as F;
         use aqcast_core::published::Error as P;
         use aqcast_core::{Error as E, ModelError as M};
         let e = e.into();
         let status = match &e {
+            E::Forecast(f) => return ApiError::forecast(f.clone(), false),
             E::Model(M::InputShape { .. } | M::NoSuchHead { .. } | M::Aqi(_) | M::Pipeline(_)) => {
                 422
             }
-            E::Forecast(f) => match f {
-                F::NoData { .. } | F::NoRecentData { .. } => 409,
-                F::UnknownStation { .. } => 404,
-                F::StationRequired { .. } | F::BadStep { .. } | F::TimeOutOfRange => 400,
-                F::ReplayTooLong { .. } => 503,
-                // The façade files a forecast's model error as the model's.
-                F::Model(_) => 503,
-            },
             E::Published(P::NoSuchVersion { .. }) => 404,
-            E::Published(P::BadName { .. } | P::BadTag { .. }) => 400,
+            E::Published(P::BadTag { .. }) => 400,
             _ => 503,
         };
+        ApiError::with_status(status, &e)
+    }
+
+    /// A forecast that cannot be made: 409 when the station's measurements do not allow
+    /// one yet (come back when data arrive), or 422 when `at` asked for a time without
+    /// data (which will not change); 404 for a station the model does not know; 400 for a
+    /// request that names no station, a step or a time wrongly; 503 when the model itself
+    /// fails on the station's published data, or would replay too long.
+    pub fn forecast(e: aqcast_core::forecast::Error, at_given: bool) -> ApiError {
+        use aqcast_core::forecast::Error as F;
+        let status = match &e {
+            F::NoData { .. } | F::NoRecentData { .. } if at_given => 422,
+            F::NoData { .. } | F::NoRecentData { .. } => 409,
+            F::UnknownStation { .. } => 404,
+            F::StationRequired { .. } | F::BadStep { .. } | F::TimeOutOfRange => 400,
+            F::ReplayTooLong { .. } | F::Model(_) => 503,
+        };
+        ApiError::with_status(status, &e)
+    }
+
+    /// `e` with `status`: its code, and its message (a 503 says the model cannot be used).
+    fn with_status(status: u16, e: &impl aqcast_core::Coded) -> ApiError {
         let message = if status == 503 {
             format!("the model cannot be used: {e}")
         } else {
@@ -216,11 +230,13 @@ mod tests {
         );
         assert_eq!(status(F::BadStep { step: 0, steps: 72 }), (400, "bad_step"));
         assert_eq!(status(F::TimeOutOfRange), (400, "bad_time"));
+        // A name the store refused is answered 404 before the core sees it; one that
+        // comes out of the core is a damaged document.
         assert_eq!(
             status(P::BadName {
                 name: "../x".into()
             }),
-            (400, "bad_name")
+            (503, "bad_name")
         );
         // Input that does not fit the model.
         assert_eq!(
@@ -241,6 +257,19 @@ mod tests {
             max_steps: 100_000,
         };
         assert_eq!(status(replay), (503, "replay_too_long"));
+        // Data that will never come for the time asked: not a "come back later".
+        let at = ApiError::forecast(
+            F::NoRecentData {
+                variable: "no2".into(),
+                history: 192,
+                origin: 0,
+            },
+            true,
+        );
+        assert_eq!((at.status, at.code), (422, "no_recent_data"));
+        // The model failing on the station's own published data is the server's problem.
+        let model = ApiError::forecast(F::Model(M::Pipeline("x".into())), false);
+        assert_eq!((model.status, model.code), (503, "bad_pipeline"));
         assert_eq!(status(M::ChecksumMismatch), (503, "checksum_mismatch"));
         assert_eq!(status(M::Malformed("x".into())), (503, "malformed_model"));
         let corrupt = P::Corrupt {

@@ -26,6 +26,10 @@ pub struct Config {
     pub rate_per_minute: f64,
     /// `RATE_LIMIT_BURST`: the bucket's size (0: a minute's worth).
     pub rate_burst: f64,
+    /// `AUTH_FAILURES_PER_MINUTE`: failed authentications a minute per client address
+    /// (default 30; 0 turns the limit off), so that keys cannot be guessed at speed
+    /// whatever `RATE_LIMIT_PER_MINUTE` says.
+    pub auth_failures_per_minute: f64,
     /// `API_KEYS`, parsed; the error says what is wrong with the secret.
     keys: Result<Vec<auth::Key>, String>,
     /// `JWT_HS256_SECRET`, `JWT_ES256_PUBLIC_KEY`, `JWT_AUDIENCE`, parsed.
@@ -62,6 +66,7 @@ impl Config {
             ttl: num("REGISTRY_TTL", 10.0),
             rate_per_minute: num("RATE_LIMIT_PER_MINUTE", 0.0),
             rate_burst: num("RATE_LIMIT_BURST", 0.0),
+            auth_failures_per_minute: num("AUTH_FAILURES_PER_MINUTE", 30.0),
             keys: match secret(env, "API_KEYS") {
                 Some(v) => auth::parse_keys(&v),
                 None => Ok(Vec::new()),

@@ -456,10 +456,18 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
         )
     })?;
     let (bytes, snapshot_etag) = store.snapshot_bytes(&station).await?;
-    // Valid until the next grid step begins (at least a minute).
+    // Valid until the next data step is due after the station's latest measurement, as
+    // the (cached) station list gives it; a minute once it is overdue, or without it.
     let step = fc.pipeline().spec.grid.step.max(60);
     let now = (js_sys::Date::now() / 1000.0) as i64;
-    let max_age = (step - now.rem_euclid(step)).clamp(60, step);
+    let data_time = store
+        .stations()
+        .await
+        .ok()
+        .and_then(|l| l.doc.get(&station).and_then(|s| s.data_time));
+    let max_age = data_time.map_or(60, |t| {
+        (t.div_euclid(step) * step + step - now).clamp(60, step)
+    });
     let cache = format!("public, max-age={max_age}");
     let etag = format!(
         "\"{}-{}-{}\"",
@@ -476,7 +484,7 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let tracked = snapshot.tracked_for(&m.name, &m.version.sha256);
     let f = fc
         .forecast_with(&snapshot.series(), at, Some(&station), tracked)
-        .map_err(|e| ApiError::core(e).about(&format!("station {station:?}")))?;
+        .map_err(|e| ApiError::forecast(e, at.is_some()).about(&format!("station {station:?}")))?;
     let mut out = serde_json::to_value(&f)
         .map_err(|_| ApiError::new(500, "internal", "the forecast could not be written"))?;
     if let Value::Object(o) = &mut out {

@@ -8,7 +8,7 @@
 //!
 //! - [`config`]: the environment, read once per isolate;
 //! - [`routes`]: the route table (workers-rs `Router`): each route's pattern, the access
-//!   it needs and its handler, in one place;
+//!   it needs and its handler, in one place; authentication and rate limits around them;
 //! - [`requests`]: the request bodies as types, read under the body limit;
 //! - [`handlers`]: the endpoints;
 //! - [`api`]: errors (and the status of every core error), JSON, request ids, CORS;
@@ -20,7 +20,8 @@
 //! Configuration (wrangler.toml `[vars]`, secrets by `wrangler secret put`): `STORE` (R2
 //! binding), `API_KEYS` (secret: `[{"id","sha256","scopes"}]`), `PUBLIC_READ` (`true`
 //! opens stations and forecasts without a key), `CORS_ORIGINS` (comma-separated, or `*`),
-//! `MAX_BODY_BYTES`, `MAX_BATCH_ROWS`, `REGISTRY_TTL` (seconds).
+//! `MAX_BODY_BYTES`, `MAX_BATCH_ROWS`, `REGISTRY_TTL` (seconds), `RATE_LIMIT_PER_MINUTE`,
+//! `RATE_LIMIT_BURST`, `AUTH_FAILURES_PER_MINUTE`.
 
 pub mod api;
 pub mod auth;
@@ -33,9 +34,9 @@ pub mod requests;
 pub mod routes;
 pub mod store;
 
-use worker::{event, Context, Env, Method, Request, Response};
+use worker::{event, Context, Env, Request, Response};
 
-use crate::api::{error_response, ApiError};
+use crate::api::ApiError;
 use crate::auth::Caller;
 use crate::config::Config;
 
@@ -43,7 +44,7 @@ use crate::config::Config;
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
 /// Who is calling: a verified JWT's subject and scopes, a configured key's, or nobody.
-fn authenticate(req: &Request, cfg: &Config) -> Result<Caller, ApiError> {
+pub(crate) fn authenticate(req: &Request, cfg: &Config) -> Result<Caller, ApiError> {
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let keys = cfg.keys()?;
     let jwt_keys = cfg.jwt()?;
@@ -77,43 +78,30 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response
         .ok()
         .flatten()
         .unwrap_or_else(|| "unknown".into());
-    let route = routes::Matched::default();
-
-    let result: Result<(Response, String), ApiError> = async {
-        if method == Method::Options {
-            return Ok((Response::empty()?.with_status(204), "-".to_string()));
-        }
-        let caller = authenticate(&req, &cfg)?;
-        let id = caller.id.clone();
-        let cx = routes::Ctx {
-            cfg: cfg.clone(),
-            caller,
-            client,
-            request_id: request_id.clone(),
-            route: route.clone(),
-        };
-        Ok((routes::run(req, env, cx).await?, id))
-    }
-    .await;
-
-    let (mut response, key_id) = match result {
-        Ok(answered) => answered,
-        Err(e) => (error_response(&e, &request_id)?, "-".to_string()),
+    let seen = routes::Seen::default();
+    let cx = routes::Ctx {
+        cfg: cfg.clone(),
+        caller: Caller::anonymous(),
+        client,
+        request_id: request_id.clone(),
+        seen: seen.clone(),
     };
+    let mut response = routes::run(req, env, cx).await?;
     let status = response.status_code();
     let headers = response.headers_mut();
     headers.set("x-request-id", &request_id)?;
     api::cors(headers, origin.as_deref(), &cfg.cors)?;
     let model = headers.get("x-model-version").ok().flatten();
     let seconds = (js_sys::Date::now() - t0) / 1000.0;
-    metrics::request(&route.get(), status, seconds);
+    let route = seen.route();
+    metrics::request(&route, status, seconds);
     let line = serde_json::json!({
         "request_id": request_id,
         "method": format!("{method:?}").to_uppercase(),
-        "route": route.get(),
+        "route": route,
         "status": status,
         "latency_ms": seconds * 1000.0,
-        "key": key_id,
+        "key": seen.caller(),
         "model": model,
     });
     worker::console_log!("{line}");

@@ -111,8 +111,13 @@ pub async fn body<T: DeserializeOwned>(
 
 /// Parses a body already read (see [`body`]).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(format!(
+            "the body is empty; send {what} as JSON"
+        )));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
-        let hint = if e.is_syntax() || e.is_eof() {
+        let hint = if e.is_syntax() {
             "; NaN and Infinity are not JSON: send null for a missing value"
         } else {
             ""

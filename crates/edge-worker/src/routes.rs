@@ -1,65 +1,81 @@
 //! The route table: every endpoint once, with its path template (OpenAPI's, which also
 //! names it in logs and metrics; `{key...}` takes the rest of the path), the access it
-//! needs and its handler, on workers-rs's `Router`. Around
-//! each handler, [`serve`] records the route, checks the caller's scope, takes a token
-//! from the caller's bucket and turns an [`ApiError`] into its JSON answer. A `GET`
-//! route also answers `HEAD`, with the same status and headers and no body.
+//! needs and its handler, on workers-rs's `Router`. Around each handler, [`serve`]
+//! records the route, authenticates the caller, takes a token from the caller's bucket
+//! (from the client address's bucket of failures, when authentication fails), checks the
+//! caller's scope and
+//! turns an [`ApiError`] into its JSON answer. A `GET` route also answers `HEAD`, with
+//! the same status and headers and no body; another method on a route's path is a JSON
+//! 405, or for `OPTIONS` the CORS preflight's 204.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures_util::future::LocalBoxFuture;
-use worker::{Env, Request, Response, RouteContext, Router};
+use worker::{Env, Method, Request, Response, RouteContext, Router};
 
 use crate::api::{error_response, ApiError};
 use crate::auth::{Caller, Scope};
 use crate::config::Config;
-use crate::handlers;
-use crate::ratelimit;
+use crate::{authenticate, handlers, ratelimit};
 
 /// What a request carries through the router.
 pub struct Ctx {
     /// The isolate's configuration.
     pub cfg: Rc<Config>,
-    /// Who is calling.
+    /// Who is calling, once [`serve`] has authenticated them (anonymous before).
     pub caller: Caller,
     /// The client's address (`cf-connecting-ip`), which limits anonymous callers.
     pub client: String,
     /// The request id every answer carries.
     pub request_id: String,
-    /// The route that matched, for the log line and the metrics.
-    pub route: Matched,
+    /// What the request turned out to be, for the log line and the metrics.
+    pub seen: Seen,
 }
 
-/// The template of the route a request matched (`other` until one does).
+/// What the router learnt about a request: the route it matched and who called.
 #[derive(Clone, Default)]
-pub struct Matched(Rc<Cell<Option<&'static str>>>);
+pub struct Seen(Rc<SeenInner>);
 
-impl Matched {
+#[derive(Default)]
+struct SeenInner {
+    route: Cell<Option<&'static str>>,
+    caller: RefCell<Option<String>>,
+}
+
+impl Seen {
     /// The matched route's template as OpenAPI writes it (`/v1/forecast/{station}`), or
     /// `other`.
-    pub fn get(&self) -> Cow<'static, str> {
-        match self.0.get() {
+    pub fn route(&self) -> Cow<'static, str> {
+        match self.0.route.get() {
             Some(t) if t.contains("...}") => Cow::Owned(t.replace("...}", "}")),
             Some(t) => Cow::Borrowed(t),
             None => Cow::Borrowed("other"),
         }
     }
 
-    fn set(&self, route: &'static str) {
-        self.0.set(Some(route));
+    /// The authenticated caller's id, or `-`.
+    pub fn caller(&self) -> String {
+        self.0.caller.borrow().clone().unwrap_or_else(|| "-".into())
     }
 
-    fn is_set(&self) -> bool {
-        self.0.get().is_some()
+    fn set_route(&self, route: &'static str) {
+        self.0.route.set(Some(route));
+    }
+
+    fn set_caller(&self, id: &str) {
+        *self.0.caller.borrow_mut() = Some(id.to_string());
     }
 }
 
 /// What a route asks of its caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone, without a rate limit (health, liveness, the API description).
+    /// Anyone, and never rate limited: the probes a load balancer polls (health,
+    /// liveness).
+    Probe,
+    /// Anyone (readiness, the API description), within the rate limit.
     Open,
     /// Published data: anyone when `PUBLIC_READ` is on, else the `read` scope.
     Public,
@@ -74,7 +90,7 @@ pub enum Access {
 impl Access {
     fn check(self, cx: &Ctx) -> Result<(), ApiError> {
         match self {
-            Access::Open => Ok(()),
+            Access::Probe | Access::Open => Ok(()),
             Access::Public if cx.cfg.public_read => Ok(()),
             Access::Public | Access::Read => cx.caller.require(Scope::Read),
             Access::Predict => cx.caller.require(Scope::Predict),
@@ -91,13 +107,14 @@ pub type Answer = Result<Response, ApiError>;
 type Handler = fn(Request, RouteContext<Ctx>) -> LocalBoxFuture<'static, Answer>;
 
 /// Routes `req` to its handler.
-pub async fn run(req: Request, env: Env, cx: Ctx) -> Result<Response, ApiError> {
-    let matched = cx.route.clone();
+pub async fn run(req: Request, env: Env, cx: Ctx) -> worker::Result<Response> {
+    let seen = cx.seen.clone();
+    let request_id = cx.request_id.clone();
     let router = Router::with_data(cx);
-    let router = get(router, "/v1/health", Access::Open, |r, c| {
+    let router = get(router, "/v1/health", Access::Probe, |r, c| {
         Box::pin(handlers::health(r, c))
     });
-    let router = get(router, "/v1/live", Access::Open, |r, c| {
+    let router = get(router, "/v1/live", Access::Probe, |r, c| {
         Box::pin(handlers::live(r, c))
     });
     let router = get(router, "/v1/ready", Access::Open, |r, c| {
@@ -146,22 +163,23 @@ pub async fn run(req: Request, env: Env, cx: Ctx) -> Result<Response, ApiError> 
         Box::pin(handlers::forecast(r, c))
     });
     let answer = router.run(req, env).await?;
-    if matched.is_set() {
+    if seen.0.route.get().is_some() {
         return Ok(answer);
     }
-    // The router's own answers (plain text) for what no route took.
-    match answer.status_code() {
-        405 => Err(ApiError::new(
+    // The router's own (plain text) answers: a method no route registers (`CONNECT`,
+    // `TRACE`), or a path no route has.
+    let e = match answer.status_code() {
+        405 => ApiError::new(
             405,
             "method_not_allowed",
             "this method is not allowed here (GET /v1/openapi.json describes the API)",
-        )),
-        _ => Err(ApiError::not_found(
-            "no such endpoint (GET /v1/openapi.json describes the API)",
-        )),
-    }
+        ),
+        _ => ApiError::not_found("no such endpoint (GET /v1/openapi.json describes the API)"),
+    };
+    error_response(&e, &request_id)
 }
 
+/// Registers a `GET` route (and its `HEAD`, and the 405s of its path).
 fn get<'a>(
     router: Router<'a, Ctx>,
     pattern: &'static str,
@@ -180,17 +198,55 @@ fn get<'a>(
                 .with_status(full.status_code())
                 .with_headers(headers))
         })
+        .post_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .put_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .patch_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .delete_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .options_async(&path, move |req, cx| other_method(req, cx, pattern))
 }
 
+/// Registers a `POST` route (and the 405s of its path).
 fn post<'a>(
     router: Router<'a, Ctx>,
     pattern: &'static str,
     access: Access,
     handler: Handler,
 ) -> Router<'a, Ctx> {
-    router.post_async(&matchit(pattern), move |req, cx| {
-        serve(req, cx, pattern, access, handler)
-    })
+    let path = matchit(pattern);
+    router
+        .post_async(&path, move |req, cx| {
+            serve(req, cx, pattern, access, handler)
+        })
+        .get_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .head_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .put_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .patch_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .delete_async(&path, move |req, cx| other_method(req, cx, pattern))
+        .options_async(&path, move |req, cx| other_method(req, cx, pattern))
+}
+
+/// A method the route does not take: the CORS preflight's 204 for `OPTIONS` (the headers
+/// are added to every answer), else a JSON 405.
+async fn other_method(
+    req: Request,
+    cx: RouteContext<Ctx>,
+    pattern: &'static str,
+) -> worker::Result<Response> {
+    cx.data.seen.set_route(pattern);
+    if req.method() == Method::Options {
+        return Ok(Response::empty()?.with_status(204));
+    }
+    error_response(
+        &ApiError::new(
+            405,
+            "method_not_allowed",
+            format!(
+                "{} is not allowed here (GET /v1/openapi.json describes the API)",
+                req.method()
+            ),
+        ),
+        &cx.data.request_id,
+    )
 }
 
 /// A template in the router's syntax: `{name}` → `:name`, `{rest...}` → `*rest`.
@@ -199,7 +255,9 @@ fn matchit(template: &str) -> String {
         .split('/')
         .map(
             |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(rest) if rest.ends_with("...") => format!("*{}", rest.trim_end_matches("...")),
+                Some(rest) if rest.ends_with("...") => {
+                    format!("*{}", rest.trim_end_matches("..."))
+                }
                 Some(name) => format!(":{name}"),
                 None => seg.to_string(),
             },
@@ -208,22 +266,35 @@ fn matchit(template: &str) -> String {
         .join("/")
 }
 
-/// Runs one route: records it, checks access, takes a token from the caller's bucket
-/// (not for open routes), calls the handler, and answers an error as JSON.
+/// Runs one route: records it, authenticates the caller, takes a token from their bucket
+/// (not for the probes), checks their scope, calls the handler, and answers an error as
+/// JSON. A failed authentication takes a token from the client address's bucket of
+/// failures instead, so guessing keys is rate limited too.
 async fn serve(
     req: Request,
-    cx: RouteContext<Ctx>,
+    mut cx: RouteContext<Ctx>,
     pattern: &'static str,
     access: Access,
     handler: Handler,
 ) -> worker::Result<Response> {
-    cx.data.route.set(pattern);
+    cx.data.seen.set_route(pattern);
     let request_id = cx.data.request_id.clone();
     let answer = async {
-        access.check(&cx.data)?;
-        if access != Access::Open {
-            limit(&cx).await?;
+        let caller = match authenticate(&req, &cx.data.cfg) {
+            Ok(caller) => caller,
+            Err(e) => {
+                if access != Access::Probe {
+                    limit_failures(&cx).await?;
+                }
+                return Err(e);
+            }
+        };
+        cx.data.seen.set_caller(&caller.id);
+        if access != Access::Probe {
+            limit(&cx, &caller).await?;
         }
+        cx.data.caller = caller;
+        access.check(&cx.data)?;
         handler(req, cx).await
     }
     .await;
@@ -233,25 +304,36 @@ async fn serve(
     }
 }
 
-/// Takes a token from the caller's bucket (by key, or by address for anonymous
-/// callers) when a rate limit is configured.
-async fn limit(cx: &RouteContext<Ctx>) -> Result<(), ApiError> {
+/// Takes a token from `caller`'s bucket (by key, or by address for anonymous callers)
+/// when a rate limit is configured.
+async fn limit(cx: &RouteContext<Ctx>, caller: &Caller) -> Result<(), ApiError> {
     let d = &cx.data;
-    let rate = d.caller.per_minute.unwrap_or(d.cfg.rate_per_minute);
+    let rate = caller.per_minute.unwrap_or(d.cfg.rate_per_minute);
     if rate <= 0.0 {
         return Ok(());
     }
-    let who = if d.caller.id == "anonymous" {
+    let who = if caller.id == "anonymous" {
         format!("ip:{}", d.client)
     } else {
-        format!("key:{}", d.caller.id)
+        format!("key:{}", caller.id)
     };
-    let burst = match d.caller.per_minute {
+    let burst = match caller.per_minute {
         Some(own) => own,
         None if d.cfg.rate_burst > 0.0 => d.cfg.rate_burst,
         None => rate,
     };
     ratelimit::check(&cx.env, &who, rate, burst).await
+}
+
+/// Takes a token from the client address's bucket of failed authentications
+/// (`AUTH_FAILURES_PER_MINUTE`): past it, a wrong key is a 429, not another guess.
+async fn limit_failures(cx: &RouteContext<Ctx>) -> Result<(), ApiError> {
+    let rate = cx.data.cfg.auth_failures_per_minute;
+    if rate <= 0.0 {
+        return Ok(());
+    }
+    let who = format!("auth-failures:ip:{}", cx.data.client);
+    ratelimit::check(&cx.env, &who, rate, rate).await
 }
 
 #[cfg(test)]
@@ -263,9 +345,10 @@ mod tests {
         assert_eq!(matchit("/v1/forecast/{station}"), "/v1/forecast/:station");
         assert_eq!(matchit("/v1/files/{key...}"), "/v1/files/*key");
         assert_eq!(matchit("/v1/models"), "/v1/models");
-        let m = Matched::default();
-        assert_eq!(m.get(), "other");
-        m.set("/v1/files/{key...}");
-        assert_eq!(m.get(), "/v1/files/{key}");
+        let s = Seen::default();
+        assert_eq!(s.route(), "other");
+        assert_eq!(s.caller(), "-");
+        s.set_route("/v1/files/{key...}");
+        assert_eq!(s.route(), "/v1/files/{key}");
     }
 }

@@ -13,8 +13,9 @@
 //!
 //! All the `unsafe` code of aqcast's core lives here: the SIMD intrinsics of `sliced`, its
 //! blocks' column loads and leaf lookups, and the single-row walk's unchecked step, each
-//! with its safety argument (`#[allow(unsafe_code)]` marks each place; the crate denies it
-//! everywhere else, and every other crate of the core forbids it).
+//! with its safety argument (`#[allow(unsafe_code)]` marks each place, and the whole of
+//! `sliced/block.rs`, the module of intrinsics; the crate denies it everywhere else, and
+//! every other crate of the core forbids it).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

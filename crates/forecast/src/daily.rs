@@ -1,7 +1,6 @@
 //! What a forecast means per day: each local day's worst category, its highest AQI and
-//! the chance of the next worse category. The dashboard's days and the alerts read
-//! forecasts through this one rule, so that what a page shows and what a notification
-//! says never disagree.
+//! the chance of the next worse category: one rule in the core, so that every front end
+//! that speaks of days (the dashboard today) says the same of the same forecast.
 
 use alloc::vec::Vec;
 

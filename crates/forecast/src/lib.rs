@@ -14,7 +14,7 @@
 //! - [`meaning`]: what each feature of a model is, from the artifact's description of it;
 //! - [`tracking`]: bands that follow a station's own misses after training;
 //! - [`daily`]: what a forecast means per day (the worst category, its AQI, the chance
-//!   of worse), shared by the dashboard and the alerts.
+//!   of worse), one rule for every front end.
 //!
 //! `#![no_std]` + `alloc`: no I/O, no clock, no threads, no randomness. Front ends hand it
 //! bytes and numbers and get values back.

@@ -678,6 +678,41 @@ pub struct Station {
     /// colour every station without loading its data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<Latest>,
+    /// Where its data come from and whom to credit, where the source says (fetched
+    /// data: OpenAQ, AirNow, EEA, UK-AIR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Credit>,
+}
+
+/// Where a station's data come from: shown wherever they are (the licences of OpenAQ,
+/// EEA and UK-AIR ask for attribution).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Credit {
+    /// The network and the body that runs it (`OpenAQ: AirNow`, `UK-AIR (AURN)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// The data's licence (`CC BY 4.0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
+    /// Whom to credit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
+}
+
+impl Credit {
+    /// The credit, if the source said anything.
+    pub fn of(
+        network: Option<String>,
+        licence: Option<String>,
+        attribution: Option<String>,
+    ) -> Option<Credit> {
+        let c = Credit {
+            network,
+            licence,
+            attribution,
+        };
+        (c != Credit::default()).then_some(c)
+    }
 }
 
 /// The AQI of a station's latest measurements ([`aqcast_forecast::aqi::current`]).

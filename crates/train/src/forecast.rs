@@ -223,6 +223,23 @@ pub struct Report {
 }
 
 impl Report {
+    /// The test metrics per step by name (`step24.rmse`, `step24.skill`, …), as the
+    /// artifact's metadata lists them for people and for readers older than its typed
+    /// scores.
+    pub fn metrics(&self) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        for s in &self.per_step {
+            let key = format!("step{}", s.step);
+            out.insert(format!("{key}.rmse"), s.rmse);
+            out.insert(format!("{key}.coverage"), s.coverage);
+            out.insert(format!("{key}.width"), s.width);
+            if let Some(v) = s.skill.get("persistence") {
+                out.insert(format!("{key}.skill"), *v);
+            }
+        }
+        out
+    }
+
     /// The test scores per step, as the artifact carries them and the registry lists
     /// them.
     pub fn scores(&self) -> Vec<aqcast_core::artifact::Score> {

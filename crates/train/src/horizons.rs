@@ -95,6 +95,26 @@ pub struct Trained {
 }
 
 impl Trained {
+    /// Every head's test metrics by name (`h24.rmse`, `h24.q0.9.pinball`, …), as the
+    /// artifact's metadata lists them for people and for readers older than its typed
+    /// scores.
+    pub fn metrics(&self) -> std::collections::BTreeMap<String, f64> {
+        let mut out = std::collections::BTreeMap::new();
+        for r in &self.reports {
+            let Some(test) = &r.test else { continue };
+            let key = match r.quantile {
+                Some(q) => format!("h{}.q{q}", r.horizon),
+                None => format!("h{}", r.horizon),
+            };
+            out.insert(format!("{key}.rmse"), test.rmse);
+            out.insert(format!("{key}.mae"), test.mae);
+            if let Some(p) = test.pinball {
+                out.insert(format!("{key}.pinball"), p);
+            }
+        }
+        out
+    }
+
     /// The central heads' test scores by horizon, as the artifact carries them.
     pub fn scores(&self) -> Vec<Score> {
         self.reports
@@ -123,8 +143,13 @@ pub fn category_of(p: Pollutant, unit: Unit) -> Option<impl Fn(f64) -> Option<u8
     })
 }
 
-/// Trains every head of the task, calling `on_tree` after each tree.
-pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, Error> {
+/// Trains every head of the task, calling `on_head` with each head's title
+/// ([`HeadReport::title`]) before it grows and `on_tree` after each tree.
+pub fn train(
+    task: &Task,
+    on_head: &dyn Fn(&str),
+    on_tree: &(dyn Fn() + Sync),
+) -> Result<Trained, Error> {
     let table = task.table;
     let names: Vec<String> = table.features.iter().map(|c| c.name.clone()).collect();
     let category = task.rated.and_then(|(p, u)| category_of(p, u));
@@ -174,6 +199,10 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, Error>
         }
         let mut quantile_preds: Vec<(f64, Vec<f64>)> = Vec::new();
         for (p, q) in variants {
+            on_head(&match q {
+                Some(q) => format!("h{h} q{q}"),
+                None => format!("h{h}"),
+            });
             let started = Instant::now();
             let what = || match q {
                 Some(q) => format!("horizon {h}, quantile {q}"),
@@ -313,6 +342,7 @@ mod tests {
                 params: &params,
                 rated: Some((Pollutant::No2, Unit::Ppb)),
             },
+            &|_| {},
             &|| {},
         )
         .unwrap();
@@ -348,6 +378,7 @@ mod tests {
                 params: &Params::default(),
                 rated: None,
             },
+            &|_| {},
             &|| {},
         )
         .err()

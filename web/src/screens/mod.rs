@@ -96,11 +96,10 @@ pub fn StationScreens(
     shown: Arc<Shown>,
     palette: RwSignal<Palette>,
     width: RwSignal<f64>,
-    /// Set to the station once its screens are on the page.
-    rendered: RwSignal<Option<Option<String>>>,
+    /// Called once the screens are on the page.
+    on_rendered: impl Fn() + 'static,
 ) -> impl IntoView {
-    let id = shown.report.station.id.clone();
-    Effect::new(move |_| rendered.set(Some(Some(id.clone()))));
+    Effect::new(move |_| on_rendered());
     let now = now_seconds();
     let unknown = shown.unknown.clone().map(|id| {
         view! {

@@ -204,21 +204,10 @@ pub fn run(a: Args) -> Result<(), CliError> {
     // Station data published from this store is refreshed: the snapshots are what the
     // edge worker and the dashboard forecast from.
     if outcomes.len() > refused.len() {
-        let objects = aqcast_store::Objects::open_existing(&a.store)?;
-        if objects
-            .get(aqcast_core::published::layout::STATIONS)?
-            .is_some()
-        {
-            let summary = super::stations::publish(&super::stations::PublishArgs {
-                store: a.store.clone(),
-                data: None,
-                stations: None,
-                days: super::stations::DEFAULT_DAYS,
-            })?;
+        if let Some(n) = refresh_published(&a.store)? {
             println!(
-                "refreshed the station list and {} snapshots in {}",
-                summary.stations.stations.len(),
-                summary.url
+                "refreshed the station list and {n} snapshots in {}",
+                a.store
             );
         }
     }
@@ -239,4 +228,23 @@ pub fn run(a: Args) -> Result<(), CliError> {
             )))
         }
     }
+}
+
+/// Refreshes the station list and snapshots published in `store`, if any are: what the
+/// edge worker and the dashboard forecast from. Returns the stations refreshed.
+pub fn refresh_published(store: &str) -> Result<Option<usize>, CliError> {
+    let objects = aqcast_store::Objects::open_existing(store)?;
+    if objects
+        .get(aqcast_core::published::layout::STATIONS)?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let summary = super::stations::publish(&super::stations::PublishArgs {
+        store: store.to_string(),
+        data: None,
+        stations: None,
+        days: super::stations::DEFAULT_DAYS,
+    })?;
+    Ok(Some(summary.stations.stations.len()))
 }

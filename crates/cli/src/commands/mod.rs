@@ -5,6 +5,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod export;
 pub mod features;
+pub mod fetch;
 pub mod forecast;
 pub mod import;
 pub mod ingest;

@@ -103,6 +103,14 @@ pub fn run(a: Args) -> Result<(), CliError> {
     }
 }
 
+/// What is known of a station's place: its name, where it is, whom to credit.
+struct Place {
+    name: Option<String>,
+    lat: f64,
+    lon: f64,
+    credit: Option<published::Credit>,
+}
+
 /// What `publish` wrote.
 pub struct Summary {
     /// The station list written.
@@ -130,34 +138,63 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
     for (site, var, _) in data.partitions()? {
         variables.entry(site).or_default().push(var);
     }
-    // Coordinates and names: a station file first, then what the models know.
-    let mut facts: BTreeMap<String, (Option<String>, f64, f64)> = BTreeMap::new();
-    // What the last station list knew (a refresh after an ingest keeps it)…
+    // Names, coordinates and credits: what the last station list knew (a refresh after an
+    // ingest keeps it), then what the data say (EPA AirData, OpenAQ and every fetched
+    // source name their sites), then a station file, then what the models know.
+    let mut facts: BTreeMap<String, Place> = BTreeMap::new();
     if let Some(f) = objects.get(layout::STATIONS)? {
         if let Ok(old) = Stations::from_json(&f.bytes) {
             for s in old.stations {
                 if let (Some(lat), Some(lon)) = (s.lat, s.lon) {
-                    facts.insert(s.id, (s.name, lat, lon));
+                    facts.insert(
+                        s.id,
+                        Place {
+                            name: s.name,
+                            lat,
+                            lon,
+                            credit: s.source,
+                        },
+                    );
                 }
             }
         }
     }
-    // …then what the data files say (EPA AirData names its sites and where they are)…
     let manifest = data.manifest()?;
     for f in &manifest.files {
         for (site, sf) in &f.site_facts {
+            let credit = published::Credit::of(
+                sf.network.clone(),
+                sf.licence.clone(),
+                sf.attribution.clone(),
+            );
             if let (Some(lat), Some(lon)) = (sf.lat, sf.lon) {
-                facts.insert(site.clone(), (sf.name.clone(), lat, lon));
-            } else if let (Some(name), Some(fact)) = (&sf.name, facts.get_mut(site)) {
-                fact.0 = Some(name.clone());
+                facts.insert(
+                    site.clone(),
+                    Place {
+                        name: sf.name.clone(),
+                        lat,
+                        lon,
+                        credit,
+                    },
+                );
+            } else if let Some(place) = facts.get_mut(site) {
+                place.name = sf.name.clone().or(place.name.take());
+                place.credit = credit.or(place.credit.take());
             }
         }
     }
-    // …then a station file, then what the models know.
     if let Some(path) = &a.stations {
         for s in crate::commands::features::read_stations(path)? {
-            let name = facts.get(&s.id).and_then(|f| f.0.clone());
-            facts.insert(s.id.clone(), (name, s.lat, s.lon));
+            let old = facts.remove(&s.id);
+            facts.insert(
+                s.id.clone(),
+                Place {
+                    name: old.as_ref().and_then(|p| p.name.clone()),
+                    lat: s.lat,
+                    lon: s.lon,
+                    credit: old.and_then(|p| p.credit),
+                },
+            );
         }
     }
     // Which models serve which station, and what they read: the production version of
@@ -182,7 +219,12 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             continue;
         };
         for s in &spec.stations {
-            facts.entry(s.id.clone()).or_insert((None, s.lat, s.lon));
+            facts.entry(s.id.clone()).or_insert(Place {
+                name: None,
+                lat: s.lat,
+                lon: s.lon,
+                credit: None,
+            });
         }
         let fc = model
             .forecaster()
@@ -296,14 +338,15 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         models.dedup();
         list.push(Station {
             id: site.clone(),
-            name: fact.and_then(|f| f.0.clone()),
-            lat: fact.map(|f| f.1),
-            lon: fact.map(|f| f.2),
+            name: fact.and_then(|f| f.name.clone()),
+            lat: fact.map(|f| f.lat),
+            lon: fact.map(|f| f.lon),
             pollutants: vars.clone(),
             models,
             snapshot: key,
             data_time,
             latest,
+            source: fact.and_then(|f| f.credit.clone()),
         });
     }
     let stations = Stations {

@@ -292,6 +292,7 @@ fn train(a: Args) -> Result<PathBuf, CliError> {
             params: &params,
             rated,
         },
+        &|head| bar.set_message(head.to_string()),
         &|| bar.inc(1),
     )
     .map_err(CliError::train(&a.task.config))?;
@@ -318,6 +319,7 @@ fn train(a: Args) -> Result<PathBuf, CliError> {
         md.params.insert("site".into(), config.data.site.clone());
     }
     md.data = data;
+    md.metrics = model_heads.metrics();
     md.scores = model_heads.scores();
     let model = Model {
         metadata: md,

@@ -185,6 +185,7 @@ pub fn run(
         "train_end".into(),
         aqcast_core::time::format_datetime(train_end),
     );
+    md.metrics = model_heads.report.metrics();
     md.scores = model_heads.report.scores();
     // What the model was trained on (the pipeline's features at every training hour of
     // every site), for drift monitoring where it serves.

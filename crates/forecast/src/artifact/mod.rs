@@ -108,8 +108,8 @@ pub struct Metadata {
     pub params: BTreeMap<String, String>,
     /// The data the model was made from.
     pub data: Vec<DataSource>,
-    /// Evaluation metrics (name → value), as other tools name them; aqcast's own test
-    /// scores are `scores`.
+    /// Evaluation metrics (name → value), for people (`aqcast inspect`) and for readers
+    /// older than `scores`; what aqcast reads of a model's test results is `scores`.
     pub metrics: BTreeMap<String, f64>,
     /// How the model scored on its test period, per step ahead (a forecasting model's
     /// steps; a predicting model's central heads, by horizon).

@@ -62,7 +62,8 @@ pub struct TakenFile {
     pub seconds: f64,
     /// Quarantine file (relative to the store root), if any value was rejected.
     pub quarantine: Option<String>,
-    /// Names and coordinates of the sites, where the file gives them (EPA AirData).
+    /// What the file says about its sites (names, coordinates, network, licence, whom to
+    /// credit), where it says it (EPA AirData, OpenAQ's archive, `aqcast fetch`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub site_facts: BTreeMap<String, SiteFacts>,
 }
@@ -79,6 +80,15 @@ pub struct SiteFacts {
     /// Longitude, degrees east.
     #[serde(default)]
     pub lon: Option<f64>,
+    /// The network that runs it (`OpenAQ: AirNow`, `UK-AIR (AURN)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// The data's licence (`CC BY 4.0`, `Open Government Licence v3.0`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
+    /// Whom to credit where the data are shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
 }
 
 impl TakenFile {

@@ -161,6 +161,20 @@ impl Store {
         }
     }
 
+    /// Takes the store's write lock, waiting up to `wait` for another process to release
+    /// it (checked every 100 ms).
+    pub fn lock_waiting(&self, wait: std::time::Duration) -> Result<StoreLock, StoreError> {
+        let until = std::time::Instant::now() + wait;
+        loop {
+            match self.lock() {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < until => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => return other,
+            }
+        }
+    }
+
     fn manifest_path(&self) -> PathBuf {
         self.root.join("manifest.json")
     }

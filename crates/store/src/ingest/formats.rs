@@ -8,7 +8,7 @@ use aqcast_core::time;
 use csv::ByteRecord;
 
 use super::reject::Reason;
-use super::sink::{Sink, SinkError};
+use super::sink::{Sink, SinkError, SiteText};
 use super::vocab::{self, UnitText, Variable};
 
 /// A column mapping given on the command line: `name=column[:unit]`.
@@ -102,6 +102,46 @@ struct ValueColumn {
     unit: Option<UnitText>,
 }
 
+/// The columns that describe a site (its name, coordinates, network, licence and whom to
+/// credit), where a format has them.
+#[derive(Clone, Copy, Debug, Default)]
+struct FactColumns {
+    name: Option<usize>,
+    lat: Option<usize>,
+    lon: Option<usize>,
+    network: Option<usize>,
+    licence: Option<usize>,
+    attribution: Option<usize>,
+}
+
+impl FactColumns {
+    fn any(&self) -> bool {
+        [
+            self.name,
+            self.lat,
+            self.lon,
+            self.network,
+            self.licence,
+            self.attribution,
+        ]
+        .iter()
+        .any(Option::is_some)
+    }
+
+    /// This row's cells of those columns (empty where a column is absent).
+    fn read<'r>(&self, f: &impl Fn(usize) -> &'r [u8]) -> SiteText<'r> {
+        let cell = |c: Option<usize>| c.map_or(&b""[..], f);
+        SiteText {
+            name: cell(self.name),
+            lat: cell(self.lat),
+            lon: cell(self.lon),
+            network: cell(self.network),
+            licence: cell(self.licence),
+            attribution: cell(self.attribution),
+        }
+    }
+}
+
 enum Layout {
     Epa {
         state: usize,
@@ -125,6 +165,9 @@ enum Layout {
         param: usize,
         unit: usize,
         value: usize,
+        /// `location`, `lat`, `lon` (OpenAQ's archive) and `network`, `licence`,
+        /// `attribution` (what `aqcast fetch` adds), when present.
+        facts: FactColumns,
     },
     /// EPA AirData daily download: `Date` (MM/DD/YYYY), `Site ID`, `POC`, one
     /// `Daily … Concentration` column whose name says the pollutant, `Units` per row.
@@ -136,7 +179,7 @@ enum Layout {
         unit: usize,
         variable: u32,
         /// `Local Site Name`, `Site Latitude`, `Site Longitude`, when present.
-        facts: Option<(usize, usize, usize)>,
+        facts: FactColumns,
     },
     Wide {
         time: usize,
@@ -271,13 +314,11 @@ impl Parser {
                 value,
                 unit,
                 variable: sink.variable(&Variable::Pollutant(pollutant)),
-                facts: match (
-                    h("Local Site Name"),
-                    h("Site Latitude"),
-                    h("Site Longitude"),
-                ) {
-                    (Some(n), Some(a), Some(o)) => Some((n, a, o)),
-                    _ => None,
+                facts: FactColumns {
+                    name: h("Local Site Name"),
+                    lat: h("Site Latitude"),
+                    lon: h("Site Longitude"),
+                    ..FactColumns::default()
                 },
             };
         } else if let (Some(state), Some(county), Some(site), Some(param), Some(poc), Some(unit)) = (
@@ -326,6 +367,14 @@ impl Parser {
                 param,
                 unit,
                 value,
+                facts: FactColumns {
+                    name: h("location"),
+                    lat: h("lat"),
+                    lon: h("lon"),
+                    network: h("network"),
+                    licence: h("licence"),
+                    attribution: h("attribution"),
+                },
             };
         } else if let Some(t) = h("date") {
             let site = h("code").or_else(|| h("site"));
@@ -507,7 +556,11 @@ impl Parser {
                 param,
                 unit,
                 value,
+                facts,
             } => {
+                if facts.any() {
+                    sink.site_facts(f(site), &facts.read(&f));
+                }
                 let Some(var) = self.param(f(param), sink, false) else {
                     return sink.reject(
                         line,
@@ -560,8 +613,8 @@ impl Parser {
                 let known = unit_known(u, f(unit));
                 let name = self.header[value].clone();
                 let site = std::mem::take(&mut self.site_buf);
-                if let Some((n, a, o)) = facts {
-                    sink.site_facts(&site, f(n), f(a), f(o));
+                if facts.any() {
+                    sink.site_facts(&site, &facts.read(&f));
                 }
                 let r = sink.value(line, &site, variable, t, &name, f(value), u, known);
                 self.site_buf = site;

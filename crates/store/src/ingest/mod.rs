@@ -132,17 +132,69 @@ pub fn collect(paths: &[PathBuf], skip: &Path) -> Result<Vec<PathBuf>, IngestErr
     Ok(out)
 }
 
-/// The file's BLAKE3 (what names its parts) and SHA-256 (what provenance records cite)
+/// What observations are read from: a file, or bytes a feed answered with (named for the
+/// manifest and for errors: `openaq:sensors/3920/hours…`).
+#[derive(Clone, Copy)]
+pub enum Input<'a> {
+    /// A file on disk (plain or gzip).
+    File(&'a Path),
+    /// Bytes in one of the formats files come in (plain or gzip).
+    Bytes {
+        /// What they are, for the manifest and for errors.
+        name: &'a str,
+        /// The content.
+        bytes: &'a [u8],
+    },
+}
+
+impl Input<'_> {
+    /// The path errors and the manifest name the input by.
+    fn path(&self) -> PathBuf {
+        match self {
+            Input::File(p) => p.to_path_buf(),
+            Input::Bytes { name, .. } => PathBuf::from(name),
+        }
+    }
+
+    /// The input's name, the basis of the format's detection by name.
+    fn file_name(&self) -> String {
+        match self {
+            Input::File(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Input::Bytes { name, .. } => (*name).to_string(),
+        }
+    }
+
+    /// A reader over the content, as it is stored (compressed or not).
+    fn open(&self) -> Result<Box<dyn Read + 'static>, StoreError> {
+        match self {
+            Input::File(p) => Ok(Box::new(File::open(p).map_err(StoreError::io(*p))?)),
+            Input::Bytes { bytes, .. } => Ok(Box::new(io::Cursor::new(bytes.to_vec()))),
+        }
+    }
+
+    fn size(&self) -> u64 {
+        match self {
+            Input::File(p) => p.metadata().map(|m| m.len()).unwrap_or(0),
+            Input::Bytes { bytes, .. } => bytes.len() as u64,
+        }
+    }
+}
+
+/// The input's BLAKE3 (what names its parts) and SHA-256 (what provenance records cite)
 /// hashes, and its size: one read.
-fn hash_file(path: &Path, bar: &ProgressBar) -> Result<(String, String, u64), IngestError> {
+fn hash_input(input: Input, bar: &ProgressBar) -> Result<(String, String, u64), IngestError> {
     use sha2::Digest;
-    let mut f = File::open(path).map_err(StoreError::io(path))?;
+    let path = input.path();
+    let mut f = input.open()?;
     let mut h = blake3::Hasher::new();
     let mut sha = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut n = 0u64;
     loop {
-        let k = f.read(&mut buf).map_err(StoreError::io(path))?;
+        let k = f.read(&mut buf).map_err(StoreError::io(&path))?;
         if k == 0 {
             break;
         }
@@ -194,149 +246,166 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         );
-        let size = path.metadata().map(|m| m.len()).unwrap_or(0);
-        let (hash, sha256, bytes) = match hash_file(&path, &bar) {
-            Ok(h) => h,
-            // An unreadable file is refused like a malformed one; the others go on.
-            Err(e) if !opts.strict => {
-                tracing::info!("refused: {e}");
-                out.push((path, Outcome::Refused(e)));
-                continue;
-            }
+        let outcome = match take(store, &mut manifest, Input::File(&path), opts, &bar) {
+            Ok(o) => o,
             Err(e) => {
                 bar.finish_and_clear();
                 return Err(e);
             }
         };
-        if let Some(t) = manifest.find(&hash) {
-            tracing::info!(file = %path.display(), "already taken (same content) on {}", t.taken_at);
-            bar.inc(size - size / 2);
-            // Archived too: a run killed between its manifest write and the move left it.
-            if let Some(dir) = &opts.archive {
-                archive(&path, dir, &hash[..16])?;
-            }
-            out.push((path, Outcome::AlreadyTaken(t.clone())));
-            continue;
+        if let (Some(dir), Outcome::Taken(t) | Outcome::AlreadyTaken(t)) = (&opts.archive, &outcome)
+        {
+            // Archived too when taken by an earlier run: one killed between its manifest
+            // write and the move left it.
+            archive(&path, dir, t.id())?;
         }
-        let id = hash[..16].to_string();
-        let removed = store.remove_parts_of(&id)?;
-        if removed > 0 {
-            tracing::warn!(file = %path.display(), "removed {removed} part files of an interrupted run");
-        }
-        let started = Instant::now();
-        let result = ingest_file(store, &path, &id, opts, &bar).and_then(|(format, lines, done)| {
-            // A file that gives no value at all is refused, not recorded as taken: its
-            // mapping or format is wrong, and a corrected run must be able to take it.
-            if done.stats.observations > 0 {
-                return Ok((format, lines, done));
-            }
-            let reasons: Vec<String> = done
-                .stats
-                .rejected
-                .iter()
-                .map(|(r, n)| format!("{n} {}", r.name()))
-                .collect();
-            // Its quarantine file goes too: the store keeps nothing of a refused file.
-            let q = store.quarantine_path(&id);
-            if q.exists() {
-                fs::remove_file(&q).map_err(StoreError::io(&q))?;
-            }
-            let why = if reasons.is_empty() {
-                format!("all {} values are missing", done.stats.missing)
-            } else {
-                format!("every value was rejected: {}", reasons.join(", "))
-            };
-            Err(IngestError::File {
-                path: path.clone(),
-                line: None,
-                message: format!(
-                    "no value could be taken ({why}): check the file's format, --map and --site, then run again"
-                ),
-            })
-        });
-        match result {
-            Ok((format, lines, done)) => {
-                let sink::Finished {
-                    stats,
-                    variables,
-                    sites,
-                    quarantine,
-                    site_facts,
-                } = done;
-                // RFC 3339 from the core's civil time: data before 1970 keep their dates.
-                let fmt_t = |t: i64| {
-                    format!(
-                        "{}Z",
-                        aqcast_core::time::format_datetime(t).replacen(' ', "T", 1)
-                    )
-                };
-                let taken = TakenFile {
-                    name: path.display().to_string(),
-                    blake3: hash,
-                    sha256,
-                    bytes,
-                    format: format.name().into(),
-                    lines,
-                    observations: stats.observations,
-                    rejected: stats.rejected.values().sum(),
-                    missing: stats.missing,
-                    repeated: stats.repeated,
-                    rejected_by_reason: stats
-                        .rejected
-                        .iter()
-                        .map(|(r, n)| (r.name().to_string(), *n))
-                        .collect(),
-                    variables,
-                    sites,
-                    start: stats.span.map(|s| fmt_t(s.0)),
-                    end: stats.span.map(|s| fmt_t(s.1)),
-                    taken_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-                    seconds: started.elapsed().as_secs_f64(),
-                    quarantine: quarantine.map(|q| {
-                        q.strip_prefix(store.root())
-                            .unwrap_or(&q)
-                            .display()
-                            .to_string()
-                    }),
-                    site_facts,
-                };
-                manifest.files.push(taken.clone());
-                store.save_manifest(&manifest)?;
-                tracing::info!(file = %path.display(), observations = taken.observations, rejected = taken.rejected, "taken");
-                if let Some(dir) = &opts.archive {
-                    archive(&path, dir, &id)?;
-                }
-                out.push((path, Outcome::Taken(taken)));
-            }
-            Err(e) => {
-                // Nothing of a refused file stays in the store.
-                store.remove_parts_of(&id)?;
-                if opts.strict {
-                    bar.finish_and_clear();
-                    return Err(e);
-                }
-                tracing::info!("refused: {e}");
-                out.push((path, Outcome::Refused(e)));
-            }
-        }
+        out.push((path, outcome));
     }
     bar.finish_and_clear();
     Ok(out)
 }
 
-fn ingest_file(
+/// Takes one input into the store (the caller holds the store's lock): skipped when the
+/// manifest lists its content, else its values are streamed into part files and, once
+/// they and its quarantine file are durable, it is appended to `manifest` (saved
+/// atomically). A refused input leaves nothing in the store. `Err` only with
+/// `opts.strict` or when the store itself fails.
+pub fn take(
     store: &Store,
-    path: &Path,
+    manifest: &mut crate::data::Manifest,
+    input: Input,
+    opts: &Options,
+    bar: &ProgressBar,
+) -> Result<Outcome, IngestError> {
+    let path = input.path();
+    let size = input.size();
+    let (hash, sha256, bytes) = match hash_input(input, bar) {
+        Ok(h) => h,
+        // An unreadable input is refused like a malformed one; the others go on.
+        Err(e) if !opts.strict => {
+            tracing::info!("refused: {e}");
+            return Ok(Outcome::Refused(e));
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(t) = manifest.find(&hash) {
+        tracing::info!(file = %path.display(), "already taken (same content) on {}", t.taken_at);
+        bar.inc(size - size / 2);
+        return Ok(Outcome::AlreadyTaken(t.clone()));
+    }
+    let id = hash[..16].to_string();
+    let removed = store.remove_parts_of(&id)?;
+    if removed > 0 {
+        tracing::warn!(file = %path.display(), "removed {removed} part files of an interrupted run");
+    }
+    let started = Instant::now();
+    let result = ingest_input(store, input, &id, opts, bar).and_then(|(format, lines, done)| {
+        // An input that gives no value at all is refused, not recorded as taken: its
+        // mapping or format is wrong, and a corrected run must be able to take it.
+        if done.stats.observations > 0 {
+            return Ok((format, lines, done));
+        }
+        let reasons: Vec<String> = done
+            .stats
+            .rejected
+            .iter()
+            .map(|(r, n)| format!("{n} {}", r.name()))
+            .collect();
+        // Its quarantine file goes too: the store keeps nothing of a refused input.
+        let q = store.quarantine_path(&id);
+        if q.exists() {
+            fs::remove_file(&q).map_err(StoreError::io(&q))?;
+        }
+        let why = if reasons.is_empty() {
+            format!("all {} values are missing", done.stats.missing)
+        } else {
+            format!("every value was rejected: {}", reasons.join(", "))
+        };
+        Err(IngestError::File {
+            path: path.clone(),
+            line: None,
+            message: format!(
+                "no value could be taken ({why}): check the file's format, --map and --site, then run again"
+            ),
+        })
+    });
+    match result {
+        Ok((format, lines, done)) => {
+            let sink::Finished {
+                stats,
+                variables,
+                sites,
+                quarantine,
+                site_facts,
+            } = done;
+            // RFC 3339 from the core's civil time: data before 1970 keep their dates.
+            let fmt_t = |t: i64| {
+                format!(
+                    "{}Z",
+                    aqcast_core::time::format_datetime(t).replacen(' ', "T", 1)
+                )
+            };
+            let taken = TakenFile {
+                name: path.display().to_string(),
+                blake3: hash,
+                sha256,
+                bytes,
+                format: format.name().into(),
+                lines,
+                observations: stats.observations,
+                rejected: stats.rejected.values().sum(),
+                missing: stats.missing,
+                repeated: stats.repeated,
+                rejected_by_reason: stats
+                    .rejected
+                    .iter()
+                    .map(|(r, n)| (r.name().to_string(), *n))
+                    .collect(),
+                variables,
+                sites,
+                start: stats.span.map(|s| fmt_t(s.0)),
+                end: stats.span.map(|s| fmt_t(s.1)),
+                taken_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+                seconds: started.elapsed().as_secs_f64(),
+                quarantine: quarantine.map(|q| {
+                    q.strip_prefix(store.root())
+                        .unwrap_or(&q)
+                        .display()
+                        .to_string()
+                }),
+                site_facts,
+            };
+            manifest.files.push(taken.clone());
+            store.save_manifest(manifest)?;
+            tracing::info!(file = %path.display(), observations = taken.observations, rejected = taken.rejected, "taken");
+            Ok(Outcome::Taken(taken))
+        }
+        Err(e) => {
+            // Nothing of a refused input stays in the store.
+            store.remove_parts_of(&id)?;
+            if opts.strict {
+                return Err(e);
+            }
+            tracing::info!("refused: {e}");
+            Ok(Outcome::Refused(e))
+        }
+    }
+}
+
+fn ingest_input(
+    store: &Store,
+    input: Input,
     id: &str,
     opts: &Options,
     bar: &ProgressBar,
 ) -> Result<(Format, u64, sink::Finished), IngestError> {
+    let path = &input.path();
     let file_err = |line: Option<u64>, message: String| IngestError::File {
         path: path.to_path_buf(),
         line,
         message,
     };
-    let f = File::open(path).map_err(StoreError::io(path))?;
+    let f = input.open()?;
     // Half the bar is the hash pass, half this one.
     let inner = crate::files::decompressing(bar.wrap_read(f)).map_err(StoreError::io(path))?;
     let inner = crate::files::LineLimit::new(inner);
@@ -374,10 +443,7 @@ fn ingest_file(
     if !csv.read_byte_record(&mut rec).map_err(|e| read_err(e, 1))? {
         return Err(file_err(None, "empty file: no header and no data".into()));
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = input.file_name();
     let default_site = opts.site.clone().unwrap_or_else(|| stem(path));
     let mut sink = Sink::new(store, id, path.display().to_string(), opts.strict);
     let mut parser = Parser::detect(

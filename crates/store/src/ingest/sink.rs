@@ -138,6 +138,24 @@ struct Partition {
     seq: u32,
 }
 
+/// A row's cells that describe its site, as bytes (empty where the format has no such
+/// column).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SiteText<'a> {
+    /// The site's name.
+    pub name: &'a [u8],
+    /// Latitude, degrees north.
+    pub lat: &'a [u8],
+    /// Longitude, degrees east.
+    pub lon: &'a [u8],
+    /// The network that runs it.
+    pub network: &'a [u8],
+    /// The data's licence.
+    pub licence: &'a [u8],
+    /// Whom to credit.
+    pub attribution: &'a [u8],
+}
+
 /// What one file gave.
 #[derive(Default, Debug)]
 pub struct Stats {
@@ -352,12 +370,12 @@ impl<'s> Sink<'s> {
         Ok(())
     }
 
-    /// Writes what is buffered and makes the quarantine durable.
-    /// Records a site's name and coordinates (the first the file gives are kept; missing
-    /// or impossible coordinates are left out).
-    pub fn site_facts(&mut self, site: &[u8], name: &[u8], lat: &[u8], lon: &[u8]) {
-        let site = String::from_utf8_lossy(site).trim().to_string();
-        if site.is_empty() || self.site_facts.contains_key(&site) {
+    /// Records what a row says about a site (the first row that names a site is kept;
+    /// missing or impossible coordinates are left out).
+    pub fn site_facts(&mut self, site: &[u8], text: &SiteText<'_>) {
+        let site = String::from_utf8_lossy(site);
+        let site = site.trim();
+        if site.is_empty() || self.site_facts.contains_key(site) {
             return;
         }
         let num = |b: &[u8]| {
@@ -366,27 +384,34 @@ impl<'s> Sink<'s> {
                 .and_then(|s| s.trim().parse::<f64>().ok())
                 .filter(|v| v.is_finite())
         };
-        let (lat, lon) = match (num(lat), num(lon)) {
+        let (lat, lon) = match (num(text.lat), num(text.lon)) {
             (Some(a), Some(o)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&o) => {
                 (Some(a), Some(o))
             }
             _ => (None, None),
         };
-        let name = String::from_utf8_lossy(name)
-            .trim()
-            .chars()
-            .take(200)
-            .collect::<String>();
+        let words = |b: &[u8]| {
+            let s: String = String::from_utf8_lossy(b)
+                .trim()
+                .chars()
+                .take(200)
+                .collect();
+            (!s.is_empty()).then_some(s)
+        };
         self.site_facts.insert(
-            site,
+            site.to_string(),
             crate::data::SiteFacts {
-                name: (!name.is_empty()).then_some(name),
+                name: words(text.name),
                 lat,
                 lon,
+                network: words(text.network),
+                licence: words(text.licence),
+                attribution: words(text.attribution),
             },
         );
     }
 
+    /// Writes what is buffered and makes the quarantine durable.
     pub fn finish(mut self) -> Result<Finished, SinkError> {
         self.flush()?;
         let path = self.quarantine.path().to_path_buf();
