@@ -44,6 +44,22 @@ fn export(store: &str) -> BTreeMap<(String, String), BTreeMap<String, f64>> {
     m
 }
 
+/// Asserts that nothing was taken twice: the values the manifest says were stored are
+/// the distinct values the store holds.
+fn taken_once(store: &str) {
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(store).join("manifest.json")).unwrap())
+            .unwrap();
+    let taken: u64 = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["observations"].as_u64().unwrap())
+        .sum();
+    let distinct: usize = export(store).values().map(BTreeMap::len).sum();
+    assert_eq!(taken as usize, distinct, "values stored vs distinct values");
+}
+
 /// The hours (by start, Unix seconds) of an export series.
 fn hours(series: &BTreeMap<String, f64>) -> Vec<i64> {
     series
@@ -324,6 +340,7 @@ fn check_openaq(store: &str, data: &OpenAqData) {
         !got.keys().any(|(_, v)| v == "temp"),
         "a parameter not asked for is not taken"
     );
+    taken_once(store);
 }
 
 #[test]
@@ -611,6 +628,7 @@ fn airnow_takes_each_published_hour_once_and_waits_for_the_rest() {
     let h2 = hours(&got[&("airnow-060990005".to_string(), "o3".to_string())]);
     assert_eq!(h2.len(), h.len() + 2);
     assert_eq!(*h2.last().unwrap(), *published.lock().unwrap());
+    taken_once(&store);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -698,8 +716,195 @@ fn ukair_stamps_the_hour_by_its_start_and_reads_missing_values() {
     // Again: nothing new.
     let again: serde_json::Value = serde_json::from_str(&ok(&fetch(&args, &[]))).unwrap();
     assert_eq!(again["values"], 0, "{again}");
+    taken_once(&store);
     assert_eq!(
         hours(&export(&store)[&("ukair-787424".to_string(), "no2".to_string())]),
         h
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// EEA
+// ---------------------------------------------------------------------------------------
+
+fn eea_fixture(p: &str) -> Vec<u8> {
+    std::fs::read(common::root().join("tests/fixtures/feeds/eea").join(p)).unwrap()
+}
+
+const EEA_POINTS: [&str; 2] = ["SPO-DEBE056_00008_100", "SPO-DESH001_06001_100"];
+
+/// The download service, its file host and the metadata download, on one loopback
+/// server: `version` says which version of the files is out (1: 48 hours, 2: 72); while
+/// `hang` is set, the second sampling point's file never comes.
+fn eea_server(version: Arc<AtomicUsize>, hang: Arc<AtomicUsize>) -> Server {
+    Server::start(move |r| {
+        let host = format!("http://{}/", r.header("host").unwrap_or("127.0.0.1"));
+        match (r.method.as_str(), r.path.as_str()) {
+            ("POST", "/api/ParquetFile/urls") => {
+                let body: serde_json::Value = match serde_json::from_slice(&r.body) {
+                    Ok(b) => b,
+                    Err(_) => return Reply::status(400, r#"{"title":"bad body"}"#),
+                };
+                if body["countries"] != serde_json::json!(["DE"]) || body["dataset"] != 1 {
+                    return Reply::text("ParquetFileUrl\r\n");
+                }
+                let list = String::from_utf8(eea_fixture("ParquetFile_urls.csv"))
+                    .unwrap()
+                    .replace(
+                        "https://eeadmz1batchservice02.blob.core.windows.net/",
+                        &format!("{host}blob/"),
+                    );
+                Reply::text(list)
+            }
+            ("GET", "/metadata") => Reply::Full(
+                200,
+                vec![("content-type".into(), "application/zip".into())],
+                eea_fixture("DataExtract.zip"),
+            ),
+            ("GET", p) if p.starts_with("/blob/airquality-p/DE/") => {
+                let point = p.rsplit('/').next().unwrap().trim_end_matches(".parquet");
+                let v = version.load(Ordering::SeqCst);
+                let body = eea_fixture(&format!("DE/{point}.v{v}.parquet"));
+                let reply = Reply::Full(
+                    200,
+                    vec![("content-type".into(), "application/octet-stream".into())],
+                    body,
+                );
+                if point == EEA_POINTS[1] && hang.load(Ordering::SeqCst) > 0 {
+                    hang.fetch_add(1, Ordering::SeqCst);
+                    return Reply::Slow(Duration::from_secs(120), Box::new(reply));
+                }
+                reply
+            }
+            _ => Reply::status(404, ""),
+        }
+    })
+}
+
+/// What the store should hold of a fixture file: UTC hour → value in aqcast's unit, and
+/// → verification code, for the valid values.
+fn eea_expected(point: &str, version: usize) -> (BTreeMap<i64, f64>, BTreeMap<i64, f64>) {
+    use aqcast_core::pollutant::{Pollutant, Unit};
+    let rows =
+        aqcast_feeds::eea::read_rows(&eea_fixture(&format!("DE/{point}.v{version}.parquet")))
+            .unwrap();
+    let (mut values, mut flags) = (BTreeMap::new(), BTreeMap::new());
+    for r in rows {
+        let v = r.value.unwrap();
+        if r.validity.unwrap() < 1 || v == -999.0 {
+            continue;
+        }
+        let t = r.start - 3600;
+        let v = match r.pollutant {
+            8 => Pollutant::No2.convert(v, Unit::UgM3, Unit::Ppb).unwrap(),
+            _ => v,
+        };
+        values.insert(t, v);
+        flags.insert(t, r.verification.unwrap() as f64);
+    }
+    (values, flags)
+}
+
+fn check_eea(store: &str, version: usize) {
+    let got = export(store);
+    for (site, var, point) in [
+        ("eea-DEBE056", "no2", EEA_POINTS[0]),
+        ("eea-DESH001", "pm2.5", EEA_POINTS[1]),
+    ] {
+        let (values, flags) = eea_expected(point, version);
+        let series = &got[&(site.to_string(), var.to_string())];
+        assert_eq!(
+            hours(series),
+            values.keys().copied().collect::<Vec<_>>(),
+            "{site} {var}"
+        );
+        for ((_, v), w) in series.iter().zip(values.values()) {
+            assert!(
+                (v - w).abs() < 1e-9 * w.abs().max(1.0),
+                "{site} {var}: {v} vs {w}"
+            );
+        }
+        let f = &got[&(site.to_string(), format!("{var}.verification"))];
+        assert_eq!(
+            f.values().copied().collect::<Vec<_>>(),
+            flags.values().copied().collect::<Vec<_>>()
+        );
+    }
+    taken_once(store);
+}
+
+#[test]
+fn eea_takes_each_sampling_point_once_across_runs_and_a_kill() {
+    let version = Arc::new(AtomicUsize::new(1));
+    let hang = Arc::new(AtomicUsize::new(0));
+    let server = eea_server(version.clone(), hang.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store").display().to_string();
+    let base = format!("{}api/", server.url);
+    let meta = format!("{}metadata", server.url);
+    let args = [
+        "eea",
+        "--countries",
+        "de",
+        "--store",
+        &store,
+        "--base-url",
+        &base,
+        "--metadata-url",
+        &meta,
+        "--since",
+        "2025-02-28",
+        "--json",
+    ];
+    let first: serde_json::Value = serde_json::from_str(&ok(&fetch(&args, &[]))).unwrap();
+    assert_eq!(first["streams"], 2, "{first}");
+    // 48 hours a point, less one -999 and one hour of maintenance (Validity -99).
+    assert_eq!(first["missing"], 4, "{first}");
+    check_eea(&store, 1);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(&store).join("manifest.json")).unwrap())
+            .unwrap();
+    let facts = &m["files"][0]["site_facts"]["eea-DEBE056"];
+    assert_eq!(facts["name"], "Berlin Friedrichshagen", "{facts}");
+    assert_eq!(
+        (facts["lat"].as_f64(), facts["lon"].as_f64()),
+        (Some(52.44775), Some(13.647013))
+    );
+    assert_eq!(facts["network"], "EEA: Berliner Luftgüte-Messnetz");
+    assert_eq!(facts["attribution"], "European Environment Agency (EEA)");
+
+    // The same files again: nothing new.
+    let again: serde_json::Value = serde_json::from_str(&ok(&fetch(&args, &[]))).unwrap();
+    assert_eq!(
+        (again["pages"].as_u64(), again["values"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+
+    // The files grow by a day; the run is killed while the second file hangs, after the
+    // first is taken.
+    version.store(2, Ordering::SeqCst);
+    hang.store(1, Ordering::SeqCst);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aqcast"))
+        .arg("fetch")
+        .args(&args[..args.len() - 1])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = Instant::now() + Duration::from_secs(60);
+    while hang.load(Ordering::SeqCst) < 2 {
+        assert!(
+            Instant::now() < until,
+            "the run never reached the hanging file"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    hang.store(0, Ordering::SeqCst);
+    let last: serde_json::Value = serde_json::from_str(&ok(&fetch(&args, &[]))).unwrap();
+    // The first file's new day was taken before the kill; now only the second's.
+    assert_eq!(last["values"], 48, "{last}");
+    check_eea(&store, 2);
 }

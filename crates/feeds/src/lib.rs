@@ -8,6 +8,8 @@
 //!   values);
 //! - [`airnow`]: AirNow's hourly data files and its site list;
 //! - [`ukair`]: UK-AIR's timeseries API (the AURN);
+//! - [`eea`]: the EEA's up-to-date data (E2a): its Parquet files and station metadata;
+//! - [`eionet`]: the pollutant codes and units the European sources write;
 //! - [`http`]: timeouts, retries with jittered backoff, the rate limit honoured;
 //! - [`watermark`]: how far each stream has been taken, in the store, changed by
 //!   compare-and-swap;
@@ -24,6 +26,8 @@
 
 pub mod airnow;
 pub mod bbox;
+pub mod eea;
+pub mod eionet;
 pub mod fetch;
 pub mod http;
 pub mod openaq;

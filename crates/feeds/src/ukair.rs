@@ -20,7 +20,7 @@ use crate::fetch::{PageFn, Plan, Source, Stream};
 use crate::http::Http;
 use crate::openaq::base_url;
 use crate::records::{Record, SiteFacts};
-use crate::Error;
+use crate::{eionet, Error};
 
 /// The API's address.
 pub const DEFAULT_BASE: &str = "https://uk-air.defra.gov.uk/sos-ukair/api/v1/";
@@ -127,29 +127,6 @@ struct Value {
     value: Option<f64>,
 }
 
-/// The pollutant of an Eionet code, as aqcast names it.
-pub fn pollutant(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "8" => "no2",
-        "7" => "o3",
-        "5" => "pm10",
-        "6001" => "pm2.5",
-        "1" => "so2",
-        "10" => "co",
-        "9" => "nox",
-        _ => return None,
-    })
-}
-
-/// A unit in Eionet's notation as aqcast reads it.
-pub fn unit(uom: &str) -> String {
-    match uom.trim() {
-        "ug.m-3" => "µg/m³".into(),
-        "mg.m-3" => "mg/m³".into(),
-        other => other.to_string(),
-    }
-}
-
 /// A station's name from its label (`Hafod-yr-ynys Hill Roadside-Nitrogen oxides (air)`:
 /// the part before the pollutant's name).
 fn station_name(label: &str) -> String {
@@ -183,7 +160,11 @@ impl Source for UkAir {
                 .as_ref()
                 .map(|p| p.phenomenon.id.text())
                 .unwrap_or_default();
-            let variable = pollutant(&code).ok_or_else(|| Error::Format {
+            let variable = code
+                .parse::<i64>()
+                .ok()
+                .and_then(eionet::pollutant)
+                .ok_or_else(|| Error::Format {
                 url: url.to_string(),
                 message: format!(
                     "phenomenon {code:?} is not a pollutant aqcast reads (8 NO2, 7 O3, 5 PM10, 6001 PM2.5, 1 SO2, 10 CO)"
@@ -213,7 +194,7 @@ impl Source for UkAir {
                 attribution: Some("Defra UK-AIR, © Crown copyright".into()),
             });
             self.meta
-                .insert(id.clone(), (variable.to_string(), unit(&s.uom)));
+                .insert(id.clone(), (variable.to_string(), eionet::unit(&s.uom)));
             plan.streams.push(Stream {
                 key: format!("timeseries:{id}"),
                 site: Some(site),
@@ -295,8 +276,5 @@ mod tests {
             station_name("London Marylebone Road"),
             "London Marylebone Road"
         );
-        assert_eq!(unit("ug.m-3"), "µg/m³");
-        assert_eq!(pollutant("6001"), Some("pm2.5"));
-        assert_eq!(pollutant("38"), None);
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aqcast_feeds::fetch::Source;
 use aqcast_feeds::http::Http;
-use aqcast_feeds::{airnow, openaq, ukair, Bbox};
+use aqcast_feeds::{airnow, eea, openaq, ukair, Bbox};
 use aqcast_store::data::Store;
 
 use crate::error::CliError;
@@ -32,6 +32,10 @@ pub struct Common {
     /// How far back a series seen for the first time is taken, in days.
     #[arg(long, default_value_t = 8, global = true)]
     pub days: u32,
+    /// Take a series seen for the first time from this time on (UTC, `2025-03-01` or
+    /// `2025-03-01T06:00:00Z`) instead of `--days` back: a backfill.
+    #[arg(long, value_name = "TIME", global = true)]
+    pub since: Option<String>,
     /// Seconds before a request is given up (and retried).
     #[arg(long, default_value_t = 30, global = true)]
     pub timeout: u64,
@@ -90,6 +94,25 @@ pub enum SourceArgs {
         #[arg(long, value_name = "ID,…", required = true)]
         series: String,
     },
+    /// The EEA's up-to-date data (E2a) through its download service (no key): every
+    /// sampling point of the countries asked for.
+    Eea {
+        /// Countries, ISO codes, comma-separated.
+        #[arg(long, value_name = "CC,…", required = true)]
+        countries: String,
+        /// Cities as the service names them, comma-separated (default: every city).
+        #[arg(long, value_name = "CITY,…")]
+        cities: Option<String>,
+        /// Pollutants, in the service's notation.
+        #[arg(long, default_value = "PM2.5,PM10,NO2,O3,SO2,CO")]
+        pollutants: String,
+        /// The offset from UTC of the files' hourly times (the service documents UTC+01).
+        #[arg(long, default_value = "+01:00", allow_hyphen_values = true)]
+        utc_offset: String,
+        /// The station metadata's address (a ZIP holding DataExtract.csv).
+        #[arg(long, value_name = "URL")]
+        metadata_url: Option<String>,
+    },
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -118,7 +141,14 @@ struct Connector {
 
 /// The connector the command line asks for.
 fn connector(a: &SourceArgs, c: &Common) -> Result<Connector, CliError> {
-    let first = now().div_euclid(3600) * 3600 - i64::from(c.days) * 86_400;
+    let first = match &c.since {
+        Some(t) => aqcast_core::time::parse_datetime(t).ok_or_else(|| {
+            CliError::Usage(format!(
+                "--since {t:?}: expected a UTC date or time, e.g. 2025-03-01 or 2025-03-01T06:00:00Z"
+            ))
+        })?,
+        None => now().div_euclid(3600) * 3600 - i64::from(c.days) * 86_400,
+    };
     let base = |default: &str| c.base_url.clone().unwrap_or_else(|| default.to_string());
     let mut headers = Vec::new();
     let s: Box<dyn Source> = match a {
@@ -181,6 +211,27 @@ fn connector(a: &SourceArgs, c: &Common) -> Result<Connector, CliError> {
         SourceArgs::Ukair { series } => Box::new(ukair::UkAir::new(
             &base(ukair::DEFAULT_BASE),
             list(series),
+            first,
+            now(),
+        )?),
+        SourceArgs::Eea {
+            countries,
+            cities,
+            pollutants,
+            utc_offset,
+            metadata_url,
+        } => Box::new(eea::Eea::new(
+            &base(eea::DEFAULT_BASE),
+            metadata_url.as_deref().unwrap_or(eea::DEFAULT_METADATA),
+            eea::Selection {
+                countries: list(countries)
+                    .iter()
+                    .map(|c| c.to_ascii_uppercase())
+                    .collect(),
+                cities: cities.as_deref().map(list).unwrap_or_default(),
+                pollutants: list(pollutants),
+                utc_offset: super::ingest::parse_offset(utc_offset)?,
+            },
             first,
             now(),
         )?),

@@ -52,7 +52,7 @@ pub struct Args {
 }
 
 /// `±HH:MM` (or `±HH`) as seconds.
-fn parse_offset(s: &str) -> Result<i64, CliError> {
+pub(crate) fn parse_offset(s: &str) -> Result<i64, CliError> {
     let bad = || {
         CliError::Usage(format!(
             "--utc-offset {s:?}: expected ±HH:MM, e.g. +08:00 or -05:00"

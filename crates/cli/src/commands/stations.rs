@@ -136,7 +136,10 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
     let data = crate::datastore::open_read(&data_location)?;
     let mut variables: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (site, var, _) in data.partitions()? {
-        variables.entry(site).or_default().push(var);
+        // Quality flags (`no2.verification`) stay in the store.
+        if !vocab::is_flag(&var) {
+            variables.entry(site).or_default().push(var);
+        }
     }
     // Names, coordinates and credits: what the last station list knew (a refresh after an
     // ingest keeps it), then what the data say (EPA AirData, OpenAQ and every fetched

@@ -105,6 +105,12 @@ pub fn pollutant_from_file_name(name: &str) -> Option<Variable> {
 /// The variable of a column or parameter name (AURN/openair columns, AirNow and OpenAQ
 /// parameter names), case-insensitive.
 pub fn named(name: &str) -> Option<Variable> {
+    if let Some(stem) = name.trim().strip_suffix(VERIFICATION) {
+        return match named(stem)? {
+            Variable::Pollutant(p) => Some(Variable::Other(format!("{}{VERIFICATION}", p.id()))),
+            _ => None,
+        };
+    }
     let k: String = name
         .trim()
         .chars()
@@ -120,6 +126,16 @@ pub fn named(name: &str) -> Option<Variable> {
         "ozone" => Variable::Pollutant(Pollutant::O3),
         _ => Variable::Pollutant(Pollutant::from_str(&k).ok()?),
     })
+}
+
+/// The suffix of a quality flag's series: `no2.verification` holds, beside each NO2
+/// value, the source's verification code (the EEA's: 1 verified, 2 preliminary verified,
+/// 3 not verified). Kept in the store, not published.
+pub const VERIFICATION: &str = ".verification";
+
+/// Whether a stored variable is a quality flag rather than a measurement.
+pub fn is_flag(name: &str) -> bool {
+    name.ends_with(VERIFICATION)
 }
 
 /// The unit a column is in when the file does not say: openair/AURN convention, where
