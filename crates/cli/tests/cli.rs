@@ -986,3 +986,67 @@ fn local_times_in_a_named_time_zone_follow_its_summer_time() {
     both.extend(maps);
     assert_clean_failure(&aqcast(&both), &["--timezone"]);
 }
+
+#[test]
+fn publishing_station_data_rewrites_only_the_stations_whose_data_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.display().to_string();
+    let rows = |site: &str, hours: std::ops::Range<u32>| -> String {
+        hours
+            .map(|h| format!("2024-03-01 {h:02}:00:00,{site},{}\n", 10 + h))
+            .collect()
+    };
+    let first = write(
+        dir.path(),
+        "first.csv",
+        &format!("date,site,no2\n{}{}", rows("A", 0..10), rows("B", 0..10)),
+    );
+    let o = aqcast(&["ingest", &first, "--store", &s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = aqcast(&["stations", "publish", "--store", &s]);
+    assert!(
+        stdout(&o).contains("2 snapshots refreshed"),
+        "{}",
+        stdout(&o)
+    );
+    let snap =
+        |site: &str| std::fs::read(store.join(format!("stations/{site}/recent.json"))).unwrap();
+    let (a0, b0) = (snap("A"), snap("B"));
+    // New hours at A only: the ingest refreshes A's snapshot and leaves B's alone.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = write(
+        dir.path(),
+        "second.csv",
+        &format!("date,site,no2\n{}", rows("A", 10..12)),
+    );
+    let o = aqcast(&["ingest", &second, "--store", &s]);
+    assert!(stdout(&o).contains("and 1 snapshots"), "{}", stdout(&o));
+    assert_eq!(snap("B"), b0, "B's data did not change");
+    assert_ne!(snap("A"), a0);
+    let a: serde_json::Value = serde_json::from_slice(&snap("A")).unwrap();
+    let t = aqcast_core::time::parse_datetime("2024-03-01 11:00:00").unwrap();
+    assert_eq!(a["data_time"], t, "{a}");
+    let list: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("stations.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = list["stations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["A", "B"]);
+    // Nothing new: nothing rewritten; --full rewrites all.
+    let o = aqcast(&["stations", "publish", "--store", &s]);
+    assert!(
+        stdout(&o).contains("0 snapshots refreshed"),
+        "{}",
+        stdout(&o)
+    );
+    let o = aqcast(&["stations", "publish", "--store", &s, "--full"]);
+    assert!(
+        stdout(&o).contains("2 snapshots refreshed"),
+        "{}",
+        stdout(&o)
+    );
+}

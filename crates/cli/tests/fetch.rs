@@ -635,23 +635,10 @@ fn airnow_takes_each_published_hour_once_and_waits_for_the_rest() {
 // UK-AIR
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn ukair_stamps_the_hour_by_its_start_and_reads_missing_values() {
-    let end = now_hour();
-    // 100 hours, stamped by their ends; -99 and null are missing.
-    let values: Vec<(i64, serde_json::Value)> = (0..100)
-        .map(|i| {
-            let ts = end - (99 - i) * 3600;
-            let v = match i {
-                10 => serde_json::json!(-99.0),
-                11 => serde_json::Value::Null,
-                _ => serde_json::json!(20.0 + (i % 13) as f64),
-            };
-            (ts, v)
-        })
-        .collect();
-    let vals = values.clone();
-    let server = Server::start(move |r| {
+/// UK-AIR's timeseries API with one NO2 timeseries (5116, at London Marylebone Road)
+/// holding `vals` (end-of-hour stamps, values).
+fn ukair_server(vals: Arc<Mutex<Vec<(i64, serde_json::Value)>>>) -> Server {
+    Server::start(move |r| {
         match r.path.as_str() {
         "/timeseries/5116" => Reply::json(
             serde_json::json!({
@@ -672,6 +659,8 @@ fn ukair_stamps_the_hour_by_its_start_and_reads_missing_values() {
                 aqcast_core::time::parse_datetime(b).unwrap(),
             );
             let rows: Vec<_> = vals
+                .lock()
+                .unwrap()
                 .iter()
                 .filter(|(t, _)| *t >= a && *t <= b)
                 .map(|(t, v)| serde_json::json!({"timestamp": t * 1000, "value": v}))
@@ -680,7 +669,25 @@ fn ukair_stamps_the_hour_by_its_start_and_reads_missing_values() {
         }
         _ => Reply::status(404, r#"{"statusCode":404,"reason":"Not Found","userMessage":"no such timeseries"}"#),
     }
-    });
+    })
+}
+
+#[test]
+fn ukair_stamps_the_hour_by_its_start_and_reads_missing_values() {
+    let end = now_hour();
+    // 100 hours, stamped by their ends; -99 and null are missing.
+    let values: Vec<(i64, serde_json::Value)> = (0..100)
+        .map(|i| {
+            let ts = end - (99 - i) * 3600;
+            let v = match i {
+                10 => serde_json::json!(-99.0),
+                11 => serde_json::Value::Null,
+                _ => serde_json::json!(20.0 + (i % 13) as f64),
+            };
+            (ts, v)
+        })
+        .collect();
+    let server = ukair_server(Arc::new(Mutex::new(values.clone())));
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store").display().to_string();
     let args = [
@@ -907,4 +914,71 @@ fn eea_takes_each_sampling_point_once_across_runs_and_a_kill() {
     // The first file's new day was taken before the kill; now only the second's.
     assert_eq!(last["values"], 48, "{last}");
     check_eea(&store, 2);
+}
+
+#[test]
+fn the_pipeline_fetches_its_sources_and_refreshes_the_stations_that_got_data() {
+    let end = now_hour() - 2 * 3600;
+    let series: Vec<(i64, serde_json::Value)> = (0..48)
+        .map(|i| {
+            (
+                end - (47 - i) * 3600,
+                serde_json::json!(30.0 + (i % 7) as f64),
+            )
+        })
+        .collect();
+    let vals = Arc::new(Mutex::new(series));
+    let server = ukair_server(vals.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pipeline.toml");
+    let write = |extra: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "[store]\nlocation = \"store\"\nwork = \"work\"\n\n[[sources]]\nsource = \"ukair\"\nseries = [5116]\nbase_url = \"{}\"\ndays = 3\n{extra}\n[stations]\ndays = 2\n",
+                server.url
+            ),
+        )
+        .unwrap()
+    };
+    write("");
+    let cfg = config.display().to_string();
+    let first = ok(&aqcast(&["pipeline", "run", "--config", &cfg]));
+    assert!(
+        first.contains("fetch:1") && first.contains("1 snapshots refreshed"),
+        "{first}"
+    );
+    let stations = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("store/stations.json")).unwrap()).unwrap()
+    };
+    let list = stations(dir.path());
+    let s = &list["stations"][0];
+    assert_eq!(s["id"], "ukair-787424", "{list}");
+    assert_eq!(s["name"], "London Marylebone Road");
+    assert_eq!(s["data_time"], end - 3600, "the latest hour, by its start");
+    assert_eq!(s["source"]["network"], "UK-AIR (AURN)");
+    assert_eq!(s["source"]["licence"], "Open Government Licence v3.0");
+
+    // Two more hours at the source: the next run takes them and refreshes the station.
+    {
+        let mut v = vals.lock().unwrap();
+        v.push((end + 3600, serde_json::json!(41.0)));
+        v.push((end + 7200, serde_json::json!(42.0)));
+    }
+    let second = ok(&aqcast(&["pipeline", "run", "--config", &cfg]));
+    assert!(second.contains("1 snapshots refreshed"), "{second}");
+    assert_eq!(stations(dir.path())["stations"][0]["data_time"], end + 3600);
+    // Nothing new: nothing rewritten.
+    let third = ok(&aqcast(&["pipeline", "run", "--config", &cfg]));
+    assert!(third.contains("0 snapshots refreshed"), "{third}");
+
+    // An option `aqcast fetch ukair` does not take stops the plan, naming the table.
+    write("bbox = \"-1,51,1,52\"\n");
+    let o = aqcast(&["pipeline", "run", "--config", &cfg]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("[[sources]] 1 (ukair)") && err.contains("--bbox"),
+        "{err}"
+    );
 }

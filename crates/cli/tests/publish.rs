@@ -283,8 +283,9 @@ fn the_pipeline_publishes_models_and_station_data_and_resumes_after_a_failure() 
         "--map",
         "no2=no2:ppb",
     ]));
+    // Only the station with new data gets a new snapshot.
     assert!(
-        o.contains("refreshed the station list and 71 snapshots"),
+        o.contains("refreshed the station list and 1 snapshots"),
         "{o}"
     );
     let stations =
@@ -297,6 +298,32 @@ fn the_pipeline_publishes_models_and_station_data_and_resumes_after_a_failure() 
         .observations
         .iter()
         .any(|o| o.variable == "no2" && o.time == 1_072_915_200 && o.value == 31.5));
+
+    // New data alone does not retrain a model trained less than `retrain_days` ago; a
+    // model without it is retrained.
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "\n\n[[models]]\nname = \"pm10-de\"",
+        "\nretrain_days = 7\n\n[[models]]\nname = \"pm10-de\"",
+        1,
+    );
+    assert!(text.contains("retrain_days = 7"), "{text}");
+    std::fs::write(&config, text).unwrap();
+    let fifth = ok(&aqcast(&["pipeline", "run", "--config", &cfg]));
+    for (step, skipped) in [
+        ("validate:no2-72h", true),
+        ("train:no2-72h", true),
+        ("train:pm10-de", false),
+    ] {
+        let line = fifth
+            .lines()
+            .find(|l| l.trim_start().starts_with(step))
+            .unwrap();
+        assert_eq!(
+            line.contains("skipped (done)"),
+            skipped,
+            "{step}: {line}\n{fifth}"
+        );
+    }
 }
 
 #[test]

@@ -48,6 +48,10 @@ pub struct Common {
     /// Print the summary as JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Leave the published station data as they are (the pipeline publishes them once,
+    /// after all its sources).
+    #[arg(long, global = true)]
+    pub no_refresh: bool,
 }
 
 /// The sources.
@@ -266,7 +270,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
         },
     )?;
     // Published station data is refreshed, as after an ingest.
-    let refreshed = if summary.pages > 0 {
+    let refreshed = if summary.pages > 0 && !c.no_refresh {
         super::ingest::refresh_published(&c.store)?
     } else {
         None

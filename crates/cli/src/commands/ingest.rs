@@ -231,7 +231,8 @@ pub fn run(a: Args) -> Result<(), CliError> {
 }
 
 /// Refreshes the station list and snapshots published in `store`, if any are: what the
-/// edge worker and the dashboard forecast from. Returns the stations refreshed.
+/// edge worker and the dashboard forecast from. Returns how many snapshots were written
+/// (those of the stations whose data changed).
 pub fn refresh_published(store: &str) -> Result<Option<usize>, CliError> {
     let objects = aqcast_store::Objects::open_existing(store)?;
     if objects
@@ -244,7 +245,8 @@ pub fn refresh_published(store: &str) -> Result<Option<usize>, CliError> {
         store: store.to_string(),
         data: None,
         stations: None,
-        days: super::stations::DEFAULT_DAYS,
+        days: super::stations::published_days(&objects).unwrap_or(super::stations::DEFAULT_DAYS),
+        full: false,
     })?;
-    Ok(Some(summary.stations.stations.len()))
+    Ok(Some(summary.refreshed))
 }

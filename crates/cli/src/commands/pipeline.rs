@@ -62,6 +62,9 @@ struct Config {
     /// Measurement files to take in.
     #[serde(default)]
     ingest: Vec<IngestConfig>,
+    /// Live sources, fetched at every run (what is new since the last).
+    #[serde(default)]
+    sources: Vec<SourceConfig>,
     /// Models to train, publish and promote.
     #[serde(default)]
     models: Vec<ModelConfig>,
@@ -128,6 +131,48 @@ struct IngestConfig {
     utc_offset: Option<String>,
 }
 
+/// A `[[sources]]` table: `source = "openaq"` and the options of `aqcast fetch openaq`,
+/// by their long names (`bbox = "-1,51,1,52"`, `locations = [2178, 159]`, `base_url`,
+/// `days`…); lists are joined with commas.
+#[derive(Debug, Deserialize)]
+struct SourceConfig {
+    /// `openaq`, `airnow`, `eea`, `ukair`.
+    source: String,
+    /// Every other key: an option of `aqcast fetch SOURCE`.
+    #[serde(flatten)]
+    options: BTreeMap<String, toml::Value>,
+}
+
+impl SourceConfig {
+    /// The command line of `aqcast fetch` this table stands for.
+    fn args(&self, data: &str) -> Result<Vec<String>, String> {
+        let mut args = vec!["fetch".to_string(), self.source.clone()];
+        for (key, value) in &self.options {
+            if key == "store" {
+                return Err("`store` is the pipeline's ([store] data)".into());
+            }
+            let flag = format!("--{}", key.replace('_', "-"));
+            let text = |v: &toml::Value| match v {
+                toml::Value::String(s) => Ok(s.clone()),
+                toml::Value::Integer(i) => Ok(i.to_string()),
+                toml::Value::Float(f) => Ok(f.to_string()),
+                other => Err(format!("`{key}`: {other} is not a string or a number")),
+            };
+            match value {
+                toml::Value::Boolean(true) => args.push(flag),
+                toml::Value::Boolean(false) => {}
+                toml::Value::Array(items) => {
+                    let items = items.iter().map(text).collect::<Result<Vec<_>, _>>()?;
+                    args.extend([flag, items.join(",")]);
+                }
+                v => args.extend([flag, text(v)?]),
+            }
+        }
+        args.extend(["--store".into(), data.to_string(), "--no-refresh".into()]);
+        Ok(args)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ModelConfig {
@@ -135,6 +180,11 @@ struct ModelConfig {
     name: String,
     /// The task file.
     task: String,
+    /// Retrain when the last training is this many days old (and the task changed or new
+    /// data came). Unset: whenever the data or the task change — with `[[sources]]`
+    /// bringing data every run, that would be every run.
+    #[serde(default)]
+    retrain_days: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,6 +258,11 @@ struct Step {
     args: Vec<String>,
     /// Files whose bytes the step reads (in its fingerprint).
     reads: Vec<PathBuf>,
+    /// The data it reads (the data store's manifest): in its fingerprint, but a change
+    /// of these alone does not run it again within `fresh_for` of its last run.
+    data_reads: Vec<PathBuf>,
+    /// How long a run of it stays fresh while only its data change.
+    fresh_for: Option<Duration>,
     /// Whether it runs every time (cheap, and its input is the store itself).
     always: bool,
     /// What the plan shows for a step that is not a plain command.
@@ -241,6 +296,9 @@ struct State {
 #[derive(Debug, Serialize, Deserialize)]
 struct StepState {
     fingerprint: String,
+    /// The fingerprint without the data it reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    config_fingerprint: Option<String>,
     finished: String,
     seconds: f64,
     outcome: String,
@@ -291,13 +349,15 @@ fn run_pipeline(a: &RunArgs) -> Result<(), CliError> {
     let mut summary = Summary { rows: Vec::new() };
     let started = Instant::now();
     for (i, step) in plan.iter().enumerate() {
-        let fingerprint = fingerprint(step)?;
+        let fingerprint = fingerprint(step, true)?;
+        let config_fingerprint = self::fingerprint(step, false)?;
         let done = !step.always
             && !a.force
-            && state
-                .steps
-                .get(&step.id)
-                .is_some_and(|s| s.fingerprint == fingerprint);
+            && state.steps.get(&step.id).is_some_and(|s| {
+                s.fingerprint == fingerprint
+                    || (s.config_fingerprint.as_deref() == Some(config_fingerprint.as_str())
+                        && step.fresh_for.is_some_and(|d| age(&s.finished) < d))
+            });
         let line = step
             .shown
             .clone()
@@ -348,7 +408,8 @@ fn run_pipeline(a: &RunArgs) -> Result<(), CliError> {
         state.steps.insert(
             step.id.clone(),
             StepState {
-                fingerprint: self::fingerprint(step)?,
+                fingerprint: self::fingerprint(step, true)?,
+                config_fingerprint: Some(self::fingerprint(step, false)?),
                 finished: registry::now(),
                 seconds,
                 outcome: outcome.clone(),
@@ -484,7 +545,31 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             id: format!("ingest:{}", i + 1),
             args,
             reads,
+            data_reads: Vec::new(),
+            fresh_for: None,
             always: false,
+            shown: None,
+            kind: Kind::Command,
+        });
+    }
+    for (i, src) in c.sources.iter().enumerate() {
+        let id = format!("fetch:{}", i + 1);
+        let bad = |message: String| CliError::Task {
+            path: config_path.into(),
+            message: format!("[[sources]] {} ({}): {message}", i + 1, src.source),
+        };
+        let args = src.args(&data).map_err(bad)?;
+        // Checked now, by the command's own parser, so that a wrong option stops the
+        // plan before anything runs.
+        Cli::try_parse_from(std::iter::once("aqcast".to_string()).chain(args.iter().cloned()))
+            .map_err(|e| bad(e.to_string().lines().next().unwrap_or("").to_string()))?;
+        steps.push(Step {
+            id,
+            args,
+            reads: Vec::new(),
+            data_reads: Vec::new(),
+            fresh_for: None,
+            always: true,
             shown: None,
             kind: Kind::Command,
         });
@@ -496,6 +581,21 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
         })?;
         let task = resolve(base, &m.task);
         let artifact = work.join(&m.name).join("model.aqm");
+        let fresh_for = match m.retrain_days {
+            Some(d) if d >= 0.0 && Duration::try_from_secs_f64(d * 86_400.0).is_ok() => {
+                Duration::try_from_secs_f64(d * 86_400.0).ok()
+            }
+            Some(d) => {
+                return Err(CliError::Task {
+                    path: config_path.into(),
+                    message: format!(
+                        "[[models]] {}: retrain_days = {d}: give a number of days ≥ 0",
+                        m.name
+                    ),
+                })
+            }
+            None => None,
+        };
         // A shared store's manifest is read through its mirror.
         let manifest = if aqcast_store::shared::is_remote(&data) {
             aqcast_store::shared::mirror_dir(&data).join("manifest.json")
@@ -511,7 +611,9 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
                 "--store".into(),
                 data.clone(),
             ],
-            reads: vec![task.clone(), manifest.clone()],
+            reads: vec![task.clone()],
+            data_reads: vec![manifest.clone()],
+            fresh_for,
             always: false,
             shown: Some(format!(
                 "check that {} has data for every site and input of {}",
@@ -535,7 +637,9 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
                 "-o".into(),
                 artifact.display().to_string(),
             ],
-            reads: vec![task.clone(), manifest.clone()],
+            reads: vec![task.clone()],
+            data_reads: vec![manifest.clone()],
+            fresh_for,
             always: false,
             shown: None,
             kind: Kind::Command,
@@ -553,6 +657,8 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
                 store.clone(),
             ],
             reads: vec![artifact.clone()],
+            data_reads: Vec::new(),
+            fresh_for: None,
             always: false,
             shown: None,
             kind: Kind::Command,
@@ -567,6 +673,8 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
                 store.clone(),
             ],
             reads: vec![artifact.clone()],
+            data_reads: Vec::new(),
+            fresh_for: None,
             always: false,
             shown: Some(format!(
                 "aqcast models promote {} <the version just published> --to production --store {store}, if its mean {} beats production's by more than {}",
@@ -597,6 +705,8 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
         id: "stations".into(),
         args,
         reads: Vec::new(),
+        data_reads: Vec::new(),
+        fresh_for: None,
         always: true,
         shown: None,
         kind: Kind::Command,
@@ -604,14 +714,27 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
     Ok(steps)
 }
 
-fn fingerprint(step: &Step) -> Result<String, CliError> {
+/// How long ago an RFC 3339 time was (a time that does not read: long ago).
+fn age(finished: &str) -> Duration {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    aqcast_core::time::parse_datetime(finished).map_or(Duration::MAX, |t| {
+        Duration::from_secs((now - t).max(0) as u64)
+    })
+}
+
+/// The SHA-256 of a step's command line and of the bytes it reads (with or without its
+/// data).
+fn fingerprint(step: &Step, with_data: bool) -> Result<String, CliError> {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     for a in &step.args {
         h.update(a.as_bytes());
         h.update([0]);
     }
-    for p in &step.reads {
+    let data: &[PathBuf] = if with_data { &step.data_reads } else { &[] };
+    for p in step.reads.iter().chain(data) {
         match std::fs::read(p) {
             Ok(b) => h.update(sha2::Sha256::digest(&b)),
             // Not there yet (a model a later step writes): part of the fingerprint too.
@@ -648,6 +771,7 @@ struct Cli {
 #[derive(clap::Subcommand)]
 enum Sub {
     Ingest(super::ingest::Args),
+    Fetch(super::fetch::Args),
     Train(super::train::Args),
     Publish(super::publish::Args),
     Stations(super::stations::Args),
@@ -662,6 +786,7 @@ fn execute(step: &Step, c: &Config) -> Result<String, CliError> {
             .map_err(|e| CliError::Usage(format!("step {}: {}", step.id, e.to_string().trim())))?;
             match cli.command {
                 Sub::Ingest(a) => super::ingest::run(a),
+                Sub::Fetch(a) => super::fetch::run(a),
                 Sub::Train(a) => super::train::run(a),
                 Sub::Publish(a) => super::publish::run(a),
                 Sub::Stations(a) => super::stations::run(a),

@@ -49,6 +49,10 @@ pub struct PublishArgs {
     /// the day before (the dashboard's "measured against what was forecast").
     #[arg(long, default_value_t = DEFAULT_DAYS)]
     pub days: u32,
+    /// Write every station's snapshot, not only those whose data or models changed since
+    /// the last publication.
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// Days every snapshot keeps at least, unless told otherwise.
@@ -74,9 +78,10 @@ pub fn run(a: Args) -> Result<(), CliError> {
             emit(None, |w| {
                 writeln!(
                     w,
-                    "published {} stations ({} served by a model) and their snapshots to {}",
+                    "published {} stations ({} served by a model; {} snapshots refreshed, the others unchanged) to {}",
                     summary.stations.stations.len(),
                     summary.served,
+                    summary.refreshed,
                     summary.url
                 )?;
                 for s in summary.stations.stations.iter().take(5) {
@@ -111,12 +116,34 @@ struct Place {
     credit: Option<published::Credit>,
 }
 
+/// Where the station data's publication state is kept (in the object store, not
+/// published to readers).
+const STATE: &str = "state/stations-publish.json";
+
+/// What the last publication built the snapshots from: how far it had read the data
+/// store's manifest (which only grows: the files taken since name the stations whose
+/// data changed), and per station the model versions its snapshot tracked.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct PublishState {
+    format: u32,
+    /// Manifest files read.
+    files: usize,
+    /// The BLAKE3 of the last of them (a manifest rewritten since means: refresh all).
+    last: String,
+    /// `--days`.
+    days: u32,
+    /// Per station, the SHA-256 of each model version its snapshot tracked.
+    stations: BTreeMap<String, Vec<String>>,
+}
+
 /// What `publish` wrote.
 pub struct Summary {
     /// The station list written.
     pub stations: Stations,
     /// Stations with at least one model.
     pub served: usize,
+    /// Stations whose snapshot was written (the others' data and models had not changed).
+    pub refreshed: usize,
     /// Where stations.json is.
     pub url: String,
 }
@@ -145,9 +172,11 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
     // ingest keeps it), then what the data say (EPA AirData, OpenAQ and every fetched
     // source name their sites), then a station file, then what the models know.
     let mut facts: BTreeMap<String, Place> = BTreeMap::new();
+    let mut old_list: BTreeMap<String, Station> = BTreeMap::new();
     if let Some(f) = objects.get(layout::STATIONS)? {
         if let Ok(old) = Stations::from_json(&f.bytes) {
             for s in old.stations {
+                old_list.insert(s.id.clone(), s.clone());
                 if let (Some(lat), Some(lon)) = (s.lat, s.lon) {
                     facts.insert(
                         s.id,
@@ -253,8 +282,61 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
     let min_seconds = i64::from(a.days) * 86_400;
     let mut list = Vec::new();
     let mut served = 0;
+    // Which stations' data changed since the last publication: the sites of the data
+    // files taken since (the manifest only grows). None: all of them.
+    let last = read_state(&objects).filter(|s| !a.full && s.days == a.days);
+    let changed: Option<BTreeSet<&str>> = last.as_ref().and_then(|s| {
+        let files = &manifest.files;
+        let same_start = s.files <= files.len()
+            && (s.files == 0 || files.get(s.files - 1).is_some_and(|f| f.blake3 == s.last));
+        same_start.then(|| {
+            files[s.files..]
+                .iter()
+                .flat_map(|f| f.sites.iter().map(String::as_str))
+                .collect()
+        })
+    });
+    let mut state = PublishState {
+        format: 1,
+        files: manifest.files.len(),
+        last: manifest
+            .files
+            .last()
+            .map(|f| f.blake3.clone())
+            .unwrap_or_default(),
+        days: a.days,
+        stations: BTreeMap::new(),
+    };
+    let mut refreshed = 0;
     for (site, vars) in &variables {
         let need = needs.get(site.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let versions: Vec<String> = need.iter().map(|n| n.sha256.clone()).collect();
+        let fact = facts.get(site.as_str());
+        let mut models: Vec<String> = need.iter().map(|n| n.name.clone()).collect();
+        models.dedup();
+        if !need.is_empty() {
+            served += 1;
+        }
+        state.stations.insert(site.clone(), versions.clone());
+        // A station whose data and models are as they were keeps its snapshot.
+        let unchanged = changed.as_ref().is_some_and(|c| !c.contains(site.as_str()))
+            && last
+                .as_ref()
+                .and_then(|l| l.stations.get(site))
+                .is_some_and(|v| *v == versions);
+        if let (true, Some(old)) = (unchanged, old_list.get(site)) {
+            list.push(Station {
+                name: fact.and_then(|f| f.name.clone()),
+                lat: fact.map(|f| f.lat),
+                lon: fact.map(|f| f.lon),
+                pollutants: vars.clone(),
+                models,
+                source: fact.and_then(|f| f.credit.clone()),
+                ..old.clone()
+            });
+            continue;
+        }
+        refreshed += 1;
         let mut wanted: BTreeSet<&str> = vars.iter().map(String::as_str).collect();
         for n in need {
             wanted.extend(n.variables.iter().map(String::as_str));
@@ -332,13 +414,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         }
         let key = layout::snapshot(site);
         objects.put(&key, snapshot.to_json())?;
-        if !need.is_empty() {
-            served += 1;
-        }
         let latest = need.first().and_then(|n| latest_aqi(&snapshot, n.rates));
-        let fact = facts.get(site.as_str());
-        let mut models: Vec<String> = need.iter().map(|n| n.name.clone()).collect();
-        models.dedup();
         list.push(Station {
             id: site.clone(),
             name: fact.and_then(|f| f.name.clone()),
@@ -358,11 +434,34 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         stations: list,
     };
     objects.put(layout::STATIONS, stations.to_json())?;
+    // Snapshots of stations no longer listed (their data deleted) go.
+    for gone in old_list
+        .keys()
+        .filter(|id| !variables.contains_key(id.as_str()))
+    {
+        objects.delete(&layout::snapshot(gone))?;
+    }
+    let bytes = serde_json::to_vec(&state).map_err(|e| CliError::Usage(e.to_string()))?;
+    objects.put(STATE, bytes)?;
     Ok(Summary {
         url: objects.url_of(layout::STATIONS),
         stations,
         served,
+        refreshed,
     })
+}
+
+/// The last publication's state, if it left one this build reads.
+fn read_state(objects: &Objects) -> Option<PublishState> {
+    let f = objects.get(STATE).ok()??;
+    serde_json::from_slice::<PublishState>(&f.bytes)
+        .ok()
+        .filter(|s| s.format == 1)
+}
+
+/// The days of observations the last publication kept in each snapshot, if there was one.
+pub fn published_days(objects: &Objects) -> Option<u32> {
+    read_state(objects).map(|s| s.days)
 }
 
 /// The AQI now of `pollutant` in a snapshot, on the averaging the scale reports in real
