@@ -16,10 +16,11 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import autocannon from "autocannon";
 
-import { root, fx, env, NAMES, sha, aqcast, publishStore, loadBucket, startWorker } from "./harness.mjs";
+import { root, fx, env, NAMES, sha, aqcast, aqcastBin, publishStore, loadBucket, startWorker } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789", client: "k-client-0123456789" };
+const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789", client: "k-client-0123456789", sensor: "k-sensor-0123456789" };
+const SENSOR_STATIONS = ["aurn_no2_2001_2003", "sensor-new"];
 const HS_SECRET = "hs256-test-secret-0123456789";
 const es = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const b64u = (b) => Buffer.from(b).toString("base64url");
@@ -42,6 +43,8 @@ let rows;
 let native;
 let forecastModel;
 let allRows;
+let workerVars;
+let workerState;
 
 const call = async (p, { key, method = "GET", body, headers = {} } = {}) => {
   const h = { ...headers };
@@ -78,8 +81,9 @@ before(async () => {
     { id: "predictor", sha256: sha(KEYS.predictor), scopes: ["predict"] },
     { id: "limited", sha256: sha(KEYS.limited), scopes: ["read"], per_minute: 3 },
     { id: "client", sha256: sha(KEYS.client), scopes: ["read", "predict"] },
+    { id: "sensor", sha256: sha(KEYS.sensor), scopes: ["ingest"], stations: SENSOR_STATIONS },
   ];
-  worker = await startWorker(state, {
+  workerVars = {
     API_KEYS: JSON.stringify(keys),
     REGISTRY_TTL: "0",
     MAX_BODY_BYTES: "20000",
@@ -90,7 +94,10 @@ before(async () => {
     JWT_ES256_PUBLIC_KEY: JSON.stringify(es.publicKey.export({ format: "jwk" })),
     JWT_AUDIENCE: "aqcast",
     RATE_LIMIT_PER_MINUTE: "0",
-  });
+    MAX_PUSH_BYTES: "100000",
+  };
+  workerState = state;
+  worker = await startWorker(state, workerVars);
   url = worker.url;
 });
 
@@ -203,6 +210,9 @@ test("the forecast equals the CLI's and is cacheable until the next data step", 
   assertError(await call(`/v1/forecast/${station}?at=${encodeURIComponent("2003-06-01 12:00:00")}`), 422, "no_recent_data");
   assertError(await call("/v1/forecast/nowhere"), 404, "not_found");
   assertError(await call(`/v1/forecast/${station}?at=yesterday`), 400, "bad_request");
+  const misspelt = await call(`/v1/forecast/${station}?modle=no2-72h`);
+  assertError(misspelt, 400, "bad_request");
+  assert.match(misspelt.json.error.message, /unknown query parameter "modle" \(this route takes: model, at\)/);
   assertError(await call(`/v1/forecast/${station}?model=no2-h1`), 422, "not_a_forecaster");
   const st = await call("/v1/stations");
   assert.equal(st.status, 200);
@@ -489,4 +499,162 @@ test("guessing keys is rate limited: past AUTH_FAILURES_PER_MINUTE a wrong key i
   assert.ok(Number(r.headers.get("retry-after")) >= 1);
   // A probe is never limited.
   assert.equal((await call("/v1/health", { key: "one-more-guess-0123" })).status, 401);
+});
+
+// ---------------------------------------------------------------------------------------
+// Observations pushed by a station's sensors
+// ---------------------------------------------------------------------------------------
+
+const STATION = "aurn_no2_2001_2003";
+const push = (observations, key = KEYS.sensor) => call("/v1/observations", { key, method: "POST", body: { observations } });
+const iso = (t) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
+/** Every value pushed for a station, paged by sequence number. */
+const pushedValues = async (station) => {
+  const out = [];
+  let after = 0;
+  for (;;) {
+    const r = await call(`/v1/observations/${encodeURIComponent(station)}?after=${after}&limit=500`, { key: KEYS.reader });
+    assert.equal(r.status, 200, r.text);
+    out.push(...r.json.observations);
+    if (r.json.observations.length < 500) return out;
+    after = r.json.observations.at(-1).seq;
+  }
+};
+
+test("a push refuses every bad input with a 4xx and stores nothing of it", async () => {
+  const t = Math.floor(Date.now() / 1000) - 3600;
+  const good = { station: STATION, variable: "no2", time: iso(t), value: 20, unit: "ppb" };
+  assertError(await push([good], null), 401, "unauthorized");
+  assertError(await push([good], KEYS.reader), 403, "forbidden");
+  assertError(await push([{ ...good, station: "elsewhere" }]), 403, "forbidden_station");
+  assertError(await call("/v1/observations", { key: KEYS.sensor, method: "POST", body: "{not json" }), 400, "bad_request");
+  assertError(await call("/v1/observations", { key: KEYS.sensor, method: "POST", body: "" }), 400, "bad_request");
+  assertError(await call("/v1/observations", { key: KEYS.sensor, method: "POST", body: { observations: [good], extra: 1 } }), 400, "bad_request");
+  assertError(await push([{ ...good, value: null }]), 400, "bad_request");
+  assertError(await push([{ ...good, vaule: 3 }]), 400, "bad_request");
+  assertError(await push([]), 422, "bad_batch_size");
+  assertError(await push(Array.from({ length: 101 }, (_, i) => ({ ...good, time: t - i * 3600 }))), 422, "bad_batch_size");
+  for (const [bad, why] of [
+    [{ ...good, unit: "furlongs" }, /not a unit/],
+    [{ ...good, variable: "benzene" }, /not one aqcast keeps/],
+    [{ ...good, value: -3 }, /negative/],
+    [{ ...good, variable: "pm2.5", unit: "µg/m³", value: 1e6 }, /beyond physical bounds/],
+    [{ ...good, time: iso(t + 86400) }, /in the future/],
+    [{ ...good, time: "yesterday" }, /not a time/],
+    [{ ...good, variable: "pm2.5", unit: "ppb" }, /unknown unit/],
+  ]) {
+    // One bad value among good ones refuses the whole batch.
+    const r = await push([good, bad, { ...good, time: iso(t - 3600) }]);
+    assertError(r, 422, "bad_observation");
+    assert.match(r.json.error.message, why);
+    assert.match(r.json.error.message, /observations\[1\]/);
+  }
+  assert.equal((await call("/v1/observations", { key: KEYS.sensor, method: "POST", body: "x".repeat(100_001) })).status, 413);
+  assertError(await call("/v1/observations", { key: KEYS.sensor, method: "PUT", body: { observations: [] } }), 405, "method_not_allowed");
+  // Reading what was pushed takes the read scope, even with PUBLIC_READ.
+  assertError(await call("/v1/observations"), 401, "unauthorized");
+  assert.deepEqual(await pushedValues(STATION), [], "nothing was stored");
+});
+
+test("a push is durable and idempotent, and the station's next forecast and snapshot use it", async () => {
+  const before = await call(`/v1/forecast/${STATION}`);
+  assert.equal(before.status, 200, before.text);
+  const t0 = before.json.data_time;
+  // The three hours after the published data, in µg/m³ (stored in ppb).
+  const obs = [1, 2, 3].map((h) => ({ station: STATION, variable: "NO2", time: iso(t0 + h * 3600), value: 40 + h, unit: "µg/m³" }));
+  const started = performance.now();
+  const r = await push(obs);
+  assert.equal(r.status, 202, r.text);
+  assert.equal(r.json.accepted, 3);
+  const after = await call(`/v1/forecast/${STATION}`);
+  const ms = performance.now() - started;
+  assert.equal(after.status, 200, after.text);
+  assert.equal(after.json.data_time, t0 + 3 * 3600, "the forecast starts from the pushed values");
+  assert.equal(after.json.origin, t0 + 3 * 3600);
+  assert.notEqual(after.headers.get("etag"), before.headers.get("etag"));
+  assert.match(after.headers.get("cache-control"), /max-age=0/);
+  console.log(`# push → a forecast from it: ${ms.toFixed(0)} ms`);
+  // The same forecast as the CLI's from a store that holds those values.
+  const more = path.join(dir, "pushed.csv");
+  writeFileSync(more, "site,time,no2\n" + [1, 2, 3].map((h) => `${STATION},${iso(t0 + h * 3600)},${(40 + h) * 24.45 / 46.0055}`).join("\n") + "\n");
+  const copy = path.join(dir, "store-pushed");
+  execFileSync("cp", ["-r", store, copy]);
+  aqcast("ingest", more, "--store", copy, "--map", "site=site", "--map", "time=time", "--map", "no2=no2:ppb");
+  const cli = JSON.parse(aqcast("forecast", "--model", forecastModel, "--store", copy, "--json"));
+  assert.equal(cli.origin, after.json.origin);
+  for (const i of [0, 23, 71]) assert.ok(Math.abs(after.json.steps[i].p50 - cli.steps[i].p50) < 1e-9 * Math.max(1, Math.abs(cli.steps[i].p50)), `step ${i + 1}`);
+  // Pushed again: recognised, not doubled; another value for a time already held: the
+  // first is kept, and the answer says so.
+  const again = await push(obs);
+  assert.deepEqual([again.status, again.json.accepted, again.json.repeated], [202, 0, 3]);
+  const clash = await push([{ ...obs[0], value: 99 }]);
+  assert.equal(clash.json.conflicting.length, 1);
+  assert.deepEqual([clash.json.conflicting[0].unit, clash.json.conflicting[0].kept], ["ppb", obs[0].value * 24.45 / 46.0055]);
+  assert.ok(Math.abs(clash.json.conflicting[0].sent - 99 * 24.45 / 46.0055) < 1e-9);
+  // The snapshot the dashboard reads carries them too; its ETag moves with them.
+  const snap = await call(`/v1/files/stations/${STATION}/recent.json`);
+  assert.equal(snap.status, 200);
+  assert.equal(snap.json.data_time, t0 + 3 * 3600);
+  assert.equal(snap.json.site, STATION);
+  const revalidated = await fetch(`${url}/v1/files/stations/${STATION}/recent.json`, { headers: { "if-none-match": snap.headers.get("etag") } });
+  assert.equal(revalidated.status, 304);
+  // What was pushed, for the trainer.
+  const list = await call("/v1/observations", { key: KEYS.reader });
+  assert.deepEqual(list.json.stations.map((s) => s.station), [STATION]);
+  const values = await pushedValues(STATION);
+  assert.deepEqual(values.map((v) => v.time), [1, 2, 3].map((h) => t0 + h * 3600));
+  assert.ok(Math.abs(values[0].value - 41 * 24.45 / 46.0055) < 1e-9);
+  // aqcast fetch worker takes them into a data store, once.
+  const taken = path.join(dir, "taken");
+  const fetchArgs = ["fetch", "worker", "--base-url", url, "--store", taken, "--json"];
+  const run = () => JSON.parse(execFileSync(aqcastBin, fetchArgs, { env: { ...env, AQCAST_WORKER_KEY: KEYS.reader } }).toString());
+  assert.equal(run().values, 3);
+  assert.equal(run().values, 0);
+  const exported = aqcast("export", "--store", taken).trim().split("\n").slice(1);
+  assert.equal(exported.length, 3);
+  assert.ok(exported.every((l) => l.startsWith(`${STATION},no2,`)), exported.join("\n"));
+});
+
+test("concurrent pushes lose nothing and double nothing, across a kill of the worker", async () => {
+  const station = "sensor-new";
+  const t0 = Math.floor(Date.now() / 1000 / 3600) * 3600 - 2000 * 3600;
+  // 1,000 hours of PM2.5 in 20 batches of 50, sent 10 at a time; each batch also repeats
+  // a value of the batch before.
+  const value = (h) => ({ station, variable: "pm2.5", time: t0 + h * 3600, value: 5 + (h % 17), unit: "µg/m³" });
+  const batches = Array.from({ length: 20 }, (_, b) => [
+    ...Array.from({ length: 50 }, (_, i) => value(b * 50 + i)),
+    ...(b > 0 ? [value(b * 50 - 1)] : []),
+  ]);
+  const acked = new Set();
+  const sendAll = async (list) => {
+    const queue = [...list];
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let b = queue.shift(); b; b = queue.shift()) {
+          try {
+            const r = await push(b);
+            if (r.status === 202) for (const o of b) acked.add(o.time);
+          } catch {}
+        }
+      }),
+    );
+  };
+  // Kill the worker while the pushes are in flight.
+  const killing = (async () => {
+    await new Promise((r) => setTimeout(r, 150));
+    await worker.stop();
+  })();
+  await Promise.all([sendAll(batches), killing]);
+  worker = await startWorker(workerState, workerVars);
+  url = worker.url;
+  const survived = new Set((await pushedValues(station)).map((v) => v.time));
+  for (const t of acked) assert.ok(survived.has(t), `a value answered 202 is stored: ${t}`);
+  console.log(`# before the kill: ${acked.size} values acknowledged, ${survived.size} stored`);
+  // The client sends everything again: each value is then there exactly once.
+  await sendAll(batches);
+  const values = await pushedValues(station);
+  const times = values.map((v) => v.time);
+  assert.equal(new Set(times).size, times.length, "no value twice");
+  assert.equal(times.length, 1000, "every value once");
+  assert.equal(new Set(values.map((v) => v.seq)).size, values.length);
 });

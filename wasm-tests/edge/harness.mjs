@@ -88,13 +88,19 @@ export async function startWorker(state, vars) {
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
+  let exited = null;
+  child.on("exit", (code) => (exited = code));
   const started = Date.now();
   for (;;) {
+    if (exited !== null) throw new Error(`wrangler dev exited (${exited}) before answering\n${log}`);
     try {
       const r = await fetch(`${url}/v1/health`);
       if (r.status === 200) break;
     } catch {}
-    if (Date.now() - started > 90_000) throw new Error(`wrangler dev did not answer\n${log}`);
+    if (Date.now() - started > 90_000) {
+      process.kill(-child.pid, "SIGKILL");
+      throw new Error(`wrangler dev did not answer in 90 s\n${log}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   const stop = async () => {

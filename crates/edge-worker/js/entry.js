@@ -10,5 +10,6 @@ export default class extends WorkerEntrypoint {
   }
 }
 
-// The Durable Object that keeps each caller's rate-limit bucket.
-export { RateLimiter } from "./index.js";
+// The Durable Objects: each caller's rate-limit bucket, each station's pushed values, and
+// the index of the stations that pushed.
+export { RateLimiter, StationInbox, PushIndex } from "./index.js";

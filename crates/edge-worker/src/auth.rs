@@ -1,6 +1,7 @@
 //! API keys: the worker holds only their SHA-256 hashes (the `API_KEYS` secret: a JSON
-//! list of `{"id", "sha256", "scopes"}`), compares a presented key's hash with every one
-//! of them in constant time, and grants the scopes of the one that matches.
+//! list of `{"id", "sha256", "scopes"}`, and for a key with the `ingest` scope the
+//! `stations` it may push values for), compares a presented key's hash with every one of
+//! them in constant time, and grants the scopes of the one that matches.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -16,6 +17,8 @@ pub enum Scope {
     Predict,
     /// Promote models.
     Admin,
+    /// Push observations for the key's stations.
+    Ingest,
 }
 
 impl Scope {
@@ -24,6 +27,7 @@ impl Scope {
             Scope::Read => "read",
             Scope::Predict => "predict",
             Scope::Admin => "admin",
+            Scope::Ingest => "ingest",
         }
     }
 }
@@ -41,6 +45,9 @@ pub struct Key {
     /// the worker's `RATE_LIMIT_PER_MINUTE`.
     #[serde(default)]
     pub per_minute: Option<f64>,
+    /// The stations an `ingest` key may push values for (`"*"`: every station).
+    #[serde(default)]
+    pub stations: Vec<String>,
 }
 
 /// Who is calling.
@@ -51,25 +58,31 @@ pub struct Caller {
     scopes: Vec<String>,
     /// The caller's own rate limit, if its key has one.
     pub per_minute: Option<f64>,
+    /// The stations it may push values for.
+    stations: Vec<String>,
 }
 
 impl Caller {
-    /// A caller with these scopes (a verified JWT's).
-    pub fn new(id: String, scopes: Vec<String>) -> Caller {
+    /// A caller with these scopes (a verified JWT's) and stations (its `stations` claim).
+    pub fn new(id: String, scopes: Vec<String>, stations: Vec<String>) -> Caller {
         Caller {
             id,
             scopes,
             per_minute: None,
+            stations,
         }
     }
 
     /// The caller without a key (public endpoints only).
     pub fn anonymous() -> Caller {
-        Caller {
-            id: "anonymous".into(),
-            scopes: Vec::new(),
-            per_minute: None,
-        }
+        Caller::new("anonymous".into(), Vec::new(), Vec::new())
+    }
+
+    /// Whether the caller may push values for `station`: an `admin`, or a key bound to
+    /// it (or to `*`).
+    pub fn may_write(&self, station: &str) -> bool {
+        self.scopes.iter().any(|s| s == "admin")
+            || self.stations.iter().any(|s| s == "*" || s == station)
     }
 
     /// Fails with 403 unless the caller has `scope` (`admin` implies every scope).
@@ -122,6 +135,7 @@ pub fn authenticate(presented: &str, keys: &[Key]) -> Result<Caller, ApiError> {
             id: k.id.clone(),
             scopes: k.scopes.clone(),
             per_minute: k.per_minute.filter(|r| r.is_finite() && *r > 0.0),
+            stations: k.stations.clone(),
         }),
         None => Err(ApiError::new(
             401,
@@ -201,5 +215,23 @@ mod tests {
             &h.to_uppercase()
         ));
         assert!(parse_keys(r#"[{"id":"x","sha256":"abc","scopes":[]}]"#).is_err());
+    }
+
+    #[test]
+    fn an_ingest_key_writes_only_its_stations() {
+        let h = hex(&Sha256::digest(b"sensor-key"));
+        let keys = parse_keys(&format!(
+            r#"[{{"id":"city","sha256":"{h}","scopes":["ingest"],"stations":["A","B"]}}]"#
+        ))
+        .unwrap();
+        let c = authenticate("sensor-key", &keys).unwrap();
+        c.require(Scope::Ingest).unwrap();
+        assert!(c.may_write("A") && c.may_write("B") && !c.may_write("C"));
+        assert_eq!(c.require(Scope::Read).unwrap_err().status, 403);
+        let admin = Caller::new("ops".into(), vec!["admin".into()], Vec::new());
+        assert!(admin.may_write("C"));
+        let all = Caller::new("all".into(), vec!["ingest".into()], vec!["*".into()]);
+        assert!(all.may_write("anything"));
+        assert!(!Caller::anonymous().may_write("A"));
     }
 }

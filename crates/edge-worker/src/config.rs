@@ -18,8 +18,10 @@ pub struct Config {
     pub cors: Vec<String>,
     /// `MAX_BODY_BYTES`: the largest request body read.
     pub max_body: usize,
-    /// `MAX_BATCH_ROWS`: the most rows of one batch.
+    /// `MAX_BATCH_ROWS`: the most rows of one batch (and observations of one push).
     pub max_batch_rows: usize,
+    /// `MAX_PUSH_BYTES`: the largest body of a push of observations.
+    pub max_push: usize,
     /// `REGISTRY_TTL`: seconds a registry document or the station list is trusted.
     pub ttl: f64,
     /// `RATE_LIMIT_PER_MINUTE`: requests a minute per caller (0: no limit).
@@ -63,6 +65,7 @@ impl Config {
                 .collect(),
             max_body: num("MAX_BODY_BYTES", 65_536.0) as usize,
             max_batch_rows: num("MAX_BATCH_ROWS", 1000.0) as usize,
+            max_push: num("MAX_PUSH_BYTES", 262_144.0) as usize,
             ttl: num("REGISTRY_TTL", 10.0),
             rate_per_minute: num("RATE_LIMIT_PER_MINUTE", 0.0),
             rate_burst: num("RATE_LIMIT_BURST", 0.0),

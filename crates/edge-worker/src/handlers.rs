@@ -24,7 +24,7 @@ fn store(cx: &RouteContext<Ctx>) -> Result<Store, ApiError> {
 }
 
 /// A path parameter, percent-decoded (station ids and file keys may hold any character).
-fn param(cx: &RouteContext<Ctx>, name: &str) -> Result<String, ApiError> {
+pub(crate) fn param(cx: &RouteContext<Ctx>, name: &str) -> Result<String, ApiError> {
     let raw = cx
         .param(name)
         .ok_or_else(|| ApiError::not_found(format!("no {name} in the path")))?;
@@ -38,14 +38,43 @@ fn param(cx: &RouteContext<Ctx>, name: &str) -> Result<String, ApiError> {
         })
 }
 
-/// A query parameter; an empty value (`?model=`) is the same as none.
-fn query(req: &Request, name: &str) -> Result<Option<String>, ApiError> {
-    Ok(req
-        .url()?
-        .query_pairs()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.into_owned())
-        .filter(|v| !v.is_empty()))
+/// A route's query parameters, each one it takes at most once; any other is a 400 (a
+/// misspelt `?modle=` is an error, not a default).
+pub(crate) struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// The query of `req`, refused if it names a parameter outside `takes`.
+    pub(crate) fn of(req: &Request, takes: &[&str]) -> Result<Query, ApiError> {
+        let pairs: Vec<(String, String)> = req
+            .url()?
+            .query_pairs()
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect();
+        if let Some((n, _)) = pairs.iter().find(|(n, _)| !takes.contains(&n.as_str())) {
+            let takes = if takes.is_empty() {
+                "none".to_string()
+            } else {
+                takes.join(", ")
+            };
+            return Err(ApiError::bad_request(format!(
+                "unknown query parameter {n:?} (this route takes: {takes})"
+            )));
+        }
+        Ok(Query(pairs))
+    }
+
+    /// A parameter's value; an empty value (`?model=`) is the same as none.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.given(name).filter(|v| !v.is_empty())
+    }
+
+    /// A parameter's value as given, empty or not (`?limit=` is a bad number, not none).
+    pub(crate) fn given(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 fn if_none_match(req: &Request) -> Option<String> {
@@ -370,14 +399,33 @@ pub async fn file(req: Request, cx: RouteContext<Ctx>) -> Answer {
             "{key:?} is not a published file (stations.json, stations/<id>/recent.json, registry/<name>.json, models/<name>/<sha256>/model.aqm)"
         )));
     }
-    let Some((bytes, etag)) = store(&cx)?.get(key).await? else {
+    let store = store(&cx)?;
+    let Some((mut bytes, mut etag)) = store.get(key).await? else {
         return Err(ApiError::not_found(format!("no published file {key:?}")));
     };
-    let cache = if key.starts_with("models/") {
+    let mut cache = if key.starts_with("models/") {
         "public, max-age=31536000, immutable"
     } else {
         "public, max-age=60"
     };
+    // A station's snapshot carries what its sensors pushed since it was published: read
+    // again at every use (an ETag makes that a 304 while nothing is new).
+    if let Some(site) = key
+        .strip_prefix("stations/")
+        .and_then(|k| k.strip_suffix("/recent.json"))
+    {
+        let site = js_sys::decode_uri_component(site)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| site.to_string());
+        let snapshot = store.parse_snapshot(&site, &bytes)?;
+        let (snapshot, seq) = crate::observations::merged(&cx.env, &site, snapshot).await?;
+        if seq > 0 {
+            bytes = snapshot.to_json();
+            etag = format!("\"{}-{seq}\"", etag.trim_matches('"'));
+            cache = "public, max-age=0, must-revalidate";
+        }
+    }
     if if_none_match(&req).as_deref() == Some(etag.as_str()) {
         return not_modified(&etag, cache);
     }
@@ -427,8 +475,9 @@ fn not_modified(etag: &str, cache_control: &str) -> Result<Response, ApiError> {
 pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let station = param(&cx, "station")?;
     let store = store(&cx)?;
-    let model = match query(&req, "model")? {
-        Some(m) => m,
+    let query = Query::of(&req, &["model", "at"])?;
+    let model = match query.get("model") {
+        Some(m) => m.to_string(),
         None => {
             let list = store.stations().await?;
             let s = list.doc.get(&station).ok_or_else(|| {
@@ -441,9 +490,9 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
             })?
         }
     };
-    let at = match query(&req, "at")? {
+    let at = match query.get("at") {
         None => None,
-        Some(t) => Some(aqcast_core::time::parse_datetime(&t).ok_or_else(|| {
+        Some(t) => Some(aqcast_core::time::parse_datetime(t).ok_or_else(|| {
             ApiError::bad_request(format!("at={t:?} is not a time (YYYY-MM-DD HH:MM:SS, UTC)"))
         })?),
     };
@@ -456,21 +505,23 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
         )
     })?;
     let (bytes, snapshot_etag) = store.snapshot_bytes(&station).await?;
+    // What the station's sensors pushed since the snapshot was published.
+    let snapshot = store.parse_snapshot(&station, &bytes)?;
+    let (snapshot, pushed) = crate::observations::merged(&cx.env, &station, snapshot).await?;
     // Valid until the next data step is due after the station's latest measurement, as
     // the (cached) station list gives it; a minute once it is overdue, or without it.
     let step = fc.pipeline().spec.grid.step.max(60);
     let now = (js_sys::Date::now() / 1000.0) as i64;
-    let data_time = store
-        .stations()
-        .await
-        .ok()
-        .and_then(|l| l.doc.get(&station).and_then(|s| s.data_time));
-    let max_age = data_time.map_or(60, |t| {
-        (t.div_euclid(step) * step + step - now).clamp(60, step)
-    });
+    let data_time = Some(snapshot.data_time).filter(|&t| t > 0);
+    // A station whose sensors push may have a new value any minute.
+    let max_age = match (pushed, data_time) {
+        (1.., _) => 0,
+        (_, Some(t)) => (t.div_euclid(step) * step + step - now).clamp(60, step),
+        (_, None) => 60,
+    };
     let cache = format!("public, max-age={max_age}");
     let etag = format!(
-        "\"{}-{}-{}\"",
+        "\"{}-{}-{}-{pushed}\"",
         &m.version.sha256[..16],
         snapshot_etag.trim_matches('"'),
         at.map_or(0, |t| t)
@@ -478,7 +529,6 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     if if_none_match(&req).as_deref() == Some(etag.as_str()) {
         return not_modified(&etag, &cache);
     }
-    let snapshot = store.parse_snapshot(&station, &bytes)?;
     // The bands this version has tracked at the station, as `aqcast stations` published
     // them (the core keeps them out of a forecast from an earlier origin).
     let tracked = snapshot.tracked_for(&m.name, &m.version.sha256);

@@ -14,6 +14,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::api::ApiError;
+use crate::auth::Caller;
 
 /// The keys tokens are verified with.
 #[derive(Default)]
@@ -74,8 +75,10 @@ fn invalid(why: &str) -> ApiError {
     )
 }
 
-/// Verifies a token at time `now` (Unix seconds); returns its subject and scopes.
-pub fn verify(token: &str, keys: &JwtKeys, now: f64) -> Result<(String, Vec<String>), ApiError> {
+/// Verifies a token at time `now` (Unix seconds); returns its caller: `jwt:<sub>`, its
+/// scopes (`scope`, space-separated, or `scopes`) and the stations it may push values
+/// for (`stations`).
+pub fn verify(token: &str, keys: &JwtKeys, now: f64) -> Result<Caller, ApiError> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -153,7 +156,14 @@ pub fn verify(token: &str, keys: &JwtKeys, now: f64) -> Result<(String, Vec<Stri
             .collect(),
         _ => Vec::new(),
     };
-    Ok((format!("jwt:{sub}"), scopes))
+    let stations = match claims.get("stations") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Caller::new(format!("jwt:{sub}"), scopes, stations))
 }
 
 #[cfg(test)]
@@ -185,9 +195,11 @@ mod tests {
             r#"{"sub":"app","scope":"read predict","exp":2000,"aud":"aqcast"}"#,
         );
         assert!(looks_like_jwt(&ok));
-        let (id, scopes) = verify(&ok, &keys, 1000.0).unwrap();
-        assert_eq!(id, "jwt:app");
-        assert_eq!(scopes, vec!["read", "predict"]);
+        let c = verify(&ok, &keys, 1000.0).unwrap();
+        assert_eq!(c.id, "jwt:app");
+        c.require(crate::auth::Scope::Read).unwrap();
+        c.require(crate::auth::Scope::Predict).unwrap();
+        assert!(c.require(crate::auth::Scope::Admin).is_err());
         assert!(verify(&ok, &keys, 2000.0).is_err(), "expired");
         let early = hs256(b"s3cret", h, r#"{"exp":2000,"nbf":1500,"aud":"aqcast"}"#);
         assert!(verify(&early, &keys, 1000.0).is_err(), "not yet valid");

@@ -10,7 +10,9 @@
 //! - [`routes`]: the route table (workers-rs `Router`): each route's pattern, the access
 //!   it needs and its handler, in one place; authentication and rate limits around them;
 //! - [`requests`]: the request bodies as types, read under the body limit;
-//! - [`handlers`]: the endpoints;
+//! - [`handlers`]: the endpoints; [`observations`]: the pushed values' (checked by the
+//!   core's rules for units and physical bounds), kept in [`inbox`]: a Durable Object per
+//!   station;
 //! - [`api`]: errors (and the status of every core error), JSON, request ids, CORS;
 //! - [`auth`]: API keys by SHA-256 hash, scopes; [`jwt`]: HS256 and ES256 bearer tokens;
 //! - [`store`]: the bucket in the registry's layout, verified, cached per isolate;
@@ -21,14 +23,17 @@
 //! binding), `API_KEYS` (secret: `[{"id","sha256","scopes"}]`), `PUBLIC_READ` (`true`
 //! opens stations and forecasts without a key), `CORS_ORIGINS` (comma-separated, or `*`),
 //! `MAX_BODY_BYTES`, `MAX_BATCH_ROWS`, `REGISTRY_TTL` (seconds), `RATE_LIMIT_PER_MINUTE`,
-//! `RATE_LIMIT_BURST`, `AUTH_FAILURES_PER_MINUTE`.
+//! `RATE_LIMIT_BURST`, `AUTH_FAILURES_PER_MINUTE`, `MAX_PUSH_BYTES`; Durable Objects
+//! `RATE_LIMITER`, `INBOX`, `PUSH_INDEX`.
 
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod handlers;
+pub mod inbox;
 pub mod jwt;
 pub mod metrics;
+pub mod observations;
 pub mod ratelimit;
 pub mod requests;
 pub mod routes;
@@ -57,8 +62,7 @@ pub(crate) fn authenticate(req: &Request, cfg: &Config) -> Result<Caller, ApiErr
                     "this worker accepts API keys, not tokens",
                 ));
             }
-            let (id, scopes) = jwt::verify(&k, jwt_keys, js_sys::Date::now() / 1000.0)?;
-            Ok(Caller::new(id, scopes))
+            jwt::verify(&k, jwt_keys, js_sys::Date::now() / 1000.0)
         }
         Some(k) => auth::authenticate(&k, keys),
         None => Ok(Caller::anonymous()),

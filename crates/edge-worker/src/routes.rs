@@ -18,7 +18,7 @@ use worker::{Env, Method, Request, Response, RouteContext, Router};
 use crate::api::{error_response, ApiError};
 use crate::auth::{Caller, Scope};
 use crate::config::Config;
-use crate::{authenticate, handlers, ratelimit};
+use crate::{authenticate, handlers, observations, ratelimit};
 
 /// What a request carries through the router.
 pub struct Ctx {
@@ -85,6 +85,8 @@ pub enum Access {
     Predict,
     /// The `admin` scope.
     Admin,
+    /// The `ingest` scope (the stations are checked by the handler).
+    Ingest,
 }
 
 impl Access {
@@ -95,6 +97,7 @@ impl Access {
             Access::Public | Access::Read => cx.caller.require(Scope::Read),
             Access::Predict => cx.caller.require(Scope::Predict),
             Access::Admin => cx.caller.require(Scope::Admin),
+            Access::Ingest => cx.caller.require(Scope::Ingest),
         }
     }
 }
@@ -162,6 +165,18 @@ pub async fn run(req: Request, env: Env, cx: Ctx) -> worker::Result<Response> {
     let router = get(router, "/v1/forecast/{station}", Access::Public, |r, c| {
         Box::pin(handlers::forecast(r, c))
     });
+    let router = get_post(
+        router,
+        "/v1/observations",
+        (Access::Read, |r, c| Box::pin(observations::list(r, c))),
+        (Access::Ingest, |r, c| Box::pin(observations::push(r, c))),
+    );
+    let router = get(
+        router,
+        "/v1/observations/{station}",
+        Access::Read,
+        |r, c| Box::pin(observations::pushed(r, c)),
+    );
     let answer = router.run(req, env).await?;
     if seen.0.route.get().is_some() {
         return Ok(answer);
@@ -186,23 +201,7 @@ fn get<'a>(
     access: Access,
     handler: Handler,
 ) -> Router<'a, Ctx> {
-    let path = matchit(pattern);
-    router
-        .get_async(&path, move |req, cx| {
-            serve(req, cx, pattern, access, handler)
-        })
-        .head_async(&path, move |req, cx| async move {
-            let full = serve(req, cx, pattern, access, handler).await?;
-            let headers = full.headers().clone();
-            Ok(Response::empty()?
-                .with_status(full.status_code())
-                .with_headers(headers))
-        })
-        .post_async(&path, move |req, cx| other_method(req, cx, pattern))
-        .put_async(&path, move |req, cx| other_method(req, cx, pattern))
-        .patch_async(&path, move |req, cx| other_method(req, cx, pattern))
-        .delete_async(&path, move |req, cx| other_method(req, cx, pattern))
-        .options_async(&path, move |req, cx| other_method(req, cx, pattern))
+    route(router, pattern, Some((access, handler)), None)
 }
 
 /// Registers a `POST` route (and the 405s of its path).
@@ -212,13 +211,51 @@ fn post<'a>(
     access: Access,
     handler: Handler,
 ) -> Router<'a, Ctx> {
+    route(router, pattern, None, Some((access, handler)))
+}
+
+/// Registers a path that takes both `GET` and `POST`, each with its access.
+fn get_post<'a>(
+    router: Router<'a, Ctx>,
+    pattern: &'static str,
+    get: (Access, Handler),
+    post: (Access, Handler),
+) -> Router<'a, Ctx> {
+    route(router, pattern, Some(get), Some(post))
+}
+
+/// Registers a path: its `GET` (which also answers `HEAD`: the same status and headers,
+/// no body) and its `POST`, and a 405 (or the preflight's 204) for every other method.
+fn route<'a>(
+    router: Router<'a, Ctx>,
+    pattern: &'static str,
+    get: Option<(Access, Handler)>,
+    post: Option<(Access, Handler)>,
+) -> Router<'a, Ctx> {
     let path = matchit(pattern);
-    router
-        .post_async(&path, move |req, cx| {
+    let router = match get {
+        Some((access, handler)) => router
+            .get_async(&path, move |req, cx| {
+                serve(req, cx, pattern, access, handler)
+            })
+            .head_async(&path, move |req, cx| async move {
+                let full = serve(req, cx, pattern, access, handler).await?;
+                let headers = full.headers().clone();
+                Ok(Response::empty()?
+                    .with_status(full.status_code())
+                    .with_headers(headers))
+            }),
+        None => router
+            .get_async(&path, move |req, cx| other_method(req, cx, pattern))
+            .head_async(&path, move |req, cx| other_method(req, cx, pattern)),
+    };
+    let router = match post {
+        Some((access, handler)) => router.post_async(&path, move |req, cx| {
             serve(req, cx, pattern, access, handler)
-        })
-        .get_async(&path, move |req, cx| other_method(req, cx, pattern))
-        .head_async(&path, move |req, cx| other_method(req, cx, pattern))
+        }),
+        None => router.post_async(&path, move |req, cx| other_method(req, cx, pattern)),
+    };
+    router
         .put_async(&path, move |req, cx| other_method(req, cx, pattern))
         .patch_async(&path, move |req, cx| other_method(req, cx, pattern))
         .delete_async(&path, move |req, cx| other_method(req, cx, pattern))

@@ -10,6 +10,7 @@
 //! - [`ukair`]: UK-AIR's timeseries API (the AURN);
 //! - [`eea`]: the EEA's up-to-date data (E2a): its Parquet files and station metadata;
 //! - [`eionet`]: the pollutant codes and units the European sources write;
+//! - [`worker`]: what stations pushed to aqcast's own edge worker;
 //! - [`http`]: timeouts, retries with jittered backoff, the rate limit honoured;
 //! - [`watermark`]: how far each stream has been taken, in the store, changed by
 //!   compare-and-swap;
@@ -34,6 +35,7 @@ pub mod openaq;
 pub mod records;
 pub mod ukair;
 pub mod watermark;
+pub mod worker;
 
 pub use bbox::Bbox;
 pub use fetch::{run, Options, Summary};

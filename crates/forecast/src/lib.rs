@@ -7,6 +7,8 @@
 //! - [`aqi`]: US EPA AQI (1999, 2012 and 2024 tables), NowCast, the European AQI, the
 //!   scale a forecast is rated on and the AQI now from recent measurements;
 //! - [`time`]: civil time from Unix seconds (no clock);
+//! - [`variable`]: the variables measured (pollutants, weather), their names, units and
+//!   physical bounds, one set of rules for files, feeds and pushes;
 //! - [`pipeline`]: the fitted preprocessing and feature pipeline (fit and apply);
 //! - [`drift`]: reference histograms of the training rows and the PSI of new inputs;
 //! - [`artifact`]: the `.aqm` model file (binary and JSON forms);
@@ -35,6 +37,7 @@ pub mod pipeline;
 pub mod pollutant;
 pub mod time;
 pub mod tracking;
+pub mod variable;
 
 pub use artifact::{Head, Metadata, Model, Parts};
 pub use error::Error;

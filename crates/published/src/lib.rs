@@ -956,6 +956,51 @@ impl Snapshot {
         out
     }
 
+    /// Adds observations that arrived after the snapshot was published (pushed to the
+    /// edge worker), in the canonical unit of their variable: one where the snapshot has
+    /// no value for its variable and time (a published value stays), none before the
+    /// snapshot's start. The latest observation moves with them. Returns how many were
+    /// added.
+    pub fn merge(&mut self, pushed: &[Observation]) -> usize {
+        let have: alloc::collections::BTreeSet<(&str, i64)> = self
+            .observations
+            .iter()
+            .map(|o| (o.variable.as_str(), o.time))
+            .collect();
+        let mut new: Vec<Observation> = Vec::new();
+        let mut seen = alloc::collections::BTreeSet::new();
+        for o in pushed {
+            if o.time < self.start
+                || !o.value.is_finite()
+                || have.contains(&(o.variable.as_str(), o.time))
+                || !seen.insert((o.variable.clone(), o.time))
+            {
+                continue;
+            }
+            new.push(o.clone());
+        }
+        if new.is_empty() {
+            return 0;
+        }
+        for o in &new {
+            self.data_time = self.data_time.max(o.time);
+            if !self.units.contains_key(&o.variable) {
+                if let Some(u) = aqcast_forecast::variable::named(&o.variable)
+                    .as_ref()
+                    .and_then(aqcast_forecast::variable::Variable::unit)
+                {
+                    self.units.insert(o.variable.clone(), u.into());
+                }
+            }
+        }
+        let added = new.len();
+        self.observations.extend(new);
+        // By variable then time, as published.
+        self.observations
+            .sort_by(|a, b| a.variable.cmp(&b.variable).then(a.time.cmp(&b.time)));
+        added
+    }
+
     /// The observations as the pipeline takes them, one series per variable.
     pub fn series(&self) -> Vec<aqcast_forecast::pipeline::Series> {
         let mut by: BTreeMap<&str, aqcast_forecast::pipeline::Series> = BTreeMap::new();
@@ -1178,5 +1223,40 @@ mod tests {
         let h = sha256_hex(b"model");
         verify(b"model", &h).unwrap();
         assert!(verify(b"modem", &h).is_err());
+    }
+
+    #[test]
+    fn pushed_observations_join_a_snapshot_without_replacing_what_was_published() {
+        let mut s = snapshot();
+        let obs = |variable: &str, time: i64, value: f64| Observation {
+            variable: variable.into(),
+            time,
+            value,
+        };
+        let before = s.observations.len();
+        let added = s.merge(&[
+            obs("no2", 3600, 99.0),  // published already: kept as published
+            obs("no2", 14400, 44.0), // new
+            obs("no2", 14400, 45.0), // the same time twice: the first
+            obs("o3", 14400, 30.0),  // a new variable, with its canonical unit
+            obs("no2", -7200, 1.0),  // before the snapshot's start
+        ]);
+        assert_eq!(added, 2);
+        assert_eq!(s.observations.len(), before + 2);
+        assert_eq!(s.data_time, 14400);
+        assert_eq!(s.units.get("o3").map(String::as_str), Some("ppb"));
+        let no2 = s
+            .series()
+            .into_iter()
+            .find(|x| x.variable == "no2")
+            .unwrap();
+        let at = |t| {
+            no2.times
+                .iter()
+                .position(|&x| x == t)
+                .map(|i| no2.values[i])
+        };
+        assert_eq!((at(3600), at(14400)), (Some(33.2), Some(44.0)));
+        assert_eq!(s.merge(&[obs("no2", 14400, 44.0)]), 0);
     }
 }

@@ -117,6 +117,14 @@ pub enum SourceArgs {
         #[arg(long, value_name = "URL")]
         metadata_url: Option<String>,
     },
+    /// What stations pushed to aqcast's edge worker (POST /v1/observations), at
+    /// --base-url (the worker's origin). The key (the read scope) is read from
+    /// AQCAST_WORKER_KEY.
+    Worker {
+        /// Stations, comma-separated (default: every station that pushed).
+        #[arg(long, value_name = "ID,…")]
+        stations: Option<String>,
+    },
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -239,6 +247,24 @@ fn connector(a: &SourceArgs, c: &Common) -> Result<Connector, CliError> {
             first,
             now(),
         )?),
+        SourceArgs::Worker { stations } => {
+            let Some(base) = &c.base_url else {
+                return Err(CliError::Usage(
+                    "give the worker's address: --base-url https://…/".into(),
+                ));
+            };
+            match std::env::var(aqcast_feeds::worker::KEY_VARIABLE) {
+                Ok(k) if !k.trim().is_empty() => headers.push(("x-api-key", k.trim().to_string())),
+                _ => tracing::warn!(
+                    "{} is not set: the worker answers 401 without a key with the read scope",
+                    aqcast_feeds::worker::KEY_VARIABLE
+                ),
+            }
+            Box::new(aqcast_feeds::worker::Worker::new(
+                base,
+                stations.as_deref().map(list).unwrap_or_default(),
+            )?)
+        }
     };
     Ok(Connector { source: s, headers })
 }

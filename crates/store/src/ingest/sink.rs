@@ -302,7 +302,7 @@ impl<'s> Sink<'s> {
         };
         let v = match vocab::to_canonical(&self.variables[variable as usize], v, unit) {
             Ok(v) => v,
-            Err(reason) => return self.reject(line, column, reason, raw),
+            Err(reason) => return self.reject(line, column, reason.into(), raw),
         };
         if site.is_empty() {
             return self.reject(line, column, Reason::NoSite, raw);
