@@ -7,6 +7,7 @@
 //   node --test wasm-tests/web/      (after scripts/build-web; scripts/test does both)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -69,7 +70,9 @@ for (const [station, model] of [[AURN, "no2-72h"], ["DEBY047", "pm10-de"]]) {
     assert.equal(await page.$eval(".aqi-number", (e) => Number(e.dataset.aqi)), latest.aqi);
     const text = await page.$eval("main", (m) => m.innerText);
     assert.match(text, new RegExp(`${model} version ${v.version} \\(production\\)`));
-    assert.match(text, /These are the latest measurements published for this station/); // the data are from the past
+    // The data are from the past: not called "now".
+    assert.match(await page.$eval("#now-h", (e) => e.textContent), /^No recent measurement at /);
+    assert.match(text, /This station has no recent measurement, so what the air is like there now is not known/);
     assert.match(text, /(Sensitive groups|Sensitive populations)/);
     assert.match(text, /raises it by|lowers it by/); // why
     assert.match(text, /forecast made the day before was off by/); // history
@@ -108,7 +111,7 @@ test("with fresh data the days read Today and Tomorrow, and nothing is called st
   const list = JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations;
   const dataTime = list.find((s) => s.id === AURN).data_time;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", serviceWorkers: "block" });
-  // The browser's clock an hour after the latest measurement (23:00 UTC).
+  // The browser's clock half an hour after the latest measurement (23:00 UTC).
   await context.clock.setFixedTime(new Date((dataTime + 1800) * 1000));
   const page = await context.newPage();
   await page.goto(`${server.url}#/station/${AURN}`);
@@ -117,9 +120,60 @@ test("with fresh data the days read Today and Tomorrow, and nothing is called st
   assert.match(days[0], /^Thu 1 Jan \(from 00:00\)|^Tomorrow/);
   assert.ok(days.some((d) => d.startsWith("Tomorrow")), days.join(" | "));
   const text = await page.$eval("main", (m) => m.innerText);
-  assert.doesNotMatch(text, /Newer ones have not arrived/);
+  assert.match(await page.$eval("#now-h", (e) => e.textContent), /^Now at /);
+  assert.doesNotMatch(text, /no recent measurement/i);
   assert.match(text, /\(30 minutes ago\)/);
   await context.close();
+});
+
+test("Now is now for 3 hours after an hourly measurement and 2 days after a daily one, then says there is none", async () => {
+  const list = JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations;
+  for (const [station, step, within] of [[AURN, 3600, 3 * 3600], ["DEBY047", 86400, 2 * 86400]]) {
+    const s = list.find((x) => x.id === station);
+    assert.equal(s.step, step, `${station} publishes how often it measures`);
+    for (const [after, recent] of [[within, true], [within + 60, false]]) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", serviceWorkers: "block" });
+      await context.clock.setFixedTime(new Date((s.data_time + after) * 1000));
+      const page = await context.newPage();
+      await page.goto(`${server.url}#/station/${station}`);
+      await settled(page);
+      const heading = await page.$eval("#now-h", (e) => e.textContent);
+      assert.match(heading, recent ? /^Now at / : /^No recent measurement at /, `${station}, ${after} s after its data`);
+      assert.equal(await page.$(".now-body.stale") === null, recent);
+      await context.close();
+    }
+  }
+});
+
+test("values fetched into the store make Now fresh, with the source credited where they are shown", async () => {
+  const copy = path.join(work, "fetched");
+  rmSync(copy, { recursive: true, force: true });
+  cpSync(store, copy, { recursive: true });
+  const list = JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations;
+  const t0 = list.find((s) => s.id === AURN).data_time;
+  // Two more hours of NO2 in the CSV form `aqcast fetch openaq` writes, with the credit.
+  const iso = (t) => new Date(t * 1000).toISOString().replace(".000Z", "+00:00");
+  const csv = path.join(work, "fetched.csv");
+  writeFileSync(csv, "location_id,datetime,parameter,units,value,network,licence,attribution\n" +
+    [1, 2].map((h) => `${AURN},${iso(t0 + h * 3600)},no2,µg/m³,${30 + h},UK-AIR (AURN),OGL v3.0,© Crown copyright\n`).join(""));
+  aqcast("ingest", csv, "--store", copy);
+  aqcast("stations", "publish", "--store", copy);
+  const s = await serve({ dist, store: copy });
+  try {
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 }, timezoneId: "UTC", serviceWorkers: "block" });
+    await context.clock.setFixedTime(new Date((t0 + 2 * 3600 + 600) * 1000));
+    const page = await context.newPage();
+    await page.goto(`${s.url}#/station/${AURN}`);
+    assert.deepEqual(await settled(page), { state: "ready", station: AURN });
+    assert.match(await page.$eval("#now-h", (e) => e.textContent), /^Now at /);
+    const text = await page.$eval("#now", (e) => e.innerText);
+    assert.match(text, /\(10 minutes ago\)/);
+    assert.match(text, /Data: UK-AIR \(AURN\) · OGL v3\.0 · © Crown copyright/);
+    await page.screenshot({ path: path.join(shots, "fresh-now-360x800.png"), fullPage: true });
+    await context.close();
+  } finally {
+    await s.close();
+  }
 });
 
 test("another station from the map, the search and the keyboard updates the page", async () => {
@@ -151,21 +205,55 @@ test("another station from the map, the search and the keyboard updates the page
   await context.close();
 });
 
-test("near me picks the nearest station when the browser may tell where it is", async () => {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 }, serviceWorkers: "block",
-    geolocation: { latitude: 48.0, longitude: 11.0 }, permissions: ["geolocation"],
-  });
-  const page = await context.newPage();
-  await page.goto(`${server.url}#/station/${AURN}`);
-  await settled(page);
+test("near me picks the nearest station with a recent measurement, or any when asked", async () => {
   const list = JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations;
-  const km = (s) => Math.hypot(s.lat - 48.0, (s.lon - 11.0) * Math.cos((48 * Math.PI) / 180));
-  const nearest = list.filter((s) => s.lat != null).sort((a, b) => km(a) - km(b))[0].id;
+  const de = list.find((s) => s.id === "DEBY047");
+  // The German stations' clock: a day after the latest of them; standing beside one whose
+  // data ended years before.
+  const now = de.data_time + 86400;
+  const recent = (s) => s.data_time != null && now - s.data_time <= (s.step >= 86400 ? 2 * 86400 : 3 * 3600);
+  const stale = list.find((s) => s.lat != null && !recent(s));
+  const here = { latitude: stale.lat, longitude: stale.lon };
+  const km = (s) => Math.hypot(s.lat - here.latitude, (s.lon - here.longitude) * Math.cos((here.latitude * Math.PI) / 180));
+  const byDistance = list.filter((s) => s.lat != null).sort((a, b) => km(a) - km(b));
+  assert.equal(byDistance[0].id, stale.id);
+  const nearestRecent = byDistance.find(recent).id;
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 }, serviceWorkers: "block", geolocation: here, permissions: ["geolocation"],
+  });
+  await context.clock.setFixedTime(new Date(now * 1000));
+  const page = await context.newPage();
+  await page.goto(`${server.url}#/station/DEMV017`);
+  await settled(page);
   await page.click("button.near");
-  await page.waitForSelector(`main[data-station="${nearest}"]`);
+  await page.waitForSelector(`main[data-station="${nearestRecent}"]`);
+  assert.match(await page.$eval(".picker", (e) => e.innerText), /The nearest station with a recent measurement is \d+ km away \(one \d+ km away has none\)/);
+  // The map greys what is not recent, rather than colour it by an old rating.
+  const dot = (s) => page.$eval(`circle.dot[aria-label^="${s.name ?? s.id}:"]`, (c) => [c.getAttribute("fill"), c.getAttribute("aria-label")]);
+  const [staleFill, staleLabel] = await dot(stale);
+  assert.deepEqual([staleFill, /no recent measurement$/.test(staleLabel)], ["#BBBBBB", true]);
+  assert.notEqual((await dot(de))[0], "#BBBBBB");
+  // The search says which have none.
+  await page.fill("#search", stale.id);
+  assert.match(await page.$eval(".results", (e) => e.innerText), new RegExp(`${stale.id}\\)? — no recent measurement`));
+  await page.fill("#search", "");
+  // Asked to include them, near me takes the nearest of all.
+  await page.check(".include-stale input");
+  await page.click("button.near");
+  await page.waitForSelector(`main[data-station="${stale.id}"]`);
   assert.match(await page.$eval(".picker", (e) => e.innerText), /The nearest station is \d+ km away/);
   await context.close();
+  // With no station recent at all (today's clock), near me says so and moves nowhere.
+  const today = await browser.newContext({
+    viewport: { width: 1280, height: 900 }, serviceWorkers: "block", geolocation: here, permissions: ["geolocation"],
+  });
+  const p2 = await today.newPage();
+  await p2.goto(`${server.url}#/station/DEMV017`);
+  await settled(p2);
+  await p2.click("button.near");
+  await p2.waitForFunction(() => /No station has a recent measurement/.test(document.querySelector(".picker").innerText));
+  assert.equal(await p2.$eval("main", (m) => m.dataset.station), "DEMV017");
+  await today.close();
 });
 
 /** A copy of the store, broken by `harm`, served on its own port. */
@@ -227,12 +315,14 @@ for (const [name, title, message, harm] of ERRORS) {
   });
 }
 
-test("from the edge worker's /v1/files/ (workerd) the page shows the same forecast", async () => {
+test("from the edge worker's /v1/files/ (workerd) the page shows the same forecast, and a sensor's push makes Now fresh", async () => {
   const { loadBucket, startWorker } = await import("../edge/harness.mjs");
   const dir = path.join(work, "worker");
   mkdirSync(dir, { recursive: true });
+  const sensorKey = "k-sensor-web-0123456789";
+  const keys = [{ id: "sensor", sha256: createHash("sha256").update(sensorKey).digest("hex"), scopes: ["ingest"], stations: [AURN] }];
   const worker = await startWorker(loadBucket(dir, store), {
-    API_KEYS: "[]", PUBLIC_READ: "true", CORS_ORIGINS: server.url.replace(/\/$/, ""), RATE_LIMIT_PER_MINUTE: "0",
+    API_KEYS: JSON.stringify(keys), PUBLIC_READ: "true", CORS_ORIGINS: server.url.replace(/\/$/, ""), RATE_LIMIT_PER_MINUTE: "0",
   });
   try {
     const data = encodeURIComponent(`${worker.url}/v1/files/`);
@@ -246,6 +336,29 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
     assert.ok(fromWorker >= 4, `${fromWorker} requests to the worker`);
     assert.deepEqual(errors, []);
     await context.close();
+
+    // The station's sensor pushes the three hours after the published data; a page opened
+    // ten minutes after the last of them says "Now", from the pushed value.
+    const t0 = cli.data_time ?? JSON.parse(readFileSync(path.join(store, "stations.json"), "utf8")).stations.find((s) => s.id === AURN).data_time;
+    const observations = [1, 2, 3].map((h) => ({ station: AURN, variable: "no2", time: t0 + h * 3600, value: 40 + h, unit: "µg/m³" }));
+    const started = performance.now();
+    const r = await fetch(`${worker.url}/v1/observations`, {
+      method: "POST", headers: { authorization: `Bearer ${sensorKey}`, "content-type": "application/json" }, body: JSON.stringify({ observations }),
+    });
+    assert.equal(r.status, 202, await r.text());
+    const fresh = await browser.newContext({ viewport: { width: 360, height: 800 }, timezoneId: "UTC", serviceWorkers: "block" });
+    await fresh.clock.setFixedTime(new Date((t0 + 3 * 3600 + 600) * 1000));
+    const p2 = await fresh.newPage();
+    await p2.goto(`${server.url}?data=${data}#/station/${AURN}`);
+    assert.deepEqual(await settled(p2), { state: "ready", station: AURN });
+    const ms = performance.now() - started;
+    assert.match(await p2.$eval("#now-h", (e) => e.textContent), /^Now at /);
+    assert.match(await p2.$eval("#now", (e) => e.innerText), /NO2, 43 µg\/m³ measured .*\(10 minutes ago\)/);
+    // The forecast starts after the pushed hours.
+    assert.equal((await rows(p2))[0].time, t0 + 4 * 3600);
+    console.log(`# push → the dashboard's fresh Now (page load included): ${ms.toFixed(0)} ms`);
+    await p2.screenshot({ path: path.join(shots, "pushed-now-360x800.png") });
+    await fresh.close();
   } finally {
     await worker.stop();
   }

@@ -1,6 +1,6 @@
 //! The station map: every station with coordinates drawn as SVG from its latitude and
 //! longitude (an equirectangular projection scaled by the cosine of the middle
-//! latitude), coloured by the AQI category of its latest measurement. Each dot is a link,
+//! latitude), coloured by the AQI category of its latest measurement when that is recent (grey otherwise). Each dot is a link,
 //! so the keyboard reaches it; stations without coordinates are listed under the map.
 
 use aqcast_core::aqi::Palette;
@@ -52,11 +52,14 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
             .into_any();
     }
     let shown = dots.len();
+    let now = crate::screens::now_seconds() as i64;
     let items = dots
         .into_iter()
         .map(|(i, x, y)| {
             let s = &stations[i];
             let (fill, rating) = match &s.latest {
+                // An old rating is not today's air: grey, and said so.
+                _ if !s.is_recent(now) => ("#BBBBBB", "no recent measurement".to_string()),
                 Some(l) => {
                     let name = aqcast_core::aqi::categories(l.scale)
                         .get(usize::from(l.category))
@@ -65,7 +68,7 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
                     (colours::category(l.scale, l.category, palette), name)
                 }
                 None if s.models.is_empty() => ("#BBBBBB", "not forecast".to_string()),
-                None => ("#BBBBBB", "no recent measurement".to_string()),
+                None => ("#BBBBBB", "not rated".to_string()),
             };
             let is_selected = selected == Some(s.id.as_str());
             let label = format!("{}: {rating}", s.name.clone().unwrap_or_else(|| s.id.clone()));
@@ -98,12 +101,15 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
             })
             .collect_view()
     });
-    let unrated = stations.iter().any(|s| s.latest.is_none()).then(|| {
-        view! { <li><span class="chip" style="background:#BBBBBB"></span>"not rated"</li> }
-    });
+    let unrated = stations
+        .iter()
+        .any(|s| s.latest.is_none() || !s.is_recent(now))
+        .then(|| {
+            view! { <li><span class="chip" style="background:#BBBBBB"></span>"no recent measurement, or not rated"</li> }
+        });
     view! {
         <svg class="map" viewBox=format!("0 0 {w} {h}") role="group"
-            aria-label=format!("Map of {shown} stations, coloured by their latest air quality")>
+            aria-label=format!("Map of {shown} stations, coloured by their recent air quality")>
             {items}
         </svg>
         <ul class="map-legend small">{legend}{unrated}</ul>
@@ -125,6 +131,7 @@ mod tests {
             models: Vec::new(),
             snapshot: String::new(),
             data_time: None,
+            step: None,
             latest: None,
             source: None,
         }

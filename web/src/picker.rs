@@ -1,5 +1,7 @@
 //! Choosing a station: search by name or id, "near me", the map, and the stations the
 //! map cannot show. Every way of choosing goes through the address (`#/station/<id>`).
+//! "Near me" takes the nearest station with a recent measurement
+//! ([`Station::is_recent`]), unless asked to include the others.
 
 use std::sync::Arc;
 
@@ -22,6 +24,8 @@ pub fn Picker(
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let locate_message = RwSignal::new(None::<String>);
+    let include_stale = RwSignal::new(false);
+    let now = crate::screens::now_seconds() as i64;
     let search_list = list.clone();
     let matches = move || {
         let q = lower(query.get().trim());
@@ -36,7 +40,14 @@ pub fn Picker(
                     || s.name.as_deref().is_some_and(|n| lower(n).contains(&q))
             })
             .take(8)
-            .map(|s| (s.id.clone(), label(s)))
+            .map(|s| {
+                let text = if s.is_recent(now) {
+                    label(s)
+                } else {
+                    format!("{} — no recent measurement", label(s))
+                };
+                (s.id.clone(), text)
+            })
             .collect::<Vec<_>>()
     };
     let near_list = list.clone();
@@ -47,17 +58,35 @@ pub fn Picker(
         };
         locate_message.set(Some("Finding where you are…".into()));
         let list = near_list.clone();
+        let all = include_stale.get_untracked();
         let ok = Closure::once_into_js(move |p: web_sys::Position| {
             let c = p.coords();
-            match nearest(&list.stations, c.latitude(), c.longitude()) {
-                Some((id, km)) => {
-                    locate_message.set(Some(format!(
-                        "The nearest station is {} km away.",
-                        words::fixed(km, 0)
-                    )));
+            let (lat, lon) = (c.latitude(), c.longitude());
+            let recent = nearest(list.stations.iter().filter(|s| s.is_recent(now)), lat, lon);
+            let any = nearest(list.stations.iter(), lat, lon);
+            let km = |d: f64| words::fixed(d, 0);
+            match (all, recent, any) {
+                (true, _, Some((id, d))) => {
+                    locate_message.set(Some(format!("The nearest station is {} km away.", km(d))));
                     go_to(&id);
                 }
-                None => locate_message.set(Some("No station has coordinates.".into())),
+                (false, Some((id, d)), Some((nid, nd))) => {
+                    locate_message.set(Some(if nid == id {
+                        format!("The nearest station is {} km away.", km(d))
+                    } else {
+                        format!(
+                            "The nearest station with a recent measurement is {} km away (one {} km away has none).",
+                            km(d),
+                            km(nd)
+                        )
+                    }));
+                    go_to(&id);
+                }
+                (false, None, Some(_)) => locate_message.set(Some(
+                    "No station has a recent measurement. Tick \"Include stations without recent measurements\" to see the nearest all the same."
+                        .into(),
+                )),
+                _ => locate_message.set(Some("No station has coordinates.".into())),
             }
         });
         let err = Closure::once_into_js(move |e: web_sys::PositionError| {
@@ -94,6 +123,11 @@ pub fn Picker(
             }).collect_view()}
         </ul>
         <button class="near" on:click=near_me>"Near me"</button>
+        <label class="small include-stale">
+            <input type="checkbox" prop:checked=move || include_stale.get()
+                on:change=move |ev| include_stale.set(event_target_checked(&ev))/>
+            " Include stations without recent measurements"
+        </label>
         <p class="muted" aria-live="polite">{move || locate_message.get()}</p>
         {move || map::map(&map_list.stations, selected.get().as_deref(), palette.get())}
         <p class="muted small">{format!("{} stations", all.stations.len())}</p>
@@ -115,9 +149,12 @@ pub fn label(s: &Station) -> String {
 }
 
 /// The nearest station with coordinates, and how far it is (km, great circle).
-pub fn nearest(stations: &[Station], lat: f64, lon: f64) -> Option<(String, f64)> {
+pub fn nearest<'a>(
+    stations: impl Iterator<Item = &'a Station>,
+    lat: f64,
+    lon: f64,
+) -> Option<(String, f64)> {
     stations
-        .iter()
         .filter_map(|s| {
             let (a, b) = (s.lat?, s.lon?);
             let (p1, p2) = (lat.to_radians(), a.to_radians());
@@ -157,13 +194,14 @@ mod tests {
             models: Vec::new(),
             snapshot: String::new(),
             data_time: None,
+            step: None,
             latest: None,
             source: None,
         };
         let list = [s("berlin", 52.52, 13.40), s("munich", 48.14, 11.58)];
-        let (id, km) = nearest(&list, 52.0, 13.0).unwrap();
+        let (id, km) = nearest(list.iter(), 52.0, 13.0).unwrap();
         assert_eq!(id, "berlin");
         assert!((50.0..70.0).contains(&km), "{km}");
-        assert_eq!(nearest(&[], 0.0, 0.0), None);
+        assert_eq!(nearest([].iter(), 0.0, 0.0), None);
     }
 }

@@ -640,6 +640,31 @@ impl Registry {
     }
 }
 
+/// How old a station's latest measurement may be for it to say what the air is like now:
+/// 3 hours for hourly (or finer) data, 2 days for daily data.
+pub fn recent_within(step_seconds: i64) -> i64 {
+    if step_seconds >= 86_400 {
+        2 * 86_400
+    } else {
+        3 * 3_600
+    }
+}
+
+/// Whether a measurement at `data_time` of data every `step_seconds` is recent at `now`
+/// (all Unix seconds): what "now" may say ([`recent_within`]).
+pub fn is_recent(data_time: i64, step_seconds: i64, now: i64) -> bool {
+    now - data_time <= recent_within(step_seconds)
+}
+
+impl Station {
+    /// Whether its latest measurement is recent at `now` ([`is_recent`]; a station that
+    /// does not say how often it measures is taken as hourly, one without data is not).
+    pub fn is_recent(&self, now: i64) -> bool {
+        self.data_time
+            .is_some_and(|t| is_recent(t, self.step.unwrap_or(3_600), now))
+    }
+}
+
 /// The station list: `stations.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stations {
@@ -674,6 +699,10 @@ pub struct Station {
     /// Its latest observation (Unix seconds, UTC).
     #[serde(default)]
     pub data_time: Option<i64>,
+    /// How often it measures (seconds: 3,600 hourly, 86,400 daily), which says how old
+    /// its latest measurement may be and still be "now" ([`recent_within`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<i64>,
     /// The AQI now of what its first model forecasts, on that model's scale (so a map can
     /// colour every station without loading its data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -954,6 +983,22 @@ impl Snapshot {
             .collect();
         out.sort_by_key(|&(t, _)| t);
         out
+    }
+
+    /// How often the station measures: the shortest time between two observations of
+    /// one variable (seconds), none with fewer than two.
+    pub fn step(&self) -> Option<i64> {
+        let mut times: Vec<(&str, i64)> = self
+            .observations
+            .iter()
+            .map(|o| (o.variable.as_str(), o.time))
+            .collect();
+        times.sort_unstable();
+        times
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0 && w[1].1 > w[0].1)
+            .filter_map(|w| w[1].1.checked_sub(w[0].1))
+            .min()
     }
 
     /// Adds observations that arrived after the snapshot was published (pushed to the
@@ -1258,5 +1303,58 @@ mod tests {
         };
         assert_eq!((at(3600), at(14400)), (Some(33.2), Some(44.0)));
         assert_eq!(s.merge(&[obs("no2", 14400, 44.0)]), 0);
+    }
+
+    #[test]
+    fn now_is_three_hours_for_hourly_data_and_two_days_for_daily() {
+        let t = 1_765_000_000;
+        assert!(is_recent(t, 3_600, t + 3 * 3_600));
+        assert!(!is_recent(t, 3_600, t + 3 * 3_600 + 1));
+        assert!(is_recent(t, 900, t + 3 * 3_600));
+        assert!(is_recent(t, 86_400, t + 2 * 86_400));
+        assert!(!is_recent(t, 86_400, t + 2 * 86_400 + 1));
+        let mut st = Station {
+            id: "A".into(),
+            name: None,
+            lat: None,
+            lon: None,
+            pollutants: vec![],
+            models: vec![],
+            snapshot: layout::snapshot("A"),
+            data_time: None,
+            step: None,
+            latest: None,
+            source: None,
+        };
+        assert!(!st.is_recent(t), "no data is not recent");
+        st.data_time = Some(t - 86_400);
+        assert!(!st.is_recent(t), "taken as hourly");
+        st.step = Some(86_400);
+        assert!(st.is_recent(t));
+    }
+
+    #[test]
+    fn a_snapshot_knows_how_often_its_station_measures() {
+        let at = |variable: &str, times: &[i64]| -> Vec<Observation> {
+            times
+                .iter()
+                .map(|&time| Observation {
+                    variable: variable.into(),
+                    time,
+                    value: 1.0,
+                })
+                .collect()
+        };
+        let mut s = snapshot();
+        s.observations = at("pm10", &[0, 86_400, 3 * 86_400]);
+        s.observations.extend(at("no2", &[0, 2 * 86_400]));
+        assert_eq!(s.step(), Some(86_400));
+        s.observations
+            .extend(at("o3", &[5 * 3_600, 7 * 3_600, 8 * 3_600]));
+        assert_eq!(s.step(), Some(3_600));
+        s.observations = at("no2", &[i64::MIN, i64::MAX]);
+        assert_eq!(s.step(), None, "no spacing fits in a second count");
+        s.observations = at("no2", &[10]);
+        assert_eq!(s.step(), None);
     }
 }

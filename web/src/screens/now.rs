@@ -1,9 +1,13 @@
 //! Now: the air at the station by its latest measurements (the dominant pollutant's AQI,
-//! the health message in the scale's words), and how old they are.
+//! the health message in the scale's words), how old they are, and whom to credit for
+//! them. It says "now" only when they are recent ([`published::is_recent`]: 3 hours for
+//! hourly data, 2 days for daily); otherwise it says plainly that the station has no
+//! recent measurement and shows the latest as what it is.
 
 use std::sync::Arc;
 
 use aqcast_core::aqi::{Palette, Scale};
+use aqcast_core::published;
 use leptos::prelude::*;
 
 use super::{now_seconds, Shown};
@@ -17,7 +21,14 @@ pub fn Now(shown: Arc<Shown>, name: String, palette: RwSignal<Palette>) -> impl 
     let offset = shown.offset;
     let now = now_seconds();
     let age = now as i64 - fc.data_time;
-    let stale = age > 3 * fc.step_seconds.max(3_600);
+    let recent = published::is_recent(fc.data_time, fc.step_seconds, now as i64);
+    let credit = r.station.source.as_ref().map(|c| {
+        let parts: Vec<&str> = [&c.network, &c.licence, &c.attribution]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        view! { <p class="small muted credit">"Data: "{parts.join(" · ")}</p> }
+    });
     let scale_name = match fc.scale {
         Scale::Epa => "US EPA Air Quality Index",
         Scale::Eea => "European Air Quality Index (levels 1–6)",
@@ -61,7 +72,7 @@ pub fn Now(shown: Arc<Shown>, name: String, palette: RwSignal<Palette>) -> impl 
                 </div>
                 <div class="now-text">
                     <p class="muted small">{scale_name}</p>
-                    <p>"Dominant pollutant: "<strong>{d.pollutant.label()}</strong>
+                    <p>{if recent { "Dominant pollutant: " } else { "Dominant pollutant then: " }}<strong>{d.pollutant.label()}</strong>
                         {format!(", {} {}{} measured {}", words::value(c.value), d.unit, words::basis(c.basis), words::datetime(c.time, offset))}
                         " ("{words::age(now as i64 - c.time)}")"</p>
                     {(!others.is_empty()).then(|| view! { <p class="small">"Also measured: "{others.clone()}</p> })}
@@ -73,13 +84,14 @@ pub fn Now(shown: Arc<Shown>, name: String, palette: RwSignal<Palette>) -> impl 
     };
     view! {
         <section id="now" class="card now" aria-labelledby="now-h">
-            <h2 id="now-h">"Now at "{name}</h2>
-            {stale.then(|| view! {
+            <h2 id="now-h">{if recent { "Now at " } else { "No recent measurement at " }}{name}</h2>
+            {(!recent).then(|| view! {
                 <p class="notice" role="status">{format!(
-                    "These are the latest measurements published for this station, from {} ({}). Newer ones have not arrived, so the forecast below starts from them.",
+                    "This station has no recent measurement, so what the air is like there now is not known. The latest, below, is from {} ({}); the forecast starts from it.",
                     words::datetime(fc.data_time, offset), words::age(age))}</p>
             })}
-            <div class="now-body">{card}</div>
+            <div class=if recent { "now-body" } else { "now-body stale" }>{card}</div>
+            {credit}
         </section>
     }
 }

@@ -109,11 +109,23 @@ pub fn run(a: Args) -> Result<(), CliError> {
 }
 
 /// What is known of a station's place: its name, where it is, whom to credit.
+#[derive(Default)]
 struct Place {
     name: Option<String>,
-    lat: f64,
-    lon: f64,
+    lat: Option<f64>,
+    lon: Option<f64>,
     credit: Option<published::Credit>,
+}
+
+impl Place {
+    /// What `newer` knows replaces what is known; what it does not know stays.
+    fn learn(&mut self, newer: Place) {
+        if let (Some(lat), Some(lon)) = (newer.lat, newer.lon) {
+            (self.lat, self.lon) = (Some(lat), Some(lon));
+        }
+        self.name = newer.name.or(self.name.take());
+        self.credit = newer.credit.or(self.credit.take());
+    }
 }
 
 /// Where the station data's publication state is kept (in the object store, not
@@ -177,17 +189,15 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         if let Ok(old) = Stations::from_json(&f.bytes) {
             for s in old.stations {
                 old_list.insert(s.id.clone(), s.clone());
-                if let (Some(lat), Some(lon)) = (s.lat, s.lon) {
-                    facts.insert(
-                        s.id,
-                        Place {
-                            name: s.name,
-                            lat,
-                            lon,
-                            credit: s.source,
-                        },
-                    );
-                }
+                facts.insert(
+                    s.id,
+                    Place {
+                        name: s.name,
+                        lat: s.lat,
+                        lon: s.lon,
+                        credit: s.source,
+                    },
+                );
             }
         }
     }
@@ -199,34 +209,21 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
                 sf.licence.clone(),
                 sf.attribution.clone(),
             );
-            if let (Some(lat), Some(lon)) = (sf.lat, sf.lon) {
-                facts.insert(
-                    site.clone(),
-                    Place {
-                        name: sf.name.clone(),
-                        lat,
-                        lon,
-                        credit,
-                    },
-                );
-            } else if let Some(place) = facts.get_mut(site) {
-                place.name = sf.name.clone().or(place.name.take());
-                place.credit = credit.or(place.credit.take());
-            }
+            facts.entry(site.clone()).or_default().learn(Place {
+                name: sf.name.clone(),
+                lat: sf.lat,
+                lon: sf.lon,
+                credit,
+            });
         }
     }
     if let Some(path) = &a.stations {
         for s in crate::commands::features::read_stations(path)? {
-            let old = facts.remove(&s.id);
-            facts.insert(
-                s.id.clone(),
-                Place {
-                    name: old.as_ref().and_then(|p| p.name.clone()),
-                    lat: s.lat,
-                    lon: s.lon,
-                    credit: old.and_then(|p| p.credit),
-                },
-            );
+            facts.entry(s.id.clone()).or_default().learn(Place {
+                lat: Some(s.lat),
+                lon: Some(s.lon),
+                ..Place::default()
+            });
         }
     }
     // Which models serve which station, and what they read: the production version of
@@ -251,12 +248,10 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             continue;
         };
         for s in &spec.stations {
-            facts.entry(s.id.clone()).or_insert(Place {
-                name: None,
-                lat: s.lat,
-                lon: s.lon,
-                credit: None,
-            });
+            let place = facts.entry(s.id.clone()).or_default();
+            if place.lat.is_none() {
+                (place.lat, place.lon) = (Some(s.lat), Some(s.lon));
+            }
         }
         let fc = model
             .forecaster()
@@ -327,8 +322,8 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         if let (true, Some(old)) = (unchanged, old_list.get(site)) {
             list.push(Station {
                 name: fact.and_then(|f| f.name.clone()),
-                lat: fact.map(|f| f.lat),
-                lon: fact.map(|f| f.lon),
+                lat: fact.and_then(|f| f.lat),
+                lon: fact.and_then(|f| f.lon),
                 pollutants: vars.clone(),
                 models,
                 source: fact.and_then(|f| f.credit.clone()),
@@ -418,12 +413,13 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         list.push(Station {
             id: site.clone(),
             name: fact.and_then(|f| f.name.clone()),
-            lat: fact.map(|f| f.lat),
-            lon: fact.map(|f| f.lon),
+            lat: fact.and_then(|f| f.lat),
+            lon: fact.and_then(|f| f.lon),
             pollutants: vars.clone(),
             models,
             snapshot: key,
             data_time,
+            step: snapshot.step(),
             latest,
             source: fact.and_then(|f| f.credit.clone()),
         });
