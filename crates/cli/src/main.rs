@@ -32,7 +32,7 @@ enum Command {
     Aqi(commands::aqi::Args),
     /// Take measurement files (EPA AQS, AirNow, OpenAQ, openair/AURN, mapped CSV) into the store.
     Ingest(commands::ingest::Args),
-    /// Take what is new at a network that publishes measurements (OpenAQ, AirNow, UK-AIR) into the store.
+    /// Take what is new at a network that publishes measurements (OpenAQ, AirNow, UK-AIR, the EEA) or what sensors pushed to the edge worker into the store.
     Fetch(commands::fetch::Args),
     /// Build a task's feature table from the store (fits its pipeline on the training rows).
     Features(commands::features::Args),
