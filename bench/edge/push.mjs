@@ -36,6 +36,7 @@ const vars = {
     { id: "network", sha256: sha(key), scopes: ["ingest", "read"], stations },
   ]),
   RATE_LIMIT_PER_MINUTE: "0",
+  MAX_PUSH_AGE_DAYS: "1000",
 };
 const auth = { authorization: `Bearer ${key}`, "content-type": "application/json" };
 
@@ -75,6 +76,7 @@ async function send(batch) {
     try {
       const r = await fetch(`${url}/v1/observations`, { method: "POST", headers: auth, body: JSON.stringify({ observations: batch }) });
       const body = await r.text();
+      if (r.status !== 202 && r.status !== 429 && r.status < 500) throw new Error(`refused: ${r.status} ${body}`);
       if (r.status === 202) {
         latencies.push(performance.now() - t);
         const j = JSON.parse(body);
@@ -84,7 +86,7 @@ async function send(batch) {
       }
       failures++;
     } catch (e) {
-      if (String(e.message).startsWith("conflicts")) throw e;
+      if (/^(conflicts|refused)/.test(String(e.message))) throw e;
       failures++;
     }
     retries++;
@@ -100,7 +102,7 @@ let restartedAt = null;
 const killer = (async () => {
   await new Promise((r) => setTimeout(r, (seconds * 1000) / 2));
   killedAt = performance.now() - started;
-  await worker.stop(); // SIGTERM then SIGKILL of the process group, mid-run
+  await worker.crash(); // SIGKILL of the process group, mid-run
   worker = await startWorker(state, vars);
   url = worker.url;
   restartedAt = performance.now() - started;

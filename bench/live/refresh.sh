@@ -8,6 +8,7 @@
 # --full`, what each refresh did before the publication state).
 # Usage: bench/live/refresh.sh [N]      (after cargo build --release -p aqcast)
 set -euo pipefail
+shopt -s inherit_errexit   # a failing aqcast inside $(timed …) stops the run
 cd "$(dirname "$0")/../.."
 n="${1:-3000}"
 bin="$PWD/target/release/aqcast"

@@ -19,7 +19,7 @@ import autocannon from "autocannon";
 import { root, fx, env, NAMES, sha, aqcast, aqcastBin, publishStore, loadBucket, startWorker } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789", client: "k-client-0123456789", sensor: "k-sensor-0123456789" };
+const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789", client: "k-client-0123456789", sensor: "k-sensor-0123456789", network: "k-network-0123456789" };
 const SENSOR_STATIONS = ["aurn_no2_2001_2003", "sensor-new"];
 const HS_SECRET = "hs256-test-secret-0123456789";
 const es = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -82,6 +82,7 @@ before(async () => {
     { id: "limited", sha256: sha(KEYS.limited), scopes: ["read"], per_minute: 3 },
     { id: "client", sha256: sha(KEYS.client), scopes: ["read", "predict"] },
     { id: "sensor", sha256: sha(KEYS.sensor), scopes: ["ingest"], stations: SENSOR_STATIONS },
+    { id: "network", sha256: sha(KEYS.network), scopes: ["ingest"], stations: ["*"] },
   ];
   workerVars = {
     API_KEYS: JSON.stringify(keys),
@@ -95,6 +96,8 @@ before(async () => {
     JWT_AUDIENCE: "aqcast",
     RATE_LIMIT_PER_MINUTE: "0",
     MAX_PUSH_BYTES: "100000",
+    // The shipped data are from 2003: pushes continue them.
+    MAX_PUSH_AGE_DAYS: "10000",
   };
   workerState = state;
   worker = await startWorker(state, workerVars);
@@ -177,7 +180,7 @@ test("explanations sum to the prediction and equal the CLI's", async () => {
   });
 });
 
-test("the forecast equals the CLI's and is cacheable until the next data step", async () => {
+test("the forecast equals the CLI's and is cacheable, a minute at most, by its ETag", async () => {
   const station = "aurn_no2_2001_2003";
   const r = await call(`/v1/forecast/${station}`);
   assert.equal(r.status, 200, r.text);
@@ -193,7 +196,9 @@ test("the forecast equals the CLI's and is cacheable until the next data step", 
     }
     assert.deepEqual(s.probabilities, cli.steps[i].probabilities);
   });
-  assert.match(r.headers.get("cache-control"), /max-age=\d+/);
+  // Kept a minute at most: a station's sensors may start pushing any time.
+  const maxAge = Number(/max-age=(\d+)/.exec(r.headers.get("cache-control"))[1]);
+  assert.ok(maxAge <= 60, r.headers.get("cache-control"));
   const etag = r.headers.get("etag");
   assert.ok(etag);
   const again = await fetch(`${url}/v1/forecast/${station}`, { headers: { "if-none-match": etag } });
@@ -522,11 +527,18 @@ const pushedValues = async (station) => {
 };
 
 test("a push refuses every bad input with a 4xx and stores nothing of it", async () => {
-  const t = Math.floor(Date.now() / 1000) - 3600;
+  const t = Math.floor(Date.now() / 3.6e6) * 3600 - 3600;
   const good = { station: STATION, variable: "no2", time: iso(t), value: 20, unit: "ppb" };
   assertError(await push([good], null), 401, "unauthorized");
   assertError(await push([good], KEYS.reader), 403, "forbidden");
   assertError(await push([{ ...good, station: "elsewhere" }]), 403, "forbidden_station");
+  // A station the key may write beside one it may not: nothing of either is stored.
+  assertError(await push([good, { ...good, station: "elsewhere" }]), 403, "forbidden_station");
+  // Pushing does not let a key read what was pushed.
+  assertError(await call("/v1/observations", { key: KEYS.sensor }), 403, "forbidden");
+  // A push spans 20 stations at most (each is a Durable Object call).
+  const many = Array.from({ length: 21 }, (_, i) => ({ ...good, station: `s-${i}` }));
+  assertError(await push(many, KEYS.network), 422, "too_many_stations");
   assertError(await call("/v1/observations", { key: KEYS.sensor, method: "POST", body: "{not json" }), 400, "bad_request");
   assertError(await call("/v1/observations", { key: KEYS.sensor, method: "POST", body: "" }), 400, "bad_request");
   assertError(await call("/v1/observations", { key: KEYS.sensor, method: "POST", body: { observations: [good], extra: 1 } }), 400, "bad_request");
@@ -541,6 +553,7 @@ test("a push refuses every bad input with a 4xx and stores nothing of it", async
     [{ ...good, variable: "pm2.5", unit: "µg/m³", value: 1e6 }, /beyond physical bounds/],
     [{ ...good, time: iso(t + 86400) }, /in the future/],
     [{ ...good, time: "yesterday" }, /not a time/],
+    [{ ...good, time: t + 1800 }, /not the start of an hour/],
     [{ ...good, variable: "pm2.5", unit: "ppb" }, /unknown unit/],
   ]) {
     // One bad value among good ones refuses the whole batch.
@@ -626,6 +639,9 @@ test("concurrent pushes lose nothing and double nothing, across a kill of the wo
     ...(b > 0 ? [value(b * 50 - 1)] : []),
   ]);
   const acked = new Set();
+  let failed = 0;
+  let firstAck;
+  const acknowledged = new Promise((r) => (firstAck = r));
   const sendAll = async (list) => {
     const queue = [...list];
     await Promise.all(
@@ -633,23 +649,29 @@ test("concurrent pushes lose nothing and double nothing, across a kill of the wo
         for (let b = queue.shift(); b; b = queue.shift()) {
           try {
             const r = await push(b);
-            if (r.status === 202) for (const o of b) acked.add(o.time);
-          } catch {}
+            if (r.status === 202) {
+              for (const o of b) acked.add(o.time);
+              firstAck();
+            } else failed++;
+          } catch {
+            failed++;
+          }
         }
       }),
     );
   };
-  // Kill the worker while the pushes are in flight.
+  // Crash the worker (SIGKILL) as soon as the first push is answered, the others in flight.
   const killing = (async () => {
-    await new Promise((r) => setTimeout(r, 150));
-    await worker.stop();
+    await acknowledged;
+    await worker.crash();
   })();
   await Promise.all([sendAll(batches), killing]);
+  assert.ok(failed > 0, "the crash caught pushes in flight");
   worker = await startWorker(workerState, workerVars);
   url = worker.url;
   const survived = new Set((await pushedValues(station)).map((v) => v.time));
   for (const t of acked) assert.ok(survived.has(t), `a value answered 202 is stored: ${t}`);
-  console.log(`# before the kill: ${acked.size} values acknowledged, ${survived.size} stored`);
+  console.log(`# before the kill: ${acked.size} values acknowledged, ${survived.size} stored, ${failed} pushes failed`);
   // The client sends everything again: each value is then there exactly once.
   await sendAll(batches);
   const values = await pushedValues(station);

@@ -112,5 +112,12 @@ export async function startWorker(state, vars) {
       process.kill(-child.pid, "SIGKILL");
     } catch {}
   };
-  return { url, stop, log: () => log, startMs: Date.now() - started };
+  // A crash: SIGKILL of the whole process group at once, no shutdown.
+  const crash = async () => {
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+    await new Promise((r) => child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r));
+  };
+  return { url, stop, crash, log: () => log, startMs: Date.now() - started };
 }

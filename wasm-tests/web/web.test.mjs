@@ -322,7 +322,7 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
   const sensorKey = "k-sensor-web-0123456789";
   const keys = [{ id: "sensor", sha256: createHash("sha256").update(sensorKey).digest("hex"), scopes: ["ingest"], stations: [AURN] }];
   const worker = await startWorker(loadBucket(dir, store), {
-    API_KEYS: JSON.stringify(keys), PUBLIC_READ: "true", CORS_ORIGINS: server.url.replace(/\/$/, ""), RATE_LIMIT_PER_MINUTE: "0",
+    API_KEYS: JSON.stringify(keys), PUBLIC_READ: "true", CORS_ORIGINS: server.url.replace(/\/$/, ""), RATE_LIMIT_PER_MINUTE: "0", MAX_PUSH_AGE_DAYS: "10000",
   });
   try {
     const data = encodeURIComponent(`${worker.url}/v1/files/`);

@@ -25,7 +25,8 @@ pub fn Picker(
     let query = RwSignal::new(String::new());
     let locate_message = RwSignal::new(None::<String>);
     let include_stale = RwSignal::new(false);
-    let now = crate::screens::now_seconds() as i64;
+    // Read at each use: the page may stay open for hours.
+    let now = || crate::screens::now_seconds() as i64;
     let search_list = list.clone();
     let matches = move || {
         let q = lower(query.get().trim());
@@ -41,7 +42,7 @@ pub fn Picker(
             })
             .take(8)
             .map(|s| {
-                let text = if s.is_recent(now) {
+                let text = if s.is_recent(now()) {
                     label(s)
                 } else {
                     format!("{} — no recent measurement", label(s))
@@ -62,6 +63,7 @@ pub fn Picker(
         let ok = Closure::once_into_js(move |p: web_sys::Position| {
             let c = p.coords();
             let (lat, lon) = (c.latitude(), c.longitude());
+            let now = now();
             let recent = nearest(list.stations.iter().filter(|s| s.is_recent(now)), lat, lon);
             let any = nearest(list.stations.iter(), lat, lon);
             let km = |d: f64| words::fixed(d, 0);

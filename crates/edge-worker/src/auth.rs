@@ -32,8 +32,9 @@ impl Scope {
     }
 }
 
-/// One configured key.
+/// One configured key (a misspelt field is an error, not a key that silently lacks it).
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Key {
     /// A name for logs and metrics (never the key).
     pub id: String,
@@ -115,6 +116,29 @@ pub fn parse_keys(json: &str) -> Result<Vec<Key>, String> {
     for k in &keys {
         if k.sha256.len() != 64 || !k.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(format!("API_KEYS: key {:?} has no SHA-256 hash", k.id));
+        }
+        if let Some(s) = k
+            .scopes
+            .iter()
+            .find(|s| !["read", "predict", "admin", "ingest"].contains(&s.as_str()))
+        {
+            return Err(format!(
+                "API_KEYS: key {:?} has the unknown scope {s:?} (read, predict, admin, ingest)",
+                k.id
+            ));
+        }
+        let ingest = k.scopes.iter().any(|s| s == "ingest");
+        if ingest && k.stations.is_empty() {
+            return Err(format!(
+                "API_KEYS: key {:?} has the ingest scope but no \"stations\" it may push for (ids, or [\"*\"])",
+                k.id
+            ));
+        }
+        if !ingest && !k.stations.is_empty() {
+            return Err(format!(
+                "API_KEYS: key {:?} lists \"stations\" but has no ingest scope to push with",
+                k.id
+            ));
         }
     }
     Ok(keys)
@@ -233,5 +257,19 @@ mod tests {
         let all = Caller::new("all".into(), vec!["ingest".into()], vec!["*".into()]);
         assert!(all.may_write("anything"));
         assert!(!Caller::anonymous().may_write("A"));
+    }
+
+    #[test]
+    fn a_key_that_cannot_mean_what_it_says_is_refused() {
+        let h = hex(&Sha256::digest(b"k"));
+        for (key, why) in [
+            (r#""scopes":["ingest"]"#, "no \"stations\""),
+            (r#""scopes":["read"],"stations":["A"]"#, "no ingest scope"),
+            (r#""scopes":["injest"],"stations":["A"]"#, "unknown scope"),
+            (r#""scopes":["ingest"],"station":["A"]"#, "unknown field"),
+        ] {
+            let e = parse_keys(&format!(r#"[{{"id":"x","sha256":"{h}",{key}}}]"#)).unwrap_err();
+            assert!(e.contains(why), "{e}");
+        }
     }
 }

@@ -22,6 +22,9 @@ pub struct Config {
     pub max_batch_rows: usize,
     /// `MAX_PUSH_BYTES`: the largest body of a push of observations.
     pub max_push: usize,
+    /// `MAX_PUSH_AGE_DAYS`: how old a pushed value may be (default 35; older data go in
+    /// with `aqcast ingest`), which bounds what one station's inbox holds.
+    pub max_push_age: i64,
     /// `REGISTRY_TTL`: seconds a registry document or the station list is trusted.
     pub ttl: f64,
     /// `RATE_LIMIT_PER_MINUTE`: requests a minute per caller (0: no limit).
@@ -66,6 +69,7 @@ impl Config {
             max_body: num("MAX_BODY_BYTES", 65_536.0) as usize,
             max_batch_rows: num("MAX_BATCH_ROWS", 1000.0) as usize,
             max_push: num("MAX_PUSH_BYTES", 262_144.0) as usize,
+            max_push_age: (num("MAX_PUSH_AGE_DAYS", 35.0).max(1.0) * 86_400.0) as i64,
             ttl: num("REGISTRY_TTL", 10.0),
             rate_per_minute: num("RATE_LIMIT_PER_MINUTE", 0.0),
             rate_burst: num("RATE_LIMIT_BURST", 0.0),

@@ -414,16 +414,19 @@ pub async fn file(req: Request, cx: RouteContext<Ctx>) -> Answer {
         .strip_prefix("stations/")
         .and_then(|k| k.strip_suffix("/recent.json"))
     {
-        let site = js_sys::decode_uri_component(site)
-            .ok()
-            .and_then(|s| s.as_string())
+        let site = aqcast_core::published::layout::decode_segment(site)
             .unwrap_or_else(|| site.to_string());
         let snapshot = store.parse_snapshot(&site, &bytes)?;
-        let (snapshot, seq) = crate::observations::merged(&cx.env, &site, snapshot).await?;
-        if seq > 0 {
-            bytes = snapshot.to_json();
-            etag = format!("\"{}-{seq}\"", etag.trim_matches('"'));
-            cache = "public, max-age=0, must-revalidate";
+        match crate::observations::merged(&cx.env, &site, snapshot).await {
+            (snapshot, Some(seq @ 1..)) => {
+                bytes = snapshot.to_json();
+                etag = format!("\"{}-{seq}\"", etag.trim_matches('"'));
+                cache = "public, max-age=0, must-revalidate";
+            }
+            // Nothing pushed yet: the first push shows within a minute.
+            (_, Some(_)) => {}
+            // The pushed values could not be read: the snapshot as published, not cached.
+            (_, None) => cache = "no-store",
         }
     }
     if if_none_match(&req).as_deref() == Some(etag.as_str()) {
@@ -507,19 +510,24 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let (bytes, snapshot_etag) = store.snapshot_bytes(&station).await?;
     // What the station's sensors pushed since the snapshot was published.
     let snapshot = store.parse_snapshot(&station, &bytes)?;
-    let (snapshot, pushed) = crate::observations::merged(&cx.env, &station, snapshot).await?;
+    let (snapshot, pushed) = crate::observations::merged(&cx.env, &station, snapshot).await;
     // Valid until the next data step is due after the station's latest measurement, as
     // the (cached) station list gives it; a minute once it is overdue, or without it.
     let step = fc.pipeline().spec.grid.step.max(60);
     let now = (js_sys::Date::now() / 1000.0) as i64;
     let data_time = Some(snapshot.data_time).filter(|&t| t > 0);
-    // A station whose sensors push may have a new value any minute.
-    let max_age = match (pushed, data_time) {
-        (1.., _) => 0,
-        (_, Some(t)) => (t.div_euclid(step) * step + step - now).clamp(60, step),
-        (_, None) => 60,
+    // A station whose sensors push may have a new value any minute; one that has not
+    // pushed yet may start to, so its forecast is kept a minute at most.
+    let cache = match (pushed, data_time) {
+        (None, _) => "no-store".to_string(),
+        (Some(1..), _) => "public, max-age=0".to_string(),
+        (Some(_), Some(t)) => format!(
+            "public, max-age={}",
+            (t.div_euclid(step) * step + step - now).clamp(0, 60)
+        ),
+        (Some(_), None) => "public, max-age=60".to_string(),
     };
-    let cache = format!("public, max-age={max_age}");
+    let pushed = pushed.map_or_else(|| "u".to_string(), |s| s.to_string());
     let etag = format!(
         "\"{}-{}-{}-{pushed}\"",
         &m.version.sha256[..16],

@@ -23,8 +23,13 @@ use worker::{
 
 use crate::api::ApiError;
 
-/// How long pushed values are kept after they arrive.
+/// How long pushed values are kept after they arrive; a value older than this is refused
+/// (older data go in with `aqcast ingest`).
 pub const RETAIN_SECONDS: i64 = 35 * 86_400;
+
+/// The most values a forecast reads back from one inbox: a station's hours over the
+/// retention time for a dozen variables, with room to spare.
+const MAX_SINCE: i64 = 20_000;
 
 /// One value as the inbox keeps it: its variable (the store's name), its time (Unix
 /// seconds, UTC) and its value in the variable's canonical unit.
@@ -132,6 +137,12 @@ impl StationInbox {
                UNIQUE (variable, time))",
             None,
         )?;
+        let sql = self.sql();
+        sql.exec("CREATE INDEX IF NOT EXISTS obs_time ON obs (time)", None)?;
+        sql.exec(
+            "CREATE INDEX IF NOT EXISTS obs_received ON obs (received)",
+            None,
+        )?;
         Ok(())
     }
 
@@ -190,10 +201,12 @@ impl StationInbox {
 
     fn since(&self, time: i64) -> Result<Page> {
         let found = rows(self.sql().exec(
-            "SELECT seq, variable, time, value FROM obs WHERE time > ? ORDER BY seq",
-            vec![(time as f64).into()],
+            "SELECT seq, variable, time, value FROM obs WHERE time > ? ORDER BY time DESC LIMIT ?",
+            vec![(time as f64).into(), (MAX_SINCE as f64).into()],
         )?)?;
-        Ok(page(found, self.last_seq()?))
+        let mut p = page(found, self.last_seq()?);
+        p.rows.reverse();
+        Ok(p)
     }
 
     fn after(&self, seq: i64, limit: i64) -> Result<Page> {
@@ -271,12 +284,14 @@ impl DurableObject for PushIndex {
         )?;
         match req.method() {
             Method::Post => {
-                let p: Pushed = req.json().await?;
-                sql.exec(
-                    "INSERT INTO stations (station, seq) VALUES (?, ?)
-                     ON CONFLICT (station) DO UPDATE SET seq = MAX(seq, excluded.seq)",
-                    vec![p.station.as_str().into(), (p.seq as f64).into()],
-                )?;
+                let list: Vec<Pushed> = req.json().await?;
+                for p in list {
+                    sql.exec(
+                        "INSERT INTO stations (station, seq) VALUES (?, ?)
+                         ON CONFLICT (station) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+                        vec![p.station.as_str().into(), (p.seq as f64).into()],
+                    )?;
+                }
                 Response::ok("")
             }
             _ => {
@@ -310,55 +325,67 @@ async fn call<T: for<'de> Deserialize<'de>>(
 ) -> std::result::Result<T, ApiError> {
     let stub = binding(env, "INBOX")?.id_from_name(station)?.get_stub()?;
     let mut init = RequestInit::new();
+    let writing = body.is_some();
     if let Some(b) = body {
         init.with_method(Method::Post).with_body(Some(b.into()));
     }
     let req = Request::new_with_init(&format!("https://inbox{path}"), &init)?;
+    let failed = || {
+        ApiError::unavailable(if writing {
+            "the pushed values could not be stored; retry (a value already stored is recognised, not doubled)"
+        } else {
+            "the values pushed for this station could not be read; retry"
+        })
+    };
     let mut r = stub.fetch_with_request(req).await.map_err(|e| {
         worker::console_error!("inbox {station}: {e}");
-        ApiError::unavailable(
-            "the pushed values could not be reached; retry (a value stored is recognised, not doubled)",
-        )
+        failed()
     })?;
     if r.status_code() != 200 {
         let text = r.text().await.unwrap_or_default();
         worker::console_error!("inbox {station}: {} {text}", r.status_code());
-        return Err(ApiError::unavailable(
-            "the pushed values could not be stored; retry (a value stored is recognised, not doubled)",
-        ));
+        return Err(failed());
     }
     r.json()
         .await
         .map_err(|_| ApiError::unavailable("the inbox answered nonsense"))
 }
 
-/// Stores `rows` for `station` (durably, when it returns) and lists the station in the
-/// index. The index is touched for repeated values too: a push whose values were stored
-/// but whose index update failed (a 503) is retried, and the retry must list it.
+/// Stores `rows` for `station`, durably when it returns.
 pub async fn add(env: &Env, station: &str, rows: &[Row]) -> std::result::Result<Added, ApiError> {
     let body = serde_json::to_string(rows)
         .map_err(|_| ApiError::new(500, "internal", "the values could not be written"))?;
-    let added: Added = call(env, station, "/add", Some(body)).await?;
-    if added.accepted + added.repeated > 0 {
-        let stub = binding(env, "PUSH_INDEX")?
-            .id_from_name("index")?
-            .get_stub()?;
-        let mut init = RequestInit::new();
-        let body = serde_json::to_string(&Pushed {
-            station: station.to_string(),
-            seq: added.seq,
-        })
-        .unwrap_or_default();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let req = Request::new_with_init("https://index/touch", &init)?;
-        stub.fetch_with_request(req).await.map_err(|e| {
-            worker::console_error!("push index: {e}");
-            ApiError::unavailable(
-                "the values are stored but the index of stations was not updated; retry",
-            )
-        })?;
+    call(env, station, "/add", Some(body)).await
+}
+
+/// Lists stations in the index of those that pushed, with their latest sequence numbers.
+/// Called for repeated values too: a push whose values were stored but whose index update
+/// failed (a 503) is sent again, and that retry must list them.
+pub async fn touch(env: &Env, list: &[Pushed]) -> std::result::Result<(), ApiError> {
+    if list.is_empty() {
+        return Ok(());
     }
-    Ok(added)
+    let stub = binding(env, "PUSH_INDEX")?
+        .id_from_name("index")?
+        .get_stub()?;
+    let mut init = RequestInit::new();
+    let body = serde_json::to_string(list)
+        .map_err(|_| ApiError::new(500, "internal", "the index could not be written"))?;
+    init.with_method(Method::Post).with_body(Some(body.into()));
+    let req = Request::new_with_init("https://index/touch", &init)?;
+    let r = stub.fetch_with_request(req).await.map_err(|e| {
+        worker::console_error!("push index: {e}");
+        ApiError::unavailable(
+            "the values are stored but the index of stations was not updated; send the push again (what is stored comes back as repeated)",
+        )
+    })?;
+    if r.status_code() != 200 {
+        worker::console_error!("push index: {}", r.status_code());
+        return Err(ApiError::unavailable(
+            "the values are stored but the index of stations was not updated; send the push again (what is stored comes back as repeated)",
+        ));
+    }
+    Ok(())
 }
 
 /// The values pushed for `station` with a time after `time`.

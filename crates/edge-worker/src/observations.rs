@@ -30,6 +30,9 @@ const SKEW_SECONDS: i64 = 300;
 /// The most values one `GET /v1/observations/{station}` answers.
 const MAX_PAGE: i64 = 10_000;
 
+/// The most stations one push may hold values for: each is a Durable Object call.
+const MAX_STATIONS: usize = 20;
+
 /// The longest station id taken.
 const MAX_STATION: usize = 200;
 
@@ -67,26 +70,40 @@ pub enum When {
     Text(String),
 }
 
+/// At most the first 64 characters of what a caller sent, to quote it in an error.
+fn quote(s: &str) -> String {
+    let mut q: String = s.chars().take(64).collect();
+    if q.len() < s.len() {
+        q.push('…');
+    }
+    format!("{q:?}")
+}
+
 /// One pushed value as the inbox keeps it, or what is wrong with it.
-pub fn check(p: &Pushed, now: i64) -> Result<Row, String> {
-    if p.station.trim().is_empty() || p.station.len() > MAX_STATION {
+pub fn check(p: &Pushed, now: i64, max_age: i64) -> Result<Row, String> {
+    if p.station.is_empty()
+        || p.station.len() > MAX_STATION
+        || p.station.trim() != p.station
+        || p.station.chars().any(char::is_control)
+    {
         return Err(format!(
-            "station: give the station's id (1 to {MAX_STATION} bytes)"
+            "station {}: give the station's id (1 to {MAX_STATION} bytes, no surrounding spaces or control characters)",
+            quote(&p.station)
         ));
     }
     let var = match variable::named(&p.variable) {
         Some(v @ (Variable::Pollutant(_) | Variable::Met(_))) => v,
         _ => {
             return Err(format!(
-                "variable {:?}: not one aqcast keeps (pm2.5, pm10, o3, no2, so2, co, nox, temp, rh, ws, wd, pressure)",
-                p.variable
+                "variable {}: not one aqcast keeps (pm2.5, pm10, o3, no2, so2, co, nox, temp, rh, ws, wd, pressure)",
+                quote(&p.variable)
             ))
         }
     };
     let unit = variable::parse_unit(&p.unit).ok_or_else(|| {
         format!(
-            "unit {:?}: not a unit aqcast reads (µg/m³, mg/m³, ppb, ppm, °C, °F, m/s, knots, %, hPa, degrees)",
-            p.unit
+            "unit {}: not a unit aqcast reads (µg/m³, mg/m³, ppb, ppm, °C, °F, m/s, knots, mph, %, hPa, degrees)",
+            quote(&p.unit)
         )
     })?;
     let value = variable::to_canonical(&var, p.value, Some(unit)).map_err(|r| {
@@ -101,7 +118,10 @@ pub fn check(p: &Pushed, now: i64) -> Result<Row, String> {
     let time = match &p.time {
         When::Seconds(t) => *t,
         When::Text(t) => aqcast_core::time::parse_datetime(t).ok_or_else(|| {
-            format!("time {t:?}: not a time (RFC 3339, e.g. 2026-12-07T09:00:00Z, or Unix seconds)")
+            format!(
+                "time {}: not a time (RFC 3339, e.g. 2026-12-07T09:00:00Z, or Unix seconds)",
+                quote(t)
+            )
         })?,
     };
     if time > now + SKEW_SECONDS {
@@ -111,8 +131,18 @@ pub fn check(p: &Pushed, now: i64) -> Result<Row, String> {
             iso(now)
         ));
     }
-    if time < 0 {
-        return Err(format!("time {time}: before 1970"));
+    if time.rem_euclid(3_600) != 0 {
+        return Err(format!(
+            "time {}: not the start of an hour (push each hour's mean, stamped at the hour's start)",
+            iso(time)
+        ));
+    }
+    if time < now - max_age {
+        return Err(format!(
+            "time {}: more than {} days ago (older data go in with aqcast ingest)",
+            iso(time),
+            max_age / 86_400
+        ));
     }
     Ok(Row {
         variable: var.name().to_string(),
@@ -169,7 +199,7 @@ pub async fn push(mut req: Request, cx: RouteContext<Ctx>) -> Answer {
     let mut by_station: BTreeMap<&str, Vec<Row>> = BTreeMap::new();
     let mut problems = Vec::new();
     for (i, o) in body.observations.iter().enumerate() {
-        match check(o, now) {
+        match check(o, now, cx.data.cfg.max_push_age) {
             Ok(row) => by_station.entry(o.station.as_str()).or_default().push(row),
             Err(why) => problems.push(format!("observations[{i}]: {why}")),
         }
@@ -187,11 +217,42 @@ pub async fn push(mut req: Request, cx: RouteContext<Ctx>) -> Answer {
             ),
         ));
     }
+    if by_station.len() > MAX_STATIONS {
+        return Err(ApiError::new(
+            422,
+            "too_many_stations",
+            format!(
+                "a push holds values of at most {MAX_STATIONS} stations; this one has {} (send one push per station or per few)",
+                by_station.len()
+            ),
+        ));
+    }
+    // Each station's values go to its own inbox, all at once; one that fails fails the
+    // push (503), and what the others stored comes back as repeated when it is sent again.
+    let results = futures_util::future::join_all(
+        by_station
+            .iter()
+            .map(|(station, rows)| inbox::add(&cx.env, station, rows)),
+    )
+    .await;
+    let mut added_all = Vec::with_capacity(results.len());
+    for r in results {
+        added_all.push(r?);
+    }
+    let touched: Vec<inbox::Pushed> = by_station
+        .keys()
+        .zip(&added_all)
+        .filter(|(_, a)| a.accepted + a.repeated > 0)
+        .map(|(s, a)| inbox::Pushed {
+            station: s.to_string(),
+            seq: a.seq,
+        })
+        .collect();
+    inbox::touch(&cx.env, &touched).await?;
     let (mut accepted, mut repeated) = (0, 0);
     let mut conflicting = Vec::new();
     let mut stations = serde_json::Map::new();
-    for (station, rows) in &by_station {
-        let added = inbox::add(&cx.env, station, rows).await?;
+    for ((station, _), added) in by_station.iter().zip(added_all) {
         accepted += added.accepted;
         repeated += added.repeated;
         for c in added.conflicting {
@@ -266,15 +327,22 @@ pub async fn pushed(req: Request, cx: RouteContext<Ctx>) -> Answer {
 }
 
 /// A station's snapshot with the values pushed since it was published merged in, and the
-/// inbox's sequence number (0: nothing pushed, the snapshot as published).
+/// inbox's sequence number (0: nothing pushed, the snapshot as published; none: the inbox
+/// could not be read, so the snapshot is served as published and must not be cached).
 pub async fn merged(
     env: &worker::Env,
     station: &str,
     mut snapshot: Snapshot,
-) -> Result<(Snapshot, i64), ApiError> {
-    let page = inbox::since(env, station, snapshot.start.saturating_sub(1)).await?;
+) -> (Snapshot, Option<i64>) {
+    let page = match inbox::since(env, station, snapshot.start.saturating_sub(1)).await {
+        Ok(p) => p,
+        Err(e) => {
+            worker::console_error!("pushed values of {station} not merged: {}", e.message);
+            return (snapshot, None);
+        }
+    };
     if page.rows.is_empty() {
-        return Ok((snapshot, page.seq));
+        return (snapshot, Some(page.seq));
     }
     let rows: Vec<Observation> = page
         .rows
@@ -286,7 +354,7 @@ pub async fn merged(
         })
         .collect();
     snapshot.merge(&rows);
-    Ok((snapshot, page.seq))
+    (snapshot, Some(page.seq))
 }
 
 #[cfg(test)]
@@ -305,8 +373,14 @@ mod tests {
 
     #[test]
     fn pushed_values_are_checked_by_the_cores_rules() {
-        let now = 1_765_000_000;
-        let r = check(&p("NO2", When::Seconds(now - 3600), 18.8, "µg/m³"), now).unwrap();
+        let hour = 1_764_997_200;
+        let now = hour + 1_800;
+        let r = check(
+            &p("NO2", When::Seconds(hour - 3600), 18.8, "µg/m³"),
+            now,
+            35 * 86_400,
+        )
+        .unwrap();
         assert_eq!(r.variable, "no2");
         assert!(
             (r.value - 18.8 * 24.45 / 46.0055).abs() < 1e-9,
@@ -321,25 +395,39 @@ mod tests {
                 "ug/m3",
             ),
             now,
+            35 * 86_400,
         )
         .unwrap();
         assert_eq!(r.time, 1_764_997_200);
-        let r = check(&p("temperature", When::Seconds(now), 50.0, "°F"), now).unwrap();
+        let r = check(
+            &p("temperature", When::Seconds(hour), 50.0, "°F"),
+            now,
+            35 * 86_400,
+        )
+        .unwrap();
         assert!((r.value - 10.0).abs() < 1e-12);
         for (bad, why) in [
             (
-                p("no2", When::Seconds(now + 3600), 1.0, "ppb"),
+                p("no2", When::Seconds(hour + 3600), 1.0, "ppb"),
                 "in the future",
             ),
-            (p("no2", When::Seconds(now), -1.0, "ppb"), "negative"),
             (
-                p("pm2.5", When::Seconds(now), 60_000.0, "µg/m³"),
+                p("no2", When::Seconds(hour + 60), 1.0, "ppb"),
+                "not the start of an hour",
+            ),
+            (
+                p("no2", When::Seconds(hour - 36 * 86_400), 1.0, "ppb"),
+                "more than 35 days ago",
+            ),
+            (p("no2", When::Seconds(hour), -1.0, "ppb"), "negative"),
+            (
+                p("pm2.5", When::Seconds(hour), 60_000.0, "µg/m³"),
                 "beyond physical bounds",
             ),
-            (p("pm2.5", When::Seconds(now), 1.0, "ppb"), "unknown unit"),
-            (p("no2", When::Seconds(now), 1.0, "furlongs"), "not a unit"),
+            (p("pm2.5", When::Seconds(hour), 1.0, "ppb"), "unknown unit"),
+            (p("no2", When::Seconds(hour), 1.0, "furlongs"), "not a unit"),
             (
-                p("benzene", When::Seconds(now), 1.0, "ppb"),
+                p("benzene", When::Seconds(hour), 1.0, "ppb"),
                 "not one aqcast keeps",
             ),
             (
@@ -347,11 +435,19 @@ mod tests {
                 "not a time",
             ),
         ] {
-            let e = check(&bad, now).unwrap_err();
+            let e = check(&bad, now, 35 * 86_400).unwrap_err();
             assert!(e.contains(why), "{e}");
         }
-        let mut long = p("no2", When::Seconds(now), 1.0, "ppb");
+        let mut long = p("no2", When::Seconds(hour), 1.0, "ppb");
         long.station = "x".repeat(201);
-        assert!(check(&long, now).unwrap_err().starts_with("station"));
+        let e = check(&long, now, 35 * 86_400).unwrap_err();
+        assert!(
+            e.starts_with("station") && e.contains('…') && e.len() < 200,
+            "{e}"
+        );
+        long.station = " A".into();
+        assert!(check(&long, now, 35 * 86_400)
+            .unwrap_err()
+            .starts_with("station"));
     }
 }

@@ -60,6 +60,8 @@ struct Page {
     #[serde(default)]
     units: BTreeMap<String, String>,
     observations: Vec<Row>,
+    /// The inbox's latest sequence number.
+    seq: i64,
 }
 
 #[derive(Deserialize)]
@@ -83,16 +85,21 @@ impl Source for Worker {
     }
 
     fn plan(&mut self, http: &Http) -> Result<Plan, Error> {
-        let url = self.url("v1/observations")?;
-        let f = http
-            .get(&url, false)?
-            .ok_or_else(|| Error::NotFound(url.to_string()))?;
-        let list: List = parse(&url, &f.body)?;
+        // Stations named are read whether or not the worker's index lists them (a push
+        // whose index update failed and was not sent again is still taken).
+        let names: Vec<String> = if self.stations.is_empty() {
+            let url = self.url("v1/observations")?;
+            let f = http
+                .get(&url, false)?
+                .ok_or_else(|| Error::NotFound(url.to_string()))?;
+            let list: List = parse(&url, &f.body)?;
+            list.stations.into_iter().map(|p| p.station).collect()
+        } else {
+            self.stations.clone()
+        };
         let mut plan = Plan::default();
-        for p in list.stations {
-            if !self.stations.is_empty() && !self.stations.contains(&p.station) {
-                continue;
-            }
+        for station in names {
+            let p = Pushed { station };
             plan.sites.insert(
                 p.station.clone(),
                 SiteFacts {
@@ -132,6 +139,18 @@ impl Source for Worker {
                 .get(&url, false)?
                 .ok_or_else(|| Error::NotFound(url.to_string()))?;
             let p: Page = parse(&url, &f.body)?;
+            // The inbox numbers from 1 again if its storage was ever reset: what it holds
+            // now is read from the start (the store takes nothing twice).
+            if p.seq < after && after > 0 {
+                tracing::warn!(
+                    station = %station,
+                    was = after,
+                    now = p.seq,
+                    "the worker's inbox restarted its numbering; reading it from the start"
+                );
+                after = 0;
+                continue;
+            }
             let Some(last) = p.observations.iter().map(|r| r.seq).max() else {
                 return Ok(());
             };

@@ -985,8 +985,9 @@ impl Snapshot {
         out
     }
 
-    /// How often the station measures: the shortest time between two observations of
-    /// one variable (seconds), none with fewer than two.
+    /// How often the station measures (seconds): per variable, the median time between
+    /// its consecutive observations (so that one early reading does not make a daily
+    /// series hourly), and the shortest of those; none with fewer than two of a variable.
     pub fn step(&self) -> Option<i64> {
         let mut times: Vec<(&str, i64)> = self
             .observations
@@ -995,9 +996,16 @@ impl Snapshot {
             .collect();
         times.sort_unstable();
         times
-            .windows(2)
-            .filter(|w| w[0].0 == w[1].0 && w[1].1 > w[0].1)
-            .filter_map(|w| w[1].1.checked_sub(w[0].1))
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|run| {
+                let mut gaps: Vec<i64> = run
+                    .windows(2)
+                    .filter(|w| w[1].1 > w[0].1)
+                    .filter_map(|w| w[1].1.checked_sub(w[0].1))
+                    .collect();
+                gaps.sort_unstable();
+                gaps.get(gaps.len() / 2).copied()
+            })
             .min()
     }
 
@@ -1346,12 +1354,15 @@ mod tests {
                 .collect()
         };
         let mut s = snapshot();
-        s.observations = at("pm10", &[0, 86_400, 3 * 86_400]);
+        s.observations = at("pm10", &[0, 86_400, 2 * 86_400, 4 * 86_400]);
         s.observations.extend(at("no2", &[0, 2 * 86_400]));
         assert_eq!(s.step(), Some(86_400));
         s.observations
-            .extend(at("o3", &[5 * 3_600, 7 * 3_600, 8 * 3_600]));
+            .extend(at("o3", &[5 * 3_600, 6 * 3_600, 8 * 3_600, 9 * 3_600]));
         assert_eq!(s.step(), Some(3_600));
+        // One reading an hour after another does not make a daily series hourly.
+        s.observations = at("pm10", &[0, 86_400, 90_000, 2 * 86_400, 3 * 86_400]);
+        assert_eq!(s.step(), Some(86_400));
         s.observations = at("no2", &[i64::MIN, i64::MAX]);
         assert_eq!(s.step(), None, "no spacing fits in a second count");
         s.observations = at("no2", &[10]);

@@ -119,9 +119,11 @@ pub enum SourceArgs {
     },
     /// What stations pushed to aqcast's edge worker (POST /v1/observations), at
     /// --base-url (the worker's origin). The key (the read scope) is read from
-    /// AQCAST_WORKER_KEY.
+    /// AQCAST_WORKER_KEY. Every value is taken once, whenever it was pushed (--days and
+    /// --since do not apply: the worker keeps pushed values 35 days).
     Worker {
-        /// Stations, comma-separated (default: every station that pushed).
+        /// Stations, comma-separated, read whether or not the worker lists them
+        /// (default: every station the worker lists as having pushed).
         #[arg(long, value_name = "ID,…")]
         stations: Option<String>,
     },
