@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes every decoder of untrusted bytes for SECONDS each (default 300): the .aqm decoder
 # `load_any` (format detection, LightGBM text, XGBoost JSON, aqcast JSON and binary) and
-# `aqcast ingest` on a measurement file of any format, and the readers of the published
-# documents (station list, snapshot, registry) the edge worker and the dashboard fetch.
+# `aqcast ingest` on a measurement file of any format, the readers of the published
+# documents (station list, snapshot, registry) the edge worker and the dashboard fetch,
+# and the readers of what the live feeds download (EEA Parquet, metadata ZIP and URL
+# lists; AirNow's site list and hourly files).
 # Not part of CI. Needs cargo-fuzz (installed here if missing) and a C compiler; uses
 # RUSTC_BOOTSTRAP=1 because only a stable toolchain is available.
 # Usage: fuzz/run.sh [SECONDS]
@@ -37,10 +39,12 @@ done
 { printf '\0'; head -c 4M /dev/zero | gzip -9; } > corpus/ingest_file/generated-bomb
 { printf '\0'; printf 'date,no2\n2024-01-01 00:00:00,'; head -c 64K /dev/zero | tr '\0' 1; printf '\n'; } > corpus/ingest_file/generated-long-line
 
-for t in decode_artifact load_any_model ingest_file published_docs; do
+for t in decode_artifact load_any_model ingest_file published_docs feed_files; do
   mkdir -p "corpus/$t"
   cp -n seeds/$t/* "corpus/$t/" 2>/dev/null || true
   echo "== $t, $secs s"
-  RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=4096 2>&1 |
+  len=4096
+  [ "$t" = feed_files ] && len=16384   # the EEA's Parquet seeds are up to 7 KB
+  RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -max_len="$len" 2>&1 |
     grep -E "^#[0-9]+.*DONE|^Done|ERROR|panicked|SUMMARY" || true
 done
