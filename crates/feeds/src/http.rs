@@ -222,6 +222,19 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
+/// A JSON answer of `url` as `T`, or a format error that names the URL and what the
+/// answer should have been (`what`: "an OpenAQ v3 answer", "a UK-AIR timeseries"…).
+pub fn json<T: serde::de::DeserializeOwned>(
+    url: &Url,
+    body: &[u8],
+    what: &str,
+) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::Format {
+        url: url.to_string(),
+        message: format!("not {what}: {e}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -177,10 +177,7 @@ struct Stamp {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(url: &Url, body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::Format {
-        url: url.to_string(),
-        message: format!("not an OpenAQ v3 answer: {e}"),
-    })
+    crate::http::json(url, body, "an OpenAQ v3 answer")
 }
 
 impl Source for OpenAq {

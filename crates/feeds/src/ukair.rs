@@ -151,10 +151,7 @@ impl Source for UkAir {
             let f = http
                 .get(&url, false)?
                 .ok_or_else(|| Error::NotFound(url.to_string()))?;
-            let s: Series = serde_json::from_slice(&f.body).map_err(|e| Error::Format {
-                url: url.to_string(),
-                message: format!("not a UK-AIR timeseries: {e}"),
-            })?;
+            let s: Series = crate::http::json(&url, &f.body, "a UK-AIR timeseries")?;
             let code = s
                 .parameters
                 .as_ref()
@@ -233,10 +230,7 @@ impl Source for UkAir {
             let f = http
                 .get(&url, false)?
                 .ok_or_else(|| Error::NotFound(url.to_string()))?;
-            let data: Data = serde_json::from_slice(&f.body).map_err(|e| Error::Format {
-                url: url.to_string(),
-                message: format!("not UK-AIR data: {e}"),
-            })?;
+            let data: Data = crate::http::json(&url, &f.body, "UK-AIR data")?;
             let records: Vec<Record> = data
                 .values
                 .into_iter()

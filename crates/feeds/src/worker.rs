@@ -72,11 +72,8 @@ struct Row {
     value: f64,
 }
 
-fn parse<'a, T: Deserialize<'a>>(url: &Url, body: &'a [u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::Format {
-        url: url.to_string(),
-        message: format!("not an aqcast worker's answer: {e}"),
-    })
+fn parse<T: serde::de::DeserializeOwned>(url: &Url, body: &[u8]) -> Result<T, Error> {
+    crate::http::json(url, body, "an aqcast worker's answer")
 }
 
 impl Source for Worker {
