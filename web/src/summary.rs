@@ -93,7 +93,7 @@ pub fn report(
     let per_day = (86_400 / fc.step_seconds.max(1)).max(1) as u32;
     let why_step = per_day.min(fc.steps.len() as u32).max(1);
     let e = forecaster
-        .explain(&series, None, Some(&station.id), why_step)
+        .explain(&series, &[], None, Some(&station.id), why_step)
         .map_err(|e| e.to_string())?;
     Ok(Report {
         now: now(snapshot, &fc),
@@ -298,6 +298,7 @@ mod tests {
                 })
                 .collect(),
             tracked: None,
+            ahead: Vec::new(),
         }
     }
 

@@ -88,6 +88,19 @@ pub fn feature(meaning: Option<&Meaning>, name: &str, daily: bool) -> String {
         Meaning::Usual if daily => "the usual level for that time of year".into(),
         Meaning::Usual => "the usual level for that hour of the week".into(),
         Meaning::Place => "where the station is".into(),
+        Meaning::Expected { variable } => {
+            let what = match variable_words(variable) {
+                Thing::Pollutant(p) => p,
+                Thing::Other(w) => w,
+            };
+            format!("{what} forecast for that time")
+        }
+        Meaning::ExpectedWind { north: false } => {
+            "the west–east wind forecast for that time".into()
+        }
+        Meaning::ExpectedWind { north: true } => {
+            "the south–north wind forecast for that time".into()
+        }
     }
 }
 

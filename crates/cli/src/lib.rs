@@ -9,6 +9,7 @@ pub mod files;
 pub mod runlog;
 pub mod table;
 pub mod tracking;
+pub mod weather;
 
 use std::path::PathBuf;
 

@@ -179,7 +179,7 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
     let at = aqcast_core::time::parse_datetime("2003-07-14 17:00:00").unwrap();
     let base = f.forecast(&series, Some(at), None).unwrap();
     // The bands tracked over the record up to T, too.
-    let tracked = f.forecast_tracked(&series, Some(at), None).unwrap();
+    let tracked = f.forecast_tracked(&series, &[], Some(at), None).unwrap();
     assert!(
         tracked.tracked.is_some_and(|n| n > 100_000),
         "{:?}",
@@ -206,7 +206,7 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
             "seed {seed}"
         );
         assert_eq!(
-            f.forecast_tracked(&changed, Some(at), None).unwrap(),
+            f.forecast_tracked(&changed, &[], Some(at), None).unwrap(),
             tracked,
             "seed {seed}, tracked"
         );
@@ -216,7 +216,10 @@ fn a_forecast_made_at_t_ignores_every_observation_after_t() {
         .map(|s| s.window(i64::MIN, at + 3600))
         .collect();
     assert_eq!(f.forecast(&cut, Some(at), None).unwrap(), base);
-    assert_eq!(f.forecast_tracked(&cut, Some(at), None).unwrap(), tracked);
+    assert_eq!(
+        f.forecast_tracked(&cut, &[], Some(at), None).unwrap(),
+        tracked
+    );
     // An outcome the day before T moves the tracked bands (and not the median).
     let mut before = series.clone();
     let no2 = before.iter_mut().find(|s| s.variable == "no2").unwrap();
@@ -259,7 +262,7 @@ fn an_explanation_adds_up_to_the_median_it_explains() {
     let at = aqcast_core::time::parse_datetime("2003-07-14 17:00:00").unwrap();
     let fc = f.forecast(&series, Some(at), None).unwrap();
     for step in [1u32, 24, 72] {
-        let e = f.explain(&series, Some(at), None, step).unwrap();
+        let e = f.explain(&series, &[], Some(at), None, step).unwrap();
         let s = &fc.steps[step as usize - 1];
         assert_eq!((e.step, e.time), (s.step, s.time));
         assert_eq!(e.contributions.len(), model.features.len());
@@ -275,17 +278,17 @@ fn an_explanation_adds_up_to_the_median_it_explains() {
             );
         }
     }
-    assert!(f.explain(&series, Some(at), None, 0).is_err());
-    assert!(f.explain(&series, Some(at), None, 73).is_err());
+    assert!(f.explain(&series, &[], Some(at), None, 0).is_err());
+    assert!(f.explain(&series, &[], Some(at), None, 73).is_err());
     // The latest hour anchors it; where that hour is missing, the climatology does, and
     // the explanation names it.
-    let e = f.explain(&series, Some(at), None, 24).unwrap();
+    let e = f.explain(&series, &[], Some(at), None, 24).unwrap();
     assert_eq!(e.anchor_feature.as_deref(), Some("no2_lag0"));
     let mut gap = series.clone();
     let no2 = gap.iter_mut().find(|s| s.variable == "no2").unwrap();
     let i = no2.times.iter().position(|&time| time == at).unwrap();
     no2.values[i] = f64::NAN;
-    let e = f.explain(&gap, Some(at), None, 24).unwrap();
+    let e = f.explain(&gap, &[], Some(at), None, 24).unwrap();
     assert_eq!(e.anchor_feature.as_deref(), Some("climatology"));
     let fc = f.forecast(&gap, Some(at), None).unwrap();
     let sum = e.anchor + e.bias + e.contributions.iter().map(|c| c.contribution).sum::<f64>();
@@ -590,7 +593,9 @@ fn a_damaged_tracking_section_or_a_replay_too_long_is_a_clear_error() {
     .unwrap();
     let series = store_series(&t.store, &model);
     let at = aqcast_core::time::parse_datetime("2003-02-10 08:00:00").unwrap();
-    let e = old.forecast_tracked(&series, Some(at), None).unwrap_err();
+    let e = old
+        .forecast_tracked(&series, &[], Some(at), None)
+        .unwrap_err();
     assert!(e.to_string().contains("too long to replay"), "{e}");
     // Its bands as trained still serve.
     assert!(old.forecast(&series, Some(at), None).is_ok());

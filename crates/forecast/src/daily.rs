@@ -95,6 +95,7 @@ mod tests {
                 })
                 .collect(),
             tracked: None,
+            ahead: Vec::new(),
         }
     }
 

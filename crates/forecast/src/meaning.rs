@@ -57,6 +57,17 @@ pub enum Meaning {
     Usual,
     /// Where the station is.
     Place,
+    /// A variable's forecast (known ahead) at the time forecast for.
+    Expected {
+        /// The variable (`ws`, `temp`, …).
+        variable: String,
+    },
+    /// The wind forecast at the time forecast for: its west–east (`north` false) or
+    /// south–north component.
+    ExpectedWind {
+        /// Whether the component is the south–north one.
+        north: bool,
+    },
 }
 
 /// The variable a pipeline column holds (the input it was read from), or the column's
@@ -113,6 +124,11 @@ pub fn of(spec: &Spec, horizon: &[HorizonFeature], name: &str) -> Option<Meaning
         },
         HorizonFeature::Climatology { .. } => Meaning::Usual,
         HorizonFeature::Latitude { .. } | HorizonFeature::Longitude { .. } => Meaning::Place,
+        HorizonFeature::Ahead { variable, .. } => Meaning::Expected {
+            variable: variable.clone(),
+        },
+        HorizonFeature::AheadWindU { .. } => Meaning::ExpectedWind { north: false },
+        HorizonFeature::AheadWindV { .. } => Meaning::ExpectedWind { north: true },
     })
 }
 

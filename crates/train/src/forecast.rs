@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use aqcast_core::aqi::{self, Scale};
-use aqcast_core::forecast::{self, Bands, HorizonFeature, Spec};
+use aqcast_core::forecast::{self, AheadGrid, AheadValues, Bands, HorizonFeature, Spec};
 use aqcast_core::pipeline::{stats, Table};
 use aqcast_core::pollutant::{Pollutant, Unit};
 use aqcast_core::tracking::Shift;
@@ -26,7 +26,9 @@ use aqcast_core::tracking::Tracker;
 use aqcast_core::{Head, Matrix, Predictor};
 use serde::{Deserialize, Serialize};
 
+use crate::weather::{self, ErrorModel};
 use crate::{Error, Objective, Params};
+use aqcast_core::forecast::ahead::{self as core_ahead, Blurred};
 
 /// The `[forecast]` section of a task file.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -69,6 +71,35 @@ pub struct Config {
     /// (`aqcast_core::tracking`; 0.005 on the canonical task, BENCHMARKS.md).
     #[serde(default)]
     pub track_rate: Option<f64>,
+    /// Inputs known ahead (a weather forecast): their value at the target time is a
+    /// feature of each step. Each entry is a variable of the pipeline's inputs (`ws`,
+    /// `temp`, …), or `wind` for the wind's two components from `ws` and `wd`. Training
+    /// reads what was measured at the target time; serving reads the forecast.
+    #[serde(default)]
+    pub ahead: Vec<String>,
+    /// The error of a forecast of each variable read ahead, by variable, where the
+    /// defaults ([`weather::default_errors`]) do not suit: the calibration and the scores
+    /// read the measured values blurred by it.
+    #[serde(default)]
+    pub ahead_error: BTreeMap<String, ErrorModel>,
+    /// What training reads ahead: `forecast-like` (the value measured at the target time
+    /// blurred by the error model, as the calibration and the scores read it, so the
+    /// heads learn how far to trust a forecast; the default, better at 8 of 9 measured
+    /// steps on the canonical task, BENCHMARKS.md) or `measured` (unblurred, "perfect
+    /// prognosis").
+    #[serde(default)]
+    pub ahead_training: AheadTraining,
+}
+
+/// What training reads ahead ([`Config::ahead_training`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AheadTraining {
+    /// The value measured at the target time.
+    Measured,
+    /// The measured value blurred as a forecast of that lead time would be.
+    #[default]
+    ForecastLike,
 }
 
 fn default_quantiles() -> [f64; 3] {
@@ -143,7 +174,51 @@ impl Config {
                 ));
             }
         }
+        for (i, a) in self.ahead.iter().enumerate() {
+            if a.is_empty() || self.ahead[..i].contains(a) {
+                return bad(format!("ahead: {a:?} is empty or listed twice"));
+            }
+        }
+        let errors = self.errors();
+        for v in self.ahead_variables() {
+            let Some(e) = errors.get(&v) else {
+                return bad(format!(
+                    "ahead: no error model for {v:?}: add [forecast.ahead_error.{v}] with sigma and per_day (its forecast's error, in its unit)"
+                ));
+            };
+            if !(e.sigma.is_finite() && e.sigma >= 0.0 && e.per_day.is_finite() && e.per_day >= 0.0)
+            {
+                return bad(format!(
+                    "ahead_error.{v}: sigma and per_day must be finite and ≥ 0"
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// The variables the task reads ahead (`wind` is `ws` and `wd`), each once.
+    pub fn ahead_variables(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for a in &self.ahead {
+            let vars: Vec<&str> = if a == "wind" {
+                vec!["ws", "wd"]
+            } else {
+                vec![a.as_str()]
+            };
+            for v in vars {
+                if !out.iter().any(|o| o == v) {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// The error model of each variable read ahead: the task's, else the default.
+    pub fn errors(&self) -> BTreeMap<String, ErrorModel> {
+        let mut e = weather::default_errors();
+        e.extend(self.ahead_error.clone());
+        e
     }
 }
 
@@ -177,6 +252,54 @@ pub struct StepReport {
     pub baselines: BTreeMap<String, BaselineScore>,
     /// 1 − RMSE / RMSE(baseline), per baseline.
     pub skill: BTreeMap<String, f64>,
+    /// For a model that reads inputs ahead: the step's median without them, and with
+    /// the weather measured at the target time (the scores above read it blurred as a
+    /// forecast would be).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weather: Option<WeatherSkill>,
+    /// Coverage of the served band in each fifth of the level measured at the origin
+    /// (lowest first; the edges are [`Report::level_fifths`]): a band that holds on
+    /// average can still fail in the episodes that matter.
+    pub coverage_by_level: Vec<f64>,
+    /// Coverage of the served band by the AQI category of the level measured at the
+    /// origin, for each category with test rows.
+    pub coverage_by_category: Vec<CategoryCoverage>,
+}
+
+/// The band's coverage at origins of one AQI category.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CategoryCoverage {
+    /// The category's name.
+    pub category: String,
+    /// Rows.
+    pub n: usize,
+    /// Share of their targets inside the served band.
+    pub coverage: f64,
+}
+
+/// A step's median with and without the weather known ahead (see [`StepReport::weather`]).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WeatherSkill {
+    /// RMSE of the same task's model trained without inputs ahead.
+    pub rmse_without: f64,
+    /// Its skill against persistence.
+    pub skill_without: f64,
+    /// RMSE with the weather as measured at the target time: what a perfect weather
+    /// forecast would give (an upper bound).
+    pub rmse_observed: f64,
+    /// Its skill against persistence.
+    pub skill_observed: f64,
+}
+
+/// What a report says about the inputs read ahead.
+#[derive(Clone, Debug, Serialize)]
+pub struct AheadReport {
+    /// The variables.
+    pub variables: Vec<String>,
+    /// The forecast error each was blurred by in the calibration and the served scores.
+    pub errors: BTreeMap<String, ErrorModel>,
+    /// How to read the scores.
+    pub note: String,
 }
 
 /// A baseline's score on one step.
@@ -220,6 +343,12 @@ pub struct Report {
     /// What a person should know about the run (no test rows, say).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The inputs read ahead, for a model that has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<AheadReport>,
+    /// The edges between the fifths of the level measured at the test origins (the
+    /// 20th, 40th, 60th and 80th percentiles; [`StepReport::coverage_by_level`]).
+    pub level_fifths: Vec<f64>,
 }
 
 impl Report {
@@ -343,6 +472,33 @@ fn build_horizon_features(
                 ),
             },
         })
+        .chain(c.ahead.iter().flat_map(|a| {
+            if a == "wind" {
+                let wind = |u: bool| {
+                    let name = format!("wind_{}_ahead", if u { "u" } else { "v" });
+                    let (speed, direction) = ("ws".to_string(), "wd".to_string());
+                    if u {
+                        HorizonFeature::AheadWindU {
+                            name,
+                            speed,
+                            direction,
+                        }
+                    } else {
+                        HorizonFeature::AheadWindV {
+                            name,
+                            speed,
+                            direction,
+                        }
+                    }
+                };
+                vec![wind(true), wind(false)]
+            } else {
+                vec![HorizonFeature::Ahead {
+                    name: format!("{a}_ahead"),
+                    variable: a.clone(),
+                }]
+            }
+        }))
         .collect()
 }
 
@@ -410,6 +566,9 @@ pub struct SiteTable {
     pub table: Table,
     /// Its facts, for station features.
     pub station: Option<forecast::Station>,
+    /// What was measured of the variables the task reads ahead, on its grid (empty for
+    /// a task without them).
+    pub ahead: AheadGrid,
 }
 
 /// Everything training needs to know about the task.
@@ -435,6 +594,9 @@ pub struct Task<'a> {
 
 /// Trains the three heads, calibrates them and measures them on the test period: the
 /// steps [`Design::of`], [`stack_rows`], [`fit_heads`], [`calibrate`] and [`measure`].
+///
+/// A task that reads inputs ahead also trains the same model without them, to report
+/// what they add at each step ([`StepReport::weather`]); that model is not kept.
 pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, Error> {
     let design = Design::of(task)?;
     let stacked = stack_rows(task, &design)?;
@@ -442,7 +604,31 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, Error>
     drop(stacked);
     let calibration = calibrate(task, &design, &fitted.predictors)?;
     let spec = design.spec(task, calibration);
-    let report = measure(task, &design, &fitted, &spec)?;
+    let mut report = measure(task, &design, &fitted, &spec)?;
+    if !task.config.ahead.is_empty() {
+        let config = Config {
+            ahead: Vec::new(),
+            ..task.config.clone()
+        };
+        let without = train(
+            &Task {
+                config: &config,
+                target: task.target.clone(),
+                ..*task
+            },
+            on_tree,
+        )
+        .map_err(|e| e.about(String::from("the same model without inputs ahead")))?;
+        for s in &mut report.per_step {
+            if let (Some(w), Some(o)) = (
+                without.report.per_step.iter().find(|w| w.step == s.step),
+                s.weather.as_mut(),
+            ) {
+                o.rmse_without = w.rmse;
+                o.skill_without = w.skill.get("persistence").copied().unwrap_or(f64::NAN);
+            }
+        }
+    }
     Ok(Trained {
         heads: fitted.heads,
         curves: fitted.curves,
@@ -463,6 +649,8 @@ pub struct Design {
     stations: Vec<forecast::Station>,
     /// The measured target of every site at each of its rows.
     measured: Vec<Vec<f64>>,
+    /// The forecast error of each variable read ahead.
+    errors: BTreeMap<String, ErrorModel>,
 }
 
 impl Design {
@@ -532,12 +720,43 @@ impl Design {
             anchor,
             stations,
             measured,
+            errors: {
+                let read = c.ahead_variables();
+                c.errors()
+                    .into_iter()
+                    .filter(|(v, _)| read.contains(v))
+                    .collect()
+            },
         })
     }
 
     /// The model's features: the pipeline's, then the horizon features.
     pub fn features(&self) -> &[String] {
         &self.names
+    }
+
+    /// A site's measured values read ahead, blurred as a weather forecast would be (as
+    /// the core's band replay blurs them).
+    fn forecast_like<'a>(&'a self, site: &'a SiteTable, step: i64) -> Blurred<'a> {
+        Blurred {
+            observed: &site.ahead,
+            errors: &self.errors,
+            step_seconds: step,
+            // As the core's replay seeds it: by the station a multi-station model names.
+            seed: core_ahead::seed(
+                site.station
+                    .as_ref()
+                    .filter(|_| {
+                        self.horizon.iter().any(|f| {
+                            matches!(
+                                f,
+                                HorizonFeature::Latitude { .. } | HorizonFeature::Longitude { .. }
+                            )
+                        })
+                    })
+                    .map_or("", |s| s.id.as_str()),
+            ),
+        }
     }
 
     /// The FCST section of the artifact, with the calibration made for it.
@@ -560,6 +779,8 @@ impl Design {
             stations: self.stations.clone(),
             track_since: c.track_rate.map(|_| self.periods.train_end),
             track_rate: calibration.track_rate,
+            shrink: calibration.shrink,
+            ahead_error: self.errors.clone(),
         }
     }
 }
@@ -585,6 +806,15 @@ pub fn stack_rows(task: &Task, design: &Design) -> Result<Stacked, Error> {
     let mut row = Vec::with_capacity(nf);
     for site in task.sites {
         let table = &site.table;
+        let blurred = design.forecast_like(site, step);
+        let ahead: &dyn AheadValues = match c.ahead_training {
+            AheadTraining::Measured => &site.ahead,
+            // Other draws than the calibration's and the scores'.
+            AheadTraining::ForecastLike => &Blurred {
+                seed: blurred.seed ^ 0x005e_ed0f_7a41,
+                ..blurred
+            },
+        };
         for i in 0..table.times.len() {
             let t = table.times[i];
             let origin = origin_row(table, i);
@@ -608,6 +838,7 @@ pub fn stack_rows(task: &Task, design: &Design) -> Result<Stacked, Error> {
                     &design.horizon,
                     task.grid,
                     site.station.as_ref(),
+                    ahead,
                 );
                 for (col, &x) in columns.iter_mut().zip(&row) {
                     col.push(x);
@@ -686,6 +917,9 @@ pub fn fit_heads(
 pub struct Calibration {
     /// One shift per step.
     pub shifts: Vec<Shift>,
+    /// Per step, the share of the median's change from the anchor taken back (empty for
+    /// a model without an anchor).
+    pub shrink: Vec<f64>,
     /// Per step, how far one miss moves a shift (empty without tracking).
     pub track_rate: Vec<f64>,
     /// The window, for people: its first and last origin and its rows.
@@ -707,6 +941,9 @@ pub fn calibrate(
     let p = &design.periods;
     let mut lo: Vec<Vec<f64>> = vec![Vec::new(); steps];
     let mut hi: Vec<Vec<f64>> = vec![Vec::new(); steps];
+    // The median's change from the anchor, and Σ change·outcome's change, Σ change².
+    let mut change: Vec<Vec<f64>> = vec![Vec::new(); steps];
+    let mut fit = vec![(0.0, 0.0); steps];
     let mut raw_width = vec![(0.0, 0usize); steps];
     let (mut rows, mut first, mut last) = (0usize, i64::MAX, i64::MIN);
     for site in task.sites {
@@ -723,6 +960,7 @@ pub fn calibrate(
             task.grid,
             design.anchor,
             site.station.as_ref(),
+            &design.forecast_like(site, task.grid.step),
         )?;
         for (r, &i) in cal.iter().enumerate() {
             rows += 1;
@@ -733,11 +971,39 @@ pub fn calibrate(
                 if !v.is_finite() || table.times[i] + (k as i64 + 1) * step > p.train_end {
                     continue;
                 }
-                let b = raw[r * steps + k];
+                let (out, a) = raw[r * steps + k];
+                let b = forecast::raw_band(out, a, 0.0);
                 lo[k].push(b[0] - v);
                 hi[k].push(v - b[2]);
+                change[k].push(out[1]);
+                fit[k].0 += out[1] * (v - a);
+                fit[k].1 += out[1] * out[1];
                 raw_width[k].0 += b[2] - b[0];
                 raw_width[k].1 += 1;
+            }
+        }
+    }
+    // The share of the change to keep that fits the window best (least squares), in
+    // [0, 1]: the heads' change taken back where it does worse than the anchor alone.
+    let shrink: Vec<f64> = if design.anchor.is_some() {
+        fit.iter()
+            .map(|&(de, dd)| {
+                let keep = if dd > 0.0 {
+                    (de / dd).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
+                1.0 - keep
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !shrink.is_empty() {
+        for k in 0..steps {
+            for ((l, h), d) in lo[k].iter_mut().zip(&mut hi[k]).zip(&change[k]) {
+                *l -= shrink[k] * d;
+                *h += shrink[k] * d;
             }
         }
     }
@@ -760,6 +1026,7 @@ pub fn calibrate(
     };
     Ok(Calibration {
         shifts,
+        shrink,
         track_rate,
         window,
     })
@@ -791,21 +1058,16 @@ pub fn measure(
     spec: &Spec,
 ) -> Result<Report, Error> {
     let c = task.config;
-    let train_end = design.periods.train_end;
-    let tests: Vec<Site> = task
+    let blurred: Vec<Blurred> = task
         .sites
         .iter()
-        .zip(&design.measured)
-        .map(|(s, y)| Site {
-            name: &s.site,
-            table: &s.table,
-            y,
-            rows: (0..s.table.times.len())
-                .filter(|&i| s.table.times[i] > train_end)
-                .collect(),
-            station: s.station.as_ref(),
-        })
+        .map(|s| design.forecast_like(s, task.grid.step))
         .collect();
+    let tests = test_sites(
+        task,
+        design,
+        blurred.iter().map(|b| b as &dyn AheadValues).collect(),
+    );
     let (test_first, test_last) = tests
         .iter()
         .flat_map(|s| s.rows.iter().map(|&i| s.table.times[i]))
@@ -817,7 +1079,7 @@ pub fn measure(
                 .into(),
         );
     }
-    let (per_step, per_station) = evaluate(&Evaluation {
+    let (mut per_step, per_station) = evaluate(&Evaluation {
         sites: &tests,
         predictors: &fitted.predictors,
         spec,
@@ -825,6 +1087,43 @@ pub fn measure(
         grid: task.grid,
         fit_until: design.periods.cal_start,
     })?;
+    let ahead = (!c.ahead.is_empty())
+        .then(|| -> Result<AheadReport, Error> {
+            // The upper bound: the weather as it was then measured.
+            let observed = test_sites(
+                task,
+                design,
+                task.sites
+                    .iter()
+                    .map(|s| &s.ahead as &dyn AheadValues)
+                    .collect(),
+            );
+            let (perfect, _) = evaluate(&Evaluation {
+                sites: &observed,
+                predictors: &fitted.predictors,
+                spec,
+                levels: c.quantiles,
+                grid: task.grid,
+                fit_until: design.periods.cal_start,
+            })?;
+            for s in &mut per_step {
+                if let Some(o) = perfect.iter().find(|o| o.step == s.step) {
+                    s.weather = Some(WeatherSkill {
+                        rmse_without: f64::NAN,
+                        skill_without: f64::NAN,
+                        rmse_observed: o.rmse,
+                        skill_observed: o.skill.get("persistence").copied().unwrap_or(f64::NAN),
+                    });
+                }
+            }
+            let variables = c.ahead_variables();
+            Ok(AheadReport {
+                errors: design.errors.clone(),
+                variables,
+                note: "trained on the weather measured at each target time; calibrated and scored with it blurred by each variable's forecast error at the step's lead time (errors); weather.skill_observed is the unblurred upper bound, weather.skill_without the same task without inputs ahead".into(),
+            })
+        })
+        .transpose()?;
     let fmt = aqcast_core::time::format_datetime;
     let test = if test_first <= test_last {
         format!("origins {} to {}", fmt(test_first), fmt(test_last))
@@ -854,11 +1153,37 @@ pub fn measure(
             Vec::new()
         },
         warnings,
+        ahead,
+        level_fifths: level_fifths(&tests),
     })
 }
 
-/// Raw (uncalibrated) head outputs `[lower, median, upper]` for every (origin, step),
-/// origin-major.
+/// Every site's origins after `train_end`, read ahead from `ahead` (one per site).
+fn test_sites<'a>(
+    task: &'a Task,
+    design: &'a Design,
+    ahead: Vec<&'a dyn AheadValues>,
+) -> Vec<Site<'a>> {
+    let train_end = design.periods.train_end;
+    task.sites
+        .iter()
+        .zip(&design.measured)
+        .zip(ahead)
+        .map(|((s, y), ahead)| Site {
+            name: &s.site,
+            table: &s.table,
+            y,
+            rows: (0..s.table.times.len())
+                .filter(|&i| s.table.times[i] > train_end)
+                .collect(),
+            station: s.station.as_ref(),
+            ahead,
+        })
+        .collect()
+}
+
+/// The heads' outputs `[lower, median, upper]` and the anchor for every (origin, step),
+/// origin-major ([`forecast::raw_band`] makes the band of each).
 #[allow(clippy::too_many_arguments)]
 fn raw_bands(
     predictors: &[Predictor],
@@ -869,7 +1194,8 @@ fn raw_bands(
     grid: &aqcast_core::pipeline::spec::Grid,
     anchor: Option<forecast::AnchorIndex>,
     station: Option<&forecast::Station>,
-) -> Result<Vec<[f64; 3]>, Error> {
+    ahead: &dyn AheadValues,
+) -> Result<Vec<([f64; 3], f64)>, Error> {
     let mut out = Vec::with_capacity(origins.len() * steps as usize);
     // In chunks, so the stacked matrix stays small.
     for chunk in origins.chunks(512) {
@@ -877,7 +1203,7 @@ fn raw_bands(
         for &i in chunk {
             let o = origin_row(table, i);
             for k in 1..=steps {
-                forecast::stacked_row(&mut rows, &o, table.times[i], k, hf, grid, station);
+                forecast::stacked_row(&mut rows, &o, table.times[i], k, hf, grid, station, ahead);
             }
         }
         let preds: Vec<Vec<f64>> = predictors
@@ -887,7 +1213,7 @@ fn raw_bands(
         let width = rows.len() / preds[0].len().max(1);
         for r in 0..preds[0].len() {
             let a = anchor.map_or(0.0, |a| a.value(&rows[r * width..(r + 1) * width]));
-            out.push([preds[0][r] + a, preds[1][r] + a, preds[2][r] + a]);
+            out.push(([preds[0][r], preds[1][r], preds[2][r]], a));
         }
     }
     Ok(out)
@@ -905,6 +1231,8 @@ pub struct Site<'a> {
     pub rows: Vec<usize>,
     /// Its facts, for station features.
     pub station: Option<&'a forecast::Station>,
+    /// The values its forecasts read ahead.
+    pub ahead: &'a dyn AheadValues,
 }
 
 /// What measuring a forecaster needs.
@@ -968,6 +1296,8 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
             .map(|r| r.1)
     };
     let bnames = baseline_names(step);
+    let fifths = level_fifths(e.sites);
+    let categories = aqi::categories(spec.scale);
     let raws: Vec<Vec<[[f64; 3]; 2]>> = e
         .sites
         .iter()
@@ -985,6 +1315,8 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
     for k in 1..=steps {
         let linear = Linear::fit(e.sites, e.fit_until, k, step);
         let mut sums = Sums::new(bnames.len());
+        let mut by_level = [(0usize, 0usize); 5];
+        let mut by_category = vec![(0usize, 0usize); categories.len()];
         for ((s, raw), report) in e.sites.iter().zip(&raws).zip(per_site.iter_mut()) {
             let table = s.table;
             let target = &table.targets[(k - 1) as usize].values;
@@ -1015,6 +1347,14 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
                 let [b, fixed] = raw[r * steps as usize + (k - 1) as usize];
                 sums.add(v, b, fixed, e.levels, &base, &rate);
                 site_sums.add(v, b, fixed, e.levels, &base, &rate);
+                let hit = usize::from(b[0] <= v && v <= b[2]);
+                let fifth = fifths.iter().filter(|&&edge| s.y[i] > edge).count();
+                by_level[fifth].0 += hit;
+                by_level[fifth].1 += 1;
+                if let Some(c) = rate(s.y[i]).and_then(|c| by_category.get_mut(usize::from(c))) {
+                    c.0 += hit;
+                    c.1 += 1;
+                }
             }
             let sr = site_sums.report(k, &bnames);
             report.n.push(sr.n);
@@ -1025,10 +1365,47 @@ pub fn evaluate(e: &Evaluation) -> Result<(Vec<StepReport>, Vec<StationReport>),
             report.coverage.push(sr.coverage);
         }
         if sums.n > 0 {
-            out.push(sums.report(k, &bnames));
+            let share = |(hit, n): (usize, usize)| {
+                if n == 0 {
+                    f64::NAN
+                } else {
+                    hit as f64 / n as f64
+                }
+            };
+            let mut r = sums.report(k, &bnames);
+            r.coverage_by_level = by_level.iter().map(|&c| share(c)).collect();
+            r.coverage_by_category = categories
+                .iter()
+                .zip(&by_category)
+                .filter(|(_, c)| c.1 > 0)
+                .map(|(info, &c)| CategoryCoverage {
+                    category: info.name.clone(),
+                    n: c.1,
+                    coverage: share(c),
+                })
+                .collect();
+            out.push(r);
         }
     }
     Ok((out, per_site))
+}
+
+/// The 20th, 40th, 60th and 80th percentiles of the level measured at every scored
+/// origin (empty without one).
+pub fn level_fifths(sites: &[Site]) -> Vec<f64> {
+    let mut v: Vec<f64> = sites
+        .iter()
+        .flat_map(|s| s.rows.iter().map(|&i| s.y[i]))
+        .filter(|v| v.is_finite())
+        .collect();
+    if v.is_empty() {
+        return Vec::new();
+    }
+    v.sort_by(f64::total_cmp);
+    [0.2, 0.4, 0.6, 0.8]
+        .iter()
+        .map(|&q| stats::quantile(&v, q).unwrap_or(f64::NAN))
+        .collect()
 }
 
 /// The bands of every (scored origin, step) of a site, origin-major: as served (tracked
@@ -1062,6 +1439,7 @@ fn served_bands(
         e.grid,
         anchor,
         s.station,
+        s.ahead,
     )?;
     let mut scored = vec![usize::MAX; times.len()];
     for (r, &i) in s.rows.iter().enumerate() {
@@ -1084,7 +1462,8 @@ fn served_bands(
             tr.advance(t);
         }
         for k in 0..steps {
-            let b = raw[a * steps + k];
+            let (o, anchor) = raw[a * steps + k];
+            let b = forecast::raw_band(o, anchor, spec.shrink_at(k as u32 + 1));
             let fixed = spec.calibration[k];
             if let Some(&r) = scored.get(i).filter(|&&r| r != usize::MAX) {
                 let shift = tracking.as_ref().map_or(fixed, |tr| tr.shifts()[k]);
@@ -1197,6 +1576,9 @@ impl Sums {
             category_accuracy: self.cat_hits as f64 / cn,
             baselines,
             skill,
+            weather: None,
+            coverage_by_level: Vec::new(),
+            coverage_by_category: Vec::new(),
         }
     }
 }
@@ -1349,6 +1731,124 @@ mod tests {
                 targets,
             },
             station: None,
+            ahead: AheadGrid::default(),
+        }
+    }
+
+    /// An hourly site whose target follows the wind of its own hour (random from hour to
+    /// hour, so nothing before the hour tells it), with the wind measured alongside.
+    fn windy_site(days: i64, steps: usize) -> SiteTable {
+        let n = (days * 24) as usize;
+        let mut x = 987u64;
+        let mut uniform = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let ws: Vec<f64> = (0..n).map(|_| 8.0 * uniform()).collect();
+        let y: Vec<f64> = ws
+            .iter()
+            .map(|w| 60.0 - 6.0 * w + 2.0 * (uniform() - 0.5))
+            .collect();
+        let t0 = 1_000_000_000 / 3600 * 3600;
+        let times: Vec<i64> = (0..n as i64).map(|i| t0 + i * 3600).collect();
+        let table = Table {
+            times: times.clone(),
+            features: vec![Column {
+                name: "no2_lag0".into(),
+                values: y.clone(),
+            }],
+            targets: (1..=steps)
+                .map(|k| Column {
+                    name: format!("target_h{k}"),
+                    values: (0..n)
+                        .map(|i| y.get(i + k).copied().unwrap_or(f64::NAN))
+                        .collect(),
+                })
+                .collect(),
+        };
+        let series = [aqcast_core::pipeline::Series {
+            variable: "ws".into(),
+            times,
+            values: ws,
+        }];
+        let ahead = crate::weather::observed(&series, &["ws".into()], &table, 3600, steps as u32);
+        SiteTable {
+            site: "w".into(),
+            table,
+            station: None,
+            ahead,
+        }
+    }
+
+    #[test]
+    fn weather_known_ahead_is_read_at_the_target_time_and_scored_three_ways() {
+        let sites = [windy_site(150, 6)];
+        let t0 = sites[0].table.times[0];
+        let config = Config {
+            steps: 6,
+            quantiles: [0.1, 0.5, 0.9],
+            scale: "eea".into(),
+            calibration_days: 20,
+            stride: 1,
+            horizon_features: vec!["steps".into(), "hour".into()],
+            dense_steps: 0,
+            anchor: None,
+            band_trees: None,
+            track_rate: None,
+            ahead: vec!["ws".into()],
+            ahead_error: BTreeMap::new(),
+            ahead_training: AheadTraining::Measured,
+        };
+        config.validate().unwrap();
+        let params = Params {
+            trees: 60,
+            ..Params::default()
+        };
+        let grid = Grid {
+            step: 3600,
+            utc_offset: 0,
+        };
+        let task = Task {
+            config: &config,
+            sites: &sites,
+            grid: &grid,
+            train_end: t0 + 120 * 86_400,
+            target: "no2".into(),
+            pollutant: Pollutant::No2,
+            unit: Unit::UgM3,
+            params: &params,
+        };
+        let trained = train(&task, &|| {}).unwrap();
+        assert_eq!(
+            trained.spec.ahead_variables(),
+            ["ws"],
+            "the artifact says what it reads ahead"
+        );
+        let ahead = trained.report.ahead.as_ref().unwrap();
+        assert_eq!(ahead.variables, ["ws"]);
+        assert_eq!(ahead.errors["ws"], crate::weather::default_errors()["ws"]);
+        for s in &trained.report.per_step {
+            let w = s.weather.as_ref().unwrap();
+            let served = s.skill["persistence"];
+            // Measured wind explains nearly all of it; a forecast's wind less; none,
+            // nothing beyond the mean.
+            assert!(
+                w.skill_observed > served && served > w.skill_without + 0.2,
+                "step {}: observed {}, served {served}, without {}",
+                s.step,
+                w.skill_observed,
+                w.skill_without
+            );
+            assert!(w.rmse_observed < s.rmse && s.rmse < w.rmse_without);
+            // The bands were calibrated on the blurred wind, so they hold with it.
+            assert!(
+                (0.7..=0.9).contains(&s.coverage),
+                "step {}: {}",
+                s.step,
+                s.coverage
+            );
         }
     }
 
@@ -1367,6 +1867,9 @@ mod tests {
             anchor: Some("no2_lag0".into()),
             band_trees: None,
             track_rate: None,
+            ahead: Vec::new(),
+            ahead_error: BTreeMap::new(),
+            ahead_training: AheadTraining::Measured,
         };
         let params = Params {
             trees: 40,

@@ -19,6 +19,7 @@ pub mod loss;
 pub mod metrics;
 pub mod report;
 pub mod tune;
+pub mod weather;
 
 pub use error::Error;
 pub use gbdt::{train, train_with_progress, Kind, Params, Trained};

@@ -648,6 +648,49 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
         None,
         "Root mean squared error of the model's median and of each baseline on the same test rows.",
     ));
+    if let Some(ahead) = &r.ahead {
+        let weather = |f: &dyn Fn(&crate::forecast::WeatherSkill) -> f64| -> Vec<(f64, f64)> {
+            r.per_step
+                .iter()
+                .filter_map(|p| p.weather.as_ref().map(|w| (f64::from(p.step), f(w))))
+                .collect()
+        };
+        let errors: Vec<String> = ahead
+            .errors
+            .iter()
+            .map(|(v, e)| format!("{v} ±({} + {} a day)", e.sigma, e.per_day))
+            .collect();
+        s.push_str(&line_plot(
+            "skill with the weather ahead",
+            &axes("skill (1 − RMSE / RMSE of persistence)", Some(-1.0)),
+            &[
+                Line {
+                    label: "as forecast (served)",
+                    color: PALETTE[0],
+                    dashed: false,
+                    points: xs(&|p| p.skill.get("persistence").copied().unwrap_or(f64::NAN)),
+                },
+                Line {
+                    label: "as measured",
+                    color: PALETTE[1],
+                    dashed: true,
+                    points: weather(&|w| w.skill_observed),
+                },
+                Line {
+                    label: "without",
+                    color: PALETTE[2],
+                    dashed: true,
+                    points: weather(&|w| w.skill_without),
+                },
+            ],
+            None,
+            &format!(
+                "What knowing the weather ahead ({}) is worth at each step: without it (the same task trained without it), as forecast (the model as served: the measured weather blurred by a forecast's error at each lead time, {}), and as measured (the weather as it was, which no forecast reaches).",
+                ahead.variables.join(", "),
+                errors.join(", ")
+            ),
+        ));
+    }
     s.push_str("</section><section><h2>Every step</h2><div class=\"wide\"><table><thead><tr><th>ahead</th><th>n</th>");
     for h in [
         format!("RMSE ({unit})"),
@@ -702,6 +745,47 @@ section{{border-top:1px solid #ddd;margin-top:1.5rem}}</style></head><body><h1>{
         s.push_str("</tr>");
     }
     s.push_str("</tbody></table></div></section>");
+    if r.level_fifths.len() == 4 {
+        let e = &r.level_fifths;
+        let _ = write!(
+            s,
+            "<section><h2>Coverage where it matters</h2><p>Share of test values inside the band as served, by the level measured at the origin: in each fifth of the test origins ({unit}), and in each AQI category of that level. A band that covers 80 % on average can still fail in the episodes a citizen needs it for.</p><div class=\"wide\"><table><thead><tr><th>ahead</th><th>≤ {:.1}</th><th>{:.1}–{:.1}</th><th>{:.1}–{:.1}</th><th>{:.1}–{:.1}</th><th>&gt; {:.1}</th>",
+            e[0], e[0], e[1], e[1], e[2], e[2], e[3], e[3]
+        );
+        let mut names: Vec<&str> = Vec::new();
+        for p in &r.per_step {
+            for c in &p.coverage_by_category {
+                if !names.contains(&c.category.as_str()) {
+                    names.push(&c.category);
+                }
+            }
+        }
+        for n in &names {
+            let _ = write!(s, "<th>{}</th>", esc(n));
+        }
+        s.push_str("</tr></thead><tbody>");
+        for p in &r.per_step {
+            let _ = write!(s, "<tr><td>{}</td>", p.step);
+            for c in &p.coverage_by_level {
+                let _ = write!(s, "<td>{:.1} %</td>", 100.0 * c);
+            }
+            for n in &names {
+                match p.coverage_by_category.iter().find(|c| c.category == *n) {
+                    Some(c) => {
+                        let _ = write!(
+                            s,
+                            "<td>{:.1} % <small>({})</small></td>",
+                            100.0 * c.coverage,
+                            c.n
+                        );
+                    }
+                    None => s.push_str("<td>–</td>"),
+                }
+            }
+            s.push_str("</tr>");
+        }
+        s.push_str("</tbody></table></div></section>");
+    }
     for ((curve, gain), label) in heads
         .iter()
         .zip(["lower (P10)", "median (P50)", "upper (P90)"])

@@ -69,7 +69,22 @@ pub fn run(a: Args) -> Result<(), CliError> {
         .transform(&series, None)
         .map_err(CliError::model(&a.model))?;
     if let Some(spec) = &model.forecast {
-        return evaluate_forecast(&a, &model, pipeline, spec, &table, &site, (from, to));
+        let ahead = aqcast_train::weather::observed(
+            &series,
+            &spec.ahead_variables(),
+            &table,
+            pipeline.spec.grid.step,
+            spec.steps,
+        );
+        return evaluate_forecast(
+            &a,
+            &model,
+            pipeline,
+            spec,
+            (&table, &ahead),
+            &site,
+            (from, to),
+        );
     }
     let nf = table.features.len();
     let mut out = Vec::new();
@@ -147,7 +162,7 @@ fn evaluate_forecast(
     model: &Model,
     pipeline: &aqcast_core::pipeline::Pipeline,
     spec: &aqcast_core::forecast::Spec,
-    table: &Table,
+    (table, ahead): (&Table, &aqcast_core::forecast::AheadGrid),
     site: &str,
     (from, to): (Option<i64>, Option<i64>),
 ) -> Result<(), CliError> {
@@ -181,12 +196,21 @@ fn evaluate_forecast(
     } else {
         None
     };
+    // Inputs read ahead: measured, blurred by the forecast error the model records, as
+    // training scored them.
+    let blurred = aqcast_core::forecast::ahead::Blurred {
+        observed: ahead,
+        errors: &spec.ahead_error,
+        step_seconds: pipeline.spec.grid.step,
+        seed: aqcast_core::forecast::ahead::seed(station.map_or("", |s| s.id.as_str())),
+    };
     let sites = [aqcast_train::forecast::Site {
         name: site,
         table,
         y: &y,
         rows: rows.clone(),
         station,
+        ahead: &blurred,
     }];
     let (per_step, _) = aqcast_train::forecast::evaluate(&aqcast_train::forecast::Evaluation {
         sites: &sites,
@@ -224,6 +248,8 @@ fn evaluate_forecast(
         per_step,
         per_station: Vec::new(),
         warnings: Vec::new(),
+        ahead: None,
+        level_fifths: aqcast_train::forecast::level_fifths(&sites),
     };
     if a.json {
         let text = serde_json::to_string_pretty(&report.per_step)

@@ -31,6 +31,11 @@ pub struct Args {
     /// the model was trained with). Models without tracking always use the artifact's.
     #[arg(long, value_enum, default_value_t = Bands::Tracked)]
     bands: Bands,
+    /// The weather forecast issued at the origin, for a model that reads the weather
+    /// ahead: CSV with `time` (UTC) and a column per variable it reads (`ws`, `wd`,
+    /// `temp`, …) in the store's units. Only its values after the origin are read.
+    #[arg(long)]
+    weather: Option<PathBuf>,
     /// Print the forecast as JSON.
     #[arg(long)]
     json: bool,
@@ -79,8 +84,20 @@ pub fn run(a: Args) -> Result<(), CliError> {
         }
         Bands::Artifact => None,
     };
+    let ahead = a
+        .weather
+        .as_deref()
+        .map(crate::weather::read)
+        .transpose()?
+        .unwrap_or_default();
+    if a.weather.is_some() && forecaster.spec().ahead_variables().is_empty() {
+        return Err(CliError::Usage(format!(
+            "--weather: the model {} reads no weather ahead; leave the option out",
+            a.model.display()
+        )));
+    }
     let f = forecaster
-        .forecast_with(&series, at, Some(&site), tracked.as_ref())
+        .forecast_ahead(&series, &ahead, at, Some(&site), tracked.as_ref())
         .map_err(failed)?;
     if a.json {
         let text = serde_json::to_string_pretty(&f).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -109,6 +126,13 @@ fn print(w: &mut dyn Write, site: &str, f: &Forecast) -> std::io::Result<()> {
             "bands: the model's calibration, moved by {n} outcomes at this station since training"
         )?,
         None => writeln!(w, "bands: the model's calibration, as trained")?,
+    }
+    if !f.ahead.is_empty() {
+        writeln!(
+            w,
+            "weather ahead: {} from the forecast given",
+            f.ahead.join(", ")
+        )?;
     }
     writeln!(
         w,

@@ -80,6 +80,16 @@ pub fn run(
         Some(u) => Unit::from_str(u).map_err(|e| bad(e.to_string()))?,
         None => pollutant.canonical_unit(),
     };
+    fc.validate().map_err(CliError::train(&path))?;
+    let ahead_variables = fc.ahead_variables();
+    if let Some(v) = ahead_variables
+        .iter()
+        .find(|v| !config.pipeline.inputs.iter().any(|i| &i.variable == *v))
+    {
+        return Err(bad(format!(
+            "[forecast] ahead reads {v:?}, which is not one of the pipeline's inputs: add it to [[pipeline.inputs]] (training reads what was measured of it)"
+        )));
+    }
     let store = crate::datastore::open_read(&task.store)?;
     let (pipeline, tables) = features::build_sites(&path, &config, &store)?;
     let facts = config
@@ -107,10 +117,31 @@ pub fn run(
                     })
                 })
                 .transpose()?;
+            let ahead = if ahead_variables.is_empty() {
+                aqcast_core::forecast::AheadGrid::default()
+            } else {
+                let inputs: Vec<aqcast_core::pipeline::spec::Input> = ahead_variables
+                    .iter()
+                    .map(|v| aqcast_core::pipeline::spec::Input {
+                        variable: v.clone(),
+                        name: None,
+                        unit: None,
+                    })
+                    .collect();
+                let series = store.read_inputs(&site, &inputs)?;
+                aqcast_train::weather::observed(
+                    &series,
+                    &ahead_variables,
+                    &table,
+                    pipeline.spec.grid.step,
+                    fc.steps,
+                )
+            };
             Ok(forecast::SiteTable {
                 site,
                 table,
                 station,
+                ahead,
             })
         })
         .collect::<Result<_, CliError>>()?;
@@ -301,5 +332,109 @@ pub fn print_table(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<(
         r.quantiles[0] * 100.0,
         r.quantiles[2] * 100.0,
         r.test
+    )?;
+    print_conditional(w, r)?;
+    let Some(ahead) = &r.ahead else {
+        return Ok(());
+    };
+    writeln!(
+        w,
+        "\nweather read ahead ({}): skill against persistence",
+        ahead.variables.join(", ")
+    )?;
+    writeln!(
+        w,
+        "{:>5} {:>10} {:>10} {:>10}",
+        "ahead", "without", "forecast", "measured"
+    )?;
+    for k in summary_steps(r.steps) {
+        let Some(s) = r.per_step.iter().find(|s| s.step == k) else {
+            continue;
+        };
+        let Some(x) = &s.weather else {
+            continue;
+        };
+        writeln!(
+            w,
+            "{:>5} {:>10.3} {:>10.3} {:>10.3}",
+            k,
+            x.skill_without,
+            s.skill.get("persistence").copied().unwrap_or(f64::NAN),
+            x.skill_observed
+        )?;
+    }
+    let errors: Vec<String> = ahead
+        .errors
+        .iter()
+        .map(|(v, e)| format!("{v} ±({} + {}/day)", e.sigma, e.per_day))
+        .collect();
+    writeln!(
+        w,
+        "without: the same task trained without the weather; forecast: the measured weather blurred by a forecast's error at each lead time ({}), as served and scored above; measured: the weather as measured then (an upper bound)",
+        errors.join(", ")
     )
+}
+
+/// The band's coverage by the level measured at the origin: per fifth for the summary
+/// steps, and per AQI category over every step.
+fn print_conditional(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<()> {
+    let e = &r.level_fifths;
+    if e.len() != 4 {
+        return Ok(());
+    }
+    let labels = [
+        format!("≤ {:.1}", e[0]),
+        format!("{:.1}–{:.1}", e[0], e[1]),
+        format!("{:.1}–{:.1}", e[1], e[2]),
+        format!("{:.1}–{:.1}", e[2], e[3]),
+        format!("> {:.1}", e[3]),
+    ];
+    writeln!(
+        w,
+        "\ncoverage of the band by the level measured at the origin ({}), fifths of the test origins",
+        r.unit
+    )?;
+    write!(w, "{:>5}", "ahead")?;
+    for l in &labels {
+        write!(w, " {l:>12}")?;
+    }
+    writeln!(w)?;
+    for k in summary_steps(r.steps) {
+        let Some(s) = r.per_step.iter().find(|s| s.step == k) else {
+            continue;
+        };
+        write!(w, "{k:>5}")?;
+        for c in &s.coverage_by_level {
+            write!(w, " {:>11.1}%", 100.0 * c)?;
+        }
+        writeln!(w)?;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for s in &r.per_step {
+        for c in &s.coverage_by_category {
+            if !names.contains(&c.category.as_str()) {
+                names.push(&c.category);
+            }
+        }
+    }
+    writeln!(w, "by the AQI category at the origin, over every step:")?;
+    for name in names {
+        let (mut lo, mut hi, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0);
+        for c in r
+            .per_step
+            .iter()
+            .flat_map(|s| s.coverage_by_category.iter().filter(|c| c.category == name))
+        {
+            lo = lo.min(c.coverage);
+            hi = hi.max(c.coverage);
+            n = n.max(c.n);
+        }
+        writeln!(
+            w,
+            "  {name:<30} {:>5.1}–{:.1} % ({n} origins)",
+            100.0 * lo,
+            100.0 * hi
+        )?;
+    }
+    Ok(())
 }

@@ -53,6 +53,16 @@ pub enum Error {
         /// The steps the model forecasts (1 to this).
         steps: u32,
     },
+    /// The model reads inputs ahead (a weather forecast) and was given no value of one of
+    /// them for the steps after the origin.
+    AheadMissing {
+        /// The variable without a value.
+        variable: String,
+        /// Every variable the model reads ahead.
+        needed: Vec<String>,
+        /// The origin (Unix seconds, UTC).
+        origin: i64,
+    },
     /// The forecast time is outside the times aqcast handles.
     TimeOutOfRange,
     /// The model, its pipeline or the AQI failed on what it was given (a pipeline that
@@ -117,6 +127,7 @@ impl Error {
             Error::UnknownStation { .. } => "unknown_station",
             Error::ReplayTooLong { .. } => "replay_too_long",
             Error::BadStep { .. } => "bad_step",
+            Error::AheadMissing { .. } => "ahead_missing",
             Error::TimeOutOfRange => "bad_time",
             Error::Model(e) => e.code(),
         }
@@ -160,6 +171,28 @@ impl fmt::Display for Error {
                 f,
                 "step {step} is not one this model forecasts (1 to {steps})"
             ),
+            Error::AheadMissing {
+                variable,
+                needed,
+                origin,
+            } => {
+                write!(
+                    f,
+                    "this model reads the forecast of "
+                )?;
+                for (i, v) in needed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", Quoted(v))?;
+                }
+                write!(
+                    f,
+                    " for the steps after {} (a weather forecast issued then), and was given none of {}",
+                    time::format_datetime(*origin),
+                    Quoted(variable)
+                )
+            }
             Error::TimeOutOfRange => f.write_str("the forecast time is out of range"),
             Error::Model(e) => e.fmt(f),
         }

@@ -35,8 +35,10 @@
 //! grid row T holds the mean of [T, T + step)): everything later is dropped before the
 //! pipeline runs, so no later observation can change it.
 
+pub mod ahead;
 mod error;
 
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
@@ -45,6 +47,7 @@ use alloc::vec::Vec;
 use aqcast_engine::Ensemble;
 use serde::{Deserialize, Serialize};
 
+pub use self::ahead::{AheadGrid, AheadValues};
 pub use self::error::{Error, Known};
 use crate::aqi::{categories, rate, CategoryInfo, Scale};
 use crate::pipeline::{Pipeline, Series};
@@ -94,6 +97,17 @@ pub struct Spec {
     /// target's unit (empty without tracking).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub track_rate: Vec<f64>,
+    /// Per step, the share of the median's change from the anchor that is taken back
+    /// ([`raw_band`]): where the heads' change is less reliable than none at all (the
+    /// latest measurement, one hour ahead), the forecast leans on the measurement. Fitted
+    /// on the calibration window by least squares; empty where nothing is taken back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shrink: Vec<f64>,
+    /// How far a forecast of each variable read ahead is expected to be from what is
+    /// then measured: the band replay reads past targets' measurements blurred by it, as
+    /// the trainer calibrated and scored ([`ahead::Blurred`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ahead_error: BTreeMap<String, ahead::ErrorModel>,
 }
 
 /// A station's facts, as station features read them.
@@ -198,6 +212,32 @@ pub enum HorizonFeature {
         #[serde(with = "crate::pipeline::floats")]
         values: Vec<f64>,
     },
+    /// A variable known ahead (a weather forecast) at the target time, in its canonical
+    /// unit ([`ahead`]): observed in training, forecast in service.
+    Ahead {
+        /// Feature name.
+        name: String,
+        /// The variable (`ws`, `temp`, …).
+        variable: String,
+    },
+    /// The west–east component of the wind known ahead at the target time.
+    AheadWindU {
+        /// Feature name.
+        name: String,
+        /// The wind speed variable.
+        speed: String,
+        /// The wind direction variable (degrees, where it blows from).
+        direction: String,
+    },
+    /// The south–north component of the wind known ahead at the target time.
+    AheadWindV {
+        /// Feature name.
+        name: String,
+        /// The wind speed variable.
+        speed: String,
+        /// The wind direction variable (degrees, where it blows from).
+        direction: String,
+    },
 }
 
 impl HorizonFeature {
@@ -210,21 +250,52 @@ impl HorizonFeature {
             | HorizonFeature::Month { name }
             | HorizonFeature::Latitude { name }
             | HorizonFeature::Longitude { name }
-            | HorizonFeature::Climatology { name, .. } => name,
+            | HorizonFeature::Climatology { name, .. }
+            | HorizonFeature::Ahead { name, .. }
+            | HorizonFeature::AheadWindU { name, .. }
+            | HorizonFeature::AheadWindV { name, .. } => name,
+        }
+    }
+
+    /// The variables this feature reads ahead (none for a feature of the calendar, the
+    /// station or the climatology).
+    pub fn ahead_variables(&self) -> Vec<&str> {
+        match self {
+            HorizonFeature::Ahead { variable, .. } => vec![variable.as_str()],
+            HorizonFeature::AheadWindU {
+                speed, direction, ..
+            }
+            | HorizonFeature::AheadWindV {
+                speed, direction, ..
+            } => vec![speed.as_str(), direction.as_str()],
+            _ => Vec::new(),
         }
     }
 
     /// The feature's value for a target `steps` ahead at `target` (Unix seconds, UTC), at
-    /// `station` (station features are missing without one).
+    /// `station` (station features are missing without one), with the values known ahead
+    /// from `ahead`.
     pub fn value(
         &self,
         steps: u32,
         target: i64,
         grid: &crate::pipeline::spec::Grid,
         station: Option<&Station>,
+        ahead: &dyn AheadValues,
     ) -> f64 {
         let c = time::civil(target + grid.utc_offset);
         match self {
+            HorizonFeature::Ahead { variable, .. } => ahead.value(variable, steps, target),
+            HorizonFeature::AheadWindU {
+                speed, direction, ..
+            }
+            | HorizonFeature::AheadWindV {
+                speed, direction, ..
+            } => crate::pipeline::wind_component(
+                ahead.value(speed, steps, target),
+                ahead.value(direction, steps, target),
+                matches!(self, HorizonFeature::AheadWindV { .. }),
+            ),
             HorizonFeature::Latitude { .. } => station.map_or(f64::NAN, |s| s.lat),
             HorizonFeature::Longitude { .. } => station.map_or(f64::NAN, |s| s.lon),
             HorizonFeature::Steps { .. } => f64::from(steps),
@@ -288,6 +359,16 @@ impl Spec {
             .any(|s| !s.lower.is_finite() || !s.upper.is_finite())
         {
             return bad("a calibration shift is not finite".into());
+        }
+        if !(self.shrink.is_empty()
+            || (self.shrink.len() == self.steps as usize
+                && self.anchor.is_some()
+                && self.shrink.iter().all(|b| (0.0..=1.0).contains(b))))
+        {
+            return bad("shrink needs an anchor and one share in [0, 1] per step".into());
+        }
+        if self.ahead_error.values().any(|e| !e.is_valid()) {
+            return bad("an error model of a variable read ahead is not finite and ≥ 0".into());
         }
         let rates_ok = self.track_rate.iter().all(|r| r.is_finite() && *r >= 0.0);
         if self.track_since.is_some() == self.track_rate.is_empty()
@@ -357,6 +438,22 @@ impl Spec {
         Ok(())
     }
 
+    /// The variables the model reads ahead (a weather forecast at each target time), each
+    /// once, in the order its features name them; empty for a model without them.
+    pub fn ahead_variables(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for v in self
+            .horizon_features
+            .iter()
+            .flat_map(|f| f.ahead_variables())
+        {
+            if !out.iter().any(|o| o == v) {
+                out.push(String::from(v));
+            }
+        }
+        out
+    }
+
     /// Whether the model reads station facts (a multi-station model).
     pub fn needs_station(&self) -> bool {
         self.horizon_features.iter().any(|f| {
@@ -396,6 +493,14 @@ impl Spec {
             feature: find(&a.feature)?,
             fallback: a.fallback.as_deref().map(find).transpose()?,
         }))
+    }
+
+    /// Step `k`'s (1-based) share of the median's change taken back (0 without).
+    pub fn shrink_at(&self, k: u32) -> f64 {
+        self.shrink
+            .get((k as usize).wrapping_sub(1))
+            .copied()
+            .unwrap_or(0.0)
     }
 
     /// The lower, median and upper quantile levels (e.g. 0.1, 0.5, 0.9).
@@ -467,6 +572,10 @@ pub struct Forecast {
     /// none where the bands are the artifact's calibration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracked: Option<u64>,
+    /// The variables read ahead from the forecast given with the observations (a weather
+    /// forecast issued at the origin); empty for a model without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ahead: Vec<String>,
 }
 
 /// A model ready to forecast: its pipeline, forecast spec and compiled band heads.
@@ -615,22 +724,68 @@ impl Forecaster {
         station: Option<&str>,
         tracked: Option<&Tracked>,
     ) -> Result<Forecast, Error> {
+        self.forecast_ahead(series, &[], at, station, tracked)
+    }
+
+    /// [`Forecaster::forecast_with`] for a model that reads inputs ahead ([`ahead`]):
+    /// `ahead` holds their forecast issued at the origin (raw, in canonical units, like
+    /// `series`), and only its values after the origin are read; observations after the
+    /// origin are not, whatever their variable. A model that reads inputs ahead cannot
+    /// forecast without a value of each of them.
+    pub fn forecast_ahead(
+        &self,
+        series: &[Series],
+        ahead: &[Series],
+        at: Option<i64>,
+        station: Option<&str>,
+        tracked: Option<&Tracked>,
+    ) -> Result<Forecast, Error> {
         let facts = self.station_facts(station)?;
         let (origin, data_time, origin_row) = self.origin_row(series, at)?;
-        self.forecast_row(origin, data_time, &origin_row, facts, tracked)
+        let grid = self.ahead_grid(ahead, origin)?;
+        let mut f = self.forecast_row(origin, data_time, &origin_row, facts, tracked, &grid)?;
+        f.ahead = self.spec.ahead_variables();
+        Ok(f)
     }
 
     /// The forecast with tracked bands: [`Forecaster::track`] over `series`, then
-    /// [`Forecaster::forecast_with`]. Without tracking in the model, or without an
+    /// [`Forecaster::forecast_ahead`]. Without tracking in the model, or without an
     /// origin after its calibration window, the artifact's bands.
     pub fn forecast_tracked(
         &self,
         series: &[Series],
+        ahead: &[Series],
         at: Option<i64>,
         station: Option<&str>,
     ) -> Result<Forecast, Error> {
         let tracked = self.track(series, at, station)?;
-        self.forecast_with(series, at, station, tracked.as_ref())
+        self.forecast_ahead(series, ahead, at, station, tracked.as_ref())
+    }
+
+    /// The values the model reads ahead of `origin`, from a forecast issued there: its
+    /// grid steps after the origin, as far as the model forecasts.
+    fn ahead_grid(&self, ahead: &[Series], origin: i64) -> Result<AheadGrid, Error> {
+        let variables = self.spec.ahead_variables();
+        if variables.is_empty() {
+            return Ok(AheadGrid::default());
+        }
+        let step = self.pipeline.spec.grid.step;
+        let n = i64::from(self.spec.steps);
+        let start = origin.checked_add(step).ok_or(Error::TimeOutOfRange)?;
+        let end = n
+            .checked_mul(step)
+            .and_then(|d| start.checked_add(d))
+            .ok_or(Error::TimeOutOfRange)?;
+        let names: Vec<&str> = variables.iter().map(String::as_str).collect();
+        let grid = AheadGrid::of(ahead, &names, start, end, step, self.spec.steps as usize);
+        if let Some(missing) = names.iter().find(|v| !grid.has(v)) {
+            return Err(Error::AheadMissing {
+                variable: String::from(*missing),
+                needed: variables.clone(),
+                origin,
+            });
+        }
+        Ok(grid)
     }
 
     /// The band shifts at the forecast's origin, after replaying every origin from the end
@@ -686,6 +841,25 @@ impl Forecaster {
         let table = self
             .pipeline
             .transform_for(&known, Some((start, origin)), &[1])?;
+        // What the replayed forecasts read ahead: what was later measured (nothing after
+        // this forecast's origin), blurred as a forecast would have been, as the trainer
+        // calibrated the bands.
+        let variables = self.spec.ahead_variables();
+        let names: Vec<&str> = variables.iter().map(String::as_str).collect();
+        let measured = AheadGrid::of(
+            &known,
+            &names,
+            first,
+            end,
+            step,
+            MAX_REPLAY_STEPS as usize + 1,
+        );
+        let observed = ahead::Blurred {
+            observed: &measured,
+            errors: &self.spec.ahead_error,
+            step_seconds: step,
+            seed: ahead::seed(facts.map_or("", |f| f.id.as_str())),
+        };
         let y_next = table.targets.first().map(|c| c.values.as_slice());
         let rows_from = table.times.partition_point(|&t| t < first);
         let mut tracker = Tracker::new(
@@ -727,6 +901,7 @@ impl Forecaster {
                         &self.spec.horizon_features,
                         grid,
                         facts,
+                        &observed,
                     );
                     batch.push((i, k, y));
                 }
@@ -751,7 +926,8 @@ impl Forecaster {
                 let a = self
                     .anchor
                     .map_or(0.0, |a| a.value(&rows[r * width..(r + 1) * width]));
-                tracker.record(t, k, [out[0][r] + a, out[1][r] + a, out[2][r] + a], y);
+                let b = raw_band([out[0][r], out[1][r], out[2][r]], a, self.spec.shrink_at(k));
+                tracker.record(t, k, b, y);
             }
         }
         tracker.advance(origin);
@@ -764,9 +940,11 @@ impl Forecaster {
 
     /// Why the central forecast of `step` (1 = the next grid step) from the origin
     /// [`Forecaster::forecast`] would use is what it is.
+    /// `ahead` is what [`Forecaster::forecast_ahead`] takes.
     pub fn explain(
         &self,
         series: &[Series],
+        ahead: &[Series],
         at: Option<i64>,
         station: Option<&str>,
         step: u32,
@@ -779,6 +957,7 @@ impl Forecaster {
         }
         let station = self.station_facts(station)?;
         let (origin, _, origin_row) = self.origin_row(series, at)?;
+        let values = self.ahead_grid(ahead, origin)?;
         let grid = &self.pipeline.spec.grid;
         let mut row = Vec::new();
         stacked_row(
@@ -789,8 +968,15 @@ impl Forecaster {
             &self.spec.horizon_features,
             grid,
             station,
+            &values,
         );
-        let phi = aqcast_engine::shap::explain(&self.heads[1], &row)?;
+        let mut phi = aqcast_engine::shap::explain(&self.heads[1], &row)?;
+        // What the forecast keeps of the head's change (see `raw_band`), so the parts
+        // still add up to the median served.
+        let keep = 1.0 - self.spec.shrink_at(step);
+        for p in &mut phi {
+            *p *= keep;
+        }
         let anchor = self.anchor.map_or(0.0, |a| a.value(&row));
         let n = self.features.len();
         let contributions: Vec<Contribution> = self
@@ -887,6 +1073,7 @@ impl Forecaster {
         origin_row: &[f64],
         station: Option<&Station>,
         tracked: Option<&Tracked>,
+        ahead: &dyn AheadValues,
     ) -> Result<Forecast, Error> {
         // Bands tracked to a later origin have seen outcomes this forecast could not know.
         let tracked = tracked.filter(|t| t.origin <= origin);
@@ -912,6 +1099,7 @@ impl Forecaster {
                 &self.spec.horizon_features,
                 grid,
                 station,
+                ahead,
             );
         }
         let width = self.heads[0].n_features as usize;
@@ -937,7 +1125,8 @@ impl Forecaster {
             let a = self
                 .anchor
                 .map_or(0.0, |a| a.value(&rows[k * width..(k + 1) * width]));
-            let band = calibrate([lo[k] + a, mid[k] + a, hi[k] + a], shifts[k]);
+            let raw = raw_band([lo[k], mid[k], hi[k]], a, self.spec.shrink_at(k as u32 + 1));
+            let band = calibrate(raw, shifts[k]);
             let (aqi, category) = self.rate(band[1])?;
             let probabilities = self.probabilities(band, categories.len())?;
             steps.push(Step {
@@ -961,6 +1150,7 @@ impl Forecaster {
             categories,
             steps,
             tracked: tracked.map(|t| t.outcomes),
+            ahead: Vec::new(),
         })
     }
 
@@ -1004,8 +1194,9 @@ fn latest(series: &[Series], variable: &str, end: i64) -> Option<i64> {
 }
 
 /// Appends the stacked row of one step: the origin's features, then the horizon
-/// features of the target `k` steps after `origin`. Training and forecasting both build
-/// rows with this.
+/// features of the target `k` steps after `origin` (reading inputs known ahead from
+/// `ahead`). Training and forecasting both build rows with this.
+#[allow(clippy::too_many_arguments)]
 pub fn stacked_row(
     out: &mut Vec<f64>,
     origin_row: &[f64],
@@ -1014,10 +1205,24 @@ pub fn stacked_row(
     features: &[HorizonFeature],
     grid: &crate::pipeline::spec::Grid,
     station: Option<&Station>,
+    ahead: &dyn AheadValues,
 ) {
     out.extend_from_slice(origin_row);
     let t = origin + i64::from(k) * grid.step;
-    out.extend(features.iter().map(|f| f.value(k, t, grid, station)));
+    out.extend(features.iter().map(|f| f.value(k, t, grid, station, ahead)));
+}
+
+/// A step's band before calibration from the heads' outputs `[lower, median, upper]`
+/// (changes from the anchor, for a model that has one): the anchor added back, less the
+/// share `shrink` of the median's change, taken from all three so the band keeps its
+/// shape. Training, tracking and serving all make bands with this.
+pub fn raw_band(out: [f64; 3], anchor: f64, shrink: f64) -> [f64; 3] {
+    let back = shrink * out[1];
+    [
+        out[0] + anchor - back,
+        out[1] + anchor - back,
+        out[2] + anchor - back,
+    ]
 }
 
 /// The served band of raw head outputs `[lower, median, upper]` and a step's shift:

@@ -127,11 +127,7 @@ pub fn build(
             let u = matches!(feature, Feature::WindU { .. });
             s.iter()
                 .zip(d)
-                .map(|(&s, &d)| {
-                    // numpy's radians: d · (π / 180).
-                    let r = d * (PI / 180.0);
-                    -s * if u { libm::sin(r) } else { libm::cos(r) }
-                })
+                .map(|(&s, &d)| wind_component(s, d, !u))
                 .collect()
         }
         Feature::Interaction { a, b, op, .. } => {
@@ -148,6 +144,14 @@ pub fn build(
                 .collect()
         }
     })
+}
+
+/// The wind's west–east (`north` false: u) or south–north (v) component from its speed
+/// and the direction it blows from, in degrees (the meteorological convention).
+pub fn wind_component(speed: f64, direction: f64, north: bool) -> f64 {
+    // numpy's radians: d · (π / 180).
+    let r = direction * (PI / 180.0);
+    -speed * if north { libm::cos(r) } else { libm::sin(r) }
 }
 
 #[cfg(test)]

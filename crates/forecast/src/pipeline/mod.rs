@@ -27,6 +27,7 @@ use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use features::wind_component;
 pub use spec::Spec;
 pub use steps::Fitted;
 
