@@ -183,7 +183,15 @@ impl AheadValues for Blurred<'_> {
         ]));
         let x = v + e.at(i64::from(step) * self.step_seconds) * z;
         match variable {
-            "wd" => x.rem_euclid(360.0),
+            "wd" => {
+                // In [0, 360): a tiny negative value would round up to 360 itself.
+                let d = x - 360.0 * libm::floor(x / 360.0);
+                if d >= 360.0 {
+                    0.0
+                } else {
+                    d
+                }
+            }
             "rh" => x.clamp(0.0, 100.0),
             "ws" | "pressure" => x.max(0.0),
             _ => x,
