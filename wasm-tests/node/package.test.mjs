@@ -313,6 +313,41 @@ test("model.forecast gives aqcast forecast's 72-hour forecast, bit for bit", () 
   assert.throws(() => plain.forecast(observations), (e) => e.code === "no_forecast");
 });
 
+test("model.forecast reads the weather ahead as aqcast forecast --weather does, bit for bit", () => {
+  const { observations, run } = storeAndModel();
+  const tmp = path.join(root, "wasm-tests/.tmp/preprocess");
+  const store = path.join(tmp, "store");
+  const config = path.join(tmp, "weather.toml");
+  writeFileSync(config, readFileSync(path.join(root, "configs/forecast_weather.toml"), "utf8")
+    .replace("trees = 300", "trees = 20").replace("stride = 6 ", "stride = 24 ").replace("dense_steps = 6", "dense_steps = 1"));
+  const aqm = path.join(tmp, "weather.aqm");
+  run(["train", "--config", config, "--store", store, "-o", aqm]);
+  const model = Model.fromBytes(readFileSync(aqm));
+  const at = "2003-07-14 17:00:00";
+  const origin = Date.parse("2003-07-14T17:00:00Z") / 1000;
+  // The weather forecast: what the station measured in the 72 hours after the origin.
+  const weather = observations.filter((o) => {
+    const t = Date.parse(o.time.replace(" ", "T") + "Z") / 1000;
+    return ["ws", "wd", "temp"].includes(o.variable) && t > origin && t <= origin + 72 * 3600 && o.value !== null;
+  });
+  const times = [...new Set(weather.map((o) => o.time))].sort();
+  const cell = (v, t) => {
+    const o = weather.find((w) => w.variable === v && w.time === t);
+    return o === undefined ? "" : String(o.value);
+  };
+  const csv = path.join(tmp, "weather.csv");
+  writeFileSync(csv, "time,ws,wd,temp\n" + times.map((t) => [t, cell("ws", t), cell("wd", t), cell("temp", t)].join(",")).join("\n") + "\n");
+  const native = JSON.parse(run(["forecast", "--model", aqm, "--store", store, "--at", at, "--weather", csv, "--bands", "artifact", "--json"]));
+  const got = model.forecast(observations, { at, weather });
+  assert.deepEqual(got.ahead, ["ws", "wd", "temp"]);
+  assert.deepStrictEqual(got, native);
+  // A stronger wind forecast changes the forecast; no forecast of the weather, no forecast.
+  const windy = weather.map((o) => (o.variable === "ws" ? { ...o, value: o.value + 6 } : o));
+  assert.notDeepStrictEqual(model.forecast(observations, { at, weather: windy }).steps, got.steps);
+  assert.throws(() => model.forecast(observations, { at }), (e) => e instanceof AqcastError && e.code === "ahead_missing" && /"ws"/.test(e.message));
+  assert.throws(() => model.forecast(observations, { at, weather: "sunny" }), (e) => e.code === "bad_observations");
+});
+
 test("model.forecast serves a daily model of several stations as aqcast forecast does", () => {
   const tmp = path.join(root, "wasm-tests/.tmp/stations");
   execFileSync("rm", ["-rf", tmp]);

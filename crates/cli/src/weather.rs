@@ -39,9 +39,13 @@ pub fn read(path: &Path) -> Result<Vec<Series>, CliError> {
     }
     let mut series: Vec<(variable::Variable, Series)> = Vec::new();
     for name in header.iter().skip(1) {
-        let v = variable::named(name).ok_or_else(|| {
-            columns_error(format!("column {name:?} is not a variable aqcast knows"))
-        })?;
+        let v = variable::named(name)
+            .filter(|v| matches!(v, variable::Variable::Met(_)))
+            .ok_or_else(|| {
+                columns_error(format!(
+                    "column {name:?} is not a weather variable (ws, wd, temp, rh, pressure)"
+                ))
+            })?;
         if series.iter().any(|(_, s)| s.variable == v.name()) {
             return Err(columns_error(format!(
                 "column {name:?} repeats the variable {:?}",
@@ -59,6 +63,7 @@ pub fn read(path: &Path) -> Result<Vec<Series>, CliError> {
             "no variable column after `time` (ws, wd, temp, …)".into(),
         ));
     }
+    let mut previous: Option<i64> = None;
     for record in reader.records() {
         let record = record.map_err(|e| CliError::Table {
             path: path.to_path_buf(),
@@ -80,6 +85,13 @@ pub fn read(path: &Path) -> Result<Vec<Series>, CliError> {
                 format!("{text:?} is not a time (YYYY-MM-DD HH:MM:SS, UTC)"),
             )
         })?;
+        if previous.is_some_and(|p| p >= t) {
+            return Err(bad(
+                "time",
+                format!("{text:?} is not after the row before: one row per time, in order"),
+            ));
+        }
+        previous = Some(t);
         for (j, (v, s)) in series.iter_mut().enumerate() {
             let cell = record.get(j + 1).unwrap_or_default();
             if cell.is_empty() {

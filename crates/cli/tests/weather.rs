@@ -198,7 +198,10 @@ fn a_forecast_reads_the_weather_forecast_given_and_nothing_measured_after_its_or
     // Without a forecast of the weather, no forecast: it says what it needs.
     let e = f.forecast(&series, Some(at), None).unwrap_err();
     assert_eq!(e.code(), "ahead_missing");
-    assert!(e.to_string().contains("\"wd\""), "{e}");
+    assert!(
+        e.to_string().contains("\"ws\"") && e.to_string().contains("given none"),
+        "{e}"
+    );
     let base = f
         .forecast_ahead(&series, &weather, Some(at), None, None)
         .unwrap();
@@ -327,4 +330,105 @@ fn aqcast_forecast_takes_the_weather_forecast_from_a_file() {
     std::fs::write(&bad, "time,ws\n2003-07-14 18:00:00,-4\n").unwrap();
     let err = String::from_utf8_lossy(&run(&["--weather", &p(&bad)]).stderr).to_string();
     assert!(err.contains("cannot be a value of ws"), "{err}");
+}
+
+#[test]
+fn a_weather_forecast_must_reach_the_last_step_and_be_weather() {
+    let t = trained();
+    let model = Model::decode(&std::fs::read(&t.model).unwrap()).unwrap();
+    let f = model.forecaster().unwrap();
+    let series = store_series(&t.store, &model);
+    let at = aqcast_core::time::parse_datetime(AT).unwrap();
+    // Two days of a three-day horizon: refused, saying how far it reaches.
+    let short: Vec<Series> = forecast_file(&series, at, &|_, _| 0.0)
+        .into_iter()
+        .map(|s| s.window(i64::MIN, at + 49 * 3600))
+        .collect();
+    let e = f
+        .forecast_ahead(&series, &short, Some(at), None, None)
+        .unwrap_err();
+    assert_eq!(e.code(), "ahead_missing");
+    assert!(
+        e.to_string().contains("\"ws\"")
+            && e.to_string().contains("only until 2003-07-16 17:00:00"),
+        "{e}"
+    );
+    // A gap inside the horizon is read as unknown, as training read its gaps.
+    let gap: Vec<Series> = forecast_file(&series, at, &|_, _| 0.0)
+        .into_iter()
+        .map(|s| {
+            let (times, values) = s
+                .times
+                .iter()
+                .zip(&s.values)
+                .filter(|(&t, _)| t != at + 30 * 3600)
+                .map(|(&t, &v)| (t, v))
+                .unzip();
+            Series { times, values, ..s }
+        })
+        .collect();
+    assert!(f
+        .forecast_ahead(&series, &gap, Some(at), None, None)
+        .is_ok());
+    // The CLI: a time twice, or a pollutant in a weather file.
+    let m = p(&t.model);
+    let bad = t.dir.path().join("twice.csv");
+    std::fs::write(
+        &bad,
+        "time,ws\n2003-07-14 18:00:00,3\n2003-07-14 18:00:00,4\n",
+    )
+    .unwrap();
+    let out = aqcast(&[
+        "forecast",
+        "--model",
+        &m,
+        "--store",
+        &t.store,
+        "--at",
+        AT,
+        "--weather",
+        &p(&bad),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 3") && err.contains("one row per time"),
+        "{err}"
+    );
+    std::fs::write(&bad, "time,no2\n2003-07-14 18:00:00,30\n").unwrap();
+    let out = aqcast(&[
+        "forecast",
+        "--model",
+        &m,
+        "--store",
+        &t.store,
+        "--at",
+        AT,
+        "--weather",
+        &p(&bad),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"no2\" is not a weather variable"), "{err}");
+}
+
+#[test]
+fn a_task_cannot_read_its_own_target_ahead() {
+    let t = trained();
+    let text = std::fs::read_to_string(root().join("configs/forecast_weather.toml"))
+        .unwrap()
+        .replace(r#"ahead = ["wind", "ws", "temp"]"#, r#"ahead = ["no2"]"#);
+    assert!(text.contains(r#"ahead = ["no2"]"#));
+    let task = t.dir.path().join("leak.toml");
+    std::fs::write(&task, text).unwrap();
+    let out = aqcast(&[
+        "train",
+        "--config",
+        &p(&task),
+        "--store",
+        &t.store,
+        "-o",
+        &p(&t.dir.path().join("leak.aqm")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"no2\" is not a weather variable"), "{err}");
 }

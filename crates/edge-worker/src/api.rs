@@ -65,8 +65,8 @@ impl ApiError {
     }
 
     /// A forecast that cannot be made: 409 when the station's measurements do not allow
-    /// one yet, or the weather forecast a model reads ahead is not published for it (come
-    /// back when data arrive), or 422 when `at` asked for a time without
+    /// one yet (come back when data arrive), or 422 when the model reads a weather
+    /// forecast the published data do not hold, or when `at` asked for a time without
     /// data (which will not change); 404 for a station the model does not know; 400 for a
     /// request that names no station, a step or a time wrongly; 503 when the model itself
     /// fails on the station's published data, or would replay too long.
@@ -74,7 +74,8 @@ impl ApiError {
         use aqcast_core::forecast::Error as F;
         let status = match &e {
             F::NoData { .. } | F::NoRecentData { .. } if at_given => 422,
-            F::NoData { .. } | F::NoRecentData { .. } | F::AheadMissing { .. } => 409,
+            F::NoData { .. } | F::NoRecentData { .. } => 409,
+            F::AheadMissing { .. } => 422,
             F::UnknownStation { .. } => 404,
             F::StationRequired { .. } | F::BadStep { .. } | F::TimeOutOfRange => 400,
             F::ReplayTooLong { .. } | F::Model(_) => 503,

@@ -116,10 +116,12 @@ impl Tracker {
     }
 
     /// Records the outcome `y` of the forecast `step` ahead (1-based) made at `origin`
-    /// from the raw head outputs `raw` (lower, median, upper): judged against the band
-    /// served at that origin (the shifts now), taken in once its target time has
-    /// passed. Steps outside the tracker and non-finite outcomes are ignored.
-    pub fn record(&mut self, origin: i64, step: u32, raw: [f64; 3], y: f64) {
+    /// from the raw head outputs `raw` (lower, median, upper), whose shifts are in units
+    /// of `scale` (1, or the row's band width: [`crate::forecast::Spec::scale_of`]):
+    /// judged against the band served at that origin (the shifts now), taken in once its
+    /// target time has passed. Steps outside the tracker and non-finite outcomes are
+    /// ignored.
+    pub fn record(&mut self, origin: i64, step: u32, raw: [f64; 3], scale: f64, y: f64) {
         let k = step as usize;
         if k == 0 || k > self.shifts.len() || !y.is_finite() {
             return;
@@ -128,8 +130,8 @@ impl Tracker {
         let due = origin.saturating_add(i64::from(step).saturating_mul(self.step_seconds));
         self.pending[k - 1].push_back(Pending {
             due,
-            low_miss: y < raw[0] - s.lower,
-            high_miss: y > raw[2] + s.upper,
+            low_miss: y < raw[0] - s.lower * scale,
+            high_miss: y > raw[2] + s.upper * scale,
         });
     }
 }
@@ -155,7 +157,7 @@ mod tests {
     fn an_outcome_counts_only_once_its_target_time_has_passed() {
         let mut t = tracker(0.5);
         // Forecast at 0 for 3600: the outcome 100 is far above the band [9, 11].
-        t.record(0, 1, [10.0, 10.0, 10.0], 100.0);
+        t.record(0, 1, [10.0, 10.0, 10.0], 1.0, 100.0);
         t.advance(3599);
         assert_eq!(t.shifts()[0].upper, 1.0);
         assert_eq!(t.outcomes(), 0);
@@ -171,8 +173,8 @@ mod tests {
     fn misses_are_judged_against_the_band_served_then() {
         let mut t = tracker(1.0);
         // Served band at 0: [9, 11]; 11.5 is a miss even if the band later widens.
-        t.record(0, 1, [10.0, 10.0, 10.0], 11.5);
-        t.record(3600, 1, [10.0, 10.0, 10.0], 100.0);
+        t.record(0, 1, [10.0, 10.0, 10.0], 1.0, 11.5);
+        t.record(3600, 1, [10.0, 10.0, 10.0], 1.0, 100.0);
         t.advance(7200);
         assert_eq!(t.outcomes(), 2);
         assert_eq!(t.shifts()[0].upper, 1.0 + 2.0 * 0.9);
@@ -193,7 +195,7 @@ mod tests {
             let y = 10.0 + 20.0 * (u - 0.5);
             let s = t.shifts()[0];
             above += usize::from(y > 10.0 + s.upper);
-            t.record(i * 3600, 1, [10.0, 10.0, 10.0], y);
+            t.record(i * 3600, 1, [10.0, 10.0, 10.0], 1.0, y);
             t.advance((i + 1) * 3600);
         }
         let share = above as f64 / n as f64;
@@ -205,9 +207,9 @@ mod tests {
     #[test]
     fn missing_outcomes_and_unknown_steps_change_nothing() {
         let mut t = tracker(1.0);
-        t.record(0, 1, [10.0; 3], f64::NAN);
-        t.record(0, 0, [10.0; 3], 100.0);
-        t.record(0, 2, [10.0; 3], 100.0);
+        t.record(0, 1, [10.0; 3], 1.0, f64::NAN);
+        t.record(0, 0, [10.0; 3], 1.0, 100.0);
+        t.record(0, 2, [10.0; 3], 1.0, 100.0);
         t.advance(i64::MAX);
         assert_eq!(t.outcomes(), 0);
         assert_eq!(

@@ -84,12 +84,34 @@ pub struct Config {
     pub ahead_error: BTreeMap<String, ErrorModel>,
     /// What training reads ahead: `forecast-like` (the value measured at the target time
     /// blurred by the error model, as the calibration and the scores read it, so the
-    /// heads learn how far to trust a forecast; the default, better at 8 of 9 measured
-    /// steps on the canonical task, BENCHMARKS.md) or `measured` (unblurred, "perfect
+    /// heads learn how far to trust a forecast; the default, better at 10 of the 11 steps
+    /// BENCHMARKS.md shows for the canonical task) or `measured` (unblurred, "perfect
     /// prognosis").
     #[serde(default)]
     pub ahead_training: AheadTraining,
+    /// The unit of the bands' calibration: `absolute` (shifts in the target's unit, the
+    /// same for every row of a step) or `width` (in units of each row's raw band width,
+    /// so that bands the heads make wide widen more: coverage that holds in every range
+    /// of levels, not only on average; `core::forecast::Spec::width_floor`).
+    #[serde(default)]
+    pub band_scale: BandScale,
 }
+
+/// The unit of the bands' calibration ([`Config::band_scale`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BandScale {
+    /// The target's unit.
+    #[default]
+    Absolute,
+    /// Each row's raw band width, at least a quarter of the step's mean.
+    Width,
+}
+
+/// With [`BandScale::Width`], the least width a row's shifts are scaled by, as a share
+/// of the step's mean raw width on the calibration window (crossed or collapsed heads
+/// must not make a band of nothing).
+const WIDTH_FLOOR_SHARE: f64 = 0.25;
 
 /// What training reads ahead ([`Config::ahead_training`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -179,8 +201,26 @@ impl Config {
                 return bad(format!("ahead: {a:?} is empty or listed twice"));
             }
         }
+        let read = self.ahead_variables();
+        for v in &read {
+            // Weather only: a pollutant read at the target time would be the answer.
+            let weather = aqcast_core::variable::named(v).is_some_and(|n| {
+                matches!(n, aqcast_core::variable::Variable::Met(_)) && n.name() == v
+            });
+            if !weather {
+                return bad(format!(
+                    "ahead: {v:?} is not a weather variable; a forecast's inputs ahead are the weather: ws, wd, temp, rh, pressure (or wind for ws and wd)"
+                ));
+            }
+        }
+        if let Some(v) = self.ahead_error.keys().find(|v| !read.contains(v)) {
+            return bad(format!(
+                "ahead_error.{v}: {v:?} is not read ahead (ahead = {:?})",
+                self.ahead
+            ));
+        }
         let errors = self.errors();
-        for v in self.ahead_variables() {
+        for v in read {
             let Some(e) = errors.get(&v) else {
                 return bad(format!(
                     "ahead: no error model for {v:?}: add [forecast.ahead_error.{v}] with sigma and per_day (its forecast's error, in its unit)"
@@ -608,6 +648,7 @@ pub fn train(task: &Task, on_tree: &(dyn Fn() + Sync)) -> Result<Trained, Error>
     if !task.config.ahead.is_empty() {
         let config = Config {
             ahead: Vec::new(),
+            ahead_error: BTreeMap::new(),
             ..task.config.clone()
         };
         let without = train(
@@ -781,6 +822,7 @@ impl Design {
             track_rate: calibration.track_rate,
             shrink: calibration.shrink,
             ahead_error: self.errors.clone(),
+            width_floor: calibration.width_floor,
         }
     }
 }
@@ -920,6 +962,9 @@ pub struct Calibration {
     /// Per step, the share of the median's change from the anchor taken back (empty for
     /// a model without an anchor).
     pub shrink: Vec<f64>,
+    /// Per step, the least width the shifts are scaled by (empty: shifts in the target's
+    /// unit).
+    pub width_floor: Vec<f64>,
     /// Per step, how far one miss moves a shift (empty without tracking).
     pub track_rate: Vec<f64>,
     /// The window, for people: its first and last origin and its rows.
@@ -943,6 +988,7 @@ pub fn calibrate(
     let mut hi: Vec<Vec<f64>> = vec![Vec::new(); steps];
     // The median's change from the anchor, and Σ change·outcome's change, Σ change².
     let mut change: Vec<Vec<f64>> = vec![Vec::new(); steps];
+    let mut widths: Vec<Vec<f64>> = vec![Vec::new(); steps];
     let mut fit = vec![(0.0, 0.0); steps];
     let mut raw_width = vec![(0.0, 0usize); steps];
     let (mut rows, mut first, mut last) = (0usize, i64::MAX, i64::MIN);
@@ -976,6 +1022,7 @@ pub fn calibrate(
                 lo[k].push(b[0] - v);
                 hi[k].push(v - b[2]);
                 change[k].push(out[1]);
+                widths[k].push(b[2] - b[0]);
                 fit[k].0 += out[1] * (v - a);
                 fit[k].1 += out[1] * out[1];
                 raw_width[k].0 += b[2] - b[0];
@@ -1007,6 +1054,25 @@ pub fn calibrate(
             }
         }
     }
+    // Scores in units of each row's raw width (at least the floor), and the mean raw
+    // width in those units, for the tracking rates.
+    let mut width_floor = Vec::new();
+    if c.band_scale == BandScale::Width {
+        for k in 0..steps {
+            let (w, n) = raw_width[k];
+            let mean = if n == 0 { 0.0 } else { w / n as f64 };
+            let floor = (WIDTH_FLOOR_SHARE * mean).max(1e-9);
+            width_floor.push(floor);
+            let mut relative = 0.0;
+            for ((l, h), &w) in lo[k].iter_mut().zip(&mut hi[k]).zip(&widths[k]) {
+                let scale = w.max(floor);
+                *l /= scale;
+                *h /= scale;
+                relative += w / scale;
+            }
+            raw_width[k].0 = relative;
+        }
+    }
     let shifts = shifts(lo, hi, c.quantiles);
     let track_rate: Vec<f64> = c.track_rate.map_or_else(Vec::new, |r| {
         shifts
@@ -1027,6 +1093,7 @@ pub fn calibrate(
     Ok(Calibration {
         shifts,
         shrink,
+        width_floor,
         track_rate,
         window,
     })
@@ -1120,7 +1187,13 @@ pub fn measure(
             Ok(AheadReport {
                 errors: design.errors.clone(),
                 variables,
-                note: "trained on the weather measured at each target time; calibrated and scored with it blurred by each variable's forecast error at the step's lead time (errors); weather.skill_observed is the unblurred upper bound, weather.skill_without the same task without inputs ahead".into(),
+                note: format!(
+                    "trained on the weather measured at each target time{}; calibrated and scored with it blurred by each variable's forecast error at the step's lead time (errors); weather.skill_observed is the unblurred upper bound, weather.skill_without the same task without inputs ahead",
+                    match c.ahead_training {
+                        AheadTraining::ForecastLike => ", blurred alike",
+                        AheadTraining::Measured => " (unblurred: perfect prognosis)",
+                    }
+                ),
             })
         })
         .transpose()?;
@@ -1467,10 +1540,15 @@ fn served_bands(
             let fixed = spec.calibration[k];
             if let Some(&r) = scored.get(i).filter(|&&r| r != usize::MAX) {
                 let shift = tracking.as_ref().map_or(fixed, |tr| tr.shifts()[k]);
-                out[r * steps + k] = [forecast::calibrate(b, shift), forecast::calibrate(b, fixed)];
+                let scale = spec.scale_of(k as u32 + 1, b);
+                out[r * steps + k] = [
+                    forecast::calibrate(b, shift, scale),
+                    forecast::calibrate(b, fixed, scale),
+                ];
             }
             if let Some(tr) = tracking.as_mut() {
-                tr.record(t, k as u32 + 1, b, s.table.targets[k].values[i]);
+                let scale = spec.scale_of(k as u32 + 1, b);
+                tr.record(t, k as u32 + 1, b, scale, s.table.targets[k].values[i]);
             }
         }
     }
@@ -1800,6 +1878,7 @@ mod tests {
             ahead: vec!["ws".into()],
             ahead_error: BTreeMap::new(),
             ahead_training: AheadTraining::Measured,
+            band_scale: BandScale::Absolute,
         };
         config.validate().unwrap();
         let params = Params {
@@ -1870,6 +1949,7 @@ mod tests {
             ahead: Vec::new(),
             ahead_error: BTreeMap::new(),
             ahead_training: AheadTraining::Measured,
+            band_scale: BandScale::Absolute,
         };
         let params = Params {
             trees: 40,

@@ -109,7 +109,9 @@ impl Forecaster {
     /// and numbers as `aqcast forecast --json`. `options.at` (Unix seconds or text) sets
     /// the origin, by default the latest observation of the target; `options.station`
     /// names the station for a model that serves several; `options.bands` gives the
-    /// tracked bands a station's published snapshot holds for this model version.
+    /// tracked bands a station's published snapshot holds for this model version;
+    /// `options.weather` the weather forecast a model that reads it ahead needs (as
+    /// observations).
     pub fn forecast(&self, observations: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let series = observations::series(&observations)?;
         let get = |k: &str| {
@@ -142,9 +144,15 @@ impl Forecaster {
         } else {
             Some(observations::tracked(&bands)?)
         };
+        let weather = get("weather");
+        let ahead = if weather.is_undefined() || weather.is_null() {
+            Vec::new()
+        } else {
+            observations::series(&weather)?
+        };
         let f = self
             .inner
-            .forecast_with(&series, at, station.as_deref(), tracked.as_ref())
+            .forecast_ahead(&series, &ahead, at, station.as_deref(), tracked.as_ref())
             .map_err(core_error)?;
         forecast_object(&f)
     }
@@ -193,6 +201,10 @@ fn forecast_object(f: &aqcast_core::forecast::Forecast) -> Result<JsValue, JsVal
     set(&o, "steps", &steps)?;
     if let Some(n) = f.tracked {
         set(&o, "tracked", &num(n as f64))?;
+    }
+    if !f.ahead.is_empty() {
+        let a: Array = f.ahead.iter().map(|v| JsValue::from_str(v)).collect();
+        set(&o, "ahead", &a)?;
     }
     Ok(o.into())
 }

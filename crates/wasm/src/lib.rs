@@ -143,6 +143,11 @@ export interface ForecastOptions {
    * snapshot's `tracked[i].bands` for this model version (`aqcast stations publish`
    * writes them). Without it, the calibration the model was trained with. */
   bands?: TrackedBands;
+  /** For a model that reads the weather ahead (`model.forecast` then says which in
+   * `Forecast.ahead`): the weather forecast issued at the origin, as observations
+   * (`{ time, variable: "ws" | "wd" | "temp" | …, value }` in the store's units); only
+   * its values after the origin are read, and it must reach the last step. */
+  weather?: Observation[];
 }
 
 /** A model version's bands at a station, tracked over its record since training. */
@@ -181,6 +186,8 @@ export interface Forecast {
   steps: ForecastStep[];
   /** Outcomes the tracked bands rest on; absent for the trained calibration. */
   tracked?: number;
+  /** The variables read ahead from `options.weather`; absent for a model without them. */
+  ahead?: string[];
 }
 
 /** Thrown by every function of this package and its optional modules: `name` is

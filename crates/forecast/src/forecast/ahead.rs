@@ -1,12 +1,13 @@
-//! Inputs known ahead: a weather forecast (or a calendar, a planned event) whose value at
-//! the *target* time is a feature of each step.
+//! Inputs known ahead: a weather forecast whose value at the *target* time is a feature
+//! of each step.
 //!
 //! A model reads them through [`super::HorizonFeature::Ahead`] and the wind components
-//! made of them. Training reads the observed value at the target time (the "perfect
-//! prognosis" method); serving reads the forecast issued at the origin. Both come in as
-//! raw series in the variable's canonical unit and are put on the pipeline's grid one way
-//! ([`AheadGrid`]: the mean of the values in each grid step), so a step's feature means
-//! the same thing in training and in service.
+//! made of them. Training reads what was measured at the target time (blurred as a
+//! forecast would be, [`Blurred`], or as measured, "perfect prognosis"); serving reads the
+//! forecast issued at the origin. Both come in as raw series in the variable's canonical
+//! unit and are put on the pipeline's grid one way ([`AheadGrid`]: the mean of the values
+//! in each grid step, a circular mean for a wind direction), so a step's feature means the
+//! same thing in training and in service.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -61,7 +62,9 @@ impl AheadGrid {
         let columns = variables
             .iter()
             .map(|&v| {
-                let mut sum = vec![0.0; rows];
+                // A direction is averaged on the circle (350° and 10° make 0°, not 180°).
+                let circular = v == "wd";
+                let mut sum = vec![(0.0, 0.0); rows];
                 let mut count = vec![0u32; rows];
                 for s in series.iter().filter(|s| s.variable == v) {
                     for (&t, &x) in s.times.iter().zip(&s.values) {
@@ -70,7 +73,13 @@ impl AheadGrid {
                         }
                         let i = (t - start) / step;
                         if let Some(i) = usize::try_from(i).ok().filter(|&i| i < rows) {
-                            sum[i] += x;
+                            if circular {
+                                let r = x * (core::f64::consts::PI / 180.0);
+                                sum[i].0 += libm::sin(r);
+                                sum[i].1 += libm::cos(r);
+                            } else {
+                                sum[i].0 += x;
+                            }
                             count[i] += 1;
                         }
                     }
@@ -78,7 +87,20 @@ impl AheadGrid {
                 let means = sum
                     .iter()
                     .zip(&count)
-                    .map(|(&s, &c)| if c == 0 { f64::NAN } else { s / f64::from(c) })
+                    .map(|(&(a, b), &c)| match (c, circular) {
+                        (0, _) => f64::NAN,
+                        (1, _) if !circular => a,
+                        (_, false) => a / f64::from(c),
+                        (_, true) => {
+                            let d = libm::atan2(a, b) * (180.0 / core::f64::consts::PI);
+                            let d = if d < 0.0 { d + 360.0 } else { d };
+                            if d >= 360.0 {
+                                0.0
+                            } else {
+                                d
+                            }
+                        }
+                    })
                     .collect();
                 (String::from(v), means)
             })
@@ -100,6 +122,9 @@ impl AheadGrid {
 
     /// The value of `variable` for the grid step starting at (or holding) `t`.
     pub fn at(&self, variable: &str, t: i64) -> f64 {
+        if self.step <= 0 {
+            return f64::NAN;
+        }
         let i = (t - self.start).div_euclid(self.step);
         self.column(variable)
             .and_then(|c| usize::try_from(i).ok().and_then(|i| c.get(i)))
@@ -107,10 +132,11 @@ impl AheadGrid {
             .unwrap_or(f64::NAN)
     }
 
-    /// Whether `variable` has at least one value on the grid.
-    pub fn has(&self, variable: &str) -> bool {
-        self.column(variable)
-            .is_some_and(|c| c.iter().any(|v| v.is_finite()))
+    /// The last grid step holding a value of `variable` (its start, Unix seconds).
+    pub fn last(&self, variable: &str) -> Option<i64> {
+        let c = self.column(variable)?;
+        let i = c.iter().rposition(|v| v.is_finite())?;
+        Some(self.start + i as i64 * self.step)
     }
 }
 
@@ -255,7 +281,23 @@ mod tests {
         // Past the end and before the start: unknown.
         assert!(g.at("ws", 20_000).is_nan());
         assert!(g.at("ws", 0).is_nan());
-        assert!(g.has("ws") && !g.has("temp") && !g.has("rh"));
+        assert_eq!(g.last("ws"), Some(3600));
+        assert_eq!((g.last("temp"), g.last("rh")), (None, None));
+        // Directions on the circle.
+        let d = [Series {
+            variable: "wd".into(),
+            times: vec![0, 10, 3600],
+            values: vec![350.0, 10.0, 90.0],
+        }];
+        let g = AheadGrid::of(&d, &["wd"], 0, 7200, 3600, 10);
+        assert!(
+            g.at("wd", 0) < 1e-9 || g.at("wd", 0) > 360.0 - 1e-9,
+            "{}",
+            g.at("wd", 0)
+        );
+        assert!((g.at("wd", 3600) - 90.0).abs() < 1e-9);
+        // A grid without a step answers nothing rather than dividing by zero.
+        assert!(AheadGrid::default().at("ws", 0).is_nan());
         let small = AheadGrid::of(&s, &["ws"], 3600, 1_000_000, 3600, 2);
         assert_eq!(small.column("ws").map(<[f64]>::len), Some(2));
     }

@@ -54,14 +54,16 @@ pub enum Error {
         steps: u32,
     },
     /// The model reads inputs ahead (a weather forecast) and was given no value of one of
-    /// them for the steps after the origin.
+    /// them for the steps after the origin, or none as far as its last step.
     AheadMissing {
         /// The variable without a value.
         variable: String,
-        /// Every variable the model reads ahead.
-        needed: Vec<String>,
         /// The origin (Unix seconds, UTC).
         origin: i64,
+        /// The last grid step the forecast given holds a value of it for, if any.
+        until: Option<i64>,
+        /// The model's last step (its start, Unix seconds, UTC).
+        last_step: i64,
     },
     /// The forecast time is outside the times aqcast handles.
     TimeOutOfRange,
@@ -173,25 +175,21 @@ impl fmt::Display for Error {
             ),
             Error::AheadMissing {
                 variable,
-                needed,
                 origin,
+                until,
+                last_step,
             } => {
                 write!(
                     f,
-                    "this model reads the forecast of "
-                )?;
-                for (i, v) in needed.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{}", Quoted(v))?;
-                }
-                write!(
-                    f,
-                    " for the steps after {} (a weather forecast issued then), and was given none of {}",
+                    "this model reads the forecast of {} for the steps after {} to {} (a weather forecast issued then), and was given ",
+                    Quoted(variable),
                     time::format_datetime(*origin),
-                    Quoted(variable)
-                )
+                    time::format_datetime(*last_step),
+                )?;
+                match until {
+                    None => f.write_str("none"),
+                    Some(t) => write!(f, "one only until {}", time::format_datetime(*t)),
+                }
             }
             Error::TimeOutOfRange => f.write_str("the forecast time is out of range"),
             Error::Model(e) => e.fmt(f),

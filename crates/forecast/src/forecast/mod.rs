@@ -108,6 +108,13 @@ pub struct Spec {
     /// the trainer calibrated and scored ([`ahead::Blurred`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ahead_error: BTreeMap<String, ahead::ErrorModel>,
+    /// When set (one value per step), the calibration's and the tracking's shifts are in
+    /// units of each row's raw band width, at least this value (normalised conformal
+    /// prediction, "CQR-r"): a band the heads make wide (a smoggy origin) widens by more
+    /// than one they make narrow, so it covers in every range of levels, not only on
+    /// average. Empty: shifts in the target's unit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub width_floor: Vec<f64>,
 }
 
 /// A station's facts, as station features read them.
@@ -213,7 +220,8 @@ pub enum HorizonFeature {
         values: Vec<f64>,
     },
     /// A variable known ahead (a weather forecast) at the target time, in its canonical
-    /// unit ([`ahead`]): observed in training, forecast in service.
+    /// unit ([`ahead`]): measured in training (blurred as a forecast would be), forecast
+    /// in service.
     Ahead {
         /// Feature name.
         name: String,
@@ -367,8 +375,20 @@ impl Spec {
         {
             return bad("shrink needs an anchor and one share in [0, 1] per step".into());
         }
+        if !(self.width_floor.is_empty()
+            || (self.width_floor.len() == self.steps as usize
+                && self.width_floor.iter().all(|w| w.is_finite() && *w > 0.0)))
+        {
+            return bad("width_floor needs one finite width > 0 per step".into());
+        }
         if self.ahead_error.values().any(|e| !e.is_valid()) {
             return bad("an error model of a variable read ahead is not finite and ≥ 0".into());
+        }
+        let read = self.ahead_variables();
+        if read.iter().any(|v| !self.ahead_error.contains_key(v))
+            || self.ahead_error.keys().any(|v| !read.contains(v))
+        {
+            return bad("one error model for each variable read ahead, and no other".into());
         }
         let rates_ok = self.track_rate.iter().all(|r| r.is_finite() && *r >= 0.0);
         if self.track_since.is_some() == self.track_rate.is_empty()
@@ -493,6 +513,22 @@ impl Spec {
             feature: find(&a.feature)?,
             fallback: a.fallback.as_deref().map(find).transpose()?,
         }))
+    }
+
+    /// The unit of step `k`'s (1-based) shifts for a row whose raw band is `raw`: 1, or,
+    /// with [`Spec::width_floor`], the raw band's width, at least the floor.
+    pub fn scale_of(&self, k: u32, raw: [f64; 3]) -> f64 {
+        match self.width_floor.get((k as usize).wrapping_sub(1)) {
+            Some(&floor) => {
+                let w = raw[2] - raw[0];
+                if w > floor {
+                    w
+                } else {
+                    floor
+                }
+            }
+            None => 1.0,
+        }
     }
 
     /// Step `k`'s (1-based) share of the median's change taken back (0 without).
@@ -778,12 +814,19 @@ impl Forecaster {
             .ok_or(Error::TimeOutOfRange)?;
         let names: Vec<&str> = variables.iter().map(String::as_str).collect();
         let grid = AheadGrid::of(ahead, &names, start, end, step, self.spec.steps as usize);
-        if let Some(missing) = names.iter().find(|v| !grid.has(v)) {
-            return Err(Error::AheadMissing {
-                variable: String::from(*missing),
-                needed: variables.clone(),
-                origin,
-            });
+        // Gaps inside the horizon are read as unknown (training had them too), but the
+        // forecast must reach the last step.
+        let last_step = end - step;
+        for v in &names {
+            let last = grid.last(v);
+            if last.is_none_or(|t| t < last_step) {
+                return Err(Error::AheadMissing {
+                    variable: String::from(*v),
+                    origin,
+                    until: last,
+                    last_step,
+                });
+            }
         }
         Ok(grid)
     }
@@ -927,7 +970,7 @@ impl Forecaster {
                     .anchor
                     .map_or(0.0, |a| a.value(&rows[r * width..(r + 1) * width]));
                 let b = raw_band([out[0][r], out[1][r], out[2][r]], a, self.spec.shrink_at(k));
-                tracker.record(t, k, b, y);
+                tracker.record(t, k, b, self.spec.scale_of(k, b), y);
             }
         }
         tracker.advance(origin);
@@ -1126,7 +1169,7 @@ impl Forecaster {
                 .anchor
                 .map_or(0.0, |a| a.value(&rows[k * width..(k + 1) * width]));
             let raw = raw_band([lo[k], mid[k], hi[k]], a, self.spec.shrink_at(k as u32 + 1));
-            let band = calibrate(raw, shifts[k]);
+            let band = calibrate(raw, shifts[k], self.spec.scale_of(k as u32 + 1, raw));
             let (aqi, category) = self.rate(band[1])?;
             let probabilities = self.probabilities(band, categories.len())?;
             steps.push(Step {
@@ -1225,10 +1268,14 @@ pub fn raw_band(out: [f64; 3], anchor: f64, shrink: f64) -> [f64; 3] {
     ]
 }
 
-/// The served band of raw head outputs `[lower, median, upper]` and a step's shift:
-/// shifted, ordered and cut at 0.
-pub fn calibrate(raw: [f64; 3], shift: Shift) -> [f64; 3] {
-    band([raw[0] - shift.lower, raw[1], raw[2] + shift.upper])
+/// The served band of raw head outputs `[lower, median, upper]` and a step's shift in
+/// units of `scale` ([`Spec::scale_of`]): shifted, ordered and cut at 0.
+pub fn calibrate(raw: [f64; 3], shift: Shift, scale: f64) -> [f64; 3] {
+    band([
+        raw[0] - shift.lower * scale,
+        raw[1],
+        raw[2] + shift.upper * scale,
+    ])
 }
 
 /// A band made valid: ordered (separately trained quantiles can cross) and cut at 0
