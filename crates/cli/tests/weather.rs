@@ -432,3 +432,34 @@ fn a_task_cannot_read_its_own_target_ahead() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("\"no2\" is not a weather variable"), "{err}");
 }
+
+#[test]
+fn aqcast_evaluate_scores_a_weather_model_as_forecast_and_as_measured() {
+    let t = trained();
+    let m = p(&t.model);
+    let args = [
+        "evaluate",
+        "--model",
+        &m,
+        "--store",
+        &t.store,
+        "--from",
+        "2003-06-01 00:00:00",
+        "--to",
+        "2003-08-31 23:00:00",
+    ];
+    let json: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&aqcast(&[&args[..], &["--json"]].concat()))).unwrap();
+    assert_eq!(json.len(), 72);
+    for s in &json {
+        let w = &s["weather"];
+        assert!(w["skill_observed"].as_f64().unwrap().is_finite(), "{s}");
+        // No model without the weather is at hand here: said, not made up.
+        assert!(w["skill_without"].is_null(), "{s}");
+    }
+    let text = ok(&aqcast(&args));
+    assert!(
+        text.contains("weather read ahead (ws, wd, temp)") && text.contains("–"),
+        "{text}"
+    );
+}

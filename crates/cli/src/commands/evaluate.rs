@@ -212,15 +212,50 @@ fn evaluate_forecast(
         station,
         ahead: &blurred,
     }];
-    let (per_step, _) = aqcast_train::forecast::evaluate(&aqcast_train::forecast::Evaluation {
-        sites: &sites,
-        predictors: &predictors,
-        spec,
-        levels: spec.levels(&model.heads),
-        grid: &pipeline.spec.grid,
-        fit_until,
-    })
-    .map_err(CliError::train(&a.model))?;
+    let evaluation = |sites: &[aqcast_train::forecast::Site]| {
+        aqcast_train::forecast::evaluate(&aqcast_train::forecast::Evaluation {
+            sites,
+            predictors: &predictors,
+            spec,
+            levels: spec.levels(&model.heads),
+            grid: &pipeline.spec.grid,
+            fit_until,
+        })
+        .map(|(per_step, _)| per_step)
+        .map_err(CliError::train(&a.model))
+    };
+    let mut per_step = evaluation(&sites)?;
+    // A model that reads the weather ahead is also scored with the weather as measured:
+    // what a perfect forecast of it would give.
+    let variables = spec.ahead_variables();
+    let ahead_report = if variables.is_empty() {
+        None
+    } else {
+        let measured = [aqcast_train::forecast::Site {
+            name: site,
+            table,
+            y: &y,
+            rows: rows.clone(),
+            station,
+            ahead,
+        }];
+        let perfect = evaluation(&measured)?;
+        for s in &mut per_step {
+            if let Some(o) = perfect.iter().find(|o| o.step == s.step) {
+                s.weather = Some(aqcast_train::forecast::WeatherSkill {
+                    rmse_without: f64::NAN,
+                    skill_without: f64::NAN,
+                    rmse_observed: o.rmse,
+                    skill_observed: o.skill.get("persistence").copied().unwrap_or(f64::NAN),
+                });
+            }
+        }
+        Some(aqcast_train::forecast::AheadReport {
+            variables,
+            errors: spec.ahead_error.clone(),
+            note: "scored with the weather measured then, blurred by each variable's forecast error at the step's lead time (errors), and as measured (weather.skill_observed, an upper bound); the model without the weather is not at hand here (`aqcast train` reports it)".into(),
+        })
+    };
     if per_step.iter().all(|s| s.n == 0) {
         return Err(bad(format!(
             "no origin in the range has a target and every baseline (range: {} to {})",
@@ -248,7 +283,7 @@ fn evaluate_forecast(
         per_step,
         per_station: Vec::new(),
         warnings: Vec::new(),
-        ahead: None,
+        ahead: ahead_report,
         level_fifths: aqcast_train::forecast::level_fifths(&sites),
     };
     if a.json {

@@ -354,11 +354,16 @@ pub fn print_table(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<(
         let Some(x) = &s.weather else {
             continue;
         };
+        let without = if x.skill_without.is_nan() {
+            "–".to_string()
+        } else {
+            format!("{:.3}", x.skill_without)
+        };
         writeln!(
             w,
-            "{:>5} {:>10.3} {:>10.3} {:>10.3}",
+            "{:>5} {:>10} {:>10.3} {:>10.3}",
             k,
-            x.skill_without,
+            without,
             s.skill.get("persistence").copied().unwrap_or(f64::NAN),
             x.skill_observed
         )?;
@@ -370,7 +375,7 @@ pub fn print_table(w: &mut dyn Write, r: &forecast::Report) -> std::io::Result<(
         .collect();
     writeln!(
         w,
-        "without: the same task trained without the weather; forecast: the measured weather blurred by a forecast's error at each lead time ({}), as served and scored above; measured: the weather as measured then (an upper bound)",
+        "without: the same task trained without the weather (– where none was trained: `aqcast evaluate`); forecast: the measured weather blurred by a forecast's error at each lead time ({}), as served and scored above; measured: the weather as measured then (an upper bound)",
         errors.join(", ")
     )
 }
