@@ -10,7 +10,7 @@ use aqcast_core::pipeline::Series;
 use aqcast_core::Model;
 
 mod common;
-use common::{aqcast, ok, p, root, small_task, stations_task, DATA};
+use common::{aqcast, ingest, ok, p, root, small_task, stations_task, train_json, DATA};
 
 struct Trained {
     _dir: tempfile::TempDir,
@@ -25,28 +25,14 @@ fn trained() -> &'static Trained {
     T.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let store = p(&dir.path().join("store"));
-        ok(&aqcast(&[
-            "ingest",
-            &p(&root().join(DATA)),
-            "--store",
-            &store,
-        ]));
+        ingest(&store);
         let task = small_task(dir.path());
         let model = dir.path().join("no2.aqm");
-        let json = ok(&aqcast(&[
-            "train",
-            "--config",
-            &p(&task),
-            "--store",
-            &store,
-            "-o",
-            &p(&model),
-            "--json",
-        ]));
+        let report = train_json(&task, &store, &model);
         Trained {
             store,
             model,
-            report: serde_json::from_str(&json).unwrap(),
+            report,
             _dir: dir,
         }
     })

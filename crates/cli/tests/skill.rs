@@ -5,31 +5,19 @@
 //! `cargo test --release -p aqcast --test skill -- --ignored` (`scripts/test` does).
 
 mod common;
-use common::{aqcast, ok, p, root, DATA};
+use common::{ingest, p, root, train_json};
 
 #[test]
 #[ignore = "trains the shipped model: run in release, as scripts/test does"]
 fn the_shipped_weather_task_beats_every_baseline_at_every_step() {
     let dir = tempfile::tempdir().unwrap();
     let store = p(&dir.path().join("store"));
-    ok(&aqcast(&[
-        "ingest",
-        &p(&root().join(DATA)),
-        "--store",
+    ingest(&store);
+    let report = train_json(
+        &root().join("configs/forecast_weather.toml"),
         &store,
-    ]));
-    let model = dir.path().join("wx.aqm");
-    let json = ok(&aqcast(&[
-        "train",
-        "--config",
-        &p(&root().join("configs/forecast_weather.toml")),
-        "--store",
-        &store,
-        "-o",
-        &p(&model),
-        "--json",
-    ]));
-    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        &dir.path().join("wx.aqm"),
+    );
     let per = report["forecast"]["per_step"].as_array().unwrap();
     assert_eq!(per.len(), 72);
     let mut losses = Vec::new();

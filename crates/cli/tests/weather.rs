@@ -10,7 +10,7 @@ use aqcast_core::pipeline::Series;
 use aqcast_core::Model;
 
 mod common;
-use common::{aqcast, ok, p, root, DATA};
+use common::{aqcast, ingest, ok, p, root, small_forecast_task, train_json};
 
 struct Trained {
     dir: tempfile::TempDir,
@@ -27,36 +27,14 @@ fn trained() -> &'static Trained {
     T.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let store = p(&dir.path().join("store"));
-        ok(&aqcast(&[
-            "ingest",
-            &p(&root().join(DATA)),
-            "--store",
-            &store,
-        ]));
-        let text = std::fs::read_to_string(root().join("configs/forecast_weather.toml")).unwrap();
-        let text = text
-            .replace("trees = 300", "trees = 25")
-            .replace("learning_rate = 0.05", "learning_rate = 0.2")
-            .replace("stride = 6 ", "stride = 24 ")
-            .replace("dense_steps = 6", "dense_steps = 1");
-        assert!(text.contains("trees = 25") && text.contains("ahead = [\"wind\""));
-        let task = dir.path().join("weather.toml");
-        std::fs::write(&task, text).unwrap();
+        ingest(&store);
+        let task = small_forecast_task(dir.path(), "forecast_weather.toml");
         let model = dir.path().join("wx.aqm");
-        let json = ok(&aqcast(&[
-            "train",
-            "--config",
-            &p(&task),
-            "--store",
-            &store,
-            "-o",
-            &p(&model),
-            "--json",
-        ]));
+        let report = train_json(&task, &store, &model);
         Trained {
             store,
             model,
-            report: serde_json::from_str(&json).unwrap(),
+            report,
             dir,
         }
     })

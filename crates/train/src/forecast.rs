@@ -1774,6 +1774,31 @@ mod tests {
         }
     }
 
+    const HOURLY: Grid = Grid {
+        step: 3600,
+        utc_offset: 0,
+    };
+
+    /// A six-hour task on every origin, calibrated on 20 days, anchored on `anchor`.
+    fn six_hours(anchor: Option<&str>) -> Config {
+        Config {
+            steps: 6,
+            quantiles: [0.1, 0.5, 0.9],
+            scale: "eea".into(),
+            calibration_days: 20,
+            stride: 1,
+            horizon_features: vec!["steps".into(), "hour".into()],
+            dense_steps: 0,
+            anchor: anchor.map(String::from),
+            band_trees: None,
+            track_rate: None,
+            ahead: Vec::new(),
+            ahead_error: BTreeMap::new(),
+            ahead_training: AheadTraining::Measured,
+            band_scale: BandScale::Absolute,
+        }
+    }
+
     /// An hourly site whose target is a daily cycle plus noise, with lag features.
     fn site(days: i64) -> SiteTable {
         let n = (days * 24) as usize;
@@ -1865,30 +1890,15 @@ mod tests {
         let sites = [windy_site(150, 6)];
         let t0 = sites[0].table.times[0];
         let config = Config {
-            steps: 6,
-            quantiles: [0.1, 0.5, 0.9],
-            scale: "eea".into(),
-            calibration_days: 20,
-            stride: 1,
-            horizon_features: vec!["steps".into(), "hour".into()],
-            dense_steps: 0,
-            anchor: None,
-            band_trees: None,
-            track_rate: None,
             ahead: vec!["ws".into()],
-            ahead_error: BTreeMap::new(),
-            ahead_training: AheadTraining::Measured,
-            band_scale: BandScale::Absolute,
+            ..six_hours(None)
         };
         config.validate().unwrap();
         let params = Params {
             trees: 60,
             ..Params::default()
         };
-        let grid = Grid {
-            step: 3600,
-            utc_offset: 0,
-        };
+        let grid = HOURLY;
         let task = Task {
             config: &config,
             sites: &sites,
@@ -1935,30 +1945,12 @@ mod tests {
     fn the_steps_make_a_calibrated_model_that_covers_its_test_period() {
         let sites = [site(120)];
         let t0 = sites[0].table.times[0];
-        let config = Config {
-            steps: 6,
-            quantiles: [0.1, 0.5, 0.9],
-            scale: "eea".into(),
-            calibration_days: 20,
-            stride: 1,
-            horizon_features: vec!["steps".into(), "hour".into()],
-            dense_steps: 0,
-            anchor: Some("no2_lag0".into()),
-            band_trees: None,
-            track_rate: None,
-            ahead: Vec::new(),
-            ahead_error: BTreeMap::new(),
-            ahead_training: AheadTraining::Measured,
-            band_scale: BandScale::Absolute,
-        };
+        let config = six_hours(Some("no2_lag0"));
         let params = Params {
             trees: 40,
             ..Params::default()
         };
-        let grid = Grid {
-            step: 3600,
-            utc_offset: 0,
-        };
+        let grid = HOURLY;
         let task = Task {
             config: &config,
             sites: &sites,

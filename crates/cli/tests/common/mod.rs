@@ -40,17 +40,48 @@ pub fn p(path: &Path) -> String {
 /// The canonical station's data.
 pub const DATA: &str = "tests/fixtures/data/aurn_no2_2001_2003.csv.gz";
 
+/// Ingests the canonical station's data into the store `store`.
+pub fn ingest(store: &str) {
+    ok(&aqcast(&[
+        "ingest",
+        &p(&root().join(DATA)),
+        "--store",
+        store,
+    ]));
+}
+
+/// `aqcast train --json` of `task` on `store` into `model`: the report.
+pub fn train_json(task: &Path, store: &str, model: &Path) -> serde_json::Value {
+    let json = ok(&aqcast(&[
+        "train",
+        "--config",
+        &p(task),
+        "--store",
+        store,
+        "-o",
+        &p(model),
+        "--json",
+    ]));
+    serde_json::from_str(&json).unwrap()
+}
+
 /// The shipped forecast task made small for a debug build (fewer trees, sparser steps):
 /// the same code paths, a coarser model.
 pub fn small_task(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(root().join("configs/forecast.toml")).unwrap();
+    small_forecast_task(dir, "forecast.toml")
+}
+
+/// The shipped forecast task `configs/NAME` made small, as [`small_task`], written to
+/// `dir/NAME`.
+pub fn small_forecast_task(dir: &Path, name: &str) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("configs").join(name)).unwrap();
     let text = text
         .replace("trees = 300", "trees = 25")
         .replace("learning_rate = 0.05", "learning_rate = 0.2")
         .replace("stride = 6 ", "stride = 24 ")
         .replace("dense_steps = 6", "dense_steps = 1");
     assert!(text.contains("trees = 25") && text.contains("stride = 24"));
-    let path = dir.join("forecast.toml");
+    let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
 }
