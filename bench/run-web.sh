@@ -17,5 +17,5 @@ python3 bench/to_onnx.py "$out/ref/lightgbm_h1.txt" "$out/lightgbm_h1.onnx" 15
 # Each runtime gets the model in its own format, converted ahead of time: ONNX for
 # onnxruntime-web, .aqm (aqcast import) for aqcast.
 cargo build --release -q -p aqcast
-target/release/aqcast import "$out/ref/lightgbm_h1.txt" -o "$out/lightgbm_h1.aqm"
+"${CARGO_TARGET_DIR:-target}/release/aqcast" import "$out/ref/lightgbm_h1.txt" -o "$out/lightgbm_h1.aqm"
 node bench/web.mjs "$out" | tee "$out/web.json"

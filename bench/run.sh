@@ -25,8 +25,8 @@ python3 bench/reference.py --out "$out/ref" --threads 1 --reps "$reps" > "$out/r
 echo "== aqcast native: parity on all canonical test rows, then criterion"
 cargo build --release -p aqcast
 for h in 1 24; do
-  target/release/aqcast predict --model "$out/ref/lightgbm_h$h.txt" --input "$out/ref/test_X_h$h.csv" > "$out/aqcast_lightgbm_h$h.txt"
-  target/release/aqcast predict --model "$out/ref/xgboost_h$h.json" --input "$out/ref/test_X_h$h.csv" > "$out/aqcast_xgboost_h$h.txt"
+  "${CARGO_TARGET_DIR:-target}/release/aqcast" predict --model "$out/ref/lightgbm_h$h.txt" --input "$out/ref/test_X_h$h.csv" > "$out/aqcast_lightgbm_h$h.txt"
+  "${CARGO_TARGET_DIR:-target}/release/aqcast" predict --model "$out/ref/xgboost_h$h.json" --input "$out/ref/test_X_h$h.csv" > "$out/aqcast_xgboost_h$h.txt"
 done
 AQCAST_BENCH_MODEL="$out/ref/lightgbm_h1.txt" AQCAST_BENCH_INPUT="$out/ref/test_X_h1.csv" \
   cargo bench -p aqcast-core --bench inference -- --warm-up-time 2 --measurement-time 5 \

@@ -21,7 +21,7 @@ mkdir -p "$gen" corpus/ingest_file
 head -c 1G /dev/zero | gzip -9 > "$gen/bomb.csv.gz"
 { printf 'date,no2\n2024-01-01 00:00:00,5\n2024-01-01 01:00:00,'; head -c 2M /dev/zero | tr '\0' 1; printf '\n'; } > "$gen/long-line.csv"
 (cd .. && cargo build --release -p aqcast -q)
-aqcast=../target/release/aqcast
+aqcast="$(cd .. && realpath "${CARGO_TARGET_DIR:-target}")/release/aqcast"
 for f in bomb.csv.gz long-line.csv; do
   for cmd in "ingest $gen/$f --store $gen/store" "predict --model ../tests/fixtures/models/lightgbm_l2.txt --input $gen/$f"; do
     set +e

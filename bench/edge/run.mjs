@@ -15,7 +15,7 @@ import autocannon from "autocannon";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
-process.env.AQCAST_BIN ??= path.join(root, "target/release/aqcast");
+process.env.AQCAST_BIN ??= path.resolve(root, process.env.CARGO_TARGET_DIR ?? "target", "release/aqcast");
 const { publishStore, loadBucket, startWorker, sha, NAMES, freePort } = await import("../../wasm-tests/edge/harness.mjs");
 
 const seconds = Number(process.argv[process.argv.indexOf("--seconds") + 1]) || 10;

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/../.."
 out="$PWD/bench/out/forecast"
 rm -rf "$out"; mkdir -p "$out"
 cargo build --release -p aqcast >/dev/null 2>&1
-A=target/release/aqcast
+A="${CARGO_TARGET_DIR:-target}/release/aqcast"
 $A ingest tests/fixtures/data/aurn_no2_2001_2003.csv.gz --store "$out/store" >/dev/null
 threads=$(nproc)
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 out="$PWD/bench/out/stations"
 rm -rf "$out"; mkdir -p "$out/single"
 cargo build --release -p aqcast >/dev/null 2>&1
-A=target/release/aqcast
+A="${CARGO_TARGET_DIR:-target}/release/aqcast"
 $A ingest tests/fixtures/data/airbase_pm10_de_1998_2009.csv.gz --store "$out/store" \
   --map site=code --map time=date --map pm10=pm10:ug/m3 >/dev/null
 s0=$(date +%s.%N)

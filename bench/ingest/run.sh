@@ -15,7 +15,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release -p aqcast >&2
-bin=target/release/aqcast
+bin="${CARGO_TARGET_DIR:-target}/release/aqcast"
 echo "generating $small and $big rows" >&2
 awk -v rows="$small" -f bench/ingest/gen_epa_hourly.awk > "$work/hourly_44201_2023.csv"
 mkdir -p "$work/big"

@@ -11,7 +11,7 @@ set -euo pipefail
 shopt -s inherit_errexit   # a failing aqcast inside $(timed …) stops the run
 cd "$(dirname "$0")/../.."
 n="${1:-3000}"
-bin="$PWD/target/release/aqcast"
+bin="$(realpath "${CARGO_TARGET_DIR:-target}")/release/aqcast"
 out="$PWD/bench/out/refresh"
 rm -rf "$out"; mkdir -p "$out"
 store="$out/store"

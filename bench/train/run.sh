@@ -15,7 +15,7 @@ out=bench/out/train
 mkdir -p "$out"
 ref=bench/reference.py
 cargo build --release -p aqcast >&2
-bin=target/release/aqcast
+bin="${CARGO_TARGET_DIR:-target}/release/aqcast"
 for t in 1 2; do
   echo "reference.py, $t thread(s)" >&2
   python3 "$ref" --out "$out/ref-t$t" --threads "$t" --reps "$reps" > "$out/ref-t$t.json"

@@ -12,6 +12,7 @@ Usage: python3 bench/train/second.py [--reps 3] [--out bench/out/second]
 """
 import argparse
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -79,7 +80,7 @@ def main():
     lgb_rmse = float(np.sqrt(np.mean((pred - te["target_h1"].to_numpy(float)) ** 2)))
     ours = []
     for _ in range(a.reps):
-        r = subprocess.run([str(ROOT / "target/release/aqcast"), "train", "--config", str(out / "task.toml"),
+        r = subprocess.run([str(ROOT / os.environ.get("CARGO_TARGET_DIR", "target") / "release/aqcast"), "train", "--config", str(out / "task.toml"),
                             "--table", str(out / "features.csv"), "-o", str(out / "m.aqm"),
                             "--threads", "1", "--json"], capture_output=True, text=True, check=True)
         ours.append(json.loads(r.stdout))

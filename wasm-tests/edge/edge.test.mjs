@@ -243,6 +243,25 @@ test("published files are served as stored (the dashboard's source), and nothing
   for (const other of ["manifest.json", "runs/x.json", "registry/..%2Fmanifest.json", "stations/x/recent.json", "models/no2-72h/abc/model.aqm"]) {
     assertError(await call(`/v1/files/${other}`), 404, "not_found");
   }
+  // No key is no file (it was a 405); a key or station longer than object storage takes
+  // is a 404, not the storage's "try again" 503.
+  assertError(await call("/v1/files/"), 404, "not_found");
+  const long = "x".repeat(2000);
+  assertError(await call(`/v1/files/stations/${long}/recent.json`), 404, "not_found");
+  assertError(await call(`/v1/forecast/${long}?model=no2-72h`), 404, "not_found");
+  assertError(await call(`/v1/forecast/${long}`), 404, "not_found");
+  // If-None-Match as RFC 9110 reads it: weak tags, lists and "*" match too.
+  const etag = model.headers.get("etag");
+  for (const tag of [`W/${etag}`, `"other", ${etag}`, "*"]) {
+    const r = await fetch(`${url}/v1/files/${key}`, { headers: { "if-none-match": tag } });
+    assert.equal(r.status, 304, tag);
+  }
+  assert.equal((await fetch(`${url}/v1/files/${key}`, { headers: { "if-none-match": '"other"' } })).status, 200);
+  // Public, cacheable answers vary by Origin whether or not one was sent or allowed, so
+  // a shared cache never hands one origin's answer (with or without CORS) to another.
+  assert.match(list.headers.get("vary") ?? "", /origin/i);
+  const foreign = await fetch(`${url}/v1/files/stations.json`, { headers: { origin: "https://evil.example" } });
+  assert.match(foreign.headers.get("vary") ?? "", /origin/i);
 });
 
 test("every auth failure is a 401 or 403 with a JSON error", async () => {

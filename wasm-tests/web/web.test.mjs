@@ -74,7 +74,12 @@ for (const [station, model] of [[AURN, "no2-72h"], ["DEBY047", "pm10-de"]]) {
     assert.match(await page.$eval("#now-h", (e) => e.textContent), /^No recent measurement at /);
     assert.match(text, /This station has no recent measurement, so what the air is like there now is not known/);
     assert.match(text, /(Sensitive groups|Sensitive populations)/);
-    assert.match(text, /raises it by|lowers it by/); // why
+    // Why: every reason's verb follows the sign of what it adds.
+    const reasons = await page.$$eval("#why li[data-by]", (ls) => ls.map((l) => [Number(l.dataset.by), l.textContent]));
+    assert.ok(reasons.length >= 2, JSON.stringify(reasons));
+    for (const [by, line] of reasons) {
+      assert.match(line, by >= 0 ? / raises it by / : / lowers it by /, `${by}: ${line}`);
+    }
     assert.match(text, /forecast made the day before was off by/); // history
     assert.match(text, /outcomes since training moved them/); // the bands, tracked as published
     // About links the version's published training report.

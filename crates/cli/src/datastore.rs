@@ -23,3 +23,61 @@ pub fn open_read(location: &str) -> Result<Store, CliError> {
         &shared.mirror().display().to_string(),
     )?)
 }
+
+/// Checks that the store holds observations of `site`: a site it has never seen is named
+/// as such, with the ids nearest to it, rather than reported as "too little data".
+pub fn require_site(store: &Store, site: &str) -> Result<(), CliError> {
+    let mut sites: Vec<String> = store.partitions()?.into_iter().map(|(s, _, _)| s).collect();
+    sites.dedup();
+    if sites.iter().any(|s| s == site) {
+        return Ok(());
+    }
+    let want = site.to_lowercase();
+    let mut near: Vec<(usize, &String)> = sites
+        .iter()
+        .map(|s| (distance(&want, &s.to_lowercase()), s))
+        .collect();
+    near.sort();
+    let near: Vec<&str> = near.iter().take(5).map(|(_, s)| s.as_str()).collect();
+    Err(CliError::Usage(if near.is_empty() {
+        format!(
+            "site {site:?} is not in the store {} (it holds no site yet: aqcast ingest takes data in)",
+            store.root().display()
+        )
+    } else {
+        format!(
+            "site {site:?} is not in the store {} ({} sites; the nearest ids: {})",
+            store.root().display(),
+            sites.len(),
+            near.join(", ")
+        )
+    }))
+}
+
+/// Edit distance (Levenshtein) of two strings, by characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn distance_counts_edits() {
+        assert_eq!(super::distance("kitten", "sitting"), 3);
+        assert_eq!(super::distance("", "abc"), 3);
+        assert_eq!(super::distance("DEBY047", "DEBY047"), 0);
+    }
+}

@@ -20,28 +20,100 @@ pub fn open_lines(path: &Path) -> Result<LineLimit<Box<dyn Read>>, CliError> {
     Ok(LineLimit::new(open(path)?))
 }
 
-/// Reads a whole file (decompressing `.gz`).
+/// Most bytes a file read whole (a model, a report, a task) may hold once decompressed:
+/// 256 MiB, ten times the largest model aqcast trains. Beyond it the read stops with an
+/// error instead of filling memory (a 7 MB gzip bomb is 3 GB of zeros).
+pub const MAX_READ_BYTES: u64 = 256 << 20;
+
+/// Reads a whole file (decompressing `.gz`), at most [`MAX_READ_BYTES`].
 pub fn read_all(path: &Path) -> Result<Vec<u8>, CliError> {
     let mut out = Vec::new();
     open(path)?
+        .take(MAX_READ_BYTES + 1)
         .read_to_end(&mut out)
         .map_err(CliError::io(path))?;
+    if out.len() as u64 > MAX_READ_BYTES {
+        return Err(CliError::io(path)(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "more than {} MiB once decompressed: not a file aqcast reads whole (a gzip bomb?)",
+                MAX_READ_BYTES >> 20
+            ),
+        )));
+    }
     Ok(out)
 }
 
 /// Writes `path` atomically: the bytes go to a temporary file in the same folder, which is
 /// flushed to disk and then renamed over `path`. A crash leaves the old file or the new
 /// one, never half of one.
+///
+/// The rename is for regular files only. A symbolic link is kept and the file it points
+/// to is replaced; a character device or a FIFO (`/dev/null`, `/dev/stdout`, a named
+/// pipe) is written through, never replaced; a folder, a socket or a block device is
+/// refused.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), CliError> {
-    replace(path, |f| {
-        let mut w = io::BufWriter::new(f);
-        write(&mut w)?;
-        w.into_inner().map_err(|e| e.into_error())
-    })
+    match output_kind(path).map_err(CliError::io(path))? {
+        Output::Replace(target) => replace(&target, |f| {
+            let mut w = io::BufWriter::new(f);
+            write(&mut w)?;
+            w.into_inner().map_err(|e| e.into_error())
+        }),
+        Output::Through => fs::OpenOptions::new().write(true).open(path).and_then(|f| {
+            let mut w = io::BufWriter::new(f);
+            write(&mut w)?;
+            w.flush()
+        }),
+    }
     .map_err(CliError::io(path))
+}
+
+/// How an output path is written.
+enum Output {
+    /// Atomically, by renaming a new file over this path.
+    Replace(std::path::PathBuf),
+    /// In place: a device or a pipe.
+    Through,
+}
+
+fn output_kind(path: &Path) -> io::Result<Output> {
+    use std::os::unix::fs::FileTypeExt;
+    let refuse = |what: &str| {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{what}: give the path of a file to write"),
+        ))
+    };
+    let link = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(Output::Replace(path.to_path_buf()))
+        }
+        Err(e) => return Err(e),
+    };
+    let t = if link.file_type().is_symlink() {
+        match fs::metadata(path) {
+            Ok(m) => m.file_type(),
+            Err(_) => return refuse("a symbolic link to nothing"),
+        }
+    } else {
+        link.file_type()
+    };
+    if t.is_file() {
+        // The file a link points to is replaced; the link stays.
+        Ok(Output::Replace(fs::canonicalize(path)?))
+    } else if t.is_char_device() || t.is_fifo() {
+        Ok(Output::Through)
+    } else if t.is_dir() {
+        refuse("a folder")
+    } else if t.is_block_device() {
+        refuse("a block device (aqcast does not overwrite disks)")
+    } else {
+        refuse("not a regular file, a character device or a pipe")
+    }
 }
 
 /// Makes sure an output can be written before long work: its folder is created if

@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod runlog;
 pub mod table;
+pub mod terminal;
 pub mod tracking;
 pub mod weather;
 

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use aqcast_cli::commands;
 use aqcast_cli::error::CliError;
+use aqcast_cli::terminal;
 
 /// aqcast: air-quality forecasting models, from raw measurements to predictions.
 #[derive(Parser)]
@@ -92,12 +93,25 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let text = e.to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let mut first = lines
+                .next()
                 .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("error: {first} (aqcast --help lists the commands and options)");
+                .trim_start_matches("error: ")
+                .to_string();
+            // "the following required arguments were not provided:" names them on the
+            // indented lines after it.
+            if first.ends_with(':') {
+                let named: Vec<&str> = lines
+                    .take_while(|l| l.starts_with(' '))
+                    .map(str::trim)
+                    .collect();
+                first = format!("{} {}", first, named.join(", "));
+            }
+            eprintln!(
+                "error: {} (aqcast --help lists the commands and options)",
+                terminal::safe(&first)
+            );
             return ExitCode::from(2);
         }
     };
@@ -117,7 +131,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", terminal::safe(&e.to_string()));
             ExitCode::from(2)
         }
     }

@@ -109,7 +109,8 @@ fn a_72_hour_forecast_with_ordered_bands_and_category_probabilities() {
     ]));
     assert_eq!(table.lines().count(), 3 + 72, "{table}");
     assert!(
-        table.contains("moved by") && table.contains("outcomes at this station since training"),
+        table.contains("moved by")
+            && table.contains("days of measurements at this station since training"),
         "{table}"
     );
     assert!(table.contains("European AQI"), "{table}");
@@ -372,6 +373,26 @@ fn forecast_errors_are_one_clear_line() {
         "soon",
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // A site the store has never seen is named as such, with the ids nearest to it.
+    for command in ["forecast", "evaluate"] {
+        let o = aqcast(&[
+            command,
+            "--model",
+            &p(&t.model),
+            "--store",
+            &t.store,
+            "--site",
+            "aurn_no2_2001_2003x",
+        ]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command}: {e}");
+        assert!(
+            e.contains("site \"aurn_no2_2001_2003x\" is not in the store")
+                && e.contains("nearest ids: aurn_no2_2001_2003"),
+            "{command}: {e}"
+        );
+        assert_eq!(e.trim().lines().count(), 1, "{e}");
+    }
 }
 
 #[test]
@@ -463,12 +484,16 @@ fn evaluate_prints_the_per_step_table_for_any_range() {
         "2003-08-31 23:00:00",
     );
     assert_eq!(steps.len(), 72);
-    for s in steps {
+    for s in &steps {
         // Summer origins only: about 92 days of them.
         let n = s["n"].as_u64().unwrap();
         assert!((1500..=2208).contains(&n), "{s}");
         assert!(s["skill"]["persistence"].is_number());
     }
+    // A date alone as the end is the whole day, not its first hour.
+    let by_date = evaluate_json(&t.model, &t.store, "2003-06-01 00:00:00", "2003-08-31");
+    let n = |v: &[serde_json::Value]| v.iter().map(|s| s["n"].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(n(&by_date), n(&steps));
 }
 
 #[test]

@@ -164,15 +164,29 @@ pub fn request_id(given: Option<String>) -> String {
     out
 }
 
-/// CORS headers for an allowed origin (`*` in the list allows every origin).
+/// Whether an `If-None-Match` header value matches `etag`: `*` matches any, else any
+/// entity tag of its comma-separated list, compared weakly (a `W/` prefix on either side
+/// is ignored), as RFC 9110 §13.1.2 asks of `If-None-Match`.
+pub fn etag_matches(header: &str, etag: &str) -> bool {
+    let opaque = |t: &str| {
+        let t = t.trim();
+        t.strip_prefix("W/").unwrap_or(t).to_string()
+    };
+    let want = opaque(etag);
+    header.trim() == "*" || header.split(',').any(|t| opaque(t) == want)
+}
+
+/// CORS headers for an allowed origin (`*` in the list allows every origin). Every
+/// answer varies by `Origin` (an allowed one gets the CORS headers, another does not), so
+/// a shared cache never hands one origin's answer to another.
 pub fn cors(headers: &Headers, origin: Option<&str>, allowed: &[String]) -> worker::Result<()> {
+    headers.set("vary", "origin")?;
     let Some(origin) = origin else {
         return Ok(());
     };
     let ok = allowed.iter().any(|a| a == "*" || a == origin);
     if ok {
         headers.set("access-control-allow-origin", origin)?;
-        headers.set("vary", "origin")?;
         headers.set(
             "access-control-allow-headers",
             "authorization, content-type, x-api-key, x-request-id, if-none-match",
@@ -193,6 +207,24 @@ mod tests {
     use aqcast_core::forecast::{Error as F, Known};
     use aqcast_core::published::Error as P;
     use aqcast_core::ModelError as M;
+
+    #[test]
+    fn if_none_match_takes_lists_weak_tags_and_any() {
+        let tag = "\"abc\"";
+        for h in [
+            "\"abc\"",
+            "W/\"abc\"",
+            "*",
+            "\"x\", \"abc\"",
+            " \"x\",W/\"abc\" ",
+        ] {
+            assert!(etag_matches(h, tag), "{h}");
+        }
+        assert!(etag_matches("\"abc\"", "W/\"abc\""));
+        for h in ["\"ab\"", "", "\"abc", "abc", "\"x\", \"y\""] {
+            assert!(!etag_matches(h, tag), "{h}");
+        }
+    }
 
     fn status(e: impl Into<aqcast_core::Error>) -> (u16, &'static str) {
         let a = ApiError::core(e);

@@ -28,14 +28,24 @@ pub(crate) fn param(cx: &RouteContext<Ctx>, name: &str) -> Result<String, ApiErr
     let raw = cx
         .param(name)
         .ok_or_else(|| ApiError::not_found(format!("no {name} in the path")))?;
-    js_sys::decode_uri_component(raw)
+    let value = js_sys::decode_uri_component(raw)
         .ok()
         .and_then(|s| s.as_string())
         .ok_or_else(|| {
             ApiError::bad_request(format!(
                 "the {name} in the path is not valid percent-encoded UTF-8"
             ))
-        })
+        })?;
+    // Object storage refuses keys over 1,024 bytes (R2 with an error that reads as an
+    // outage): nothing is published under a longer one.
+    let max = if name == "key" { 1_000 } else { 256 };
+    if value.len() > max {
+        return Err(ApiError::not_found(format!(
+            "no such {name}: it is {} bytes long, and none is longer than {max}",
+            value.len()
+        )));
+    }
+    Ok(value)
 }
 
 /// A route's query parameters, each one it takes at most once; any other is a 400 (a
@@ -77,8 +87,14 @@ impl Query {
     }
 }
 
-fn if_none_match(req: &Request) -> Option<String> {
-    req.headers().get("if-none-match").ok().flatten()
+/// Whether the request's `If-None-Match` matches `etag`: `*`, or any tag of its list,
+/// compared weakly (RFC 9110 §13.1.2: `W/"x"` matches `"x"`).
+fn if_none_match(req: &Request, etag: &str) -> bool {
+    req.headers()
+        .get("if-none-match")
+        .ok()
+        .flatten()
+        .is_some_and(|h| crate::api::etag_matches(&h, etag))
 }
 
 /// `GET /v1/health`.
@@ -388,6 +404,13 @@ pub async fn explain(req: Request, cx: RouteContext<Ctx>) -> Answer {
     tagged(json(200, &out)?, &m)
 }
 
+/// `GET /v1/files/`: no key, so no file (there is no listing of the store).
+pub async fn no_file(_req: Request, _cx: RouteContext<Ctx>) -> Answer {
+    Err(ApiError::not_found(
+        "give a published file's key: /v1/files/stations.json, /v1/files/stations/<id>/recent.json, /v1/files/registry/<name>.json",
+    ))
+}
+
 /// `GET /v1/files/{key}`: a published object as it is stored (the station list, a
 /// snapshot, a registry document, a version's artifact or report), so the dashboard reads
 /// the same layout from the worker as from a static host. Versions are content addressed
@@ -429,7 +452,7 @@ pub async fn file(req: Request, cx: RouteContext<Ctx>) -> Answer {
             (_, None) => cache = "no-store",
         }
     }
-    if if_none_match(&req).as_deref() == Some(etag.as_str()) {
+    if if_none_match(&req, &etag) {
         return not_modified(&etag, cache);
     }
     let headers = Headers::new();
@@ -451,7 +474,7 @@ pub async fn file(req: Request, cx: RouteContext<Ctx>) -> Answer {
 /// `GET /v1/stations`: the published station list.
 pub async fn stations(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let list = store(&cx)?.stations().await?;
-    if if_none_match(&req).as_deref() == Some(list.etag.as_str()) {
+    if if_none_match(&req, &list.etag) {
         return not_modified(&list.etag, "public, max-age=300");
     }
     let text = String::from_utf8(list.bytes.clone())
@@ -534,7 +557,7 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
         snapshot_etag.trim_matches('"'),
         at.map_or(0, |t| t)
     );
-    if if_none_match(&req).as_deref() == Some(etag.as_str()) {
+    if if_none_match(&req, &etag) {
         return not_modified(&etag, &cache);
     }
     // The bands this version has tracked at the station, as `aqcast stations` published

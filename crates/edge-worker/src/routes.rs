@@ -159,6 +159,9 @@ pub async fn run(req: Request, env: Env, cx: Ctx) -> worker::Result<Response> {
     let router = get(router, "/v1/stations", Access::Public, |r, c| {
         Box::pin(handlers::stations(r, c))
     });
+    let router = get(router, "/v1/files/", Access::Public, |r, c| {
+        Box::pin(handlers::no_file(r, c))
+    });
     let router = get(router, "/v1/files/{key...}", Access::Public, |r, c| {
         Box::pin(handlers::file(r, c))
     });

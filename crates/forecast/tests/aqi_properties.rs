@@ -32,13 +32,29 @@ fn huge_concentrations_are_hazardous_beyond_the_index() {
     let all = defined();
     assert!(all.len() >= 15, "{all:?}");
     for (p, a, t) in all {
-        for v in [1e6, 1e12, 1e17, 1e100, f64::MAX] {
+        // Beyond the table's top: Hazardous, marked beyond the index.
+        let mut beyond = 0;
+        for v in [1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0] {
             if let Ok(r) = compute(p, v, p.canonical_unit(), Some(a), t) {
-                assert_eq!(r.category, Category::Hazardous, "{p:?} {a:?} {t:?} {v}");
-                assert!(
-                    r.beyond_index && r.aqi > 500,
-                    "{p:?} {a:?} {t:?} {v}: {r:?}"
-                );
+                if r.beyond_index {
+                    beyond += 1;
+                    assert_eq!(r.category, Category::Hazardous, "{p:?} {a:?} {t:?} {v}");
+                    assert!(r.aqi > 500, "{p:?} {a:?} {t:?} {v}: {r:?}");
+                }
+            }
+        }
+        // Far beyond it (a wrong unit, a broken sensor): refused, never a wrapped or
+        // saturated index.
+        for v in [1e6, 1e12, 1e17, 1e100, f64::MAX] {
+            match compute(p, v, p.canonical_unit(), Some(a), t) {
+                Ok(r) => panic!("{p:?} {a:?} {t:?} {v}: {r:?}"),
+                Err(e) => {
+                    let e = e.to_string();
+                    assert!(
+                        e.contains("far beyond the index") || (beyond == 0 && e.contains("use")),
+                        "{p:?} {a:?} {t:?} {v}: {e}"
+                    );
+                }
             }
         }
     }

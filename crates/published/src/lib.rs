@@ -166,6 +166,31 @@ pub fn check_name(name: &str) -> Result<(), Error> {
     }
 }
 
+/// A tag is 1 to 64 characters (ASCII letters, digits, `_`, `-`, `.`), starting with a
+/// letter or digit, and must not read as a version selector (`3`, `v3`, a stage name,
+/// `latest`): the same rule as model names, so a tag is safe in a path, a URL and a
+/// terminal.
+pub fn check_tag(tag: &str) -> Result<(), &'static str> {
+    if check_name(tag).is_err() {
+        return Err(
+            "use 1 to 64 ASCII letters, digits, '_', '-' or '.', starting with a letter or digit",
+        );
+    }
+    let number = tag
+        .strip_prefix('v')
+        .or_else(|| tag.strip_prefix('V'))
+        .unwrap_or(tag);
+    if tag.eq_ignore_ascii_case("latest")
+        || Stage::parse(&tag.to_ascii_lowercase()).is_some()
+        || number.parse::<u32>().is_ok()
+    {
+        return Err(
+            "it would read as a version selector (a number, v3, a stage or latest); choose another",
+        );
+    }
+    Ok(())
+}
+
 /// The SHA-256 of `bytes`, lower-case hex: what names a model version.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -271,6 +296,10 @@ pub struct Version {
     pub tags: Vec<String>,
     /// `forecast` (a forecasting model) or `predict` (heads over feature rows).
     pub kind: String,
+    /// What it predicts (`no2`, `pm2.5`, …); versions registered before aqcast recorded
+    /// it have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// The stations the model serves (a forecasting model's station list).
     #[serde(default)]
     pub stations: Vec<String>,
@@ -587,18 +616,21 @@ impl Registry {
     }
 
     /// Adds (or with `remove`, removes) a tag on a version.
-    pub fn tag(&mut self, version: u32, tag: &str, remove: bool, now: &str) -> Result<(), Error> {
+    pub fn tag(&mut self, version: u32, tag: &str, remove: bool, now: &str) -> Result<bool, Error> {
         let bad = |why| {
             Err(Error::BadTag {
                 tag: tag.into(),
                 why,
             })
         };
-        if tag.is_empty() || tag.len() > 64 || tag.chars().any(char::is_whitespace) {
-            return bad("use 1 to 64 characters without spaces");
-        }
-        if tag == "latest" || Stage::parse(tag).is_some() || tag.parse::<u32>().is_ok() {
-            return bad("it would read as a version selector; choose another");
+        // Removing a tag an older aqcast let in is always allowed.
+        if !remove {
+            check_tag(tag).map_err(|why| Error::BadTag {
+                tag: tag.into(),
+                why,
+            })?;
+        } else if tag.is_empty() {
+            return bad("give the tag to remove");
         }
         let missing = self.no_version(version);
         let v = self
@@ -612,10 +644,10 @@ impl Registry {
         } else if !remove && !had {
             v.tags.push(tag.to_string());
         } else {
-            return Ok(());
+            return Ok(false);
         }
         self.touch(now);
-        Ok(())
+        Ok(true)
     }
 
     fn retire_production(&mut self, now: &str, by: &str, successor: u32) {
@@ -1193,6 +1225,7 @@ mod tests {
 
     fn version(sha: &str, stage: Stage) -> Version {
         Version {
+            target: None,
             version: 0,
             sha256: sha.into(),
             bytes: 1,
@@ -1245,6 +1278,30 @@ mod tests {
         assert!(r.resolve("production").is_err());
         assert!(r.tag(1, "production", false, "t").is_err());
         assert!(r.tag(9, "x", false, "t").is_err());
+        for bad in [
+            "v2",
+            "V2",
+            "2",
+            "Latest",
+            "../x",
+            "/abs",
+            "a\u{200b}b",
+            "a\u{1b}[31m",
+            "",
+            "-x",
+        ] {
+            assert!(
+                r.tag(1, bad, false, "t").is_err(),
+                "{bad:?} was taken as a tag"
+            );
+        }
+        assert_eq!(
+            r.tag(1, "best-2003", false, "t"),
+            Ok(false),
+            "already there"
+        );
+        assert_eq!(r.tag(1, "nope", true, "t"), Ok(false), "nothing to remove");
+        assert_eq!(r.tag(1, "best-2003", true, "t"), Ok(true));
     }
 
     #[test]

@@ -34,6 +34,48 @@ use crate::error::Error;
 /// Attempts of one compare-and-swap ([`Objects::update`]) before giving up.
 pub const CAS_ATTEMPTS: u32 = 200;
 
+/// An `AWS_*` setting from the environment; an empty one is unset (as the AWS tools read
+/// it: a CI secret that is not defined expands to an empty string).
+fn env_setting(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `AmazonS3Builder::from_env`, but an empty variable is unset rather than a value.
+fn s3_builder_from_env() -> AmazonS3Builder {
+    let mut builder = AmazonS3Builder::new();
+    for (key, value) in std::env::vars_os() {
+        let (Some(key), Some(value)) = (key.to_str(), value.to_str()) else {
+            continue;
+        };
+        if !key.starts_with("AWS_") || value.trim().is_empty() {
+            continue;
+        }
+        if let Ok(config) = key.to_ascii_lowercase().parse() {
+            builder = builder.with_config(config, value);
+        }
+    }
+    builder
+}
+
+/// An S3 endpoint must be an absolute `http://` or `https://` URL with a host: anything
+/// else is refused here, naming the setting, rather than failing deep in request signing.
+fn check_endpoint(endpoint: &str) -> Result<(), Error> {
+    let refuse = |why: &str| {
+        Err(Error::Location(format!(
+            "S3 endpoint {endpoint:?} (AWS_ENDPOINT_URL): {why}; give a URL such as \
+             http://127.0.0.1:9000 or https://ACCOUNT.r2.cloudflarestorage.com"
+        )))
+    };
+    match url::Url::parse(endpoint) {
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+            refuse("the scheme must be http or https")
+        }
+        Ok(url) if url.host_str().is_none_or(str::is_empty) => refuse("it names no host"),
+        Ok(_) => Ok(()),
+        Err(e) => refuse(&e.to_string()),
+    }
+}
+
 /// An object fetched with its ETag.
 #[derive(Debug)]
 pub struct Fetched {
@@ -98,7 +140,7 @@ impl Objects {
                     "{location}: an S3 bucket name has at least 3 characters (s3://bucket/prefix)"
                 )));
             }
-            let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+            let mut builder = s3_builder_from_env().with_bucket_name(bucket);
             let given = |k: &str| s3.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
             for (k, v) in s3 {
                 let key = k
@@ -107,8 +149,11 @@ impl Objects {
                 builder = builder.with_config(key, *v);
             }
             let endpoint = given("aws_endpoint_url")
-                .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-                .or_else(|| std::env::var("AWS_ENDPOINT").ok());
+                .or_else(|| env_setting("AWS_ENDPOINT_URL"))
+                .or_else(|| env_setting("AWS_ENDPOINT"));
+            if let Some(endpoint) = &endpoint {
+                check_endpoint(endpoint)?;
+            }
             let insecure = endpoint
                 .as_deref()
                 .is_some_and(|e| e.starts_with("http://"));
@@ -221,6 +266,17 @@ impl Objects {
             }
             E::Generic { source, .. } if self.local.is_none() => {
                 let text = source.to_string();
+                if text.contains("169.254.169.254") || text.contains("169.254.170.2") {
+                    // No credentials were configured, so the client asked the instance
+                    // metadata service, which is not there: not worth a retry.
+                    return Error::Denied {
+                        location,
+                        message: "no S3 credentials: set AWS_ACCESS_KEY_ID and \
+                                  AWS_SECRET_ACCESS_KEY (or AWS_WEB_IDENTITY_TOKEN_FILE), or run \
+                                  where the instance metadata service gives them"
+                            .to_string(),
+                    };
+                }
                 let (code, message) = s3_error(&text);
                 match code.as_deref() {
                     Some(

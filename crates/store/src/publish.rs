@@ -37,13 +37,35 @@ pub struct Published {
 }
 
 /// Publishes a model version (see the module's documentation).
+///
+/// A version is immutable: publishing bytes the registry already holds registers nothing
+/// and uploads nothing (the reports published with them stay). A name holds one kind of
+/// model for one target: a forecasting model of NO2 is not followed by a predict-only
+/// model, or by one of PM10, under the same name (what serves the name would change
+/// meaning without a word).
 pub fn publish(objects: &Objects, upload: Upload) -> Result<Published, Error> {
     published::check_name(&upload.name).map_err(|e| Error::Registry(e.to_string()))?;
+    if upload.stage == Stage::Archived {
+        return Err(Error::Registry(
+            "a new version cannot enter stage archived: publish it to dev, staging or \
+             production"
+                .into(),
+        ));
+    }
     let model = Model::decode(&upload.model)
         .map_err(|e| Error::Registry(format!("refusing to publish: {e}")))?;
     let sha = published::sha256_hex(&upload.model);
     let name = upload.name.as_str();
     let mut version = record(&model, name, &sha, upload.model.len() as u64, upload.stage);
+    if let Some((doc, _)) = registry::load(objects, name)? {
+        if let Some(v) = doc.by_sha(&sha) {
+            return Ok(Published {
+                version: v.clone(),
+                new: false,
+            });
+        }
+        same_family(&doc, &version)?;
+    }
     put_verified(objects, &layout::model(name, &sha), upload.model)?;
     if let Some(bytes) = upload.report_json {
         let key = layout::report_json(name, &sha);
@@ -73,6 +95,28 @@ pub fn publish(objects: &Objects, upload: Upload) -> Result<Published, Error> {
         message: format!("version {n} vanished right after it was registered"),
     })?;
     Ok(Published { version, new })
+}
+
+/// Refuses a version whose kind or target differs from the versions the name holds.
+fn same_family(doc: &published::Registry, new: &Version) -> Result<(), Error> {
+    let Some(last) = doc.latest(None) else {
+        return Ok(());
+    };
+    let what = |v: &Version| match &v.target {
+        Some(t) => format!("a {} model of {t}", v.kind),
+        None => format!("a {} model", v.kind),
+    };
+    let target_differs = matches!((&last.target, &new.target), (Some(a), Some(b)) if a != b);
+    if last.kind != new.kind || target_differs {
+        return Err(Error::Registry(format!(
+            "{:?} holds {} (v{}); this is {}: publish it under another name",
+            doc.name,
+            what(last),
+            last.version,
+            what(new)
+        )));
+    }
+    Ok(())
 }
 
 /// Writes an object whose content names it (so an existing object is reused when its
@@ -119,6 +163,10 @@ fn record(model: &Model, name: &str, sha: &str, bytes: u64, stage: Stage) -> Ver
             "forecast".into()
         } else {
             "predict".into()
+        },
+        target: match &model.forecast {
+            Some(spec) => Some(spec.pollutant.id().to_string()),
+            None => model.heads.first().map(|h| h.target.clone()),
         },
         stations,
         metrics: Metrics::of(&md.test_scores()),

@@ -129,23 +129,25 @@ pub fn promote(
     })
 }
 
-/// Adds or removes a tag on a version. Returns the version's number.
+/// Adds or removes a tag on a version. Returns the version's number and whether the
+/// registry changed (false: the tag was already there, or there was none to remove).
 pub fn tag(
     objects: &Objects,
     name: &str,
     selector: &str,
     tag: &str,
     remove: bool,
-) -> Result<u32, Error> {
+) -> Result<(u32, bool), Error> {
     get(objects, name)?;
     update(objects, name, |doc| {
         let v = doc
             .resolve(selector)
             .map_err(|e| Error::Registry(e.to_string()))?
             .version;
-        doc.tag(v, tag, remove, &now())
+        let changed = doc
+            .tag(v, tag, remove, &now())
             .map_err(|e| Error::Registry(e.to_string()))?;
-        Ok(v)
+        Ok((v, changed))
     })
 }
 

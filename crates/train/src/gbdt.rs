@@ -1216,6 +1216,95 @@ mod tests {
             .unwrap()
     }
 
+    /// One feature, one stump: the rows of one leaf share one prediction.
+    fn stump(x: &[f64], y: &[f64], p: &Params) -> Vec<f64> {
+        let t = train(&[x], y, p).unwrap();
+        let rows: Vec<f64> = x.to_vec();
+        Predictor::new(&t.ensemble)
+            .unwrap()
+            .predict(Matrix::RowMajorF64(&rows))
+            .unwrap()
+    }
+
+    #[test]
+    fn lambda_l2_decides_the_split_and_shrinks_the_leaves_as_its_formula_says() {
+        // An outlier (x = 0, y = 60), then 100 rows at 0 and 100 rows at 4. Without λ the
+        // split that isolates the outlier gains most; with λ = 50 its one row weighs
+        // little and the split between the two groups wins (gain GL²/(HL+λ) + GR²/(HR+λ)).
+        let x: Vec<f64> = (0..201).map(f64::from).collect();
+        let y: Vec<f64> = (0..201)
+            .map(|i| match i {
+                0 => 60.0,
+                1..=100 => 0.0,
+                _ => 4.0,
+            })
+            .collect();
+        let mean = y.iter().sum::<f64>() / y.len() as f64;
+        for lambda in [0.0, 50.0] {
+            // The reference: every threshold, the formula's gain, the best one.
+            let gain = |k: usize| {
+                let (l, r) = y.split_at(k);
+                let g = |s: &[f64]| s.iter().map(|v| v - mean).sum::<f64>();
+                let (gl, gr) = (g(l), g(r));
+                gl * gl / (l.len() as f64 + lambda) + gr * gr / (r.len() as f64 + lambda)
+            };
+            let best = (1..y.len())
+                .max_by(|&a, &b| gain(a).total_cmp(&gain(b)))
+                .unwrap();
+            assert_eq!(best, if lambda == 0.0 { 1 } else { 101 });
+            let p = Params {
+                trees: 1,
+                learning_rate: 1.0,
+                num_leaves: 2,
+                min_data_in_leaf: 1,
+                min_data_in_bin: 1,
+                lambda_l2: lambda,
+                threads: Some(1),
+                ..Params::default()
+            };
+            let pred = stump(&x, &y, &p);
+            assert!(pred[..best].iter().all(|v| *v == pred[0]), "λ {lambda}");
+            assert!(pred[best..].iter().all(|v| *v == pred[best]), "λ {lambda}");
+            assert_ne!(pred[0], pred[best], "λ {lambda}");
+            // Each leaf moves by Σ residual / (n + λ).
+            let leaf =
+                |s: &[f64]| s.iter().map(|v| v - mean).sum::<f64>() / (s.len() as f64 + lambda);
+            let want = leaf(&y[..best]) - leaf(&y[best..]);
+            assert!(
+                // (leaves are stored as f32)
+                ((pred[0] - pred[best]) - want).abs() < 1e-5 * want.abs().max(1.0),
+                "λ {lambda}: {} vs {want}",
+                pred[0] - pred[best]
+            );
+        }
+    }
+
+    #[test]
+    fn a_quantile_head_covers_its_own_level_on_the_rows_it_learnt() {
+        // Noise around a trend: before any calibration, a P10 head lies above about 10 %
+        // of its training rows and a P90 head above about 90 %.
+        let n = 4000;
+        let x: Vec<f64> = (0..n).map(|i| (i % 50) as f64).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| {
+                let u = ((i as u64).wrapping_mul(2654435761) % 1000) as f64 / 1000.0;
+                (i % 50) as f64 * 0.5 + 20.0 * (u - 0.5)
+            })
+            .collect();
+        for alpha in [0.1, 0.9] {
+            let p = Params {
+                objective: Objective::Quantile,
+                alpha,
+                trees: 100,
+                threads: Some(1),
+                ..Params::default()
+            };
+            let pred = stump(&x, &y, &p);
+            let below = y.iter().zip(&pred).filter(|(y, p)| y <= p).count() as f64 / n as f64;
+            assert!((below - alpha).abs() < 0.03, "alpha {alpha}: {below}");
+        }
+    }
+
     #[test]
     fn every_objective_and_kind_learns() {
         let (x1, x2, y) = data();

@@ -17,24 +17,32 @@ pub fn Why(shown: Arc<Shown>) -> impl IntoView {
     let hourly = fc.step_seconds < 86_400;
     let unit = fc.unit.symbol();
     let why = &r.why;
-    let mut items: Vec<String> = Vec::new();
+    // Each line with what it adds (`data-by`, signed), so a test can hold the verb to
+    // the sign.
+    let mut items: Vec<(String, Option<f64>)> = Vec::new();
     if let Some((what, v)) = &why.start {
-        items.push(format!(
-            "It starts from {what}: {} {unit}.",
-            words::value(*v)
+        items.push((
+            format!("It starts from {what}: {} {unit}.", words::value(*v)),
+            None,
         ));
     }
     for (what, by) in &why.reasons {
-        items.push(format!("{}.", summary::reason_sentence(what, *by, fc.unit)));
+        items.push((
+            format!("{}.", summary::reason_sentence(what, *by, fc.unit)),
+            Some(*by),
+        ));
     }
-    items.push(format!(
-        "Everything else together {} it by {} {unit}.",
-        if why.rest >= 0.0 { "raises" } else { "lowers" },
-        words::value(why.rest.abs())
+    items.push((
+        format!(
+            "Everything else together {} it by {} {unit}.",
+            if why.rest >= 0.0 { "raises" } else { "lowers" },
+            words::value(why.rest.abs())
+        ),
+        Some(why.rest),
     ));
     let items = items
         .into_iter()
-        .map(|t| view! { <li>{t}</li> })
+        .map(|(t, by)| view! { <li data-by=by.map(|b| b.to_string())>{t}</li> })
         .collect_view();
     let when = if hourly {
         words::datetime(why.time, offset)

@@ -24,12 +24,18 @@ pub struct Args {
     /// First hour evaluated (YYYY-MM-DD HH:MM:SS, UTC).
     #[arg(long)]
     from: Option<String>,
-    /// Last hour evaluated.
+    /// Last hour evaluated (a date alone: the end of that day).
     #[arg(long)]
     to: Option<String>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// Whether a time is a date without a time of day (`2014-12-31`).
+fn is_date_only(text: &str) -> bool {
+    let t = text.trim();
+    t.len() == 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-'
 }
 
 pub fn run(a: Args) -> Result<(), CliError> {
@@ -55,7 +61,12 @@ pub fn run(a: Args) -> Result<(), CliError> {
             })
             .transpose()
     };
-    let (from, to) = (when(&a.from, "from")?, when(&a.to, "to")?);
+    let from = when(&a.from, "from")?;
+    // A date alone as the end means the whole of that day.
+    let to = when(&a.to, "to")?.map(|t| match &a.to {
+        Some(text) if is_date_only(text) => t + 86_400 - 1,
+        _ => t,
+    });
     let site = a
         .site
         .clone()
@@ -64,6 +75,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
             bad("the model does not name the site it was trained on; give --site".into())
         })?;
     let store = crate::datastore::open_read(&a.store)?;
+    crate::datastore::require_site(&store, &site)?;
     let series = store.read_inputs(&site, &pipeline.spec.inputs)?;
     let table = pipeline
         .transform(&series, None)

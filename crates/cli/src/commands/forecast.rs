@@ -72,6 +72,12 @@ pub fn run(a: Args) -> Result<(), CliError> {
             message: "the model does not name its station; give --site".into(),
         })?;
     let store = crate::datastore::open_read(&a.store)?;
+    // A site the model knows must be in the store (one it does not know, the forecaster
+    // refuses by name).
+    let stations = &forecaster.spec().stations;
+    if stations.is_empty() || stations.iter().any(|s| s.id == site) {
+        crate::datastore::require_site(&store, &site)?;
+    }
     let series = store.read_inputs(&site, &forecaster.pipeline().spec.inputs)?;
     let failed = |e: aqcast_core::forecast::Error| CliError::Forecast {
         model: a.model.clone(),
@@ -103,10 +109,28 @@ pub fn run(a: Args) -> Result<(), CliError> {
         let text = serde_json::to_string_pretty(&f).map_err(|e| CliError::Usage(e.to_string()))?;
         return emit(None, |w| writeln!(w, "{text}"));
     }
-    emit(None, |w| print(w, &site, &f))
+    let since = forecaster.spec().track_since;
+    emit(None, |w| print(w, &site, &f, since))
 }
 
-fn print(w: &mut dyn Write, site: &str, f: &Forecast) -> std::io::Result<()> {
+/// A span of seconds as a person says it: hours, or days past two.
+fn span(seconds: i64) -> String {
+    let hours = seconds.max(0) / 3600;
+    if hours >= 48 {
+        format!("{} days", hours / 24)
+    } else if hours == 1 {
+        "1 hour".into()
+    } else {
+        format!("{hours} hours")
+    }
+}
+
+fn print(
+    w: &mut dyn Write,
+    site: &str,
+    f: &Forecast,
+    track_since: Option<i64>,
+) -> std::io::Result<()> {
     let fmt = aqcast_core::time::format_datetime;
     writeln!(
         w,
@@ -120,12 +144,17 @@ fn print(w: &mut dyn Write, site: &str, f: &Forecast) -> std::io::Result<()> {
             aqcast_core::aqi::Scale::Eea => "European AQI",
         }
     )?;
-    match f.tracked {
-        Some(n) => writeln!(
+    match (f.tracked, track_since) {
+        (Some(_), Some(since)) => writeln!(
             w,
-            "bands: the model's calibration, moved by {n} outcomes at this station since training"
+            "bands: the model's calibration, moved by {} of measurements at this station since training",
+            span(f.origin - since)
         )?,
-        None => writeln!(w, "bands: the model's calibration, as trained")?,
+        (Some(n), None) => writeln!(
+            w,
+            "bands: the model's calibration, moved by {n} forecasts checked at this station since training"
+        )?,
+        (None, _) => writeln!(w, "bands: the model's calibration, as trained")?,
     }
     if !f.ahead.is_empty() {
         writeln!(

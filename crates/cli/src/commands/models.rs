@@ -201,11 +201,19 @@ pub fn run(a: Args) -> Result<(), CliError> {
             note,
         } => {
             let n = registry::promote(&objects, &name, &version, to, note.as_deref())?;
-            emit(None, |w| writeln!(w, "{name} v{n} is now in {}", to.name()))
+            let serving = serving_note(&objects, &name)?;
+            emit(None, |w| {
+                writeln!(w, "{name} v{n} is now in {}", to.name())?;
+                serving.map_or(Ok(()), |s| writeln!(w, "{s}"))
+            })
         }
         Command::Archive { name, version } => {
             let n = registry::promote(&objects, &name, &version, Stage::Archived, None)?;
-            emit(None, |w| writeln!(w, "{name} v{n} is now archived"))
+            let serving = serving_note(&objects, &name)?;
+            emit(None, |w| {
+                writeln!(w, "{name} v{n} is now archived")?;
+                serving.map_or(Ok(()), |s| writeln!(w, "{s}"))
+            })
         }
         Command::Tag {
             name,
@@ -213,12 +221,17 @@ pub fn run(a: Args) -> Result<(), CliError> {
             tag,
             remove,
         } => {
-            let n = registry::tag(&objects, &name, &version, &tag, remove)?;
+            let (n, changed) = registry::tag(&objects, &name, &version, &tag, remove)?;
             emit(None, |w| {
                 writeln!(
                     w,
                     "{name} v{n}: tag {tag:?} {}",
-                    if remove { "removed" } else { "added" }
+                    match (remove, changed) {
+                        (true, true) => "removed",
+                        (true, false) => "was not there: nothing changed",
+                        (false, true) => "added",
+                        (false, false) => "was already there: nothing changed",
+                    }
                 )
             })
         }
@@ -247,6 +260,32 @@ pub fn run(a: Args) -> Result<(), CliError> {
             })
         }
     }
+}
+
+/// What serves `name` once no version is in production (said after a promotion or an
+/// archiving left none there): the latest version not archived, or nothing.
+fn serving_note(objects: &Objects, name: &str) -> Result<Option<String>, CliError> {
+    let doc = registry::get(objects, name)?;
+    if doc.latest(Some(Stage::Production)).is_some() {
+        return Ok(None);
+    }
+    let fallback = doc
+        .versions
+        .iter()
+        .rev()
+        .find(|v| v.stage != Stage::Archived);
+    Ok(Some(match fallback {
+        Some(v) => format!(
+            "warning: no version of {name} is in production: stations are served by v{} \
+             ({}), the latest not archived, until one is promoted",
+            v.version,
+            v.stage.name()
+        ),
+        None => format!(
+            "warning: every version of {name} is archived: nothing serves it until one is \
+             promoted (aqcast models promote {name} N --to production)"
+        ),
+    }))
 }
 
 fn show_version(

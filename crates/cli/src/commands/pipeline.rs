@@ -163,9 +163,9 @@ impl SourceConfig {
                 toml::Value::Boolean(false) => {}
                 toml::Value::Array(items) => {
                     let items = items.iter().map(text).collect::<Result<Vec<_>, _>>()?;
-                    args.extend([flag, items.join(",")]);
+                    args.push(format!("{flag}={}", items.join(",")));
                 }
-                v => args.extend([flag, text(v)?]),
+                v => args.push(format!("{flag}={}", text(v)?)),
             }
         }
         args.extend(["--store".into(), data.to_string(), "--no-refresh".into()]);
@@ -267,6 +267,9 @@ struct Step {
     always: bool,
     /// What the plan shows for a step that is not a plain command.
     shown: Option<String>,
+    /// Files the step writes: while one is missing, the step is not done, whatever the
+    /// state file says (a deleted model is trained again).
+    writes: Vec<PathBuf>,
     kind: Kind,
 }
 
@@ -353,6 +356,7 @@ fn run_pipeline(a: &RunArgs) -> Result<(), CliError> {
         let config_fingerprint = self::fingerprint(step, false)?;
         let done = !step.always
             && !a.force
+            && step.writes.iter().all(|p| p.exists())
             && state.steps.get(&step.id).is_some_and(|s| {
                 s.fingerprint == fingerprint
                     || (s.config_fingerprint.as_deref() == Some(config_fingerprint.as_str())
@@ -519,18 +523,17 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             }),
         };
     let work = resolve(base, &c.store.work);
+    check(c).map_err(|message| CliError::Task {
+        path: config_path.into(),
+        message,
+    })?;
     let mut steps = Vec::new();
     for (i, ing) in c.ingest.iter().enumerate() {
-        let mut args = vec!["ingest".to_string()];
-        let mut reads = Vec::new();
-        for f in &ing.files {
-            let p = resolve(base, f);
-            args.push(p.display().to_string());
-            reads.push(p);
-        }
-        args.extend(["--store".into(), data.clone()]);
+        let mut args = vec!["ingest".to_string(), "--store".into(), data.clone()];
+        let reads: Vec<PathBuf> = ing.files.iter().map(|f| resolve(base, f)).collect();
+        // `--flag=value`: a value that starts with `-` stays a value.
         for m in &ing.map {
-            args.extend(["--map".into(), m.clone()]);
+            args.push(format!("--map={m}"));
         }
         for (flag, v) in [
             ("--site", &ing.site),
@@ -538,9 +541,12 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             ("--utc-offset", &ing.utc_offset),
         ] {
             if let Some(v) = v {
-                args.extend([flag.into(), v.clone()]);
+                args.push(format!("{flag}={v}"));
             }
         }
+        // Files after `--`: a name that starts with `-` is a file, not an option.
+        args.push("--".into());
+        args.extend(reads.iter().map(|p| p.display().to_string()));
         steps.push(Step {
             id: format!("ingest:{}", i + 1),
             args,
@@ -549,6 +555,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             fresh_for: None,
             always: false,
             shown: None,
+            writes: Vec::new(),
             kind: Kind::Command,
         });
     }
@@ -571,6 +578,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             fresh_for: None,
             always: true,
             shown: None,
+            writes: Vec::new(),
             kind: Kind::Command,
         });
     }
@@ -620,6 +628,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
                 data,
                 task.display()
             )),
+            writes: Vec::new(),
             kind: Kind::Validate {
                 model: m.name.clone(),
                 task: task.clone(),
@@ -642,6 +651,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             fresh_for,
             always: false,
             shown: None,
+            writes: vec![artifact.clone()],
             kind: Kind::Command,
         });
         steps.push(Step {
@@ -661,6 +671,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
             fresh_for: None,
             always: false,
             shown: None,
+            writes: Vec::new(),
             kind: Kind::Command,
         });
         steps.push(Step {
@@ -680,6 +691,7 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
                 "aqcast models promote {} <the version just published> --to production --store {store}, if its mean {} beats production's by more than {}",
                 m.name, c.promote.metric, c.promote.margin
             )),
+            writes: Vec::new(),
             kind: Kind::Promote {
                 model: m.name.clone(),
                 artifact,
@@ -709,9 +721,60 @@ fn plan(c: &Config, base: &Path, config_path: &Path) -> Result<Vec<Step>, CliErr
         fresh_for: None,
         always: true,
         shown: None,
+        writes: Vec::new(),
         kind: Kind::Command,
     });
     Ok(steps)
+}
+
+/// The metrics `[promote] metric` may name.
+const PROMOTE_METRICS: [&str; 4] = ["skill", "rmse", "width", "coverage_error"];
+
+/// What the plan can refuse before any step runs: settings out of range, two models under
+/// one name, a promotion metric no report has.
+fn check(c: &Config) -> Result<(), String> {
+    let r = &c.retry;
+    if !(1..=100).contains(&r.attempts) {
+        return Err(format!(
+            "[retry] attempts = {}: give 1 to 100 attempts per step",
+            r.attempts
+        ));
+    }
+    if !(r.first_seconds.is_finite() && (0.0..=600.0).contains(&r.first_seconds)) {
+        return Err(format!(
+            "[retry] first_seconds = {}: give a wait from 0 to 600 seconds",
+            r.first_seconds
+        ));
+    }
+    if !PROMOTE_METRICS.contains(&c.promote.metric.as_str()) {
+        return Err(format!(
+            "[promote] metric = {:?}: use one of {}",
+            c.promote.metric,
+            PROMOTE_METRICS.join(", ")
+        ));
+    }
+    if !c.promote.margin.is_finite() {
+        return Err(format!(
+            "[promote] margin = {}: give a finite number",
+            c.promote.margin
+        ));
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for m in &c.models {
+        if !names.insert(m.name.as_str()) {
+            return Err(format!(
+                "two [[models]] are named {:?}: each model needs its own name (it is the \
+                 registry's key)",
+                m.name
+            ));
+        }
+    }
+    for ing in &c.ingest {
+        if ing.files.is_empty() {
+            return Err("an [[ingest]] lists no files".into());
+        }
+    }
+    Ok(())
 }
 
 /// How long ago an RFC 3339 time was (a time that does not read: long ago).
@@ -903,11 +966,6 @@ fn promote(c: &Config, model: &str, artifact: &Path, store: &str) -> Result<Stri
             _ => None,
         }
     };
-    if !matches!(metric, "skill" | "rmse" | "width" | "coverage_error") {
-        return Err(CliError::Usage(format!(
-            "[promote] metric {metric:?}: use skill, rmse, width or coverage_error"
-        )));
-    }
     let cand = score(candidate).ok_or_else(|| CliError::Task {
         path: artifact.into(),
         message: format!(

@@ -20,9 +20,9 @@ pub struct Args {
     /// The model name (the registry key): letters, digits, '_', '-', '.'.
     #[arg(long)]
     name: String,
-    /// The stage the new version enters.
-    #[arg(long, default_value = "dev", value_parser = parse_stage)]
-    stage: Stage,
+    /// The stage the new version enters: dev (the default), staging or production.
+    #[arg(long, value_parser = parse_stage)]
+    stage: Option<Stage>,
     /// The object store: a folder, or s3://bucket/prefix (AWS_* variables configure it).
     #[arg(long, default_value = "aqcast-store")]
     store: String,
@@ -57,7 +57,7 @@ pub fn run(a: Args) -> Result<(), CliError> {
             model,
             report_json,
             report_html,
-            stage: a.stage,
+            stage: a.stage.unwrap_or(Stage::Dev),
         },
     )
     .map_err(|e| match e {
@@ -86,9 +86,24 @@ pub fn run(a: Args) -> Result<(), CliError> {
         } else {
             writeln!(
                 w,
-                "{} version {} already holds this model (sha256 {}); nothing new registered",
-                a.name, v.version, v.sha256
+                "{} version {} already holds this model (sha256 {}, stage {}); nothing new \
+                 registered, and its reports stay those published with it",
+                a.name,
+                v.version,
+                v.sha256,
+                v.stage.name()
             )?;
+            if let Some(stage) = a.stage.filter(|s| *s != v.stage) {
+                writeln!(
+                    w,
+                    "--stage {} not applied: a published version changes stage by \
+                     `aqcast models promote {} {} --to {}`",
+                    stage.name(),
+                    a.name,
+                    v.version,
+                    stage.name()
+                )?;
+            }
         }
         writeln!(w, "model:    {}", objects.url_of(&v.model))?;
         for k in v.report.iter().chain(&v.report_html) {

@@ -162,17 +162,19 @@ pub struct Summary {
 
 /// Writes the station list and the snapshots (used by the pipeline too).
 pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
-    let objects = Objects::open(&a.store)?;
+    // The data first: a mistyped store is an error that leaves no folder behind.
     let data_location =
-        match (&a.data, objects.local_root()) {
-            (Some(d), _) => d.clone(),
-            (None, Some(root)) => root.display().to_string(),
-            (None, None) => return Err(CliError::Usage(
+        match &a.data {
+            Some(d) => d.clone(),
+            None if !a.store.contains("://") => a.store.clone(),
+            None if a.store.starts_with("file://") => a.store["file://".len()..].to_string(),
+            None => return Err(CliError::Usage(
                 "the object store is remote: give --data, the local store holding the observations"
                     .into(),
             )),
         };
     let data = crate::datastore::open_read(&data_location)?;
+    let objects = Objects::open(&a.store)?;
     let mut variables: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (site, var, _) in data.partitions()? {
         // Quality flags (`no2.verification`) stay in the store.
@@ -240,6 +242,11 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             continue;
         };
         if v.kind != "forecast" {
+            tracing::warn!(
+                "{name} v{} is a {} model, not a forecasting one: no station is forecast by it",
+                v.version,
+                v.kind
+            );
             continue;
         }
         let bytes = registry::fetch_model(&objects, v)?;

@@ -425,6 +425,16 @@ pub fn compute(
             Edge::Extrapolate => (first, false),
         }
     } else if c > last.hi {
+        if c > last.hi.saturating_mul(PLAUSIBLE_TIMES_TOP) {
+            return Err(Error::Aqi(format!(
+                "{} concentration {} {unit} is far beyond the index (more than \
+                 {PLAUSIBLE_TIMES_TOP} times its top, {} {}): check the value and its unit",
+                pollutant.label(),
+                Num(value),
+                Num(last.hi as f64 / libm::pow(10.0, bp.decimals as f64)),
+                bp.unit
+            )));
+        }
         match bp.above {
             Edge::Refuse(why) => return Err(Error::Aqi(why.into())),
             Edge::Extrapolate => (last, true),
@@ -457,6 +467,12 @@ pub fn compute(
         beyond_index: beyond,
     })
 }
+
+/// How far beyond its table's top a concentration is still extrapolated: 100 times the
+/// top breakpoint (PM2.5: 32,540 µg/m³, thirty times the worst hour Beijing measured).
+/// Past it a value is a wrong unit or a broken sensor, and its index would be a number
+/// nobody can act on.
+pub const PLAUSIBLE_TIMES_TOP: i64 = 100;
 
 /// The overall AQI of several sub-indices: the highest one, whose pollutant is dominant.
 /// Returns `None` for an empty slice.
@@ -607,5 +623,14 @@ mod tests {
         assert_eq!(r.category, Category::Hazardous);
         // Top line 225.5–325.4 → 301–500 has slope 199/99.9 per µg/m³.
         assert_eq!(r.aqi, 699);
+        // Extrapolated up to 100 times the top (32,540 µg/m³); past it the value is
+        // refused, never wrapped or saturated.
+        let r = compute(Pm25, 32_540.0, Unit::UgM3, None, Table::Y2024).unwrap();
+        assert!(r.beyond_index && r.aqi > 60_000, "{r:?}");
+        assert_eq!(r.concentration, 32_540.0);
+        for v in [32_541.0, 1e5, 1e18, 1e300] {
+            let e = compute(Pm25, v, Unit::UgM3, None, Table::Y2024).unwrap_err();
+            assert!(e.to_string().contains("far beyond the index"), "{v}: {e}");
+        }
     }
 }

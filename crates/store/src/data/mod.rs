@@ -239,6 +239,40 @@ impl Store {
         Ok(out)
     }
 
+    /// Deletes the parts (and temporary parts) of files the manifest does not list that
+    /// were last written more than `age` ago: what a killed run left of a file nobody took
+    /// again. Readers already ignore them; this gives their space back. The caller holds
+    /// the store's lock; the age keeps a part a writer without it (a mirror being pulled)
+    /// is still adding. Returns how many were removed.
+    pub fn remove_orphans(
+        &self,
+        manifest: &Manifest,
+        age: std::time::Duration,
+    ) -> Result<usize, StoreError> {
+        let known: std::collections::HashSet<&str> =
+            manifest.files.iter().map(|f| f.id()).collect();
+        let now = std::time::SystemTime::now();
+        let mut n = 0;
+        for (_, _, dir) in self.partitions()? {
+            for p in read_dir_sorted(&dir)? {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let id = name.trim_start_matches('.').split('-').next().unwrap_or("");
+                let is_part = id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit());
+                if !is_part || known.contains(id) {
+                    continue;
+                }
+                let old = fs::symlink_metadata(&p)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).is_ok_and(|d| d >= age));
+                if old {
+                    fs::remove_file(&p).map_err(StoreError::io(&p))?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
     /// Deletes every part written from the file `file_id`, and its unfinished quarantine
     /// file: what an interrupted run left.
     pub fn remove_parts_of(&self, file_id: &str) -> Result<usize, StoreError> {

@@ -73,6 +73,15 @@ pub struct Options {
     pub clock: formats::Clock,
 }
 
+/// Most columns an input may have: a wide file has a column per pollutant (and per site in
+/// some exports); tens of thousands are not measurements, and each would become a
+/// partition.
+pub const MAX_COLUMNS: usize = 2_000;
+
+/// How old a part of a file the manifest does not list must be before an ingest removes
+/// it (see [`Store::remove_orphans`]).
+pub const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The outcome for one file.
 pub enum Outcome {
     /// Taken now.
@@ -84,12 +93,22 @@ pub enum Outcome {
 }
 
 /// Files under `paths`: files given by name, and in folders (recursively) every `.csv`,
-/// `.csv.gz`, `.dat` and `.dat.gz`, in name order.
+/// `.csv.gz`, `.dat` and `.dat.gz`, in name order; a folder reached twice (a link back up
+/// the tree) is walked once. What is not a regular file is refused when it is read.
 pub fn collect(paths: &[PathBuf], skip: &Path) -> Result<Vec<PathBuf>, IngestError> {
     // The store's own folder is never read as input (its quarantine files are CSV).
     let skip = skip.canonicalize().ok();
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>, skip: Option<&Path>) -> Result<(), IngestError> {
-        if skip.is_some() && dir.canonicalize().ok().as_deref() == skip {
+    fn walk(
+        dir: &Path,
+        out: &mut Vec<PathBuf>,
+        skip: Option<&Path>,
+        seen: &mut std::collections::HashSet<PathBuf>,
+    ) -> Result<(), IngestError> {
+        let Ok(real) = dir.canonicalize() else {
+            tracing::warn!("{}: a link to nothing; skipped", dir.display());
+            return Ok(());
+        };
+        if Some(real.as_path()) == skip || !seen.insert(real) {
             return Ok(());
         }
         let rd = fs::read_dir(dir).map_err(StoreError::io(dir))?;
@@ -97,7 +116,7 @@ pub fn collect(paths: &[PathBuf], skip: &Path) -> Result<Vec<PathBuf>, IngestErr
         entries.sort();
         for p in entries {
             if p.is_dir() {
-                walk(&p, out, skip)?;
+                walk(&p, out, skip, seen)?;
             } else {
                 let n = p
                     .file_name()
@@ -115,10 +134,11 @@ pub fn collect(paths: &[PathBuf], skip: &Path) -> Result<Vec<PathBuf>, IngestErr
         }
         Ok(())
     }
+    let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out, skip.as_deref())?;
+            walk(p, &mut out, skip.as_deref(), &mut seen)?;
         } else if p.exists() {
             out.push(p.clone());
         } else {
@@ -170,7 +190,18 @@ impl Input<'_> {
     /// A reader over the content, as it is stored (compressed or not).
     fn open(&self) -> Result<Box<dyn Read + 'static>, StoreError> {
         match self {
-            Input::File(p) => Ok(Box::new(File::open(p).map_err(StoreError::io(*p))?)),
+            Input::File(p) => {
+                // A pipe or a device would be read without end (or wait for a writer for
+                // ever): only regular files, checked before opening.
+                if fs::metadata(p).is_ok_and(|m| !m.is_file()) {
+                    return Err(StoreError::io(*p)(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "not a regular file (a pipe or a device): aqcast takes files it can \
+                         hash, re-read and archive; write the data to a file first",
+                    )));
+                }
+                Ok(Box::new(File::open(p).map_err(StoreError::io(*p))?))
+            }
             Input::Bytes { bytes, .. } => Ok(Box::new(io::Cursor::new(bytes.to_vec()))),
         }
     }
@@ -239,6 +270,10 @@ pub fn run(store: &Store, opts: &Options) -> Result<Vec<(PathBuf, Outcome)>, Ing
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut manifest = store.manifest()?;
+    let removed = store.remove_orphans(&manifest, ORPHAN_AGE)?;
+    if removed > 0 {
+        tracing::warn!("removed {removed} part files an interrupted run left");
+    }
     let mut out = Vec::new();
     for path in files {
         bar.set_message(
@@ -442,6 +477,17 @@ fn ingest_input(
     let mut rec = csv::ByteRecord::new();
     if !csv.read_byte_record(&mut rec).map_err(|e| read_err(e, 1))? {
         return Err(file_err(None, "empty file: no header and no data".into()));
+    }
+    if rec.len() > MAX_COLUMNS {
+        return Err(file_err(
+            Some(1),
+            format!(
+                "{} columns; aqcast reads files of at most {MAX_COLUMNS} (every measurement \
+                 column becomes a partition of the store): split the file, or is it not a \
+                 measurement file?",
+                rec.len()
+            ),
+        ));
     }
     let name = input.file_name();
     let default_site = opts.site.clone().unwrap_or_else(|| stem(path));

@@ -21,17 +21,17 @@ pub fn moto_binary() -> Option<PathBuf> {
         });
     if p.is_file() {
         Some(p)
-    } else if std::env::var_os("CI").is_some() {
+    } else if std::env::var_os("AQCAST_SKIP_S3").is_some() && std::env::var_os("CI").is_none() {
+        // Asked for by name: the skip is the caller's choice, and said.
+        eprintln!("skipped (AQCAST_SKIP_S3): no S3 server at {}", p.display());
+        None
+    } else {
+        // A test that cannot run fails: a pass would claim what was never tried.
         panic!(
-            "no S3 server at {} (scripts/test installs moto[server] 5.2.5 there); CI runs these tests",
+            "no S3 server at {}: run scripts/test once (it installs moto[server] 5.2.5 there), \
+             set AQCAST_MOTO to a moto_server, or AQCAST_SKIP_S3=1 to skip the S3 tests",
             p.display()
         )
-    } else {
-        eprintln!(
-            "skipped: no S3 server at {} (run scripts/test once, or set AQCAST_MOTO)",
-            p.display()
-        );
-        None
     }
 }
 
