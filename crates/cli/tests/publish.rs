@@ -324,6 +324,18 @@ fn the_pipeline_publishes_models_and_station_data_and_resumes_after_a_failure() 
             "{step}: {line}\n{fifth}"
         );
     }
+
+    // A trained model deleted from the work folder: trained again, even within
+    // `retrain_days` (not stuck until --force).
+    let artifact = dir.path().join("work/no2-72h/model.aqm");
+    std::fs::remove_file(&artifact).unwrap();
+    let sixth = ok(&aqcast(&["pipeline", "run", "--config", &cfg]));
+    let line = sixth
+        .lines()
+        .find(|l| l.trim_start().starts_with("train:no2-72h"))
+        .unwrap();
+    assert!(!line.contains("skipped"), "{line}\n{sixth}");
+    assert!(artifact.exists());
 }
 
 #[test]
