@@ -10,13 +10,15 @@ import type { InitInput, InitOutput, SyncInitInput } from "./aqcast_import.js";
 export function importModel(bytes: Uint8Array): Uint8Array;
 
 /**
- * Fetches and instantiates `aqcast_import_bg.wasm` (by default next to this file) and
- * registers it with the runtime: `Model.fromBytes` then reads LightGBM text and XGBoost
- * JSON models too.
+ * Fetches and instantiates `aqcast_import_bg.wasm` (by default next to this file, or from
+ * `module_or_path`: a URL, a `Response`, bytes or a compiled `WebAssembly.Module`) and
+ * registers it: `Model.fromBytes` then reads LightGBM text and XGBoost
+ * JSON models too. It may be started before, after or together with the
+ * runtime's `init`.
  */
-export default function initImport(
-  moduleOrPath?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,
-): Promise<InitOutput>;
+export default function initImport(options?: {
+  module_or_path?: InitInput | Promise<InitInput>;
+}): Promise<InitOutput>;
 
-/** Like `initImport`, from the module's bytes or a compiled `WebAssembly.Module`. */
-export function initImportSync(module: { module: SyncInitInput } | SyncInitInput): InitOutput;
+/** Like `initImport`, synchronously, from the module's bytes or a compiled `WebAssembly.Module`. */
+export function initImportSync(options: { module: SyncInitInput }): InitOutput;

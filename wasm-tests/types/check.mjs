@@ -42,4 +42,9 @@ const files = ["readme-node.mjs", "readme-workers.mjs", "readme-browser.mjs", "u
 execFileSync(path.join(root, "node_modules/.bin/tsc"), ["-p", path.join(here, "tsconfig.json")], {
   stdio: "inherit",
 });
-console.log(`tsc --strict: ${files.length} passed, 0 failed (${files.join(", ")})`);
+// A browser project: no Node types (which declare Symbol.dispose), lib ES2023, a bundler's
+// resolution, and the package's declarations checked too (skipLibCheck false).
+execFileSync(path.join(root, "node_modules/.bin/tsc"), ["-p", path.join(here, "tsconfig.browser.json")], {
+  stdio: "inherit",
+});
+console.log(`tsc --strict: ${files.length + 1} passed, 0 failed (${files.join(", ")}, and the browser example without Node's types)`);

@@ -15,7 +15,8 @@
 //!   station;
 //! - [`api`]: errors (and the status of every core error), JSON, request ids, CORS;
 //! - [`auth`]: API keys by SHA-256 hash, scopes; [`jwt`]: HS256 and ES256 bearer tokens;
-//! - [`store`]: the bucket in the registry's layout, verified, cached per isolate;
+//! - [`store`]: the bucket in the registry's layout, verified, cached per isolate (models
+//!   in a [`bounded`] cache);
 //! - [`ratelimit`]: per-caller token buckets in a Durable Object;
 //! - [`metrics`]: Prometheus text.
 //!
@@ -28,6 +29,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod bounded;
 pub mod config;
 pub mod handlers;
 pub mod inbox;

@@ -2,7 +2,8 @@
 //! layout and through the core's document types (`aqcast_core::published`), every artifact
 //! checked against its SHA-256. Cached per isolate: registry documents for `REGISTRY_TTL`
 //! seconds (so a promotion takes effect within that time, without a redeploy), compiled
-//! models by hash for as long as the isolate lives. A request holds the `Rc` of the model
+//! models by hash, the least recently used dropped past [`MAX_MODELS`] models or
+//! [`MAX_MODEL_BYTES`] of artifacts (an isolate has 128 MB). A request holds the `Rc` of the model
 //! it resolved, so a promotion in the middle of it changes nothing for it: it answers
 //! from the old version or the new one, whole.
 
@@ -16,6 +17,7 @@ use aqcast_core::{Parts, Predictor};
 use worker::{Bucket, Conditional};
 
 use crate::api::ApiError;
+use crate::bounded::Bounded;
 use crate::metrics;
 
 /// A model version ready to serve.
@@ -34,11 +36,26 @@ pub struct Loaded {
     pub reference: Option<aqcast_core::drift::Reference>,
 }
 
-#[derive(Default)]
+/// Most compiled models an isolate keeps.
+pub const MAX_MODELS: usize = 8;
+/// Most artifact bytes of compiled models an isolate keeps (compiled, a model takes a few
+/// times its artifact).
+pub const MAX_MODEL_BYTES: u64 = 32 << 20;
+
 struct Cache {
     registries: HashMap<String, (f64, Rc<Registry>)>,
     stations: Option<(f64, Rc<StationList>)>,
-    models: HashMap<String, Rc<Loaded>>,
+    models: Bounded<String, Rc<Loaded>>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            registries: HashMap::new(),
+            stations: None,
+            models: Bounded::new(MAX_MODELS, MAX_MODEL_BYTES),
+        }
+    }
 }
 
 /// The published station list: its bytes (served as they are), its ETag, and parsed.
@@ -155,7 +172,7 @@ impl Store {
             .resolve(selector.unwrap_or("production"))
             .map_err(ApiError::core)?
             .clone();
-        if let Some(m) = CACHE.with(|c| c.borrow().models.get(&version.sha256).cloned()) {
+        if let Some(m) = CACHE.with(|c| c.borrow_mut().models.get(&version.sha256)) {
             metrics::cache(true);
             return Ok(m);
         }
@@ -199,7 +216,7 @@ impl Store {
         CACHE.with(|c| {
             c.borrow_mut()
                 .models
-                .insert(version.sha256.clone(), loaded.clone())
+                .insert(version.sha256.clone(), version.bytes, loaded.clone())
         });
         Ok(loaded)
     }

@@ -39,7 +39,8 @@ pub struct Published {
 /// Publishes a model version (see the module's documentation).
 ///
 /// A version is immutable: publishing bytes the registry already holds registers nothing
-/// and uploads nothing (the reports published with them stay). A name holds one kind of
+/// and changes nothing (the reports published with them stay); a damaged artifact or
+/// report of it is repaired from bytes that match the registry's hash. A name holds one kind of
 /// model for one target: a forecasting model of NO2 is not followed by a predict-only
 /// model, or by one of PM10, under the same name (what serves the name would change
 /// meaning without a word).
@@ -59,6 +60,21 @@ pub fn publish(objects: &Objects, upload: Upload) -> Result<Published, Error> {
     let mut version = record(&model, name, &sha, upload.model.len() as u64, upload.stage);
     if let Some((doc, _)) = registry::load(objects, name)? {
         if let Some(v) = doc.by_sha(&sha) {
+            // Registered already: its objects are checked and, where damaged, repaired
+            // from these bytes (the artifact; a report only when these are the bytes the
+            // registry lists for it). Nothing else changes.
+            put_verified(objects, &v.model, upload.model)?;
+            let reports = [
+                (&v.report, upload.report_json),
+                (&v.report_html, upload.report_html),
+            ];
+            for (key, bytes) in reports {
+                if let (Some(key), Some(bytes)) = (key, bytes) {
+                    if v.hashes.get(key) == Some(&published::sha256_hex(&bytes)) {
+                        put_verified(objects, key, bytes)?;
+                    }
+                }
+            }
             return Ok(Published {
                 version: v.clone(),
                 new: false,

@@ -1,48 +1,40 @@
 //! The way to the package's optional modules: `aqcast/import` (`crates/wasm-import`:
 //! LightGBM and XGBoost models into `.aqm`) and `aqcast/pipeline` (`crates/wasm-pipeline`:
 //! `model.preprocess`). Each one's JavaScript entry (`pkg/import.js`, `pkg/pipeline.js`)
-//! loads it and registers its functions here with `__registerModule`; until then the calls
-//! below throw a `needs_module` error that says what to load.
+//! loads it and puts its functions in the page's registry of modules,
+//! `globalThis[Symbol.for("aqcast.modules")]` (plain JavaScript: it needs nothing of the
+//! runtime, so the modules may be started in any order, or all at once); the calls below
+//! look there, and until a module is there throw a `needs_module` error that says what to
+//! load.
 
-use std::cell::RefCell;
-
-use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Function, Reflect, Symbol, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::errors::error;
 
-thread_local! {
-    static HOOKS: RefCell<Option<Object>> = const { RefCell::new(None) };
-}
-
-/// Called by an optional module once it is instantiated, with its functions
-/// (`{ importModel }`, `{ preprocess }`). Not part of the public API.
-#[wasm_bindgen(js_name = __registerModule, skip_typescript)]
-pub fn register_module(hooks: Object) {
-    HOOKS.with(|h| {
-        let mut h = h.borrow_mut();
-        let all = h.get_or_insert_with(Object::new);
-        Object::assign(all, &hooks);
-    });
+/// The registered function `name`, if its module is loaded.
+fn registered(name: &str) -> Option<Function> {
+    let modules = Reflect::get(&js_sys::global(), &Symbol::for_("aqcast.modules")).ok()?;
+    if modules.is_undefined() || modules.is_null() {
+        return None;
+    }
+    Reflect::get(&modules, &JsValue::from_str(name))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()
 }
 
 fn hook(name: &str, what: &str, module: &str, init: &str) -> Result<Function, JsValue> {
-    let f = HOOKS.with(|h| {
-        h.borrow()
-            .as_ref()
-            .and_then(|o| Reflect::get(o, &JsValue::from_str(name)).ok())
-    });
-    f.and_then(|f| f.dyn_into::<Function>().ok())
-        .ok_or_else(|| {
-            error(
-                "needs_module",
-                &format!(
+    registered(name).ok_or_else(|| {
+        error(
+            "needs_module",
+            &format!(
                 "{what} needs the optional module {module}: load it first (`import {init} from \
                  \"{module}\"; await {init}();`, or `{init}Sync({{ module }})` in Node and workers)"
             ),
-            )
-        })
+        )
+    })
 }
 
 /// Model bytes that are not an `.aqm` artifact (LightGBM text, XGBoost JSON), imported

@@ -1,0 +1,73 @@
+// The package's modules started in any order, as developers start them: each case in a
+// fresh Node process (module state is per process). A call before `init` is an
+// AqcastError with code `not_initialised`, never a TypeError from the generated glue.
+// Needs: scripts/build-pkg (pkg/ built).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const pkg = (f) => pathToFileURL(path.join(root, "pkg", f)).href;
+const fx = path.join(root, "tests/fixtures/models");
+
+/** Runs `body` as an ES module in a new Node process; returns what it printed (JSON). */
+function run(body) {
+  const src = `
+    import { readFileSync } from "node:fs";
+    const bytes = (f) => readFileSync(new URL(f, ${JSON.stringify(pkg("aqcast.js"))}));
+    const init = (await import(${JSON.stringify(pkg("aqcast.js"))})).default;
+    const { Model, aqi, AqcastError } = await import(${JSON.stringify(pkg("aqcast.js"))});
+    const initImport = (await import(${JSON.stringify(pkg("import.js"))})).default;
+    const initPipeline = (await import(${JSON.stringify(pkg("pipeline.js"))})).default;
+    const lightgbm = readFileSync(${JSON.stringify(path.join(fx, "lightgbm_l2.txt"))});
+    const out = {};
+    ${body}
+    console.log(JSON.stringify(out));`;
+  const printed = execFileSync(process.execPath, ["--input-type=module", "-e", src], {
+    stdio: ["ignore", "pipe", "pipe"],
+  }).toString();
+  const lines = printed.trim().split("\n");
+  return { out: JSON.parse(lines.at(-1)), printed };
+}
+
+const calls = `
+  const m = Model.fromBytes(lightgbm);                      // through aqcast/import
+  out.prediction = m.predict(new Float64Array(m.features.length));
+  out.aqi = aqi.compute("pm2.5", 35.4).aqi;
+`;
+
+for (const [name, start] of [
+  ["all at once", "await Promise.all([initPipeline({ module_or_path: bytes('aqcast_pipeline_bg.wasm') }), initImport({ module_or_path: bytes('aqcast_import_bg.wasm') }), init({ module_or_path: bytes('aqcast_bg.wasm') })]);"],
+  ["optional modules first", "await initImport({ module_or_path: bytes('aqcast_import_bg.wasm') }); await initPipeline({ module_or_path: bytes('aqcast_pipeline_bg.wasm') }); await init({ module_or_path: bytes('aqcast_bg.wasm') });"],
+  ["runtime first, bytes given alone", "await init({ module_or_path: bytes('aqcast_bg.wasm') }); await initImport(bytes('aqcast_import_bg.wasm')); await initPipeline(bytes('aqcast_pipeline_bg.wasm'));"],
+]) {
+  test(`modules started ${name} work, without a warning`, () => {
+    const { out, printed } = run(start + calls);
+    assert.equal(out.aqi, 100);
+    assert.ok(Number.isFinite(out.prediction), JSON.stringify(out));
+    assert.doesNotMatch(printed, /deprecated/);
+  });
+}
+
+test("a call before init is an AqcastError with code not_initialised", () => {
+  const { out } = run(`
+    for (const [what, f] of [
+      ["Model.fromBytes", () => Model.fromBytes(lightgbm)],
+      ["aqi.compute", () => aqi.compute("pm2.5", 12)],
+    ]) {
+      try { f(); out[what] = "no error"; }
+      catch (e) { out[what] = [e instanceof AqcastError, e.code, e.message]; }
+    }
+    await init({ module_or_path: bytes('aqcast_bg.wasm') });
+    out.after = aqi.compute("pm2.5", 35.4).aqi;
+  `);
+  for (const what of ["Model.fromBytes", "aqi.compute"]) {
+    const [isAqcast, code, message] = out[what];
+    assert.equal(isAqcast, true, `${what}: ${JSON.stringify(out[what])}`);
+    assert.equal(code, "not_initialised");
+    assert.match(message, /await init\(\)/);
+  }
+  assert.equal(out.after, 100);
+});
