@@ -298,6 +298,13 @@ test("model.forecast gives aqcast forecast's 72-hour forecast, bit for bit", () 
     return t > end - 200 * 3600 && t <= end;
   });
   assert.deepStrictEqual(model.forecast(recent), model.forecast(observations, { at: end }));
+  // A forecasting model is not read as a one-row model: preprocess points to forecast,
+  // and its P10/P50/P90 heads are never chosen for the caller.
+  assert.throws(() => model.preprocess(recent), (e) => e instanceof AqcastError && e.code === "forecasting_model" && /model\.forecast/.test(e.message));
+  const row = new Float64Array(model.features.length);
+  assert.throws(() => model.predict(row), (e) => e.code === "head_required" && /0: P10, 1: P50, 2: P90/.test(e.message));
+  assert.throws(() => model.explain(row), (e) => e.code === "head_required");
+  assert.ok(Number.isFinite(model.predict(row, 1)));
   // Errors.
   assert.throws(() => model.forecast([], {}), (e) => e.code === "no_data" && /nothing to forecast/.test(e.message));
   // Observations, but none within the history the model reads before the origin.

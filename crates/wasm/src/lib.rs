@@ -347,6 +347,13 @@ impl Model {
         >,
     ) -> Result<JsValue, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
+        if self.model.forecast_json.is_some() {
+            return Err(error(
+                "forecasting_model",
+                "a forecasting model: model.forecast(observations) builds its rows for every \
+                 step",
+            ));
+        }
         let pipeline = self.model.pipeline_json.as_deref().ok_or_else(|| {
             error(
                 "no_pipeline",
@@ -358,7 +365,8 @@ impl Model {
 
     /// Predicts one row: a `Float64Array`/`Float32Array`/array of numbers in feature order,
     /// or an object keyed by feature name. `NaN`, `null` and missing keys are missing
-    /// values. `head` selects the head (default 0).
+    /// values. `head` selects the head (default 0; required where the heads are quantiles
+    /// of one target, such as P10/P50/P90, so that no one reads a P10 as the forecast).
     pub fn predict(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Row")] row: JsValue,
@@ -406,6 +414,23 @@ impl Model {
 
 impl Model {
     fn head(&self, head: Option<usize>) -> Result<usize, JsValue> {
+        let heads = &self.model.heads;
+        let quantiles = heads.iter().filter(|h| h.quantile.is_some()).count();
+        if head.is_none() && heads.len() > 1 && quantiles > 1 {
+            // Integers only: formatting a float would link core::fmt's float code.
+            let mut list = String::new();
+            for (i, h) in heads.iter().enumerate() {
+                let sep = if i > 0 { ", " } else { "" };
+                list.push_str(&match h.quantile {
+                    Some(q) => format!("{sep}{i}: P{}", (q * 100.0).round() as u32),
+                    None => format!("{sep}{i}: the mean"),
+                });
+            }
+            return Err(error(
+                "head_required",
+                &format!("this model's heads are quantiles ({list}): give the head"),
+            ));
+        }
         let h = head.unwrap_or(0);
         if h >= self.predictors.len() {
             return Err(core_error(aqcast_core::ModelError::NoSuchHead {
