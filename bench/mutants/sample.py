@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deliberate bugs, one at a time, in a copy of the committed tree: each must make a test
 fail. The first four are the bugs issue 27 found the tests let through; the others guard
-its fixes. Not part of CI (each mutant rebuilds a crate): run it after changing a test.
+its fixes; last, the S3 tests are run without an S3 server and must fail, saying so. Not part of CI (each mutant rebuilds a crate): run it after changing a test.
 
     bench/mutants/sample.py            # every mutant, ≈ 10 min on two cores
     bench/mutants/sample.py epa gain   # only these
@@ -44,12 +44,6 @@ MUTANTS = {
         'let verb = if by >= 0.0 { "lowers" } else { "raises" };',
         ["cargo", "test", "-q", "-p", "aqcast-web", "--lib", "summary"],
     ),
-    "s3-skip": (
-        "crates/store/tests/common/mod.rs",
-        "// A test that cannot run fails: a pass would claim what was never tried.\n        panic!(",
-        "return None;\n        #[allow(unreachable_code)]\n        panic!(",
-        ["env", "AQCAST_MOTO=/nonexistent/moto_server", "cargo", "test", "-q", "-p", "aqcast-store", "--test", "registry"],
-    ),
     "etag": (
         "crates/edge-worker/src/api.rs",
         't.strip_prefix("W/").unwrap_or(t).to_string()',
@@ -77,10 +71,10 @@ def run(cmd, cwd, env):
 
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    names = args or list(MUTANTS)
-    unknown = [n for n in names if n not in MUTANTS]
+    names = args or list(MUTANTS) + ["s3-skip"]
+    unknown = [n for n in names if n not in MUTANTS and n != "s3-skip"]
     if unknown:
-        sys.exit(f"unknown mutant(s) {unknown}; known: {', '.join(MUTANTS)}")
+        sys.exit(f"unknown mutant(s) {unknown}; known: {', '.join(MUTANTS)}, s3-skip")
     env = dict(os.environ)
     env["CARGO_TARGET_DIR"] = str(ROOT / "target" / "mutants")
     env.pop("CI", None)
@@ -90,7 +84,7 @@ def main():
         subprocess.run(["git", "worktree", "add", "--detach", str(copy), "HEAD"], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            for name in names:
+            for name in [n for n in names if n in MUTANTS]:
                 file, text, bug, cmd = MUTANTS[name]
                 path = copy / file
                 good = path.read_text()
@@ -107,6 +101,17 @@ def main():
                 path.write_text(good)
                 print(f"{name:8} {'caught' if caught else 'MISSED'}  ({file}; {' '.join(cmd[-3:])})")
                 missed += not caught
+            # Not a mutant: the guard itself. Without an S3 server the S3 tests must fail,
+            # naming what is missing, never pass as if they had run.
+            if "s3-skip" in names:
+                cmd = ["cargo", "test", "-p", "aqcast-store", "--test", "registry"]
+                env_no_s3 = dict(env, AQCAST_MOTO="/nonexistent/moto_server")
+                r = subprocess.run(cmd, cwd=copy, env=env_no_s3, capture_output=True, text=True)
+                said = "no S3 server" in r.stdout + r.stderr
+                ok = r.returncode != 0 and said
+                print(f"{'s3-skip':8} {'caught' if ok else 'MISSED'}  (without an S3 server: "
+                      f"{'the S3 tests fail, naming it' if ok else 'they passed or said nothing'})")
+                missed += not ok
             if "--cargo-mutants" in sys.argv:
                 have = subprocess.run(["cargo", "mutants", "--version"], capture_output=True, text=True)
                 if "25.3.1" not in have.stdout:
