@@ -52,8 +52,8 @@ MUTANTS = {
     ),
     "output": (
         "crates/cli/src/files.rs",
-        "} else if t.is_char_device() || t.is_fifo() {\n        Ok(Output::Through)",
-        "} else if t.is_char_device() || t.is_fifo() {\n        Ok(Output::Replace(path.to_path_buf()))",
+        "} else if through {\n        Ok(Output::Through)",
+        "} else if through {\n        Ok(Output::Replace(path.to_path_buf()))",
         ["cargo", "test", "-q", "-p", "aqcast", "--test", "hardening", "outputs_write_through"],
     ),
     "tag": (

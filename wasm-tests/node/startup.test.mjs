@@ -71,3 +71,20 @@ test("a call before init is an AqcastError with code not_initialised", () => {
   }
   assert.equal(out.after, 100);
 });
+
+test("require works where Node loads ES modules from it, and says why where it cannot", async () => {
+  const { mkdirSync, rmSync, symlinkSync } = await import("node:fs");
+  const dir = path.join(root, "wasm-tests/.tmp/require");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, "node_modules"), { recursive: true });
+  symlinkSync(path.join(root, "pkg"), path.join(dir, "node_modules/aqcast"), "dir");
+  const node = (flags, src) =>
+    execFileSync(process.execPath, [...flags, "-e", src], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString().trim();
+  // This Node (≥ 20.19) loads them: the same exports as `import`.
+  assert.equal(node([], 'const a = require("aqcast"); const i = require("aqcast/import"); const p = require("aqcast/pipeline"); console.log([typeof a.Model, typeof a.aqi.compute, typeof i.default, typeof p.default].join())'),
+    "function,function,function,function");
+  // As Node before 20.19 does (the flag turns require of ES modules off): a clear error.
+  const said = node(["--no-experimental-require-module"], 'try { require("aqcast/pipeline") } catch (e) { console.log(e.code + ": " + e.message) }');
+  assert.match(said, /^not_commonjs: aqcast\/pipeline is an ES module: use `import`/);
+  assert.match(said, /Node 20\.19\+ and 22\.12\+/);
+});

@@ -27,7 +27,12 @@ const js = blocks.filter((b) => b.lang.startsWith("js"));
 const node = js.findIndex((b) => b.lang === "js node");
 const workers = js.findIndex((b) => b.code.includes("export default"));
 if (node < 0 || workers < 0) throw new Error("pkg/README.md: the Node or Workers example is missing");
-const continued = js.slice(node, workers).map((b) => b.code).join("\n");
+// (A bundler's example imports .wasm files, which only a bundler resolves.)
+const continued = js
+  .slice(node, workers)
+  .filter((b) => !b.lang.includes("bundler"))
+  .map((b) => b.code)
+  .join("\n");
 writeFileSync(path.join(tmp, "readme-node.mjs"), continued);
 writeFileSync(path.join(tmp, "readme-workers.mjs"), js[workers].code);
 const html = blocks.find((b) => b.lang === "html");

@@ -79,8 +79,20 @@ enum Output {
     Through,
 }
 
-fn output_kind(path: &Path) -> io::Result<Output> {
+/// Whether a file type is a character device or a pipe (written through), and whether it
+/// is a block device (refused); neither exists outside Unix.
+#[cfg(unix)]
+fn special(t: &fs::FileType) -> (bool, bool) {
     use std::os::unix::fs::FileTypeExt;
+    (t.is_char_device() || t.is_fifo(), t.is_block_device())
+}
+
+#[cfg(not(unix))]
+fn special(_: &fs::FileType) -> (bool, bool) {
+    (false, false)
+}
+
+fn output_kind(path: &Path) -> io::Result<Output> {
     let refuse = |what: &str| {
         Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -102,14 +114,15 @@ fn output_kind(path: &Path) -> io::Result<Output> {
     } else {
         link.file_type()
     };
+    let (through, block) = special(&t);
     if t.is_file() {
         // The file a link points to is replaced; the link stays.
         Ok(Output::Replace(fs::canonicalize(path)?))
-    } else if t.is_char_device() || t.is_fifo() {
+    } else if through {
         Ok(Output::Through)
     } else if t.is_dir() {
         refuse("a folder")
-    } else if t.is_block_device() {
+    } else if block {
         refuse("a block device (aqcast does not overwrite disks)")
     } else {
         refuse("not a regular file, a character device or a pipe")

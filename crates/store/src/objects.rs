@@ -158,8 +158,8 @@ impl Objects {
                 .as_deref()
                 .is_some_and(|e| e.starts_with("http://"));
             if given("aws_region").is_none()
-                && std::env::var("AWS_REGION").is_err()
-                && std::env::var("AWS_DEFAULT_REGION").is_err()
+                && env_setting("AWS_REGION").is_none()
+                && env_setting("AWS_DEFAULT_REGION").is_none()
             {
                 // R2 and MinIO accept any region; AWS needs the bucket's, from the environment.
                 builder = builder.with_region("us-east-1");
