@@ -3,7 +3,7 @@
 fail. The first four are the bugs issue 27 found the tests let through; the others guard
 its fixes; last, the S3 tests are run without an S3 server and must fail, saying so. Not part of CI (each mutant rebuilds a crate): run it after changing a test.
 
-    bench/mutants/sample.py            # every mutant, ≈ 10 min on two cores
+    bench/mutants/sample.py            # every mutant, ≈ 25 min on two cores
     bench/mutants/sample.py epa gain   # only these
 
 With --cargo-mutants it then runs cargo-mutants 25.3.1 (installed if missing) over the

@@ -4,7 +4,7 @@
 // Needs: scripts/build-pkg (pkg/ built).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
 
@@ -25,11 +25,11 @@ function run(body) {
     const out = {};
     ${body}
     console.log(JSON.stringify(out));`;
-  const printed = execFileSync(process.execPath, ["--input-type=module", "-e", src], {
-    stdio: ["ignore", "pipe", "pipe"],
-  }).toString();
-  const lines = printed.trim().split("\n");
-  return { out: JSON.parse(lines.at(-1)), printed };
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", src], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  // Both streams: wasm-bindgen warns on stderr (console.warn).
+  return { out: JSON.parse(lines.at(-1)), printed: r.stdout + r.stderr };
 }
 
 const calls = `

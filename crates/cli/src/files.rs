@@ -49,9 +49,11 @@ pub fn read_all(path: &Path) -> Result<Vec<u8>, CliError> {
 /// one, never half of one.
 ///
 /// The rename is for regular files only. A symbolic link is kept and the file it points
-/// to is replaced; a character device or a FIFO (`/dev/null`, `/dev/stdout`, a named
-/// pipe) is written through, never replaced; a folder, a socket or a block device is
-/// refused.
+/// to is replaced, when the link and that file have one owner (a link someone else
+/// planted towards your file is refused); a character device or a FIFO (`/dev/null`, a
+/// named pipe) and anything under `/dev/` or `/proc/` (`/dev/stdout`, whatever it is
+/// redirected to) are written through, never replaced; a folder, a socket or a block
+/// device is refused.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -62,11 +64,16 @@ pub fn write_atomic(
             write(&mut w)?;
             w.into_inner().map_err(|e| e.into_error())
         }),
-        Output::Through => fs::OpenOptions::new().write(true).open(path).and_then(|f| {
-            let mut w = io::BufWriter::new(f);
-            write(&mut w)?;
-            w.flush()
-        }),
+        // Appending: through `/dev/stdout` redirected to a file, what is already there
+        // (a `>>` log, lines printed before) stays; a device or a pipe has no end to keep.
+        Output::Through => fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .and_then(|f| {
+                let mut w = io::BufWriter::new(f);
+                write(&mut w)?;
+                w.flush()
+            }),
     }
     .map_err(CliError::io(path))
 }
@@ -75,7 +82,7 @@ pub fn write_atomic(
 enum Output {
     /// Atomically, by renaming a new file over this path.
     Replace(std::path::PathBuf),
-    /// In place: a device or a pipe.
+    /// In place: a device, a pipe, a process's descriptor.
     Through,
 }
 
@@ -92,6 +99,18 @@ fn special(_: &fs::FileType) -> (bool, bool) {
     (false, false)
 }
 
+/// Whether a link and the file it leads to have one owner (outside Unix: yes).
+#[cfg(unix)]
+fn same_owner(link: &fs::Metadata, target: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    link.uid() == target.uid()
+}
+
+#[cfg(not(unix))]
+fn same_owner(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    true
+}
+
 fn output_kind(path: &Path) -> io::Result<Output> {
     let refuse = |what: &str| {
         Err(io::Error::new(
@@ -99,6 +118,11 @@ fn output_kind(path: &Path) -> io::Result<Output> {
             format!("{what}: give the path of a file to write"),
         ))
     };
+    // A process's own descriptors and devices (`/dev/stdout` is a link to the file the
+    // output is redirected to: renaming over it would replace that file).
+    if path.starts_with("/dev") || path.starts_with("/proc") {
+        return Ok(Output::Through);
+    }
     let link = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -106,18 +130,32 @@ fn output_kind(path: &Path) -> io::Result<Output> {
         }
         Err(e) => return Err(e),
     };
-    let t = if link.file_type().is_symlink() {
+    let meta = if link.file_type().is_symlink() {
         match fs::metadata(path) {
-            Ok(m) => m.file_type(),
-            Err(_) => return refuse("a symbolic link to nothing"),
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return refuse("a symbolic link to nothing")
+            }
+            Err(e) => return Err(e),
         }
     } else {
-        link.file_type()
+        link.clone()
     };
+    let t = meta.file_type();
     let (through, block) = special(&t);
     if t.is_file() {
+        if link.file_type().is_symlink() && !same_owner(&link, &meta) {
+            return refuse(
+                "a symbolic link owned by someone other than the file it points to (not \
+                 followed)",
+            );
+        }
+        let target = fs::canonicalize(path)?;
+        if target.starts_with("/proc") || target.starts_with("/dev") {
+            return Ok(Output::Through);
+        }
         // The file a link points to is replaced; the link stays.
-        Ok(Output::Replace(fs::canonicalize(path)?))
+        Ok(Output::Replace(target))
     } else if through {
         Ok(Output::Through)
     } else if t.is_dir() {

@@ -110,7 +110,7 @@ fn main() -> ExitCode {
             }
             eprintln!(
                 "error: {} (aqcast --help lists the commands and options)",
-                terminal::safe(&first)
+                terminal::one_line(&first)
             );
             return ExitCode::from(2);
         }
@@ -131,7 +131,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {}", terminal::safe(&e.to_string()));
+            eprintln!("error: {}", terminal::one_line(&e.to_string()));
             ExitCode::from(2)
         }
     }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 /// joiners, bidirectional overrides and isolates, the byte-order mark).
 fn hidden(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{00ad}')
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{00ad}' | '\u{061c}' | '\u{e0000}'..='\u{e007f}')
 }
 
 /// `text` with every hidden character escaped; borrowed when there is none.
@@ -29,9 +29,15 @@ pub fn safe(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// An error's one line: [`safe`], and a newline inside it shown as `\n` (a site id with
+/// one cannot forge a second line).
+pub fn one_line(text: &str) -> String {
+    safe(text.trim_end()).replace('\n', "\\n")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::safe;
+    use super::{one_line, safe};
 
     #[test]
     fn escapes_what_a_terminal_would_obey_or_hide() {
@@ -41,5 +47,9 @@ mod tests {
         assert_eq!(safe("\u{202e}cod.exe"), "\\u{202e}cod.exe");
         assert_eq!(safe("\u{9b}2J"), "\\u{9b}2J");
         assert_eq!(safe("Zürich 站点"), "Zürich 站点");
+        assert_eq!(
+            one_line("site \"a\nerror: forged\" x\n"),
+            "site \"a\\nerror: forged\" x"
+        );
     }
 }

@@ -149,6 +149,21 @@ fn outputs_write_through_pipes_keep_links_and_refuse_folders() {
     let through = reader.join().unwrap();
     assert_eq!(through, rows);
 
+    // `/dev/stdout` redirected to a file (`>> log`): appended to, never renamed over.
+    let log = d.join("log.csv");
+    std::fs::write(&log, "kept\n").unwrap();
+    let appending = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_aqcast"))
+        .args(["export", "--store", &store, "-o", "/dev/stdout"])
+        .stdout(appending)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!("kept\n{rows}")
+    );
+
     // A folder, and a link to nothing: refused, nothing written.
     std::fs::create_dir(d.join("folder")).unwrap();
     refused(&export(&d.join("folder")), "a folder");
@@ -295,16 +310,18 @@ fn a_pipeline_file_is_checked_before_anything_runs() {
     ] {
         refused(&pipeline(d, extra), want);
     }
-    // A file whose name starts with '-' is a file, not an option of the inner ingest.
+    // A file whose name starts with '-' is a file, not an option of the inner ingest
+    // (with the pipeline file named relative to the working folder, the name reaches
+    // the inner command as written).
     let archive = d.join("moved");
-    let o = pipeline(
-        d,
-        &format!("[[ingest]]\nfiles = [\"--archive={}\"]", p(&archive)),
-    );
+    let o = pipeline(d, "[[ingest]]\nfiles = [\"--archive=moved\"]");
     let plan = ok(&o);
     assert!(plan.contains(" -- "), "{plan}");
-    let config = d.join("pipeline.toml");
-    let o = aqcast(&["pipeline", "run", "--config", &p(&config)]);
+    let o = Command::new(env!("CARGO_BIN_EXE_aqcast"))
+        .args(["pipeline", "run", "--config", "pipeline.toml"])
+        .current_dir(d)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("--archive="), "named as a file: {err}");

@@ -73,7 +73,15 @@ pub fn replace(path: &Path, write: impl FnOnce(File) -> io::Result<File>) -> io:
         std::process::id()
     ));
     let result = (|| {
-        let f = write(File::create(&tmp)?)?;
+        // A new file, never one found there: a link planted at the temporary name is
+        // removed, not followed.
+        let _ = fs::remove_file(&tmp);
+        let f = write(
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?,
+        )?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
         // Make the rename itself durable.

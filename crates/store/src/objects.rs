@@ -57,6 +57,20 @@ fn s3_builder_from_env() -> AmazonS3Builder {
     builder
 }
 
+/// Whether the environment names a source of S3 credentials: keys, a web identity, a
+/// container's credentials endpoint. Without one, the client asks the instance metadata
+/// service; a failure there then means "no credentials", not an outage.
+fn credentials_configured() -> bool {
+    [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ]
+    .iter()
+    .any(|k| env_setting(k).is_some())
+}
+
 /// An S3 endpoint must be an absolute `http://` or `https://` URL with a host: anything
 /// else is refused here, naming the setting, rather than failing deep in request signing.
 fn check_endpoint(endpoint: &str) -> Result<(), Error> {
@@ -148,15 +162,28 @@ impl Objects {
                     .map_err(|e| Error::Location(format!("S3 setting {k}: {e}")))?;
                 builder = builder.with_config(key, *v);
             }
-            let endpoint = given("aws_endpoint_url")
-                .or_else(|| env_setting("AWS_ENDPOINT_URL"))
-                .or_else(|| env_setting("AWS_ENDPOINT"));
-            if let Some(endpoint) = &endpoint {
+            // Every spelling object_store reads is checked, whichever it ends up using.
+            let endpoints: Vec<String> = [
+                "aws_endpoint_url_s3",
+                "aws_endpoint_url",
+                "aws_endpoint",
+                "endpoint",
+            ]
+            .iter()
+            .filter_map(|k| given(k))
+            .chain(
+                ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_ENDPOINT"]
+                    .iter()
+                    .filter_map(|k| env_setting(k)),
+            )
+            .collect();
+            for endpoint in &endpoints {
                 check_endpoint(endpoint)?;
             }
-            let insecure = endpoint
-                .as_deref()
-                .is_some_and(|e| e.starts_with("http://"));
+            let insecure = endpoints.iter().any(|e| {
+                e.get(..7)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+            });
             if given("aws_region").is_none()
                 && env_setting("AWS_REGION").is_none()
                 && env_setting("AWS_DEFAULT_REGION").is_none()
@@ -266,7 +293,9 @@ impl Objects {
             }
             E::Generic { source, .. } if self.local.is_none() => {
                 let text = source.to_string();
-                if text.contains("169.254.169.254") || text.contains("169.254.170.2") {
+                if (text.contains("169.254.169.254") || text.contains("169.254.170.2"))
+                    && !credentials_configured()
+                {
                     // No credentials were configured, so the client asked the instance
                     // metadata service, which is not there: not worth a retry.
                     return Error::Denied {

@@ -415,8 +415,11 @@ impl Model {
 impl Model {
     fn head(&self, head: Option<usize>) -> Result<usize, JsValue> {
         let heads = &self.model.heads;
+        // Head 0 by default, unless it is one of several quantiles (a band's P10): then
+        // the caller names the head.
         let quantiles = heads.iter().filter(|h| h.quantile.is_some()).count();
-        if head.is_none() && heads.len() > 1 && quantiles > 1 {
+        let first_is_quantile = heads.first().is_some_and(|h| h.quantile.is_some());
+        if head.is_none() && first_is_quantile && quantiles > 1 {
             // Integers only: formatting a float would link core::fmt's float code.
             let mut list = String::new();
             for (i, h) in heads.iter().enumerate() {
