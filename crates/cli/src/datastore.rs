@@ -35,7 +35,7 @@ pub fn require_site(store: &Store, site: &str) -> Result<(), CliError> {
     let want = site.to_lowercase();
     let mut near: Vec<(usize, &String)> = sites
         .iter()
-        .map(|s| (distance(&want, &s.to_lowercase()), s))
+        .map(|s| (strsim::levenshtein(&want, &s.to_lowercase()), s))
         .collect();
     near.sort();
     let near: Vec<&str> = near.iter().take(5).map(|(_, s)| s.as_str()).collect();
@@ -52,32 +52,4 @@ pub fn require_site(store: &Store, site: &str) -> Result<(), CliError> {
             near.join(", ")
         )
     }))
-}
-
-/// Edit distance (Levenshtein) of two strings, by characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (diag + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            diag = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn distance_counts_edits() {
-        assert_eq!(super::distance("kitten", "sitting"), 3);
-        assert_eq!(super::distance("", "abc"), 3);
-        assert_eq!(super::distance("DEBY047", "DEBY047"), 0);
-    }
 }
