@@ -1,5 +1,5 @@
 // Prints the `wrangler r2 bulk put` list ([{ key, file }]) of what a local store published:
-// registry/, models/, stations.json, stations/. Usage: node scripts/r2-pairs.mjs STORE
+// registry/, models/, stations.json, basemap.json, stations/. Usage: node scripts/r2-pairs.mjs STORE
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
@@ -13,7 +13,7 @@ const walk = (rel) => {
     out.push({ key: rel, file: abs });
   }
 };
-for (const top of ["registry", "models", "stations", "stations.json"]) {
+for (const top of ["registry", "models", "stations", "stations.json", "basemap.json"]) {
   try {
     statSync(path.join(root, top));
   } catch {

@@ -27,7 +27,7 @@ const TYPES = {
 };
 const COMPRESS = new Set([".html", ".js", ".mjs", ".css", ".json", ".webmanifest", ".svg", ".wasm", ".aqm"]);
 // What of a store is published (the rest of it, such as data/ and manifest.json, is not).
-const PUBLISHED = /^(stations\.json|stations\/.+|registry\/.+\.json|models\/.+)$/;
+const PUBLISHED = /^(stations\.json|basemap\.json|stations\/.+|registry\/.+\.json|models\/.+)$/;
 
 /** Resolves `rel` inside `root`, or null when it would leave it. */
 function inside(root, rel) {

@@ -192,8 +192,13 @@ pub fn App() -> impl IntoView {
     });
     let width = RwSignal::new(chart_width());
     window_event_listener(leptos::ev::resize, move |_| width.set(chart_width()));
+    // A station chosen on the page (not the first one shown): once its screens are on
+    // the page, the focus moves to its Now, which scrolls it into view (on a phone the
+    // picker is below the screens).
+    let chosen = StoredValue::new(false);
     window_event_listener(leptos::ev::hashchange, move |_| {
         if let Some(id) = station_in_hash() {
+            chosen.set_value(true);
             selected.set(Some(id));
         }
     });
@@ -205,6 +210,15 @@ pub fn App() -> impl IntoView {
             async move { load::stations(&src).await.map(Arc::new) }
         })
     };
+    // The map under the stations: loaded beside them, drawn when it comes.
+    let basemap = {
+        let src = src.clone();
+        LocalResource::new(move || {
+            let src = src.clone();
+            async move { load::basemap(&src).await.map(Arc::new) }
+        })
+    };
+    let basemap = Signal::derive(move || basemap.get().flatten());
     // Each load of the shown station is numbered, so that the page can tell the screens
     // of this load from those of an earlier one, even of the same station.
     let loads = StoredValue::new(0u64);
@@ -256,8 +270,21 @@ pub fn App() -> impl IntoView {
         if let Some(Outcome { result: Ok(s), .. }) = shown.get() {
             remember(STATION_KEY, &s.report.station.id);
             announce_shown();
+            if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+                d.set_title(&format!(
+                    "{}: air quality now and next — aqcast",
+                    crate::picker::place(&s.report.station)
+                ));
+            }
         }
     });
+    // Once the screens of a chosen station are on the page.
+    let after_render = move || {
+        if chosen.get_value() {
+            chosen.set_value(false);
+            screens::show_section("now");
+        }
+    };
 
     let toggle_palette = move |_| {
         let next = match palette.get_untracked() {
@@ -279,7 +306,7 @@ pub fn App() -> impl IntoView {
             <div class="brand">
                 <span class="logo" aria-hidden="true"></span>
                 <div>
-                    <p class="title">"aqcast"</p>
+                    <h1 class="title">"aqcast"</h1>
                     <p class="subtitle">"The air where you live, now and for the next three days"</p>
                 </div>
             </div>
@@ -290,12 +317,12 @@ pub fn App() -> impl IntoView {
         </header>
         <div class="layout">
             <aside id="stations" class="picker" aria-labelledby="stations-h">
-                <h2 id="stations-h">"Stations"</h2>
+                <h2 id="stations-h" tabindex="-1">"Stations"</h2>
                 {move || match stations.get() {
                     _ if retrying.get() => view! { <p class="muted">"Loading the stations…"</p> }.into_any(),
                     None => view! { <p class="muted">"Loading the stations…"</p> }.into_any(),
                     Some(Ok(list)) => view! {
-                        <Picker list=list selected=shown_id palette=palette/>
+                        <Picker list=list selected=shown_id palette=palette basemap=basemap/>
                     }.into_any(),
                     Some(Err(e)) => view! {
                         <div class="error" role="alert">
@@ -317,7 +344,7 @@ pub fn App() -> impl IntoView {
                     None => placeholder().into_any(),
                     Some(Outcome { seq, result: Ok(s), .. }) => view! {
                         <StationScreens shown=s palette=palette width=width
-                            on_rendered=move || rendered.set(Some(seq))/>
+                            on_rendered=move || { rendered.set(Some(seq)); after_render(); }/>
                     }.into_any(),
                     Some(Outcome { seq, result: Err(e), .. }) => {
                         Effect::new(move |_| rendered.set(Some(seq)));
@@ -331,7 +358,10 @@ pub fn App() -> impl IntoView {
         </div>
         <footer class="foot">
             <p>"Forecasts are computed in your browser by aqcast from the published model and measurements. "
-            <a href="#about">"About the model"</a></p>
+            <button type="button" class="link" on:click=|_| screens::show_section("about")>"About the model"</button></p>
+            {move || stations.get().and_then(|l| l.ok()).filter(|l| l.stations.iter().any(|s| s.near.is_some()))
+                .map(|_| view! { <p>{aqcast_core::published::geo::PLACES_CREDIT}</p> })}
+            {move || basemap.get().map(|b| view! { <p>{format!("{}.", b.credit)}</p> })}
         </footer>
     }
 }

@@ -11,7 +11,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use aqcast_core::forecast::Forecaster;
-use aqcast_core::published::{layout, verify, Registry, Snapshot, Stage, Stations, Version};
+use aqcast_core::published::{
+    layout, verify, Basemap, Registry, Snapshot, Stage, Stations, Version,
+};
 use aqcast_core::Parts;
 
 /// Why something could not be loaded: what, from where, and why, in words for the page.
@@ -202,6 +204,13 @@ pub async fn stations(src: &Source) -> Result<Stations, LoadError> {
     let what = "station list";
     let bytes = get(src, layout::STATIONS, what).await?.bytes;
     Stations::from_json(&bytes).map_err(|e| corrupt(src, layout::STATIONS, what, e))
+}
+
+/// The map under the stations, when one is published and reads (without it the map
+/// shows the stations alone, so nothing else is lost).
+pub async fn basemap(src: &Source) -> Option<Basemap> {
+    let bytes = get(src, layout::BASEMAP, "basemap").await.ok()?.bytes;
+    Basemap::from_json(&bytes).ok()
 }
 
 /// A station's snapshot, and when it was saved when it comes from the offline cache

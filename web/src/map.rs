@@ -1,61 +1,192 @@
 //! The station map: every station with coordinates drawn as SVG from its latitude and
 //! longitude (an equirectangular projection scaled by the cosine of the middle
-//! latitude), coloured by the AQI category of its latest measurement when that is recent (grey otherwise). Each dot is a link,
-//! so the keyboard reaches it; stations without coordinates are listed under the map.
+//! latitude), coloured by the AQI category of its latest measurement when that is recent
+//! (grey otherwise). Each dot is a link; the map is one tab stop (the selected station's
+//! dot), and the arrow keys move between dots ([`towards`]). Stations without
+//! coordinates are listed under the map.
 
 use aqcast_core::aqi::Palette;
-use aqcast_core::published::Station;
+use aqcast_core::published::{Basemap, Place, Station};
 use leptos::prelude::*;
 
 use crate::colours;
 
-/// Where each station with coordinates goes in a `w`×`h` box with a margin: (index into
-/// `stations`, x, y).
-pub fn project(stations: &[Station], w: f64, h: f64, margin: f64) -> Vec<(usize, f64, f64)> {
-    let located: Vec<(usize, f64, f64)> = stations
+/// How the map turns latitude and longitude into the box's x and y: an equirectangular
+/// projection scaled by the cosine of the middle latitude, fitted to the stations and
+/// centred.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Projection {
+    lat1: f64,
+    lon0: f64,
+    k: f64,
+    scale: f64,
+    ox: f64,
+    oy: f64,
+}
+
+impl Projection {
+    /// The projection that fits every station with coordinates in a `w`×`h` box with a
+    /// margin; none when no station has coordinates.
+    pub fn fit(stations: &[Station], w: f64, h: f64, margin: f64) -> Option<Projection> {
+        let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for (lat, lon) in located(stations).map(|(_, a, b)| (a, b)) {
+            lat0 = lat0.min(lat);
+            lat1 = lat1.max(lat);
+            lon0 = lon0.min(lon);
+            lon1 = lon1.max(lon);
+        }
+        if lat0 > lat1 {
+            return None;
+        }
+        let k = ((lat0 + lat1) / 2.0).to_radians().cos().max(0.1);
+        let span_x = ((lon1 - lon0) * k).max(1e-6);
+        let span_y = (lat1 - lat0).max(1e-6);
+        let scale = ((w - 2.0 * margin) / span_x).min((h - 2.0 * margin) / span_y);
+        Some(Projection {
+            lat1,
+            lon0,
+            k,
+            scale,
+            // Centred in the box.
+            ox: (w - span_x * scale) / 2.0,
+            oy: (h - span_y * scale) / 2.0,
+        })
+    }
+
+    /// Where (`lat`, `lon`) goes: (x, y).
+    pub fn xy(&self, lat: f64, lon: f64) -> (f64, f64) {
+        (
+            self.ox + (lon - self.lon0) * self.k * self.scale,
+            self.oy + (self.lat1 - lat) * self.scale,
+        )
+    }
+}
+
+/// The stations with coordinates: (index, latitude, longitude).
+fn located(stations: &[Station]) -> impl Iterator<Item = (usize, f64, f64)> + '_ {
+    stations
         .iter()
         .enumerate()
         .filter_map(|(i, s)| match (s.lat, s.lon) {
             (Some(lat), Some(lon)) if lat.is_finite() && lon.is_finite() => Some((i, lat, lon)),
             _ => None,
         })
-        .collect();
-    if located.is_empty() {
+}
+
+/// Where each station with coordinates goes in a `w`×`h` box with a margin: (index into
+/// `stations`, x, y).
+pub fn project(stations: &[Station], w: f64, h: f64, margin: f64) -> Vec<(usize, f64, f64)> {
+    let Some(p) = Projection::fit(stations, w, h, margin) else {
         return Vec::new();
-    }
-    let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for &(_, lat, lon) in &located {
-        lat0 = lat0.min(lat);
-        lat1 = lat1.max(lat);
-        lon0 = lon0.min(lon);
-        lon1 = lon1.max(lon);
-    }
-    let k = ((lat0 + lat1) / 2.0).to_radians().cos().max(0.1);
-    let span_x = ((lon1 - lon0) * k).max(1e-6);
-    let span_y = (lat1 - lat0).max(1e-6);
-    let scale = ((w - 2.0 * margin) / span_x).min((h - 2.0 * margin) / span_y);
-    // Centred in the box.
-    let ox = (w - span_x * scale) / 2.0;
-    let oy = (h - span_y * scale) / 2.0;
-    located
-        .into_iter()
-        .map(|(i, lat, lon)| (i, ox + (lon - lon0) * k * scale, oy + (lat1 - lat) * scale))
+    };
+    located(stations)
+        .map(|(i, lat, lon)| {
+            let (x, y) = p.xy(lat, lon);
+            (i, x, y)
+        })
         .collect()
 }
 
-/// The map of `stations`, `selected` ringed.
-pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> impl IntoView {
+/// The basemap's lines as SVG path data in the box of `p`.
+pub fn path(lines: &[Vec<[f64; 2]>], p: &Projection) -> String {
+    let mut d = String::new();
+    for line in lines {
+        for (i, pt) in line.iter().enumerate() {
+            let (x, y) = p.xy(pt[1], pt[0]);
+            d.push_str(if i == 0 { "M" } else { "L" });
+            d.push_str(&crate::words::fixed(x, 1));
+            d.push(' ');
+            d.push_str(&crate::words::fixed(y, 1));
+        }
+    }
+    d
+}
+
+/// The places to name on the map: the most populous first (the list's order), inside the
+/// `w`×`h` box, none closer to another than a label's room: (name, x, y).
+pub fn labels(places: &[Place], p: &Projection, w: f64, h: f64) -> Vec<(String, f64, f64)> {
+    let mut out: Vec<(String, f64, f64)> = Vec::new();
+    for place in places {
+        let (x, y) = p.xy(place.lat, place.lon);
+        if !(8.0..w - 8.0).contains(&x) || !(12.0..h - 4.0).contains(&y) {
+            continue;
+        }
+        if out
+            .iter()
+            .any(|(_, a, b)| (a - x).abs() < 70.0 && (b - y).abs() < 16.0)
+        {
+            continue;
+        }
+        out.push((place.name.clone(), x, y));
+        if out.len() == 8 {
+            break;
+        }
+    }
+    out
+}
+
+/// The dot to move to from dot `from` (an index into `dots`) for an arrow key pointing
+/// (`dx`, `dy`) (screen axes): the nearest dot within 60° of that direction, a dot off
+/// the line counting as farther.
+pub fn towards(dots: &[(usize, f64, f64)], from: usize, dx: f64, dy: f64) -> Option<usize> {
+    let &(_, x0, y0) = dots.get(from)?;
+    dots.iter()
+        .enumerate()
+        .filter(|(i, _)| *i != from)
+        .filter_map(|(i, &(_, x, y))| {
+            let (ex, ey) = (x - x0, y - y0);
+            let along = ex * dx + ey * dy;
+            let across = (ex * dy - ey * dx).abs();
+            // Within 60° of the direction: across ≤ along · tan 60°.
+            (along > 0.0 && across <= along * 1.733).then_some((i, along + 2.0 * across))
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+/// Moves the keyboard focus to the map's dot `i`.
+fn focus_dot(i: usize) {
+    use wasm_bindgen::JsCast;
+    if let Some(e) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(&format!("dot-{i}")))
+        .and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok())
+    {
+        let _ = e.focus();
+    }
+}
+
+/// The map of `stations` over `basemap` (coasts, borders, the largest of `places`),
+/// `selected` ringed.
+pub fn map(
+    stations: &[Station],
+    places: &[Place],
+    basemap: Option<&Basemap>,
+    selected: Option<&str>,
+    palette: Palette,
+) -> impl IntoView {
     let (w, h) = (320.0, 380.0);
     let dots = project(stations, w, h, 14.0);
+    let Some(proj) = Projection::fit(stations, w, h, 14.0) else {
+        return view! { <p class="muted">"No station has coordinates to draw a map with."</p> }
+            .into_any();
+    };
     if dots.is_empty() {
         return view! { <p class="muted">"No station has coordinates to draw a map with."</p> }
             .into_any();
     }
     let shown = dots.len();
     let now = crate::screens::now_seconds() as i64;
+    // The one tab stop: the selected station's dot, else the first.
+    let stop = dots
+        .iter()
+        .position(|d| selected == Some(stations[d.0].id.as_str()))
+        .unwrap_or(0);
+    let positions = std::sync::Arc::new(dots.clone());
     let items = dots
         .into_iter()
-        .map(|(i, x, y)| {
+        .enumerate()
+        .map(|(k, (i, x, y))| {
             let s = &stations[i];
             let (fill, rating) = match &s.latest {
                 // An old rating is not today's air: grey, and said so.
@@ -75,15 +206,29 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
             // `a` and `title` would be made HTML elements here, so each dot is a focusable
             // circle with the link's role and keys.
             let (id, key_id) = (s.id.clone(), s.id.clone());
+            let positions = positions.clone();
             view! {
-                <circle cx=x cy=y r=if is_selected { 9.0 } else { 6.5 } fill=fill
+                <circle id=format!("dot-{k}") cx=x cy=y r=if is_selected { 9.0 } else { 6.5 } fill=fill
                     class=if is_selected { "dot selected" } else { "dot" }
-                    tabindex="0" role="link" aria-label=label aria-current=is_selected.then_some("true")
+                    tabindex=if k == stop { "0" } else { "-1" } role="link" aria-label=label
+                    aria-current=is_selected.then_some("true")
                     on:click=move |_| crate::app::go_to(&id)
                     on:keydown=move |ev| {
-                        if ev.key() == "Enter" || ev.key() == " " {
-                            ev.prevent_default();
-                            crate::app::go_to(&key_id);
+                        let dir = match ev.key().as_str() {
+                            "Enter" | " " => {
+                                ev.prevent_default();
+                                crate::app::go_to(&key_id);
+                                return;
+                            }
+                            "ArrowLeft" => (-1.0, 0.0),
+                            "ArrowRight" => (1.0, 0.0),
+                            "ArrowUp" => (0.0, -1.0),
+                            "ArrowDown" => (0.0, 1.0),
+                            _ => return,
+                        };
+                        ev.prevent_default();
+                        if let Some(next) = towards(&positions, k, dir.0, dir.1) {
+                            focus_dot(next);
                         }
                     }/>
             }
@@ -107,9 +252,29 @@ pub fn map(stations: &[Station], selected: Option<&str>, palette: Palette) -> im
         .then(|| {
             view! { <li><span class="chip" style="background:#BBBBBB"></span>"no recent measurement, or not rated"</li> }
         });
+    // What is under the stations: drawn for the eye only (the stations carry the words).
+    let under = basemap.map(|b| {
+        let named = labels(places, &proj, w, h)
+            .into_iter()
+            .map(|(name, x, y)| {
+                view! {
+                    <circle class="town" cx=x cy=y r="2"/>
+                    <text class="town-name" x=x + 4.0 y=y - 3.0>{name}</text>
+                }
+            })
+            .collect_view();
+        view! {
+            <g class="basemap" aria-hidden="true">
+                <path class="coast" d=path(&b.coasts, &proj)/>
+                <path class="border" d=path(&b.borders, &proj)/>
+                {named}
+            </g>
+        }
+    });
     view! {
         <svg class="map" viewBox=format!("0 0 {w} {h}") role="group"
-            aria-label=format!("Map of {shown} stations, coloured by their recent air quality")>
+            aria-label=format!("Map of {shown} stations, coloured by their recent air quality; arrow keys move between stations, Enter chooses one")>
+            {under}
             {items}
         </svg>
         <ul class="map-legend small">{legend}{unrated}</ul>
@@ -134,7 +299,68 @@ mod tests {
             step: None,
             latest: None,
             source: None,
+            near: None,
         }
+    }
+
+    #[test]
+    fn arrow_keys_move_to_the_nearest_dot_that_way() {
+        // A cross: centre 0, east 1, west 2, north 3 (up the screen), far north-east 4.
+        let dots = [
+            (0, 100.0, 100.0),
+            (1, 140.0, 102.0),
+            (2, 60.0, 100.0),
+            (3, 100.0, 50.0),
+            (4, 200.0, 0.0),
+        ];
+        assert_eq!(towards(&dots, 0, 1.0, 0.0), Some(1));
+        assert_eq!(towards(&dots, 0, -1.0, 0.0), Some(2));
+        assert_eq!(towards(&dots, 0, 0.0, -1.0), Some(3));
+        assert_eq!(towards(&dots, 0, 0.0, 1.0), None, "nothing below");
+        assert_eq!(
+            towards(&dots, 3, 1.0, 0.0),
+            Some(1),
+            "off the line counts as farther"
+        );
+        assert_eq!(towards(&dots, 1, 1.0, -1.0), Some(4));
+        assert_eq!(towards(&dots, 9, 1.0, 0.0), None);
+    }
+
+    #[test]
+    fn town_names_keep_their_room_and_the_box() {
+        let s = [
+            station("a", Some(48.0), Some(8.0)),
+            station("b", Some(54.0), Some(14.0)),
+        ];
+        let p = Projection::fit(&s, 320.0, 380.0, 14.0).unwrap();
+        let place = |name: &str, lat, lon| Place {
+            name: name.into(),
+            country: "DE".into(),
+            lat,
+            lon,
+        };
+        let places = [
+            place("Big", 51.0, 11.0),
+            place("Beside", 51.01, 11.1), // too close to Big
+            place("Far", 49.0, 9.0),
+            place("Outside", 40.0, 11.0), // off the map
+        ];
+        let named: Vec<String> = labels(&places, &p, 320.0, 380.0)
+            .into_iter()
+            .map(|l| l.0)
+            .collect();
+        assert_eq!(named, ["Big", "Far"]);
+        // The lines go through the same projection as the dots.
+        let (x, y) = p.xy(48.0, 8.0);
+        let d = path(&[vec![[8.0, 48.0], [14.0, 54.0]]], &p);
+        assert!(
+            d.starts_with(&format!(
+                "M{} {}L",
+                crate::words::fixed(x, 1),
+                crate::words::fixed(y, 1)
+            )),
+            "{d}"
+        );
     }
 
     #[test]

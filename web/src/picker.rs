@@ -1,18 +1,22 @@
-//! Choosing a station: search by name or id, "near me", the map, and the stations the
-//! map cannot show. Every way of choosing goes through the address (`#/station/<id>`).
-//! "Near me" takes the nearest station with a recent measurement
-//! ([`Station::is_recent`]), unless asked to include the others.
+//! Choosing a station: search by a place's name, the station's name or its id, "near
+//! me", the map, and the stations the map cannot show. Every way of choosing goes
+//! through the address (`#/station/<id>`). "Near me" takes the nearest station with a
+//! recent measurement ([`Station::is_recent`]), unless asked to include the others, and
+//! only when it is within [`FAR_KM`]: farther, it says how far and moves nowhere.
 
 use std::sync::Arc;
 
 use aqcast_core::aqi::Palette;
-use aqcast_core::published::{Station, Stations};
+use aqcast_core::published::{geo, Basemap, Station, Stations};
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::app::go_to;
 use crate::{map, words};
+
+/// How far the nearest station may be for "near me" to show it as the air where you are.
+pub const FAR_KM: f64 = 25.0;
 
 /// Search, near me, the map, and the stations the map cannot show.
 #[component]
@@ -21,6 +25,8 @@ pub fn Picker(
     /// The station on the page, which the map rings.
     selected: Signal<Option<String>>,
     palette: RwSignal<Palette>,
+    /// The map under the stations, once (and if) it has loaded.
+    basemap: Signal<Option<Arc<Basemap>>>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let locate_message = RwSignal::new(None::<String>);
@@ -28,29 +34,63 @@ pub fn Picker(
     // Read at each use: the page may stay open for hours.
     let now = || crate::screens::now_seconds() as i64;
     let search_list = list.clone();
-    let matches = move || {
+    let matches = Memo::new(move |_| {
         let q = lower(query.get().trim());
         if q.is_empty() {
             return Vec::new();
         }
-        search_list
+        let stale = |s: &Station| {
+            if s.is_recent(now()) {
+                String::new()
+            } else {
+                " — no recent measurement".to_string()
+            }
+        };
+        // Stations by id, name or the place they are named after; then places by name,
+        // each with its nearest station.
+        let stations = search_list
             .stations
             .iter()
             .filter(|s| {
                 lower(&s.id).contains(&q)
                     || s.name.as_deref().is_some_and(|n| lower(n).contains(&q))
+                    || s.near
+                        .as_ref()
+                        .is_some_and(|n| lower(&n.place).contains(&q))
             })
             .take(8)
-            .map(|s| {
-                let text = if s.is_recent(now()) {
-                    label(s)
-                } else {
-                    format!("{} — no recent measurement", label(s))
-                };
-                (s.id.clone(), text)
-            })
-            .collect::<Vec<_>>()
-    };
+            .map(|s| (s.id.clone(), format!("{}{}", label(s), stale(s))));
+        let places = search_list
+            .places
+            .iter()
+            .filter(|p| lower(&p.name).contains(&q))
+            .take(4)
+            .filter_map(|p| {
+                let (id, km) = nearest(search_list.stations.iter(), p.lat, p.lon)?;
+                let s = search_list.get(&id)?;
+                Some((
+                    id,
+                    format!(
+                        "{}: the nearest station is {} km away ({}){}",
+                        p.name,
+                        words::fixed(km, 0),
+                        label(s),
+                        stale(s)
+                    ),
+                ))
+            });
+        stations.chain(places).take(10).collect::<Vec<_>>()
+    });
+    // The station near me chose, so that its message goes when another is chosen; and
+    // the nearest station when it was too far to be chosen.
+    let located = RwSignal::new(None::<String>);
+    let too_far = RwSignal::new(None::<(String, String)>);
+    Effect::new(move |_| {
+        if selected.get() != located.get_untracked() {
+            locate_message.set(None);
+            too_far.set(None);
+        }
+    });
     let near_list = list.clone();
     let near_me = move |_| {
         let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
@@ -67,12 +107,19 @@ pub fn Picker(
             let recent = nearest(list.stations.iter().filter(|s| s.is_recent(now)), lat, lon);
             let any = nearest(list.stations.iter(), lat, lon);
             let km = |d: f64| words::fixed(d, 0);
-            match (all, recent, any) {
-                (true, _, Some((id, d))) => {
-                    locate_message.set(Some(format!("The nearest station is {} km away.", km(d))));
-                    go_to(&id);
+            let chosen = if all { any.clone() } else { recent.clone() };
+            match (chosen, any) {
+                // Too far to say anything of the air where you are: said, not shown.
+                (Some((id, d)), _) if d > FAR_KM => {
+                    let name = list.get(&id).map(label).unwrap_or_else(|| id.clone());
+                    locate_message.set(Some(format!(
+                        "The nearest station{} is {} km away ({name}): too far to tell what the air is like where you are.",
+                        if all { "" } else { " with a recent measurement" },
+                        km(d)
+                    )));
+                    too_far.set(Some((id, name)));
                 }
-                (false, Some((id, d)), Some((nid, nd))) => {
+                (Some((id, d)), Some((nid, nd))) => {
                     locate_message.set(Some(if nid == id {
                         format!("The nearest station is {} km away.", km(d))
                     } else {
@@ -82,9 +129,10 @@ pub fn Picker(
                             km(nd)
                         )
                     }));
+                    located.set(Some(id.clone()));
                     go_to(&id);
                 }
-                (false, None, Some(_)) => locate_message.set(Some(
+                (None, Some(_)) => locate_message.set(Some(
                     "No station has a recent measurement. Tick \"Include stations without recent measurements\" to see the nearest all the same."
                         .into(),
                 )),
@@ -115,15 +163,23 @@ pub fn Picker(
         .collect();
     let all = list.clone();
     view! {
-        <label for="search" class="label">"Find a station by name or id"</label>
-        <input id="search" type="search" autocomplete="off" placeholder="e.g. DEBY or aurn"
+        <label for="search" class="label">"Find a town or a station"</label>
+        <input id="search" type="search" autocomplete="off" placeholder="e.g. Berlin"
             prop:value=move || query.get()
             on:input=move |ev| query.set(event_target_value(&ev))/>
         <ul class="results">
-            {move || matches().into_iter().map(|(id, text)| view! {
+            {move || matches.get().into_iter().map(|(id, text)| view! {
                 <li><a href=format!("#/station/{id}") on:click=move |_| query.set(String::new())>{text}</a></li>
             }).collect_view()}
         </ul>
+        <p class="muted small" aria-live="polite">{move || {
+            let q = query.get();
+            (!q.trim().is_empty() && matches.with(Vec::is_empty)).then(|| format!(
+                "No station or town matches \u{201c}{}\u{201d}. Try the name of a town or a station's code; towns more than {} km from every station are not listed.",
+                q.trim(),
+                geo::NEAR_KM
+            ))
+        }}</p>
         <button class="near" on:click=near_me>"Near me"</button>
         <label class="small include-stale">
             <input type="checkbox" prop:checked=move || include_stale.get()
@@ -131,7 +187,16 @@ pub fn Picker(
             " Include stations without recent measurements"
         </label>
         <p class="muted" aria-live="polite">{move || locate_message.get()}</p>
-        {move || map::map(&map_list.stations, selected.get().as_deref(), palette.get())}
+        {move || too_far.get().map(|(id, name)| view! {
+            <p class="small"><a href=format!("#/station/{id}")>{format!("Show {name} all the same")}</a></p>
+        })}
+        {move || map::map(
+            &map_list.stations,
+            &map_list.places,
+            basemap.get().as_deref(),
+            selected.get().as_deref(),
+            palette.get(),
+        )}
         <p class="muted small">{format!("{} stations", all.stations.len())}</p>
         {(!unmapped.is_empty()).then(|| view! {
             <p class="small">"Not on the map (no coordinates published): "
@@ -143,10 +208,21 @@ pub fn Picker(
     }
 }
 
+/// How a station is called where it is shown: its name, else its id and where it is
+/// ("DEUB038, 12 km W of Neumünster"), else its id.
+pub fn place(s: &Station) -> String {
+    match (&s.name, &s.near) {
+        (Some(n), _) => n.clone(),
+        (None, Some(near)) => format!("{}, {}", s.id, near.words()),
+        (None, None) => s.id.clone(),
+    }
+}
+
+/// A station in a list: its name with its id, else [`place`].
 pub fn label(s: &Station) -> String {
     match &s.name {
         Some(n) => format!("{n} ({})", s.id),
-        None => s.id.clone(),
+        None => place(s),
     }
 }
 
@@ -157,14 +233,7 @@ pub fn nearest<'a>(
     lon: f64,
 ) -> Option<(String, f64)> {
     stations
-        .filter_map(|s| {
-            let (a, b) = (s.lat?, s.lon?);
-            let (p1, p2) = (lat.to_radians(), a.to_radians());
-            let dp = p2 - p1;
-            let dl = (b - lon).to_radians();
-            let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-            Some((s.id.clone(), 6_371.0 * 2.0 * h.sqrt().min(1.0).asin()))
-        })
+        .filter_map(|s| Some((s.id.clone(), geo::km(lat, lon, s.lat?, s.lon?))))
         .min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
@@ -199,6 +268,7 @@ mod tests {
             step: None,
             latest: None,
             source: None,
+            near: None,
         };
         let list = [s("berlin", 52.52, 13.40), s("munich", 48.14, 11.58)];
         let (id, km) = nearest(list.iter(), 52.0, 13.0).unwrap();

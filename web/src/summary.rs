@@ -142,7 +142,8 @@ pub fn day_sentence(d: &Day, fc: &Forecast) -> String {
 }
 
 /// The explanation in words: the four largest contributions that move the forecast by
-/// at least 0.5 of its unit.
+/// at least 0.5 of its unit, other than the anchor's (the start already names it; what
+/// it adds beyond its value goes with everything else).
 fn why(
     forecaster: &Forecaster,
     e: &aqcast_core::forecast::Explanation,
@@ -153,6 +154,7 @@ fn why(
         .contributions
         .iter()
         .filter(|c| c.contribution.is_finite())
+        .filter(|c| e.anchor_feature.as_deref() != Some(c.feature.as_str()))
         .collect();
     parts.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()));
     let reasons: Vec<(String, f64)> = parts
@@ -244,26 +246,118 @@ fn history(
     }
 }
 
-/// The health message of a category, and who is sensitive, in the scale's own words
-/// (EPA's general message and sensitive groups; the EEA's advice for the general and the
-/// sensitive population).
-pub fn health(scale: Scale, category: u8, p: Pollutant) -> (String, String) {
-    match scale {
+/// What to do at a category, in the words of the scale's agency: for everyone, and for
+/// sensitive groups when the agency says something else for them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Advice {
+    /// For everyone.
+    pub everyone: &'static str,
+    /// For sensitive groups, when it differs.
+    pub sensitive: Option<&'static str>,
+    /// Whose words they are.
+    pub source: &'static str,
+}
+
+/// What to do at `category` of `scale`: EPA's Air Quality Guide ("What should I do?"), or
+/// the EEA's health advice for the general and the sensitive population.
+pub fn advice(scale: Scale, category: u8) -> Advice {
+    let (everyone, sensitive, source) = match scale {
         Scale::Epa => {
-            let c = Category::ALL[usize::from(category).min(5)];
-            let groups = aqcast_core::aqi::sensitive_groups(p);
-            (
-                c.health_message().to_string(),
-                format!("Sensitive groups for {}: {groups}.", p.label()),
-            )
+            let (e, s) = Category::ALL[usize::from(category).min(5)].activity_guide();
+            (e, s, "US EPA, Air Quality Guide")
         }
         Scale::Eea => {
-            let l = eea::Level::ALL[usize::from(category).min(5)];
-            let (general, sensitive) = l.health_advice();
+            let (e, s) = eea::Level::ALL[usize::from(category).min(5)].health_advice();
             (
-                general.to_string(),
-                format!("Sensitive populations: {sensitive}"),
+                e,
+                s,
+                "European Environment Agency, European Air Quality Index",
             )
+        }
+    };
+    Advice {
+        everyone,
+        sensitive: (sensitive != everyone).then_some(sensitive),
+        source,
+    }
+}
+
+/// A local day of an hourly forecast, in hours: when its worst category holds, and the
+/// best time to be outside.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DayHours {
+    /// The spans (start, end; Unix seconds) of the steps in the day's worst category.
+    pub worst: Vec<(i64, i64)>,
+    /// The best span to be outside between 07:00 and 21:00 local time: the longest run
+    /// of steps in the day's best category there (the lowest central forecast breaks
+    /// ties); none when the whole day is in one category.
+    pub best: Option<(i64, i64)>,
+}
+
+/// The hours of `day` (a day of [`daily::days`] at `offset`) in `fc`.
+pub fn day_hours(fc: &Forecast, day: &Day, offset: i64) -> DayHours {
+    let step = fc.step_seconds.max(1);
+    let key = (day.start + offset).div_euclid(86_400);
+    let steps: Vec<&aqcast_core::forecast::Step> = fc
+        .steps
+        .iter()
+        .filter(|s| (s.time + offset).div_euclid(86_400) == key)
+        .collect();
+    // Runs of consecutive steps for which `keep` holds: (first, last) indices.
+    let runs = |keep: &dyn Fn(&aqcast_core::forecast::Step) -> bool| {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for (i, s) in steps.iter().enumerate() {
+            if !keep(s) {
+                continue;
+            }
+            match out.last_mut() {
+                Some(r) if r.1 + 1 == i && steps[r.1].time + step == s.time => r.1 = i,
+                _ => out.push((i, i)),
+            }
+        }
+        out
+    };
+    let span = |(a, b): (usize, usize)| (steps[a].time, steps[b].time + step);
+    let worst = runs(&|s| s.category == day.category)
+        .into_iter()
+        .map(span)
+        .collect();
+    let daytime = |s: &aqcast_core::forecast::Step| {
+        let h = (s.time + offset).rem_euclid(86_400) / 3_600;
+        (7..21).contains(&h)
+    };
+    let best_category = steps
+        .iter()
+        .filter(|s| daytime(s))
+        .map(|s| s.category)
+        .min();
+    let best = best_category
+        .filter(|c| *c < day.category)
+        .and_then(|c| {
+            let mean = |(a, b): (usize, usize)| {
+                steps[a..=b].iter().map(|s| s.p50).sum::<f64>() / (b - a + 1) as f64
+            };
+            runs(&|s| s.category == c && daytime(s))
+                .into_iter()
+                .max_by(|x, y| {
+                    (x.1 - x.0)
+                        .cmp(&(y.1 - y.0))
+                        .then(mean(*y).total_cmp(&mean(*x)))
+                })
+        })
+        .map(span);
+    DayHours { worst, best }
+}
+
+/// What a category means for health, in the scale's words: EPA's health message, the
+/// EEA's advice for the general population.
+pub fn health(scale: Scale, category: u8) -> &'static str {
+    match scale {
+        Scale::Epa => Category::ALL[usize::from(category).min(5)].health_message(),
+        Scale::Eea => {
+            eea::Level::ALL[usize::from(category).min(5)]
+                .health_advice()
+                .0
         }
     }
 }
@@ -324,12 +418,66 @@ mod tests {
     }
 
     #[test]
+    fn advice_is_the_agency_s_and_says_the_same_once() {
+        let a = advice(Scale::Eea, 0);
+        assert_eq!(
+            a.everyone,
+            "The air quality is good. Enjoy your usual outdoor activities."
+        );
+        assert_eq!(a.sensitive, None, "the EEA says the same to both at Good");
+        let a = advice(Scale::Eea, 3);
+        assert!(a
+            .sensitive
+            .is_some_and(|s| s.contains("reducing physical activities")));
+        let a = advice(Scale::Epa, 3);
+        assert!(a.everyone.starts_with("Reduce prolonged or heavy exertion"));
+        assert!(a
+            .sensitive
+            .is_some_and(|s| s.starts_with("Avoid prolonged")));
+        assert_eq!(advice(Scale::Epa, 0).sensitive, None);
+    }
+
+    #[test]
+    fn a_day_s_worst_and_best_hours() {
+        // One day, hourly from 00:00 UTC: Fair, Moderate 08:00-10:59, Good 13:00-16:59.
+        let mut fc = forecast(&[]);
+        fc.step_seconds = 3_600;
+        let cat = |h: i64| match h {
+            8..=10 => 2,
+            13..=16 => 0,
+            _ => 1,
+        };
+        fc.steps = (0..24)
+            .map(|h| Step {
+                step: h as u32 + 1,
+                time: 86_400 + h * 3_600,
+                p10: 1.0,
+                p50: 10.0 + h as f64,
+                p90: 3.0,
+                aqi: 1,
+                category: cat(h),
+                probabilities: vec![0.0; 6],
+            })
+            .collect();
+        let d = &daily::days(&fc, 0)[0];
+        let h = day_hours(&fc, d, 0);
+        assert_eq!(h.worst, vec![(86_400 + 8 * 3_600, 86_400 + 11 * 3_600)]);
+        assert_eq!(h.best, Some((86_400 + 13 * 3_600, 86_400 + 17 * 3_600)));
+        // In UTC+2 the same hours are two hours later on the clock, still one day.
+        let d2 = &daily::days(&fc, 7_200)[0];
+        assert_eq!(day_hours(&fc, d2, 7_200).worst[0].0, 86_400 + 8 * 3_600);
+        // One category all day: no best time.
+        for s in &mut fc.steps {
+            s.category = 1;
+        }
+        let d = &daily::days(&fc, 0)[0];
+        assert_eq!(day_hours(&fc, d, 0).best, None);
+        assert_eq!(day_hours(&fc, d, 0).worst.len(), 1);
+    }
+
+    #[test]
     fn health_messages_follow_the_scale() {
-        let (g, s) = health(Scale::Epa, 2, Pollutant::Pm25);
-        assert!(g.starts_with("Members of sensitive groups"));
-        assert!(s.contains("heart or lung disease"));
-        let (g, s) = health(Scale::Eea, 3, Pollutant::No2);
-        assert!(g.contains("sore eyes"));
-        assert!(s.starts_with("Sensitive populations: Consider reducing"));
+        assert!(health(Scale::Epa, 2).starts_with("Members of sensitive groups"));
+        assert!(health(Scale::Eea, 3).contains("sore eyes"));
     }
 }

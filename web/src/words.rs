@@ -79,11 +79,11 @@ pub fn feature(meaning: Option<&Meaning>, name: &str, daily: bool) -> String {
         }
         Meaning::Ahead => "how far ahead the forecast looks".into(),
         Meaning::Target { field } => match field {
-            CalendarField::Hour => "the time of day forecast for".into(),
+            CalendarField::Hour => "the time of day it is forecast for".into(),
             CalendarField::Weekday | CalendarField::Weekend => {
-                "the day of the week forecast for".into()
+                "the day of the week it is forecast for".into()
             }
-            _ => "the time of year forecast for".into(),
+            _ => "the time of year it is forecast for".into(),
         },
         Meaning::Usual if daily => "the usual level for that time of year".into(),
         Meaning::Usual => "the usual level for that hour of the week".into(),

@@ -1,11 +1,13 @@
 //! The `aqcast` command-line front end as a library: its commands and the task files. The binary (`src/main.rs`) is a thin clap wrapper; the
 //! library exists so fuzz targets and benchmarks can drive the same code.
 
+pub mod basemap;
 pub mod commands;
 pub mod config;
 pub mod datastore;
 pub mod error;
 pub mod files;
+pub mod places;
 pub mod runlog;
 pub mod table;
 pub mod terminal;

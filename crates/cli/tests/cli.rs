@@ -268,7 +268,7 @@ fn aqi_matches_epa_worked_examples() {
         stdout(&o)
     );
     let o = aqcast(&["aqi", "--pollutant", "pm2.5", "--palette", "cva", "5"]);
-    assert!(stdout(&o).contains("\"color\":\"#F0E442\""));
+    assert!(stdout(&o).contains("\"color\":\"#FCFDBF\""));
 }
 
 #[test]

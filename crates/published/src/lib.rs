@@ -47,6 +47,8 @@ pub mod layout {
 
     /// The station list.
     pub const STATIONS: &str = "stations.json";
+    /// The map under the stations: coasts and borders of their area.
+    pub const BASEMAP: &str = "basemap.json";
     /// Folder of the registry documents.
     pub const REGISTRY_DIR: &str = "registry/";
     /// Folder of the run records.
@@ -64,7 +66,7 @@ pub mod layout {
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         };
         match parts.as_slice() {
-            [STATIONS] => true,
+            [STATIONS] | [BASEMAP] => true,
             ["stations", site, "recent.json"] => segment(site),
             ["registry", doc] => doc
                 .strip_suffix(".json")
@@ -706,6 +708,86 @@ pub struct Stations {
     pub generated: String,
     /// Every station with published data, by id.
     pub stations: Vec<Station>,
+    /// The sizeable places near the stations, so that a reader can find stations by the
+    /// name of a place ([`geo::NEAR_KM`]); empty in lists written before they were added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<Place>,
+}
+
+/// A place people live in (a town or city), from a gazetteer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    /// Its name, as the gazetteer spells it.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// Latitude (degrees north).
+    pub lat: f64,
+    /// Longitude (degrees east).
+    pub lon: f64,
+}
+
+/// Where a station is, in words: the nearest sizeable place, how far and which way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Near {
+    /// The place's name.
+    pub place: String,
+    /// Its ISO 3166-1 alpha-2 country code.
+    pub country: String,
+    /// The distance from the place to the station (km, great circle, one decimal).
+    pub km: f64,
+    /// Which way the station lies from the place: one of the 8 compass points (`N`, `NE`, …).
+    pub bearing: String,
+}
+
+impl Near {
+    /// "Kiel" within 5 km, else "23 km SW of Kiel".
+    pub fn words(&self) -> String {
+        if self.km < 5.0 {
+            self.place.clone()
+        } else {
+            format!(
+                "{} km {} of {}",
+                libm::round(self.km) as i64,
+                self.bearing,
+                self.place
+            )
+        }
+    }
+}
+
+/// Distances and directions on the Earth (a sphere of radius 6,371 km).
+pub mod geo {
+    /// How far from a station a place is still "near" it: the station list carries the
+    /// places within this distance of a station, and a station is named after the
+    /// nearest place within it.
+    pub const NEAR_KM: f64 = 50.0;
+
+    /// What the station list's place names owe to their source (the gazetteer
+    /// `aqcast stations publish` takes them from).
+    pub const PLACES_CREDIT: &str = "Place names: GeoNames (geonames.org), CC BY 4.0.";
+
+    /// The great-circle distance between two points (degrees), in km (haversine).
+    pub fn km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+        let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+        let dp = p2 - p1;
+        let dl = (lon2 - lon1).to_radians();
+        let h = libm::pow(libm::sin(dp / 2.0), 2.0)
+            + libm::cos(p1) * libm::cos(p2) * libm::pow(libm::sin(dl / 2.0), 2.0);
+        6_371.0 * 2.0 * libm::asin(libm::sqrt(h).min(1.0))
+    }
+
+    /// Which way the second point lies from the first: one of the 8 compass points.
+    pub fn compass(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> &'static str {
+        let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+        let dl = (lon2 - lon1).to_radians();
+        let y = libm::sin(dl) * libm::cos(p2);
+        let x = libm::cos(p1) * libm::sin(p2) - libm::sin(p1) * libm::cos(p2) * libm::cos(dl);
+        let deg = libm::atan2(y, x).to_degrees();
+        let deg = if deg < 0.0 { deg + 360.0 } else { deg };
+        const POINTS: [&str; 8] = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+        POINTS[((deg + 22.5) / 45.0) as usize % 8]
+    }
 }
 
 /// One station of the station list.
@@ -743,6 +825,10 @@ pub struct Station {
     /// data: OpenAQ, AirNow, EEA, UK-AIR).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Credit>,
+    /// The nearest sizeable place, when the station has coordinates and one is within
+    /// [`geo::NEAR_KM`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near: Option<Near>,
 }
 
 /// Where a station's data come from: shown wherever they are (the licences of OpenAQ,
@@ -814,6 +900,37 @@ impl Stations {
     /// A station by id.
     pub fn get(&self, id: &str) -> Option<&Station> {
         self.stations.iter().find(|s| s.id == id)
+    }
+}
+
+/// The map under the stations: `basemap.json`, the coasts and land borders of the
+/// stations' area, cut from a world map by the trainer, so that a reader draws a map
+/// with no map service (and offline).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Basemap {
+    /// Document format ([`FORMAT`]).
+    pub format: u32,
+    /// The area it covers: west, south, east, north (degrees).
+    pub bbox: [f64; 4],
+    /// Coastlines: each a line of (longitude, latitude) points.
+    pub coasts: Vec<Vec<[f64; 2]>>,
+    /// Land borders between countries, likewise.
+    pub borders: Vec<Vec<[f64; 2]>>,
+    /// Whom the map owes (its source and licence).
+    pub credit: String,
+}
+
+impl Basemap {
+    /// Reads and checks a basemap.
+    pub fn from_json(bytes: &[u8]) -> Result<Basemap, Error> {
+        let b: Basemap = parse(bytes, "basemap")?;
+        check_format(b.format, FORMAT, "basemap")?;
+        Ok(b)
+    }
+
+    /// The document's bytes.
+    pub fn to_json(&self) -> Vec<u8> {
+        to_json(self)
     }
 }
 
@@ -1320,6 +1437,26 @@ mod tests {
     }
 
     #[test]
+    fn distances_and_directions_on_the_sphere() {
+        // Berlin to Munich: 504 km, to the south-south-west.
+        let d = geo::km(52.52, 13.405, 48.137, 11.575);
+        assert!((500.0..510.0).contains(&d), "{d}");
+        assert_eq!(geo::compass(52.52, 13.405, 48.137, 11.575), "S");
+        assert_eq!(geo::compass(0.0, 0.0, 1.0, 1.0), "NE");
+        assert_eq!(geo::compass(0.0, 0.0, 0.0, -1.0), "W");
+        assert_eq!(geo::compass(0.0, 0.0, -1.0, -1.0), "SW");
+        assert_eq!(geo::km(10.0, 20.0, 10.0, 20.0), 0.0);
+        let near = |km: f64| Near {
+            place: "Kiel".into(),
+            country: "DE".into(),
+            km,
+            bearing: "SW".into(),
+        };
+        assert_eq!(near(4.9).words(), "Kiel");
+        assert_eq!(near(23.4).words(), "23 km SW of Kiel");
+    }
+
+    #[test]
     fn segments_round_trip() {
         for s in ["DEBY047", "a b/c", "站点", ".hidden", "x%y"] {
             let e = layout::encode_segment(s);
@@ -1390,6 +1527,7 @@ mod tests {
             step: None,
             latest: None,
             source: None,
+            near: None,
         };
         assert!(!st.is_recent(t), "no data is not recent");
         st.data_time = Some(t - 86_400);

@@ -38,22 +38,22 @@ pub fn About(shown: Arc<Shown>) -> impl IntoView {
         .join(", ");
     view! {
         <section id="about" class="card" aria-labelledby="about-h">
-            <h2 id="about-h">"About this forecast"</h2>
+            <h2 id="about-h" tabindex="-1">"About this forecast"</h2>
             <dl class="about">
                 <dt>"Model"</dt><dd>{format!("{} version {} ({})", r.model, v.version, v.stage.name())}</dd>
                 <dt>"Trained"</dt><dd>{v.provenance.trained.clone().unwrap_or_else(|| "not recorded".into())}{format!(" by {}", v.provenance.source)}</dd>
                 <dt>"On"</dt><dd>{if data_files.is_empty() { "not recorded".to_string() } else { data_files }}</dd>
-                <dt>"Test skill"</dt><dd>{match skill {
-                    Some(s) => format!("{} at {} ahead (1 − RMSE / RMSE of persistence; above 0 beats \"same as now\")", words::fixed(s, 2), if hourly { "24 hours" } else { "1 day" }),
+                <dt>"Tested"</dt><dd>{match skill {
+                    Some(s) if s > 0.0 => format!("On data it never saw, {} ahead, its errors were {} % smaller than those of assuming the air stays as it is.", if hourly { "24 hours" } else { "a day" }, words::fixed(s * 100.0, 0)),
+                    Some(_) => format!("On data it never saw, {} ahead, it was no better than assuming the air stays as it is.", if hourly { "24 hours" } else { "a day" }),
                     None => "not recorded".into(),
                 }}</dd>
-                <dt>"Band coverage"</dt><dd>{match coverage {
-                    Some(c) => format!("{} % of test measurements fell in the 80 % band", words::fixed(c * 100.0, 0)),
-                    None => "not recorded".into(),
-                }}</dd>
-                <dt>"Bands"</dt><dd>{match r.forecast.tracked {
-                    Some(n) => format!("kept to 80 % by this station's own record: {} outcomes since training moved them", words::count(n)),
-                    None => "as calibrated in training".into(),
+                <dt>"Range"</dt><dd>{match coverage {
+                    Some(c) => format!("The shaded range is meant to hold 8 measurements in 10; on that test data it held {} in 100. ", words::fixed(c * 100.0, 0)),
+                    None => String::new(),
+                }}{match r.forecast.tracked {
+                    Some(n) => format!("It is kept honest by this station's own record: checked against {} measurements since the model was trained.", words::count(n)),
+                    None => "It is as set in training.".into(),
                 }}</dd>
                 <dt>"Published"</dt><dd>{v.provenance.published.clone()}</dd>
                 <dt>"Fingerprint"</dt><dd><code>{v.sha256.get(..16).unwrap_or_default().to_string()}</code></dd>

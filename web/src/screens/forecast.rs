@@ -51,7 +51,7 @@ pub fn Forecast(
     let chart_shown = shown.clone();
     view! {
         <section id="forecast" class="card" aria-labelledby="forecast-h">
-            <h2 id="forecast-h">{if hourly { format!("The next {} hours", fc.steps.len()) } else { format!("The next {} days", fc.steps.len()) }}</h2>
+            <h2 id="forecast-h" tabindex="-1">{if hourly { format!("The next {} hours", fc.steps.len()) } else { format!("The next {} days", fc.steps.len()) }}</h2>
             <ul class="days">{days}</ul>
             <div class="chart-box">
                 {move || chart::forecast(&chart_shown.report, palette.get(), width.get(), chart_shown.offset)}
@@ -61,7 +61,8 @@ pub fn Forecast(
                 "· colour strip: each "{if hourly { "hour" } else { "day" }}"'s AQI category · times "{words::offset(offset)}</p>
             <details>
                 <summary>"The forecast as a table"</summary>
-                <div class="table-wrap">
+                // Focusable, so that a keyboard can scroll it.
+                <div class="table-wrap" tabindex="0" role="region" aria-label="The forecast as a table">
                 <table class="steps">
                     <caption>{format!("{} in {unit}, P10–P90 is the 80 % band", fc.pollutant.label())}</caption>
                     <thead><tr><th scope="col">"Time"</th><th scope="col">"P10"</th><th scope="col">"P50"</th><th scope="col">"P90"</th><th scope="col">"AQI"</th><th scope="col">"Category"</th></tr></thead>

@@ -24,7 +24,7 @@ pub fn History(shown: Arc<Shown>, width: RwSignal<f64>) -> impl IntoView {
     let chart_shown = shown.clone();
     view! {
         <section id="history" class="card" aria-labelledby="history-h">
-            <h2 id="history-h">"The last days: measured and forecast"</h2>
+            <h2 id="history-h" tabindex="-1">"The last days: measured and forecast"</h2>
             <div class="chart-box">
                 {move || chart::history(&chart_shown.report.history, chart_shown.report.forecast.unit.symbol(), chart_shown.report.forecast.step_seconds, width.get(), chart_shown.offset)}
             </div>

@@ -1,5 +1,5 @@
 //! The screens of the station shown, one component each: [`now::Now`],
-//! [`forecast::Forecast`], [`why::Why`], [`history::History`], [`about::About`]. They all
+//! [`outlook::Outlook`], [`forecast::Forecast`], [`why::Why`], [`history::History`], [`about::About`]. They all
 //! read one [`Shown`]: the station's report, computed once by [`show`] from the published
 //! documents.
 
@@ -7,6 +7,7 @@ pub mod about;
 pub mod forecast;
 pub mod history;
 pub mod now;
+pub mod outlook;
 pub mod why;
 
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use aqcast_core::published::Station;
 use leptos::prelude::*;
 
 use crate::load::{self, LoadError, Source};
-use crate::picker::label;
+use crate::picker::place;
 use crate::summary::{self, Report};
 use crate::words;
 
@@ -24,7 +25,8 @@ use crate::words;
 pub struct Shown {
     /// What the screens say.
     pub report: Report,
-    /// Local time's offset from UTC at the data time (seconds).
+    /// Local time's offset from UTC at the data time (seconds); 0 for daily data, whose
+    /// days are the source's calendar days.
     pub offset: i64,
     /// When the data were saved, when they come from the offline cache (ms since epoch).
     pub saved: Option<f64>,
@@ -53,6 +55,21 @@ fn perf_now() -> f64 {
         .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
+/// Scrolls to the section `id` and moves the focus to its heading (`<id>-h`), as a
+/// person choosing it expects, without touching the address.
+pub fn show_section(id: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(h) = doc
+        .get_element_by_id(&format!("{id}-h"))
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    {
+        h.scroll_into_view();
+        let _ = h.focus();
+    }
+}
+
 /// Loads what `station`'s screens need (the model that serves it, its snapshot) and
 /// computes its report.
 pub async fn show(
@@ -66,7 +83,18 @@ pub async fn show(
     let served = load::model(&src, name).await?;
     let (snapshot, saved) = load::snapshot(&src, &station.snapshot).await?;
     let t0 = perf_now();
-    let offset = offset_at(snapshot.data_time);
+    // Daily data are calendar days as the source dates them (the day of a daily mean),
+    // not instants: shown as they are, in any time zone. Hourly data are instants: shown
+    // in the browser's local time.
+    let daily = snapshot
+        .step()
+        .or(station.step)
+        .is_some_and(|s| s >= 86_400);
+    let offset = if daily {
+        0
+    } else {
+        offset_at(snapshot.data_time)
+    };
     let report = summary::report(
         &station,
         &served.name,
@@ -115,15 +143,24 @@ pub fn StationScreens(
             </p>
         }
     });
-    let name = label(&shown.report.station);
+    let name = place(&shown.report.station);
+    // Buttons, not links to `#now`: the address holds the station, and a shared link
+    // must open the same one.
+    let sections = [
+        ("outlook", "Today"),
+        ("forecast", "Forecast"),
+        ("why", "Why"),
+        ("history", "History"),
+        ("about", "About"),
+        ("stations", "Stations"),
+    ]
+    .map(|(id, text)| view! { <button type="button" on:click=move |_| show_section(id)>{text}</button> });
     view! {
         {unknown}
-        <nav class="sections" aria-label="Sections">
-            <a href="#now">"Now"</a><a href="#forecast">"Forecast"</a><a href="#why">"Why"</a>
-            <a href="#history">"History"</a><a href="#about">"About"</a><a href="#stations">"Stations"</a>
-        </nav>
         {saved}
         <now::Now shown=shown.clone() name=name palette=palette/>
+        <nav class="sections" aria-label="Sections">{sections}</nav>
+        <outlook::Outlook shown=shown.clone() palette=palette/>
         <forecast::Forecast shown=shown.clone() palette=palette width=width/>
         <why::Why shown=shown.clone()/>
         <history::History shown=shown.clone() width=width/>

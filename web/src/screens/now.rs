@@ -50,7 +50,8 @@ pub fn Now(shown: Arc<Shown>, name: String, palette: RwSignal<Palette>) -> impl 
                 .get(usize::from(c.category))
                 .map(|c| c.name.clone())
                 .unwrap_or_default();
-            let (general, sensitive) = summary::health(r.forecast.scale, c.category, d.pollutant);
+            let general = summary::health(r.forecast.scale, c.category);
+            let advice = summary::advice(r.forecast.scale, c.category);
             let others = n
                 .all
                 .iter()
@@ -76,15 +77,20 @@ pub fn Now(shown: Arc<Shown>, name: String, palette: RwSignal<Palette>) -> impl 
                         {format!(", {} {}{} measured {}", words::value(c.value), d.unit, words::basis(c.basis), words::datetime(c.time, offset))}
                         " ("{words::age(now as i64 - c.time)}")"</p>
                     {(!others.is_empty()).then(|| view! { <p class="small">"Also measured: "{others.clone()}</p> })}
-                    <p class="health">{general}</p>
-                    <p class="small">{sensitive}</p>
+                    // What to do is said only of the air now: an old measurement gets none
+                    // (the days ahead have theirs).
+                    {recent.then(|| view! {
+                        {(general != advice.everyone).then(|| view! { <p class="health">{general}</p> })}
+                        <p class="advice">{if advice.sensitive.is_some() { "Everyone: " } else { "Everyone, including sensitive groups: " }}{advice.everyone}</p>
+                        {advice.sensitive.map(|s| view! { <p class="advice">"Sensitive groups: "{s}</p> })}
+                    })}
                 </div>
             }.into_any()
         }
     };
     view! {
         <section id="now" class="card now" aria-labelledby="now-h">
-            <h2 id="now-h">{if recent { "Now at " } else { "No recent measurement at " }}{name}</h2>
+            <h2 id="now-h" tabindex="-1">{if recent { "Now at " } else { "No recent measurement at " }}{name}</h2>
             {(!recent).then(|| view! {
                 <p class="notice" role="status">{format!(
                     "This station has no recent measurement, so what the air is like there now is not known. The latest, below, is from {} ({}); the forecast starts from it.",

@@ -51,7 +51,7 @@ pub fn Why(shown: Arc<Shown>) -> impl IntoView {
     };
     view! {
         <section id="why" class="card" aria-labelledby="why-h">
-            <h2 id="why-h">"Why"</h2>
+            <h2 id="why-h" tabindex="-1">"Why"</h2>
             <p>{format!("The forecast for {when} is {} {unit}.", words::value(why.forecast))}</p>
             <ul class="why">{items}</ul>
         </section>

@@ -128,6 +128,12 @@ impl Place {
     }
 }
 
+/// The nearest sizeable place to a station whose coordinates are known.
+fn near(fact: Option<&Place>) -> Option<published::Near> {
+    let f = fact?;
+    crate::places::near(f.lat?, f.lon?)
+}
+
 /// Where the station data's publication state is kept (in the object store, not
 /// published to readers).
 const STATE: &str = "state/stations-publish.json";
@@ -334,6 +340,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
                 pollutants: vars.clone(),
                 models,
                 source: fact.and_then(|f| f.credit.clone()),
+                near: near(fact),
                 ..old.clone()
             });
             continue;
@@ -429,14 +436,22 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             step: snapshot.step(),
             latest,
             source: fact.and_then(|f| f.credit.clone()),
+            near: near(fact),
         });
     }
+    let located: Vec<(f64, f64)> = list.iter().filter_map(|s| Some((s.lat?, s.lon?))).collect();
     let stations = Stations {
         format: published::FORMAT,
         generated: now,
+        places: crate::places::around(&located),
         stations: list,
     };
     objects.put(layout::STATIONS, stations.to_json())?;
+    // The map under the stations, when any has coordinates.
+    match crate::basemap::area(&located) {
+        Some(area) => objects.put(layout::BASEMAP, crate::basemap::cut(area).to_json())?,
+        None => objects.delete(layout::BASEMAP)?,
+    }
     // Snapshots of stations no longer listed (their data deleted) go.
     for gone in old_list
         .keys()

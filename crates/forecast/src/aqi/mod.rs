@@ -47,8 +47,10 @@ pub enum Palette {
     /// EPA's official AQI colours.
     #[default]
     Epa,
-    /// A colour-vision-assist palette (Okabe–Ito hues, ordered by lightness so that the
-    /// order of categories stays readable with protanopia, deuteranopia and tritanopia).
+    /// A colour-vision-assist palette: six steps of the magma ramp (van der Walt and
+    /// Smith's, matplotlib's), pale yellow to deep purple, lightness and hue each moving
+    /// one way, so the categories read as an order with protanopia, deuteranopia and
+    /// tritanopia as with full colour vision.
     ColorVisionAssist,
 }
 
@@ -111,12 +113,12 @@ impl Category {
                 Category::Hazardous => "#7E0023",
             },
             Palette::ColorVisionAssist => match self {
-                Category::Good => "#F0E442",
-                Category::Moderate => "#E69F00",
-                Category::UnhealthyForSensitiveGroups => "#56B4E9",
-                Category::Unhealthy => "#009E73",
-                Category::VeryUnhealthy => "#0072B2",
-                Category::Hazardous => "#000000",
+                Category::Good => "#FCFDBF",
+                Category::Moderate => "#FEC287",
+                Category::UnhealthyForSensitiveGroups => "#FB8861",
+                Category::Unhealthy => "#B63679",
+                Category::VeryUnhealthy => "#721F81",
+                Category::Hazardous => "#221150",
             },
         }
     }
@@ -145,6 +147,46 @@ impl Category {
             Category::Hazardous => {
                 "Health warning of emergency conditions: everyone is more likely to be affected."
             }
+        }
+    }
+}
+
+impl Category {
+    /// What to do, in the words of EPA's Air Quality Guides (AirNow's "What should I do?",
+    /// e.g. EPA-456/F-15-005 for particle pollution): (everyone, sensitive groups). At
+    /// Good both are the same.
+    pub fn activity_guide(self) -> (&'static str, &'static str) {
+        match self {
+            Category::Good => (
+                "It's a great day to be active outside.",
+                "It's a great day to be active outside.",
+            ),
+            Category::Moderate => (
+                "It's a good day to be active outside.",
+                "Unusually sensitive people: consider reducing prolonged or heavy exertion. \
+                 Watch for symptoms such as coughing or shortness of breath.",
+            ),
+            Category::UnhealthyForSensitiveGroups => (
+                "It's a good day to be active outside; the general public is less likely to \
+                 be affected.",
+                "Reduce prolonged or heavy exertion. It's OK to be active outside, but take \
+                 more breaks and do less intense activities.",
+            ),
+            Category::Unhealthy => (
+                "Reduce prolonged or heavy exertion. Take more breaks during outdoor activities.",
+                "Avoid prolonged or heavy exertion. Consider moving activities indoors or \
+                 rescheduling.",
+            ),
+            Category::VeryUnhealthy => (
+                "Avoid prolonged or heavy exertion. Consider moving activities indoors or \
+                 rescheduling to a time when air quality is better.",
+                "Avoid all physical activity outdoors. Move activities indoors or reschedule \
+                 to a time when air quality is better.",
+            ),
+            Category::Hazardous => (
+                "Avoid all physical activity outdoors.",
+                "Remain indoors and keep activity levels low.",
+            ),
         }
     }
 }
@@ -181,6 +223,64 @@ pub(crate) fn truncate_units(value: f64, decimals: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// CIELAB lightness L* and hue angle (degrees) of `#RRGGBB` (sRGB, D65).
+    fn lightness_and_hue(hex: &str) -> (f64, f64) {
+        let c = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if v <= 0.040_45 {
+                v / 12.92
+            } else {
+                libm::pow((v + 0.055) / 1.055, 2.4)
+            }
+        };
+        let (r, g, b) = (c(1), c(3), c(5));
+        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.950_47;
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.088_83;
+        let f = |t: f64| {
+            if t > 0.008_856 {
+                libm::cbrt(t)
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        let (l, a, bb) = (
+            116.0 * f(y) - 16.0,
+            500.0 * (f(x) - f(y)),
+            200.0 * (f(y) - f(z)),
+        );
+        (l, libm::atan2(bb, a).to_degrees())
+    }
+
+    #[test]
+    fn the_colour_vision_palette_is_an_order_in_lightness_and_hue() {
+        let lh: Vec<(f64, f64)> = Category::ALL
+            .iter()
+            .map(|c| lightness_and_hue(c.color(Palette::ColorVisionAssist)))
+            .collect();
+        // Hue unwrapped from the first colour's: it must turn one way only.
+        let mut unwrapped = vec![lh[0].1];
+        for w in lh.windows(2) {
+            let mut d = w[1].1 - w[0].1;
+            if d > 180.0 {
+                d -= 360.0;
+            } else if d < -180.0 {
+                d += 360.0;
+            }
+            unwrapped.push(unwrapped.last().unwrap() + d);
+        }
+        for i in 1..6 {
+            assert!(
+                lh[i].0 < lh[i - 1].0 - 8.0,
+                "lightness falls by steps: {lh:?}"
+            );
+            assert!(
+                unwrapped[i] < unwrapped[i - 1],
+                "hue turns one way: {unwrapped:?}"
+            );
+        }
+    }
 
     #[test]
     fn categories_cover_the_index() {
