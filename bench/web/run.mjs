@@ -1,6 +1,6 @@
 // The dashboard's performance in headless Chromium, on loopback, against its targets:
 // time from navigation to the forecast on screen (cold: empty cache; warm: a second
-// visit), bytes transferred (gzip, everything included), the wasm's size, the forecast's
+// visit; on loopback and on DevTools' "Fast 3G"), bytes transferred (gzip, everything included), the wasm's size, the forecast's
 // time in the page, a station change (same model, and another model), and layout shift.
 //
 //   scripts/demo --no-serve && scripts/build-web
@@ -38,9 +38,14 @@ const probe = () => {
 
 // Bytes on the wire (headers and gzip bodies), from the DevTools protocol: every request
 // of the page, including the ones the wasm makes, and nothing answered from a cache.
-async function visit(page, station) {
+// Chromium DevTools' "Fast 3G" (its 3G preset): 562.5 ms round trips, 1.44 Mbit/s down,
+// 675 kbit/s up.
+const FAST_3G = { offline: false, latency: 562.5, downloadThroughput: 180_000, uploadThroughput: 84_375 };
+
+async function visit(page, station, network) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
+  if (network) await cdp.send("Network.emulateNetworkConditions", network);
   let bytes = 0;
   const urls = [];
   const byUrl = new Map();
@@ -84,6 +89,24 @@ for (let i = 0; i < runs; i++) {
   await context.close();
 }
 
+// The same on a phone's "Fast 3G" network: a first visit, and a second with the service
+// worker (which answers without the network).
+const slowCold = [], slowWarm = [];
+for (let i = 0; i < runs; i++) {
+  const first = await browser.newContext({ viewport: { width: 360, height: 800 }, serviceWorkers: "block" });
+  await first.addInitScript(probe);
+  slowCold.push(await visit(await first.newPage(), HOURLY, FAST_3G));
+  await first.close();
+  const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+  await context.addInitScript(probe);
+  const page = await context.newPage();
+  await visit(page, HOURLY);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForTimeout(500);
+  slowWarm.push(await visit(await context.newPage(), HOURLY, FAST_3G));
+  await context.close();
+}
+
 // Station changes in one page: within a model (daily), and to another model.
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
@@ -124,6 +147,8 @@ const ms = (n) => `${n.toFixed(0)} ms`;
 console.log(`dashboard on loopback, headless Chromium, ${runs} runs (medians)`);
 console.log(`  forecast on screen, cold (empty cache) ${ms(median(cold.map((r) => r.ready)))}  target ≤ 1000 ms`);
 console.log(`  forecast on screen, warm (second visit) ${ms(median(warm.map((r) => r.ready)))}`);
+console.log(`  the same on "Fast 3G", cold            ${ms(median(slowCold.map((r) => r.ready)))}  target ≤ 1500 ms`);
+console.log(`  the same on "Fast 3G", second visit    ${ms(median(slowWarm.map((r) => r.ready)))}  target ≤ 300 ms`);
 console.log(`  bytes transferred, cold, gzip          ${kb(median(cold.map((r) => r.bytes)))} in ${cold[0].requests} requests  target ≤ 500 KB`);
 console.log(`  bytes transferred, warm (page's view)  ${kb(median(warm.map((r) => r.bytes)))}`);
 console.log(`    of which the wasm                    ${kb(gzipSync(wasm, { level: 9 }).length)} (${kb(statSync(path.join(dist, "pkg/aqcast_web_bg.wasm")).size)} raw)`);

@@ -247,7 +247,7 @@ test("near me picks the nearest station with a recent measurement, or any when a
   await page.waitForSelector(`main[data-station="${nearestRecent}"]`);
   assert.match(await page.$eval(".picker", (e) => e.innerText), /The nearest station with a recent measurement is \d+ km away \(one \d+ km away has none\)/);
   // The map greys what is not recent, rather than colour it by an old rating.
-  const dot = (s) => page.$eval(`circle.dot[aria-label^="${s.name ?? s.id}:"]`, (c) => [c.getAttribute("fill"), c.getAttribute("aria-label")]);
+  const dot = (s) => page.$eval(`circle.dot[aria-label^="${s.name ?? s.id}"]`, (c) => [c.getAttribute("fill"), c.getAttribute("aria-label")]);
   const [staleFill, staleLabel] = await dot(stale);
   assert.deepEqual([staleFill, /no recent measurement$/.test(staleLabel)], ["#BBBBBB", true]);
   assert.notEqual((await dot(de))[0], "#BBBBBB");
@@ -406,6 +406,12 @@ test("after the first visit the page works offline and says how old its copy is"
   await page.evaluate(() => { location.hash = "#/station/DEBY047"; });
   const alert = await page.waitForSelector('[role="alert"]');
   assert.match(await alert.innerText(), /You seem to be offline[\s\S]*no copy was saved on this device/);
+  // … and offers the station it kept, which opens from the saved copy.
+  const kept = await page.waitForSelector(`.saved a[href="#/station/${AURN}"]`);
+  await page.screenshot({ path: path.join(shots, "offline-not-saved-360x800.png") });
+  await kept.click();
+  await page.waitForSelector(`main[data-station="${AURN}"][data-state="ready"]`);
+  assert.deepEqual(await rows(page), online);
   await context.close();
 });
 
@@ -607,4 +613,37 @@ test("a daily station's days are the same days in every time zone", async () => 
   assert.match(days.UTC[0], /^\w{3} \d+ \w{3} \d{4}, 00:00$/);
   assert.deepEqual(days["America/New_York"], days.UTC);
   assert.deepEqual(days["Asia/Tokyo"], days.UTC);
+});
+
+test("the last 12 months against the WHO guidelines, from the station's published summary", async () => {
+  const summary = JSON.parse(readFileSync(path.join(store, "stations/DEBY047/summary.json"), "utf8"));
+  const pm10 = summary.pollutants.find((p) => p.variable === "pm10");
+  assert.deepEqual([pm10.guideline.short_term, pm10.guideline.long_term], [45, 15]);
+  assert.equal(pm10.months.length, 12);
+  // The published counts are the data's: days over 45 µg/m³ in the last 12 months of it.
+  const rows = readFileSync(path.join(root, "tests/fixtures/data/airbase_pm10_de_1998_2009.csv.gz"));
+  const text = (await import("node:zlib")).gunzipSync(rows).toString().split("\n");
+  const months = new Set(pm10.months.map((m) => m.month));
+  let over = 0, days = 0;
+  for (const line of text) {
+    const [code, date, v] = line.split(",");
+    if (code !== "DEBY047" || v === undefined || v === "" || !months.has(date.slice(0, 7))) continue;
+    days++;
+    if (Number(v) > 45) over++;
+  }
+  assert.deepEqual([pm10.months.reduce((a, m) => a + m.over, 0), pm10.months.reduce((a, m) => a + m.days, 0)], [over, days]);
+  const { page, context } = await open(`${server.url}#/station/DEBY047`, { width: 360, height: 800 });
+  await settled(page);
+  const card = await page.$eval("#year", (e) => ({
+    text: e.innerText, rows: e.querySelectorAll(".months li").length,
+    over: Number(e.querySelector(".year-pollutant").dataset.over),
+  }));
+  assert.equal(card.rows, 12);
+  assert.equal(card.over, over);
+  assert.match(card.text, new RegExp(`PM10: ${over} of ${days} days measured were over the WHO guideline for the 24-hour mean \\(45 µg/m³\\)`));
+  assert.match(card.text, /(above|within) the WHO's long-term guideline of 15 µg\/m³/);
+  await page.click('nav.sections button:text("Year")');
+  await page.waitForFunction(() => document.activeElement?.id === "year-h");
+  await page.screenshot({ path: path.join(shots, "year-360x800.png") });
+  await context.close();
 });

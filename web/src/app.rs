@@ -350,6 +350,11 @@ pub fn App() -> impl IntoView {
                         Effect::new(move |_| rendered.set(Some(seq)));
                         match e.station {
                             None => view! { <p class="muted">"Nothing to show without the station list."</p> }.into_any(),
+                            // Offline: the stations this device kept are a tap away.
+                            Some(_) if matches!(e.error, LoadError::Offline { .. }) => view! {
+                                {error_card(&e.error)}
+                                <SavedStations src=src.clone() stations=stations/>
+                            }.into_any(),
                             Some(_) => error_card(&e.error).into_any(),
                         }
                     }
@@ -363,6 +368,41 @@ pub fn App() -> impl IntoView {
                 .map(|_| view! { <p>{aqcast_core::published::geo::PLACES_CREDIT}</p> })}
             {move || basemap.get().map(|b| view! { <p>{format!("{}.", b.credit)}</p> })}
         </footer>
+    }
+}
+
+/// The stations whose data this device kept (the service worker's cache), as links: what
+/// an offline page can still show.
+#[component]
+fn SavedStations(
+    src: Source,
+    stations: LocalResource<Result<Arc<Stations>, LoadError>>,
+) -> impl IntoView {
+    let saved = LocalResource::new(move || {
+        let src = src.clone();
+        async move {
+            let Ok(list) = stations.await else {
+                return Vec::new();
+            };
+            let keys: Vec<String> = list.stations.iter().map(|s| s.snapshot.clone()).collect();
+            let kept = load::saved(&src, &keys).await;
+            list.stations
+                .iter()
+                .filter(|s| kept.contains(&s.snapshot))
+                .map(|s| (s.id.clone(), crate::picker::label(s)))
+                .collect::<Vec<_>>()
+        }
+    });
+    move || {
+        saved.get().filter(|v| !v.is_empty()).map(|v| {
+            view! {
+                <p class="saved">"Saved on this device, to see offline: "
+                    {v.into_iter().map(|(id, text)| view! {
+                        <a href=format!("#/station/{id}")>{text}</a>" "
+                    }).collect_view()}
+                </p>
+            }
+        })
     }
 }
 

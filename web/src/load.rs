@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use aqcast_core::forecast::Forecaster;
 use aqcast_core::published::{
-    layout, verify, Basemap, Registry, Snapshot, Stage, Stations, Version,
+    layout, verify, Basemap, Registry, Snapshot, Stage, Stations, Summary, Version,
 };
 use aqcast_core::Parts;
 
@@ -206,11 +206,54 @@ pub async fn stations(src: &Source) -> Result<Stations, LoadError> {
     Stations::from_json(&bytes).map_err(|e| corrupt(src, layout::STATIONS, what, e))
 }
 
+/// Which of `keys` (published objects) this device keeps for offline use: the service
+/// worker's data cache holds their URLs. Empty where there is no cache (a browser
+/// without one, or before the service worker ran).
+pub async fn saved(src: &Source, keys: &[String]) -> Vec<String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let Some(caches) = web_sys::window().and_then(|w| w.caches().ok()) else {
+        return Vec::new();
+    };
+    let Some(cache) = JsFuture::from(caches.open("aqcast-data"))
+        .await
+        .ok()
+        .and_then(|c| c.dyn_into::<web_sys::Cache>().ok())
+    else {
+        return Vec::new();
+    };
+    let Ok(requests) = JsFuture::from(cache.keys()).await else {
+        return Vec::new();
+    };
+    let urls: Vec<String> = js_sys::Array::from(&requests)
+        .iter()
+        .filter_map(|r| r.dyn_into::<web_sys::Request>().ok())
+        .map(|r| r.url())
+        .collect();
+    keys.iter()
+        .filter(|k| {
+            let url = src.url(k);
+            // The cache holds absolute URLs; the source may be relative to the page.
+            urls.iter()
+                .any(|u| *u == url || u.ends_with(&format!("/{}", url.trim_start_matches("./"))))
+        })
+        .cloned()
+        .collect()
+}
+
 /// The map under the stations, when one is published and reads (without it the map
 /// shows the stations alone, so nothing else is lost).
 pub async fn basemap(src: &Source) -> Option<Basemap> {
     let bytes = get(src, layout::BASEMAP, "basemap").await.ok()?.bytes;
     Basemap::from_json(&bytes).ok()
+}
+
+/// A station's last 12 months against the WHO guidelines, when published (an older
+/// store has none; the page then leaves the card out).
+pub async fn summary(src: &Source, site: &str) -> Option<Summary> {
+    let key = layout::summary(site);
+    let bytes = get(src, &key, "station summary").await.ok()?.bytes;
+    Summary::from_json(&bytes).ok()
 }
 
 /// A station's snapshot, and when it was saved when it comes from the offline cache

@@ -188,27 +188,35 @@ pub fn map(
         .enumerate()
         .map(|(k, (i, x, y))| {
             let s = &stations[i];
-            let (fill, rating) = match &s.latest {
+            // The colour, what it says, and the category's number (1 best to 6) written in
+            // the dot, so that colour is never alone in saying it.
+            let (fill, rating, number) = match &s.latest {
                 // An old rating is not today's air: grey, and said so.
-                _ if !s.is_recent(now) => ("#BBBBBB", "no recent measurement".to_string()),
+                _ if !s.is_recent(now) => ("#BBBBBB", "no recent measurement".to_string(), None),
                 Some(l) => {
                     let name = aqcast_core::aqi::categories(l.scale)
                         .get(usize::from(l.category))
                         .map(|c| c.name.clone())
                         .unwrap_or_default();
-                    (colours::category(l.scale, l.category, palette), name)
+                    let fill = colours::category(l.scale, l.category, palette);
+                    (fill, name, Some((l.category + 1).to_string()))
                 }
-                None if s.models.is_empty() => ("#BBBBBB", "not forecast".to_string()),
-                None => ("#BBBBBB", "not rated".to_string()),
+                None if s.models.is_empty() => ("#BBBBBB", "not forecast".to_string(), None),
+                None => ("#BBBBBB", "not rated".to_string(), None),
             };
             let is_selected = selected == Some(s.id.as_str());
-            let label = format!("{}: {rating}", s.name.clone().unwrap_or_else(|| s.id.clone()));
+            let label = format!("{}: {rating}", crate::picker::place(s));
+            let number = number.map(|n| {
+                view! {
+                    <text class="dot-number" x=x y=y + 3.0 fill=colours::text_on(fill) aria-hidden="true">{n}</text>
+                }
+            });
             // `a` and `title` would be made HTML elements here, so each dot is a focusable
             // circle with the link's role and keys.
             let (id, key_id) = (s.id.clone(), s.id.clone());
             let positions = positions.clone();
             view! {
-                <circle id=format!("dot-{k}") cx=x cy=y r=if is_selected { 9.0 } else { 6.5 } fill=fill
+                <circle id=format!("dot-{k}") cx=x cy=y r=if is_selected { 9.5 } else { 7.5 } fill=fill
                     class=if is_selected { "dot selected" } else { "dot" }
                     tabindex=if k == stop { "0" } else { "-1" } role="link" aria-label=label
                     aria-current=is_selected.then_some("true")
@@ -231,6 +239,7 @@ pub fn map(
                             focus_dot(next);
                         }
                     }/>
+                {number}
             }
         })
         .collect_view();

@@ -28,7 +28,7 @@ mod error;
 pub use aqcast_engine::{ensemble, predict, shap, Ensemble, Link, Matrix, Precision, Predictor};
 pub use aqcast_forecast::{
     aqi, artifact, daily, drift, forecast, meaning, pipeline, pollutant, time, tracking, variable,
-    Head, Metadata, Model, Parts, VERSION,
+    who, Head, Metadata, Model, Parts, VERSION,
 };
 pub use aqcast_import as import;
 pub use aqcast_published as published;

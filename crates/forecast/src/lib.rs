@@ -38,6 +38,7 @@ pub mod pollutant;
 pub mod time;
 pub mod tracking;
 pub mod variable;
+pub mod who;
 
 pub use artifact::{Head, Metadata, Model, Parts};
 pub use error::Error;

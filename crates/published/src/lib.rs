@@ -67,7 +67,7 @@ pub mod layout {
         };
         match parts.as_slice() {
             [STATIONS] | [BASEMAP] => true,
-            ["stations", site, "recent.json"] => segment(site),
+            ["stations", site, "recent.json" | "summary.json"] => segment(site),
             ["registry", doc] => doc
                 .strip_suffix(".json")
                 .is_some_and(|n| super::check_name(n).is_ok()),
@@ -108,6 +108,11 @@ pub mod layout {
     /// The snapshot of a station's latest observations.
     pub fn snapshot(site: &str) -> String {
         format!("stations/{}/recent.json", encode_segment(site))
+    }
+
+    /// A station's last 12 months against the WHO guidelines.
+    pub fn summary(site: &str) -> String {
+        format!("stations/{}/summary.json", encode_segment(site))
     }
 
     /// The record of one training run.
@@ -926,6 +931,47 @@ impl Basemap {
         let b: Basemap = parse(bytes, "basemap")?;
         check_format(b.format, FORMAT, "basemap")?;
         Ok(b)
+    }
+
+    /// The document's bytes.
+    pub fn to_json(&self) -> Vec<u8> {
+        to_json(self)
+    }
+}
+
+/// A station's record against the WHO 2021 guidelines: `stations/<site>/summary.json`,
+/// the last 12 calendar months of each pollutant the WHO gives levels for (computed by
+/// [`aqcast_forecast::who::months`] from the whole record), so that a reader answers
+/// "how often was it over?" without the raw series.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Document format ([`FORMAT`]).
+    pub format: u32,
+    /// Site id.
+    pub site: String,
+    /// When it was written (RFC 3339, UTC).
+    pub generated: String,
+    /// One entry per pollutant measured there that has a WHO guideline.
+    pub pollutants: Vec<PollutantMonths>,
+}
+
+/// One pollutant's months in a [`Summary`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PollutantMonths {
+    /// The variable (`pm10`, `no2`…).
+    pub variable: String,
+    /// Its WHO 2021 guideline levels; the months' values are in their unit.
+    pub guideline: aqcast_forecast::who::Guideline,
+    /// The last 12 months up to its latest value, oldest first.
+    pub months: Vec<aqcast_forecast::who::Month>,
+}
+
+impl Summary {
+    /// Reads and checks a summary.
+    pub fn from_json(bytes: &[u8]) -> Result<Summary, Error> {
+        let s: Summary = parse(bytes, "station summary")?;
+        check_format(s.format, FORMAT, "station summary")?;
+        Ok(s)
     }
 
     /// The document's bytes.

@@ -1,5 +1,5 @@
 //! The screens of the station shown, one component each: [`now::Now`],
-//! [`outlook::Outlook`], [`forecast::Forecast`], [`why::Why`], [`history::History`], [`about::About`]. They all
+//! [`outlook::Outlook`], [`forecast::Forecast`], [`year::Year`], [`why::Why`], [`history::History`], [`about::About`]. They all
 //! read one [`Shown`]: the station's report, computed once by [`show`] from the published
 //! documents.
 
@@ -9,6 +9,7 @@ pub mod history;
 pub mod now;
 pub mod outlook;
 pub mod why;
+pub mod year;
 
 use std::sync::Arc;
 
@@ -32,6 +33,8 @@ pub struct Shown {
     pub saved: Option<f64>,
     /// How long the forecast and the rest of the report took in the page (ms).
     pub compute_ms: f64,
+    /// The station's last 12 months against the WHO guidelines, when published.
+    pub summary: Option<aqcast_core::published::Summary>,
     /// The URL of the model's training report, when one was published.
     pub report_url: Option<String>,
     /// A station the address named that the list does not have (another is shown).
@@ -80,8 +83,14 @@ pub async fn show(
     let name = station.models.first().ok_or_else(|| LoadError::Unserved {
         station: station.id.clone(),
     })?;
-    let served = load::model(&src, name).await?;
-    let (snapshot, saved) = load::snapshot(&src, &station.snapshot).await?;
+    // All at once: on a slow network each is a round trip.
+    let (served, snapshot, summary) = futures_util::future::join3(
+        load::model(&src, name),
+        load::snapshot(&src, &station.snapshot),
+        load::summary(&src, &station.id),
+    )
+    .await;
+    let (served, (snapshot, saved)) = (served?, snapshot?);
     let t0 = perf_now();
     // Daily data are calendar days as the source dates them (the day of a daily mean),
     // not instants: shown as they are, in any time zone. Hourly data are instants: shown
@@ -114,6 +123,7 @@ pub async fn show(
         offset,
         saved,
         unknown,
+        summary,
     })
 }
 
@@ -151,6 +161,7 @@ pub fn StationScreens(
         ("forecast", "Forecast"),
         ("why", "Why"),
         ("history", "History"),
+        ("year", "Year"),
         ("about", "About"),
         ("stations", "Stations"),
     ]
@@ -164,6 +175,7 @@ pub fn StationScreens(
         <forecast::Forecast shown=shown.clone() palette=palette width=width/>
         <why::Why shown=shown.clone()/>
         <history::History shown=shown.clone() width=width/>
+        <year::Year shown=shown.clone()/>
         <about::About shown=shown/>
     }
 }

@@ -128,6 +128,40 @@ impl Place {
     }
 }
 
+/// A station's last 12 months of each pollutant with a WHO guideline, from its whole
+/// record (`series`: variable, then (time, value) in the store's unit of the variable).
+fn who_summary(site: &str, series: &[(String, Vec<(i64, f64)>)], now: &str) -> published::Summary {
+    use aqcast_core::pollutant::{Pollutant, Unit};
+    let pollutants = series
+        .iter()
+        .filter_map(|(var, s)| {
+            let p: Pollutant = var.parse().ok()?;
+            let g = aqcast_core::who::guideline(p)?;
+            let unit: Unit = vocab::named(var)
+                .as_ref()
+                .and_then(vocab::Variable::unit)?
+                .parse()
+                .ok()?;
+            let values: Vec<(i64, f64)> = s
+                .iter()
+                .filter_map(|&(t, v)| Some((t, p.convert(v, unit, g.unit).ok()?)))
+                .collect();
+            let months = aqcast_core::who::months(&values, &g, 12);
+            (!months.is_empty()).then(|| published::PollutantMonths {
+                variable: var.clone(),
+                guideline: g,
+                months,
+            })
+        })
+        .collect();
+    published::Summary {
+        format: published::FORMAT,
+        site: site.to_string(),
+        generated: now.to_string(),
+        pollutants,
+    }
+}
+
 /// The nearest sizeable place to a station whose coordinates are known.
 fn near(fact: Option<&Place>) -> Option<published::Near> {
     let f = fact?;
@@ -137,6 +171,11 @@ fn near(fact: Option<&Place>) -> Option<published::Near> {
 /// Where the station data's publication state is kept (in the object store, not
 /// published to readers).
 const STATE: &str = "state/stations-publish.json";
+
+/// The format of [`PublishState`]: a state of another format is not read, so every
+/// station is refreshed once (2: each station's `summary.json` is written with its
+/// snapshot; a store published before has none).
+const STATE_FORMAT: u32 = 2;
 
 /// What the last publication built the snapshots from: how far it had read the data
 /// store's manifest (which only grows: the files taken since name the stations whose
@@ -305,7 +344,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         })
     });
     let mut state = PublishState {
-        format: 1,
+        format: STATE_FORMAT,
         files: manifest.files.len(),
         last: manifest
             .files
@@ -423,6 +462,12 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         }
         let key = layout::snapshot(site);
         objects.put(&key, snapshot.to_json())?;
+        // The last 12 months against the WHO guidelines, from the whole record.
+        let summary = who_summary(site, &series, &now);
+        match summary.pollutants.is_empty() {
+            false => objects.put(&layout::summary(site), summary.to_json())?,
+            true => objects.delete(&layout::summary(site))?,
+        }
         let latest = need.first().and_then(|n| latest_aqi(&snapshot, n.rates));
         list.push(Station {
             id: site.clone(),
@@ -458,6 +503,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         .filter(|id| !variables.contains_key(id.as_str()))
     {
         objects.delete(&layout::snapshot(gone))?;
+        objects.delete(&layout::summary(gone))?;
     }
     let bytes = serde_json::to_vec(&state).map_err(|e| CliError::Usage(e.to_string()))?;
     objects.put(STATE, bytes)?;
@@ -474,7 +520,7 @@ fn read_state(objects: &Objects) -> Option<PublishState> {
     let f = objects.get(STATE).ok()??;
     serde_json::from_slice::<PublishState>(&f.bytes)
         .ok()
-        .filter(|s| s.format == 1)
+        .filter(|s| s.format == STATE_FORMAT)
 }
 
 /// The days of observations the last publication kept in each snapshot, if there was one.
