@@ -224,6 +224,45 @@ test("the forecast equals the CLI's and is cacheable, a minute at most, by its E
   assert.equal(st.json.stations[0].id, station);
 });
 
+test("a station's bad-air days as an Atom feed and an iCalendar file: the forecast's days at or past the threshold", async () => {
+  const station = "aurn_no2_2001_2003";
+  const fc = (await call(`/v1/forecast/${station}`)).json;
+  // Each local day's worst category (0 best), as the core's daily summary counts them.
+  const worst = (offset) => {
+    const days = new Map();
+    for (const s of fc.steps) {
+      const d = new Date((s.time + offset) * 1000).toISOString().slice(0, 10);
+      days.set(d, Math.max(days.get(d) ?? 0, s.category));
+    }
+    return [...days];
+  };
+  for (const [from, offset] of [[1, 0], [2, 0], [3, 0], [6, 0], [1, 60], [2, -300]]) {
+    const want = worst(offset * 60).filter(([, c]) => c + 1 >= from);
+    const atom = await call(`/v1/forecast/${station}/atom?from=${from}&offset=${offset}`);
+    assert.equal(atom.status, 200, atom.text);
+    assert.match(atom.headers.get("content-type"), /^application\/atom\+xml/);
+    const entries = [...atom.text.matchAll(/<entry>[\s\S]*?<title>(\d{4}-\d\d-\d\d): ([^<(]+) \(/g)].map((m) => [m[1], m[2].trim()]);
+    assert.deepEqual(entries, want.map(([d, c]) => [d, fc.categories[c].name]), `from ${from}, offset ${offset}`);
+    // Well-formed XML, read by a real parser.
+    execFileSync("python3", ["-c", "import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.buffer.read()); assert r.tag == '{http://www.w3.org/2005/Atom}feed'"], { input: atom.text });
+    const ics = await call(`/v1/forecast/${station}/ics?from=${from}&offset=${offset}`);
+    assert.equal(ics.status, 200, ics.text);
+    assert.match(ics.headers.get("content-type"), /^text\/calendar/);
+    assert.ok(ics.text.startsWith("BEGIN:VCALENDAR\r\n") && ics.text.endsWith("END:VCALENDAR\r\n"));
+    for (const line of ics.text.split("\r\n")) assert.ok(Buffer.byteLength(line) <= 75, line);
+    const starts = [...ics.text.matchAll(/DTSTART;VALUE=DATE:(\d{8})/g)].map((m) => m[1]);
+    assert.deepEqual(starts, want.map(([d]) => d.replaceAll("-", "")));
+    assert.equal(ics.text.split("BEGIN:VEVENT").length - 1, ics.text.split("END:VEVENT").length - 1);
+    // Cached as the forecast is, by an ETag of its own.
+    const again = await fetch(`${url}/v1/forecast/${station}/ics?from=${from}&offset=${offset}`, { headers: { "if-none-match": ics.headers.get("etag") } });
+    assert.equal(again.status, 304);
+    assert.notEqual(ics.headers.get("etag"), atom.headers.get("etag"));
+  }
+  assertError(await call(`/v1/forecast/${station}/atom?from=7`), 400, "bad_request");
+  assertError(await call(`/v1/forecast/${station}/ics?offset=9999`), 400, "bad_request");
+  assertError(await call("/v1/forecast/nowhere/ics"), 404, "not_found");
+});
+
 test("published files are served as stored (the dashboard's source), and nothing else of the store", async () => {
   const bytes = (rel) => readFileSync(path.join(store, rel));
   const list = await fetch(`${url}/v1/files/stations.json`);

@@ -188,7 +188,17 @@ test("values fetched into the store make Now fresh, with the source credited whe
     assert.match(text, /\(10 minutes ago\)/);
     assert.match(text, /Data: UK-AIR \(AURN\) · OGL v3\.0 · © Crown copyright/);
     await page.screenshot({ path: path.join(shots, "fresh-now-360x800.png"), fullPage: true });
+    // The first screen, as README shows it (docs/dashboard-*.png are copies).
+    await page.screenshot({ path: path.join(shots, "first-screen-360x800.png") });
     await context.close();
+    const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "UTC", serviceWorkers: "block" });
+    await desktop.clock.setFixedTime(new Date((t0 + 2 * 3600 + 600) * 1000));
+    const wide = await desktop.newPage();
+    await wide.goto(`${s.url}#/station/${AURN}`);
+    await settled(wide);
+    await wide.waitForSelector(".map .basemap");
+    await wide.screenshot({ path: path.join(shots, "first-screen-1280x900.png") });
+    await desktop.close();
   } finally {
     await s.close();
   }
@@ -349,6 +359,14 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
     const v = production(store, "no2-72h");
     const cli = JSON.parse(aqcast("forecast", "--model", path.join(store, v.model), "--store", store, "--site", AURN, "--json"));
     assert.deepEqual((await rows(page)).map((r) => r.p50), cli.steps.map((s) => s.p50));
+    // The worker's feeds of the station's bad-air days, linked from the outlook.
+    for (const kind of ["ics", "atom"]) {
+      const href = await page.$eval(`.feeds a[href*="/${kind}?"]`, (a) => a.href);
+      assert.ok(href.startsWith(`${worker.url}/v1/forecast/${AURN}/${kind}?offset=`), href);
+      const r = await fetch(href);
+      assert.equal(r.status, 200, href);
+      assert.match(r.headers.get("content-type"), kind === "ics" ? /^text\/calendar/ : /^application\/atom\+xml/);
+    }
     // Everything came from the worker.
     const fromWorker = await page.evaluate((w) => performance.getEntriesByType("resource").filter((e) => e.name.startsWith(w)).length, worker.url);
     assert.ok(fromWorker >= 4, `${fromWorker} requests to the worker`);
@@ -538,7 +556,13 @@ test("near me refuses a station that is far away, says how far, and forgets it w
   assert.match(text, /The nearest station is \d{3} km away \(.+\): too far to tell what the air is like where you are/);
   assert.equal(await page.$eval("main", (m) => m.dataset.station), AURN, "not moved");
   await page.screenshot({ path: path.join(shots, "near-me-too-far-360x800.png") });
-  // "Show it all the same" does; choosing another station forgets the message.
+  // "Show … all the same" does.
+  const link = await page.waitForSelector("text=/^Show .* all the same$/");
+  const target = decodeURIComponent((await link.getAttribute("href")).slice("#/station/".length));
+  await link.click();
+  await page.waitForSelector(`main[data-station="${target}"]:is([data-state="ready"], [data-state="error"])`);
+  assert.doesNotMatch(await page.$eval(".picker", (e) => e.innerText), /too far/);
+  // Choosing another station forgets the message.
   await page.fill("#search", "demv");
   await page.click('.results a[href="#/station/DEMV017"]');
   await page.waitForSelector('main[data-station="DEMV017"][data-state="ready"]');
@@ -579,6 +603,13 @@ test("the map is a map (coasts, borders, towns), one tab stop, and the arrow key
   assert.ok(drawn.coast >= 3 && drawn.border >= 5, JSON.stringify(drawn));
   for (const town of ["Berlin", "Hamburg", "Munich"]) assert.ok(drawn.towns.includes(town), drawn.towns.join());
   assert.match(await page.$eval(".foot", (e) => e.innerText), /Natural Earth/);
+  // Every station stays a target: the point at the middle of each dot hits that dot (the
+  // data hold pairs under 12 px apart, which the map spreads).
+  const hits = await page.$$eval("circle.dot", (dots) => dots.map((c) => {
+    const r = c.getBoundingClientRect();
+    return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === c ? null : c.getAttribute("aria-label");
+  }).filter(Boolean));
+  assert.deepEqual(hits, [], "dots hidden under others");
   assert.equal(await page.$$eval('circle.dot[tabindex="0"]', (d) => d.map((c) => c.getAttribute("aria-current"))).then((a) => a.join()), "true");
   await page.focus('circle.dot[aria-current="true"]');
   const start = await page.evaluate(() => document.activeElement.getAttribute("aria-label"));
@@ -591,8 +622,13 @@ test("the map is a map (coasts, borders, towns), one tab stop, and the arrow key
   assert.ok(moves.some((m) => !m.endsWith(start)), "the focus moved");
   // The focused dot is drawn as focused.
   assert.equal(await page.evaluate(() => getComputedStyle(document.activeElement).strokeWidth), "4px");
-  // Enter chooses the focused station.
+  // Enter chooses the focused station (another than the one shown).
+  for (const key of ["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown"]) {
+    if ((await page.evaluate(() => document.activeElement.getAttribute("aria-current"))) !== "true") break;
+    await page.keyboard.press(key);
+  }
   const focused = await page.evaluate(() => document.activeElement.getAttribute("aria-label"));
+  assert.notEqual(focused, start);
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => location.hash !== "#/station/DEBY047");
   const id = decodeURIComponent(await page.evaluate(() => location.hash.slice("#/station/".length)));
@@ -641,7 +677,7 @@ test("the last 12 months against the WHO guidelines, from the station's publishe
   assert.equal(card.rows, 12);
   assert.equal(card.over, over);
   assert.match(card.text, new RegExp(`PM10: ${over} of ${days} days measured were over the WHO guideline for the 24-hour mean \\(45 µg/m³\\)`));
-  assert.match(card.text, /(above|within) the WHO's long-term guideline of 15 µg\/m³/);
+  assert.match(card.text, /(above|within) the WHO's annual guideline of 15 µg\/m³/);
   await page.click('nav.sections button:text("Year")');
   await page.waitForFunction(() => document.activeElement?.id === "year-h");
   await page.screenshot({ path: path.join(shots, "year-360x800.png") });

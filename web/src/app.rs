@@ -195,10 +195,12 @@ pub fn App() -> impl IntoView {
     // A station chosen on the page (not the first one shown): once its screens are on
     // the page, the focus moves to its Now, which scrolls it into view (on a phone the
     // picker is below the screens).
-    let chosen = StoredValue::new(false);
+    // What was chosen: its screens (the load for that address, not an earlier one still
+    // rendering) take the focus.
+    let chosen = StoredValue::new(None::<String>);
     window_event_listener(leptos::ev::hashchange, move |_| {
         if let Some(id) = station_in_hash() {
-            chosen.set_value(true);
+            chosen.set_value(Some(id.clone()));
             selected.set(Some(id));
         }
     });
@@ -278,11 +280,14 @@ pub fn App() -> impl IntoView {
             }
         }
     });
-    // Once the screens of a chosen station are on the page.
-    let after_render = move || {
-        if chosen.get_value() {
-            chosen.set_value(false);
-            screens::show_section("now");
+    // Once the screens (or the error) of the load for `asked` are on the page: the
+    // focus goes to the Now of a station chosen on the page.
+    let after_render = move |asked: Option<String>, focus: bool| {
+        if asked.is_some() && chosen.with_value(|c| *c == asked) {
+            chosen.set_value(None);
+            if focus {
+                screens::show_section("now");
+            }
         }
     };
 
@@ -342,12 +347,15 @@ pub fn App() -> impl IntoView {
                 aria-busy=move || (state() == "loading").to_string()>
                 {move || match shown.get() {
                     None => placeholder().into_any(),
-                    Some(Outcome { seq, result: Ok(s), .. }) => view! {
+                    Some(Outcome { seq, asked, result: Ok(s) }) => view! {
                         <StationScreens shown=s palette=palette width=width
-                            on_rendered=move || { rendered.set(Some(seq)); after_render(); }/>
+                            on_rendered=move || { rendered.set(Some(seq)); after_render(asked.clone(), true); }/>
                     }.into_any(),
-                    Some(Outcome { seq, result: Err(e), .. }) => {
-                        Effect::new(move |_| rendered.set(Some(seq)));
+                    Some(Outcome { seq, asked, result: Err(e) }) => {
+                        Effect::new(move |_| {
+                            rendered.set(Some(seq));
+                            after_render(asked.clone(), false);
+                        });
                         match e.station {
                             None => view! { <p class="muted">"Nothing to show without the station list."</p> }.into_any(),
                             // Offline: the stations this device kept are a tap away.
@@ -363,7 +371,9 @@ pub fn App() -> impl IntoView {
         </div>
         <footer class="foot">
             <p>"Forecasts are computed in your browser by aqcast from the published model and measurements. "
-            <button type="button" class="link" on:click=|_| screens::show_section("about")>"About the model"</button></p>
+            {move || (state() == "ready").then(|| view! {
+                <button type="button" class="link" on:click=|_| screens::show_section("about")>"About the model"</button>
+            })}</p>
             {move || stations.get().and_then(|l| l.ok()).filter(|l| l.stations.iter().any(|s| s.near.is_some()))
                 .map(|_| view! { <p>{aqcast_core::published::geo::PLACES_CREDIT}</p> })}
             {move || basemap.get().map(|b| view! { <p>{format!("{}.", b.credit)}</p> })}

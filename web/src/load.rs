@@ -230,12 +230,15 @@ pub async fn saved(src: &Source, keys: &[String]) -> Vec<String> {
         .filter_map(|r| r.dyn_into::<web_sys::Request>().ok())
         .map(|r| r.url())
         .collect();
+    // The cache holds absolute URLs; the source may be relative to the page.
+    let page = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
     keys.iter()
         .filter(|k| {
             let url = src.url(k);
-            // The cache holds absolute URLs; the source may be relative to the page.
-            urls.iter()
-                .any(|u| *u == url || u.ends_with(&format!("/{}", url.trim_start_matches("./"))))
+            let absolute = web_sys::Url::new_with_base(&url, &page).map_or(url, |u| u.href());
+            urls.contains(&absolute)
         })
         .cloned()
         .collect()

@@ -39,8 +39,13 @@ impl Projection {
             return None;
         }
         let k = ((lat0 + lat1) / 2.0).to_radians().cos().max(0.1);
-        let span_x = ((lon1 - lon0) * k).max(1e-6);
-        let span_y = (lat1 - lat0).max(1e-6);
+        // At least half a degree each way (a single station, or a few at one place, get a
+        // map of their surroundings, not of a point).
+        let (mid_lat, mid_lon) = ((lat0 + lat1) / 2.0, (lon0 + lon1) / 2.0);
+        let (lat0, lat1) = (lat0.min(mid_lat - 0.25), lat1.max(mid_lat + 0.25));
+        let (lon0, lon1) = (lon0.min(mid_lon - 0.25 / k), lon1.max(mid_lon + 0.25 / k));
+        let span_x = (lon1 - lon0) * k;
+        let span_y = lat1 - lat0;
         let scale = ((w - 2.0 * margin) / span_x).min((h - 2.0 * margin) / span_y);
         Some(Projection {
             lat1,
@@ -85,6 +90,57 @@ pub fn project(stations: &[Station], w: f64, h: f64, margin: f64) -> Vec<(usize,
             (i, x, y)
         })
         .collect()
+}
+
+/// How far apart two dots' centres must be for each to stay a target a finger can hit:
+/// 24 px, so that a 24 px circle around each touches no other (WCAG 2.2's target spacing).
+pub const APART: f64 = 24.0;
+
+/// The most dots [`spread`] moves apart (its rounds cost the square of their number).
+pub const SPREAD_MAX: usize = 400;
+
+/// Dots moved apart until no two are closer than [`APART`] (each pair that is pushed
+/// apart by half the shortfall each, some rounds), staying in the `w`×`h` box: a dot a few
+/// pixels from where it is, rather than one hidden under another.
+pub fn spread(mut dots: Vec<(usize, f64, f64)>, w: f64, h: f64) -> Vec<(usize, f64, f64)> {
+    // Pairwise, so for a region's stations, not a continent's (which would need the map
+    // to cluster; see the scale issue).
+    if dots.len() > SPREAD_MAX {
+        return dots;
+    }
+    let half = APART / 2.0;
+    for _ in 0..60 {
+        let mut moved = false;
+        for a in 0..dots.len() {
+            for b in a + 1..dots.len() {
+                let (dx, dy) = (dots[b].1 - dots[a].1, dots[b].2 - dots[a].2);
+                let d = dx.hypot(dy);
+                if d >= APART - 1e-9 {
+                    continue;
+                }
+                // Two at one place part along a fixed slant.
+                let (ux, uy) = if d < 1e-6 {
+                    (0.8, 0.6)
+                } else {
+                    (dx / d, dy / d)
+                };
+                let push = (APART - d) / 2.0 + 1e-6;
+                dots[a].1 -= ux * push;
+                dots[a].2 -= uy * push;
+                dots[b].1 += ux * push;
+                dots[b].2 += uy * push;
+                moved = true;
+            }
+        }
+        for d in &mut dots {
+            d.1 = d.1.clamp(half, w - half);
+            d.2 = d.2.clamp(half, h - half);
+        }
+        if !moved {
+            break;
+        }
+    }
+    dots
 }
 
 /// The basemap's lines as SVG path data in the box of `p`.
@@ -166,7 +222,7 @@ pub fn map(
     palette: Palette,
 ) -> impl IntoView {
     let (w, h) = (320.0, 380.0);
-    let dots = project(stations, w, h, 14.0);
+    let dots = spread(project(stations, w, h, 14.0), w, h);
     let Some(proj) = Projection::fit(stations, w, h, 14.0) else {
         return view! { <p class="muted">"No station has coordinates to draw a map with."</p> }
             .into_any();
@@ -333,6 +389,47 @@ mod tests {
         );
         assert_eq!(towards(&dots, 1, 1.0, -1.0), Some(4));
         assert_eq!(towards(&dots, 9, 1.0, 0.0), None);
+    }
+
+    #[test]
+    fn one_station_gets_a_map_of_its_surroundings() {
+        let s = [station("alone", Some(52.5), Some(13.4))];
+        let p = Projection::fit(&s, 320.0, 380.0, 14.0).unwrap();
+        let (x, y) = p.xy(52.5, 13.4);
+        assert!(
+            (x - 160.0).abs() < 1e-6 && (y - 190.0).abs() < 1e-6,
+            "{x} {y}"
+        );
+        // Half a degree spans the box, no more.
+        let (x2, _) = p.xy(52.5, 13.4 + 0.25 / 52.5f64.to_radians().cos());
+        assert!((x2 - x - 146.0).abs() < 1.0, "{x2}");
+    }
+
+    #[test]
+    fn close_dots_are_spread_to_stay_tappable() {
+        // Three at one place, two close, one alone.
+        let dots = vec![
+            (0, 100.0, 100.0),
+            (1, 100.0, 100.0),
+            (2, 100.0, 100.0),
+            (3, 200.0, 200.0),
+            (4, 205.0, 203.0),
+            (5, 10.0, 370.0),
+        ];
+        let out = spread(dots, 320.0, 380.0);
+        for a in 0..out.len() {
+            for b in a + 1..out.len() {
+                let d = (out[a].1 - out[b].1).hypot(out[a].2 - out[b].2);
+                assert!(d >= APART - 0.01, "{:?} {:?}: {d}", out[a], out[b]);
+            }
+            assert!((12.0..=308.0).contains(&out[a].1) && (12.0..=368.0).contains(&out[a].2));
+        }
+        // Each stays near where it was.
+        assert!((out[3].1 - 200.0).abs() < APART && (out[5].1 - 10.0).abs() <= 2.0);
+        assert_eq!(
+            out.iter().map(|d| d.0).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
     }
 
     #[test]

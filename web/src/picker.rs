@@ -98,6 +98,7 @@ pub fn Picker(
             return;
         };
         locate_message.set(Some("Finding where you are…".into()));
+        too_far.set(None);
         let list = near_list.clone();
         let all = include_stale.get_untracked();
         let ok = Closure::once_into_js(move |p: web_sys::Position| {
@@ -130,6 +131,7 @@ pub fn Picker(
                         )
                     }));
                     located.set(Some(id.clone()));
+                    too_far.set(None);
                     go_to(&id);
                 }
                 (None, Some(_)) => locate_message.set(Some(

@@ -463,9 +463,14 @@ mod tests {
         let h = day_hours(&fc, d, 0);
         assert_eq!(h.worst, vec![(86_400 + 8 * 3_600, 86_400 + 11 * 3_600)]);
         assert_eq!(h.best, Some((86_400 + 13 * 3_600, 86_400 + 17 * 3_600)));
-        // In UTC+2 the same hours are two hours later on the clock, still one day.
+        // In UTC+2 the same hours are two hours later on the clock: Moderate 10:00–13:00
+        // local, and the local day ends at 22:00 UTC (its last two hours are the next
+        // day's).
         let d2 = &daily::days(&fc, 7_200)[0];
-        assert_eq!(day_hours(&fc, d2, 7_200).worst[0].0, 86_400 + 8 * 3_600);
+        let h2 = day_hours(&fc, d2, 7_200);
+        let clock = |t: i64| (t + 7_200).rem_euclid(86_400) / 3_600;
+        assert_eq!((clock(h2.worst[0].0), clock(h2.worst[0].1)), (10, 13));
+        assert_eq!(h2.best.map(|b| (clock(b.0), clock(b.1))), Some((15, 19)));
         // One category all day: no best time.
         for s in &mut fc.steps {
             s.category = 1;

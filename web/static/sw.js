@@ -65,7 +65,7 @@ self.addEventListener("message", (e) => {
 });
 
 const isModel = (p) => /\/models\/[^/]+\/[0-9a-f]{64}\//.test(p);
-const isData = (p) => isModel(p) || /(stations\.json|\/stations\/|\/registry\/|\/files\/)/.test(p);
+const isData = (p) => isModel(p) || /(stations\.json|basemap\.json|\/stations\/|\/registry\/|\/files\/)/.test(p);
 
 self.addEventListener("fetch", (e) => {
   const req = e.request;

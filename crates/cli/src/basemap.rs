@@ -74,16 +74,41 @@ pub fn area(points: &[(f64, f64)]) -> Option<[f64; 4]> {
     ])
 }
 
-/// The coasts and borders inside `bbox` (west, south, east, north), each line cut where
-/// it leaves the box (keeping the point just outside, so it reaches the edge) and thinned
-/// to about 1/800 of the box's width between points.
+/// Whether the segment from `p` to `q` crosses (or touches) the box (Liang–Barsky).
+fn crosses([w, s, e, n]: [f64; 4], p: [f64; 2], q: [f64; 2]) -> bool {
+    let (dx, dy) = (q[0] - p[0], q[1] - p[1]);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (pk, qk) in [
+        (-dx, p[0] - w),
+        (dx, e - p[0]),
+        (-dy, p[1] - s),
+        (dy, n - p[1]),
+    ] {
+        if pk == 0.0 {
+            if qk < 0.0 {
+                return false;
+            }
+        } else {
+            let r = qk / pk;
+            if pk < 0.0 {
+                t0 = t0.max(r);
+            } else {
+                t1 = t1.min(r);
+            }
+        }
+    }
+    t0 <= t1
+}
+
+/// The coasts and borders inside `bbox` (west, south, east, north): each line cut into
+/// the runs of its segments that cross the box (a segment's ends kept even outside, so
+/// that a line reaches the edge; the reader's drawing clips), split where it jumps across
+/// the antimeridian, and thinned to about 1/800 of the box's width between points.
 pub fn cut(bbox: [f64; 4]) -> Basemap {
     let [w, s, e, n] = bbox;
-    let inside = |p: &[f64; 2]| p[0] >= w && p[0] <= e && p[1] >= s && p[1] <= n;
     let step = ((e - w).max(n - s) / 800.0).max(0.01);
     let (mut coasts, mut borders) = (Vec::new(), Vec::new());
     for arc in world() {
-        let pts = &arc.points;
         let mut run: Vec<[f64; 2]> = Vec::new();
         let mut flush = |run: &mut Vec<[f64; 2]>| {
             if run.len() >= 2 {
@@ -96,21 +121,21 @@ pub fn cut(bbox: [f64; 4]) -> Basemap {
             }
             run.clear();
         };
-        for (i, p) in pts.iter().enumerate() {
-            let keep = inside(p)
-                || pts.get(i + 1).is_some_and(inside)
-                || (i > 0 && pts.get(i - 1).is_some_and(inside));
-            if !keep {
+        for seg in arc.points.windows(2) {
+            let (p, q) = (seg[0], seg[1]);
+            if (q[0] - p[0]).abs() > 180.0 || !crosses(bbox, p, q) {
                 flush(&mut run);
                 continue;
             }
-            // Thinned, but the ends of a run stay.
-            let last_kept = run.last();
-            let far = last_kept
-                .is_none_or(|q| (q[0] - p[0]).abs() >= step || (q[1] - p[1]).abs() >= step);
-            let ends = !inside(p) || i + 1 == pts.len();
-            if far || ends {
+            if run.is_empty() {
                 run.push([round(p[0]), round(p[1])]);
+            }
+            // Thinned, but the segment's end stays when it is outside the box (the line
+            // must reach the edge) and the run's last point is kept by the flush.
+            let last = run[run.len() - 1];
+            let outside = q[0] < w || q[0] > e || q[1] < s || q[1] > n;
+            if outside || (last[0] - q[0]).abs() >= step || (last[1] - q[1]).abs() >= step {
+                run.push([round(q[0]), round(q[1])]);
             }
         }
         flush(&mut run);
@@ -158,13 +183,23 @@ mod tests {
             count(&b.coasts),
             count(&b.borders)
         );
-        // Every line stays within one step of the box.
-        let [w, s, e, n] = b.bbox;
-        for p in b.coasts.iter().chain(&b.borders).flatten() {
-            assert!(
-                p[0] >= w - 1.0 && p[0] <= e + 1.0 && p[1] >= s - 1.0 && p[1] <= n + 1.0,
-                "{p:?}"
-            );
+        // Every segment of every line crosses the box.
+        let bbox = b.bbox;
+        for line in b.coasts.iter().chain(&b.borders) {
+            for seg in line.windows(2) {
+                assert!(crosses(bbox, seg[0], seg[1]), "{seg:?} misses {bbox:?}");
+            }
+        }
+        // A long straight border crossing a box with no vertex in it: the US–Canada line
+        // along 49° N (one segment from 122.8° W to 95.2° W) through southern Canada.
+        let prairie = cut([-110.0, 48.5, -105.0, 49.5]);
+        assert!(!prairie.borders.is_empty(), "the 49th parallel is drawn");
+        // Nothing jumps across the whole map at the antimeridian.
+        let pacific = cut([170.0, -25.0, 180.0, -10.0]);
+        for line in pacific.coasts.iter().chain(&pacific.borders) {
+            for seg in line.windows(2) {
+                assert!((seg[1][0] - seg[0][0]).abs() <= 180.0, "{seg:?}");
+            }
         }
         // Mid-Atlantic: nothing.
         let sea = cut([-40.0, 30.0, -39.0, 31.0]);

@@ -407,7 +407,7 @@ pub async fn explain(req: Request, cx: RouteContext<Ctx>) -> Answer {
 /// `GET /v1/files/`: no key, so no file (there is no listing of the store).
 pub async fn no_file(_req: Request, _cx: RouteContext<Ctx>) -> Answer {
     Err(ApiError::not_found(
-        "give a published file's key: /v1/files/stations.json, /v1/files/stations/<id>/recent.json, /v1/files/registry/<name>.json",
+        "give a published file's key: /v1/files/stations.json, /v1/files/basemap.json, /v1/files/stations/<id>/recent.json, /v1/files/stations/<id>/summary.json, /v1/files/registry/<name>.json",
     ))
 }
 
@@ -419,7 +419,7 @@ pub async fn file(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let key = &param(&cx, "key")?;
     if !aqcast_core::published::layout::is_published(key) {
         return Err(ApiError::not_found(format!(
-            "{key:?} is not a published file (stations.json, stations/<id>/recent.json, registry/<name>.json, models/<name>/<sha256>/model.aqm)"
+            "{key:?} is not a published file (stations.json, basemap.json, stations/<id>/recent.json, stations/<id>/summary.json, registry/<name>.json, models/<name>/<sha256>/model.aqm)"
         )));
     }
     let store = store(&cx)?;
@@ -499,9 +499,150 @@ fn not_modified(etag: &str, cache_control: &str) -> Result<Response, ApiError> {
 /// answer is a function of the version, the snapshot and `at`, so its ETag is made of
 /// theirs and checked before anything is computed: a 304 costs no forecast.
 pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
-    let station = param(&cx, "station")?;
-    let store = store(&cx)?;
     let query = Query::of(&req, &["model", "at"])?;
+    let (station, m, f, valid) = match computed(&req, &cx, &query, "").await? {
+        Computed::Unchanged(r) => return Ok(r),
+        Computed::Fresh(c) => c,
+    };
+    let mut out = serde_json::to_value(&f)
+        .map_err(|_| ApiError::new(500, "internal", "the forecast could not be written"))?;
+    if let Value::Object(o) = &mut out {
+        o.insert("station".into(), json!(station));
+        o.insert("model".into(), json!(m.name));
+        o.insert("version".into(), json!(m.version.version));
+        o.insert("sha256".into(), json!(m.version.sha256));
+        o.insert("generated".into(), json!(iso_now()));
+    }
+    valid.apply(json(200, &out)?, &m)
+}
+
+/// `GET /v1/forecast/{station}/atom` and `/ics` (`?from=1–6&offset=MINUTES&model=`): the
+/// days of the station's forecast whose worst category is `from` or worse (by default
+/// the category from which sensitive groups are told to act), as an Atom feed or an
+/// iCalendar file, with what to do; an hourly forecast's days are local at `offset` minutes
+/// from UTC (0), a daily one's are its calendar days.
+pub async fn forecast_feed(req: Request, cx: RouteContext<Ctx>, format: Feed) -> Answer {
+    let query = Query::of(&req, &["model", "from", "offset"])?;
+    let from = match query.get("from") {
+        None => crate::feeds::DEFAULT_FROM,
+        Some(v) => v
+            .parse::<u8>()
+            .ok()
+            .filter(|n| (1..=6).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "from={v:?} is not a category number from 1 (best) to 6"
+                ))
+            })?,
+    };
+    let offset = match query.get("offset") {
+        None => 0,
+        Some(v) => {
+            v.parse::<i64>()
+                .ok()
+                .filter(|m| (-720..=840).contains(m))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "offset={v:?} is not a UTC offset in minutes from -720 to 840"
+                    ))
+                })?
+                * 60
+        }
+    };
+    let tag = format!("-{}-{from}-{offset}", format.name());
+    let (station, m, f, valid) = match computed(&req, &cx, &query, &tag).await? {
+        Computed::Unchanged(r) => return Ok(r),
+        Computed::Fresh(c) => c,
+    };
+    // A daily forecast's days are the source's calendar days, in any time zone.
+    let offset = if f.step_seconds >= 86_400 { 0 } else { offset };
+    let days = crate::feeds::bad_days(&f, offset, from);
+    let url = req.url()?.to_string();
+    let generated = iso_now();
+    let from_name = f
+        .categories
+        .get(usize::from(from - 1))
+        .map_or("", |c| c.name.as_str());
+    let about = crate::feeds::About {
+        station: &station,
+        pollutant: f.pollutant.label(),
+        url: &url,
+        generated: &generated,
+        from: (from, from_name),
+    };
+    let (body, kind) = match format {
+        Feed::Atom => (
+            crate::feeds::atom(&about, &days),
+            "application/atom+xml; charset=utf-8",
+        ),
+        Feed::Ics => (
+            crate::feeds::ics(&about, &days),
+            "text/calendar; charset=utf-8",
+        ),
+    };
+    let headers = Headers::new();
+    headers.set("content-type", kind)?;
+    valid.apply(Response::ok(body)?.with_headers(headers), &m)
+}
+
+/// The forms of [`forecast_feed`].
+#[derive(Clone, Copy)]
+pub enum Feed {
+    /// Atom (RFC 4287).
+    Atom,
+    /// iCalendar (RFC 5545).
+    Ics,
+}
+
+impl Feed {
+    fn name(self) -> &'static str {
+        match self {
+            Feed::Atom => "atom",
+            Feed::Ics => "ics",
+        }
+    }
+}
+
+/// How long an answer made from a forecast is valid: its ETag and `Cache-Control`.
+struct Validity {
+    etag: String,
+    cache: String,
+}
+
+impl Validity {
+    fn apply(&self, mut r: Response, m: &Loaded) -> Answer {
+        let h = r.headers_mut();
+        h.set("etag", &self.etag)?;
+        h.set("cache-control", &self.cache)?;
+        tagged(r, m)
+    }
+}
+
+/// A forecast as the answers made from it need it, or the 304 that saves computing it.
+enum Computed {
+    Unchanged(Response),
+    Fresh(
+        (
+            String,
+            Rc<Loaded>,
+            aqcast_core::forecast::Forecast,
+            Validity,
+        ),
+    ),
+}
+
+/// The station's forecast (its production model's, or `?model=`'s; `?at=` when the
+/// query takes it), or a 304 when the request's `If-None-Match` holds the ETag of what it
+/// would be: a function of the version, the snapshot, `at` and `variant` (what the
+/// answer's form adds to the tag: nothing for the JSON), so nothing is computed for a 304.
+async fn computed(
+    req: &Request,
+    cx: &RouteContext<Ctx>,
+    query: &Query,
+    variant: &str,
+) -> Result<Computed, ApiError> {
+    let station = param(cx, "station")?;
+    let store = store(cx)?;
     let model = match query.get("model") {
         Some(m) => m.to_string(),
         None => {
@@ -552,13 +693,13 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     };
     let pushed = pushed.map_or_else(|| "u".to_string(), |s| s.to_string());
     let etag = format!(
-        "\"{}-{}-{}-{pushed}\"",
+        "\"{}-{}-{}-{pushed}{variant}\"",
         &m.version.sha256[..16],
         snapshot_etag.trim_matches('"'),
         at.map_or(0, |t| t)
     );
-    if if_none_match(&req, &etag) {
-        return not_modified(&etag, &cache);
+    if if_none_match(req, &etag) {
+        return Ok(Computed::Unchanged(not_modified(&etag, &cache)?));
     }
     // The bands this version has tracked at the station, as `aqcast stations` published
     // them (the core keeps them out of a forecast from an earlier origin).
@@ -566,18 +707,5 @@ pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let f = fc
         .forecast_with(&snapshot.series(), at, Some(&station), tracked)
         .map_err(|e| ApiError::forecast(e, at.is_some()).about(&format!("station {station:?}")))?;
-    let mut out = serde_json::to_value(&f)
-        .map_err(|_| ApiError::new(500, "internal", "the forecast could not be written"))?;
-    if let Value::Object(o) = &mut out {
-        o.insert("station".into(), json!(station));
-        o.insert("model".into(), json!(m.name));
-        o.insert("version".into(), json!(m.version.version));
-        o.insert("sha256".into(), json!(m.version.sha256));
-        o.insert("generated".into(), json!(iso_now()));
-    }
-    let mut r = json(200, &out)?;
-    let h = r.headers_mut();
-    h.set("etag", &etag)?;
-    h.set("cache-control", &cache)?;
-    tagged(r, &m)
+    Ok(Computed::Fresh((station, m, f, Validity { etag, cache })))
 }

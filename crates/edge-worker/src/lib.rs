@@ -31,6 +31,7 @@ pub mod api;
 pub mod auth;
 pub mod bounded;
 pub mod config;
+pub mod feeds;
 pub mod handlers;
 pub mod inbox;
 pub mod jwt;

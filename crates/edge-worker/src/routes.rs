@@ -168,6 +168,18 @@ pub async fn run(req: Request, env: Env, cx: Ctx) -> worker::Result<Response> {
     let router = get(router, "/v1/forecast/{station}", Access::Public, |r, c| {
         Box::pin(handlers::forecast(r, c))
     });
+    let router = get(
+        router,
+        "/v1/forecast/{station}/atom",
+        Access::Public,
+        |r, c| Box::pin(handlers::forecast_feed(r, c, handlers::Feed::Atom)),
+    );
+    let router = get(
+        router,
+        "/v1/forecast/{station}/ics",
+        Access::Public,
+        |r, c| Box::pin(handlers::forecast_feed(r, c, handlers::Feed::Ics)),
+    );
     let router = get_post(
         router,
         "/v1/observations",

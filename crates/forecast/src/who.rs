@@ -4,9 +4,10 @@
 //!
 //! Guideline levels (WHO global air quality guidelines, 2021, Table 0.1), µg/m³:
 //! PM2.5 annual 5, 24-hour 15; PM10 annual 15, 24-hour 45; NO2 annual 10, 24-hour 25;
-//! SO2 24-hour 40; O3 peak season 60, 8-hour 100; CO 24-hour 4 mg/m³. A day counts when it
-//! has a value for at least 75 % of its hours (18 of 24: the completeness rule of the EU's
-//! air quality directive); daily data count as they are.
+//! SO2 24-hour 40; O3 peak season 60, 8-hour 100; CO 24-hour 4 mg/m³. Hourly (or finer)
+//! data are averaged into hours, and a day counts when it has a value for at least 75 % of
+//! its hours (18 of 24: the completeness rule of the EU's air quality directive); daily
+//! data count as they are.
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
@@ -65,30 +66,56 @@ pub struct Month {
 }
 
 /// The last `months` calendar months (UTC) up to the latest value of `series` (Unix
-/// seconds and values in `g`'s unit, any order, hourly or daily), against `g`, oldest
-/// first; empty without values.
+/// seconds and values in `g`'s unit, any order), against `g`, oldest first; empty
+/// without values. Data a day or more apart are daily: each value is its day's (several
+/// in a day are averaged). Finer data are averaged into hours first, and a day counts
+/// when 18 of its 24 hours have a value.
 pub fn months(series: &[(i64, f64)], g: &Guideline, months: usize) -> Vec<Month> {
-    // Each UTC day's values, by hour.
+    let mut values: Vec<(i64, f64)> = series
+        .iter()
+        .copied()
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    values.sort_by_key(|v| v.0);
+    // How far apart the data are: the median gap between distinct times.
+    let mut gaps: Vec<i64> = values
+        .windows(2)
+        .map(|w| w[1].0 - w[0].0)
+        .filter(|&d| d > 0)
+        .collect();
+    gaps.sort_unstable();
+    let daily = gaps.get(gaps.len() / 2).is_some_and(|&d| d >= 86_400);
+    // Each UTC day's values: its hours' means (hour of day, mean), or its daily values.
     let mut days: BTreeMap<i64, Vec<(i64, f64)>> = BTreeMap::new();
-    for &(t, v) in series.iter().filter(|(_, v)| v.is_finite()) {
-        days.entry(t.div_euclid(86_400))
+    let mut hours: BTreeMap<i64, (f64, u32)> = BTreeMap::new();
+    for &(t, v) in &values {
+        if daily {
+            days.entry(t.div_euclid(86_400)).or_default().push((0, v));
+        } else {
+            let h = hours.entry(t.div_euclid(3_600)).or_insert((0.0, 0));
+            h.0 += v;
+            h.1 += 1;
+        }
+    }
+    for (h, (sum, n)) in hours {
+        days.entry(h.div_euclid(24))
             .or_default()
-            .push((t.rem_euclid(86_400) / 3_600, v));
+            .push((h.rem_euclid(24), sum / f64::from(n)));
     }
     let Some(&last) = days.keys().next_back() else {
         return Vec::new();
     };
     // A day's value: its mean (24-hour) or its highest 8-hour mean; none when incomplete.
     let value = |hours: &Vec<(i64, f64)>| -> Option<f64> {
-        if hours.len() == 1 {
-            // Daily data: one value a day.
-            return Some(hours[0].1);
+        let mean = |v: &[(i64, f64)]| v.iter().map(|h| h.1).sum::<f64>() / v.len() as f64;
+        if daily {
+            return Some(mean(hours));
         }
         if hours.len() < 18 {
             return None;
         }
         if g.hours == 24 {
-            return Some(hours.iter().map(|h| h.1).sum::<f64>() / hours.len() as f64);
+            return Some(mean(hours));
         }
         let mut by_hour = [None; 24];
         for &(h, v) in hours {
@@ -177,6 +204,29 @@ mod tests {
         assert!((m[11].mean.unwrap() - (28.0 * 30.0 + 3.0 * 50.0) / 31.0).abs() < 1e-9);
         assert_eq!(m[9].mean, None);
         assert!(months(&[], &g, 12).is_empty());
+    }
+
+    #[test]
+    fn one_hour_is_not_a_day_and_finer_data_count_by_hours() {
+        let no2 = guideline(Pollutant::No2).unwrap();
+        // Hourly data whose latest day has one hour (00:30 of a new month): that day does
+        // not count, and the month before stays the last complete one with data.
+        let mut s: Vec<(i64, f64)> = (0..48).map(|h| (h * 3_600, 30.0)).collect();
+        s.push((31 * DAY + 1_800, 99.0));
+        let m = months(&s, &no2, 2);
+        assert_eq!(m[0].month, "1970-01");
+        assert_eq!((m[0].days, m[0].over), (2, 2));
+        assert_eq!((m[1].days, m[1].mean), (0, None), "{m:?}");
+        // 15-minute data over 4 hours: 16 values, 4 hours: not a complete day.
+        let quarter: Vec<(i64, f64)> = (0..16).map(|q| (q * 900, 50.0)).collect();
+        assert_eq!(months(&quarter, &no2, 1)[0].days, 0);
+        // 15-minute data over a whole day: one day, its mean the hours' mean.
+        let day: Vec<(i64, f64)> = (0..96)
+            .map(|q| (q * 900, if q < 4 { 100.0 } else { 20.0 }))
+            .collect();
+        let m = months(&day, &no2, 1);
+        assert_eq!(m[0].days, 1);
+        assert!((m[0].mean.unwrap() - (100.0 + 23.0 * 20.0) / 24.0).abs() < 1e-9);
     }
 
     #[test]

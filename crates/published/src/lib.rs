@@ -1364,7 +1364,9 @@ mod tests {
         let sha = "a".repeat(64);
         for key in [
             "stations.json".to_string(),
+            "basemap.json".into(),
             "stations/DEBY047/recent.json".into(),
+            "stations/DEBY047/summary.json".into(),
             "registry/no2-72h.json".into(),
             format!("models/no2-72h/{sha}/model.aqm"),
             format!("models/no2-72h/{sha}/report.html"),
@@ -1377,6 +1379,8 @@ mod tests {
             "runs/2026.json".into(),
             "stations/../manifest.json".into(),
             "stations//recent.json".into(),
+            "stations/DEBY047/other.json".into(),
+            "stations/../summary.json".into(),
             "registry/../x.json".into(),
             format!("models/no2-72h/{}/model.aqm", "A".repeat(64)),
             format!("models/no2-72h/{sha}/other.bin"),

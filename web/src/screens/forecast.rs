@@ -25,7 +25,7 @@ pub fn Forecast(
     let days = r.days.iter().enumerate().map(|(i, d)| {
         let fc2 = fc.clone();
         let d2 = d.clone();
-        let day = words::relative_day(d.start, now as i64, offset);
+        let day = shown.day_name(d.start, now as i64);
         let when = if i == 0 && hourly {
             format!("{day} (from {})", words::hour(d.start, offset))
         } else {
@@ -58,7 +58,7 @@ pub fn Forecast(
             </div>
             <p class="legend small"><span class="key band-key"></span>"80 % of outcomes (P10–P90) "
                 <span class="key line-key"></span>"central forecast (P50) "
-                "· colour strip: each "{if hourly { "hour" } else { "day" }}"'s AQI category · times "{words::offset(offset)}</p>
+                "· colour strip: each "{if hourly { "hour" } else { "day" }}"'s AQI category · "{if hourly { format!("times {}", words::offset(offset)) } else { "days as the source dates them".to_string() }}</p>
             <details>
                 <summary>"The forecast as a table"</summary>
                 // Focusable, so that a keyboard can scroll it.

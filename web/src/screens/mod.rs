@@ -29,16 +29,29 @@ pub struct Shown {
     /// Local time's offset from UTC at the data time (seconds); 0 for daily data, whose
     /// days are the source's calendar days.
     pub offset: i64,
+    /// The browser's offset from UTC now (seconds): which day is today for the viewer.
+    pub local: i64,
     /// When the data were saved, when they come from the offline cache (ms since epoch).
     pub saved: Option<f64>,
     /// How long the forecast and the rest of the report took in the page (ms).
     pub compute_ms: f64,
     /// The station's last 12 months against the WHO guidelines, when published.
     pub summary: Option<aqcast_core::published::Summary>,
+    /// Where the edge worker serves this station's forecast (`…/v1/forecast/<id>`), when
+    /// the data come from one: its feeds of bad-air days hang under it.
+    pub forecast_url: Option<String>,
     /// The URL of the model's training report, when one was published.
     pub report_url: Option<String>,
     /// A station the address named that the list does not have (another is shown).
     pub unknown: Option<String>,
+}
+
+impl Shown {
+    /// The forecast's day that starts at `t` as the viewer says it at `now`: `Today`,
+    /// `Tomorrow` (by the viewer's own date), else its date.
+    pub fn day_name(&self, t: i64, now: i64) -> String {
+        words::relative_day(t, now + self.local - self.offset, self.offset)
+    }
 }
 
 /// The local time's offset from UTC at `t` (seconds).
@@ -73,6 +86,35 @@ pub fn show_section(id: &str) {
     }
 }
 
+/// What to do, as the Now and the days say it: for everyone, and for sensitive groups
+/// (named as the scale's agency names them, when it does) where it says something else.
+pub fn advice_lines(a: &summary::Advice, who: Option<String>) -> impl IntoView {
+    let everyone = if a.sensitive.is_some() {
+        "Everyone: "
+    } else {
+        "Everyone, including sensitive groups: "
+    };
+    let who = who.unwrap_or_else(|| "Sensitive groups".to_string());
+    view! {
+        <p class="advice"><span class="who">{everyone}</span>{a.everyone}</p>
+        {a.sensitive.map(|s| view! { <p class="advice"><span class="who">{who}": "</span>{s}</p> })}
+    }
+}
+
+/// Who is sensitive to `p`, as EPA names them ("Sensitive groups (people with asthma…)");
+/// none on the EEA's scale, which does not name them.
+pub fn sensitive_groups(
+    scale: aqcast_core::aqi::Scale,
+    p: aqcast_core::pollutant::Pollutant,
+) -> Option<String> {
+    (scale == aqcast_core::aqi::Scale::Epa).then(|| {
+        format!(
+            "Sensitive groups ({})",
+            aqcast_core::aqi::sensitive_groups(p).to_ascii_lowercase()
+        )
+    })
+}
+
 /// Loads what `station`'s screens need (the model that serves it, its snapshot) and
 /// computes its report.
 pub async fn show(
@@ -92,13 +134,10 @@ pub async fn show(
     .await;
     let (served, (snapshot, saved)) = (served?, snapshot?);
     let t0 = perf_now();
-    // Daily data are calendar days as the source dates them (the day of a daily mean),
-    // not instants: shown as they are, in any time zone. Hourly data are instants: shown
-    // in the browser's local time.
-    let daily = snapshot
-        .step()
-        .or(station.step)
-        .is_some_and(|s| s >= 86_400);
+    // A daily forecast's days are calendar days as the source dates them (the day of a
+    // daily mean), not instants: shown as they are, in any time zone. Hourly steps are
+    // instants: shown in the browser's local time.
+    let daily = served.forecaster.pipeline().spec.grid.step >= 86_400;
     let offset = if daily {
         0
     } else {
@@ -120,7 +159,14 @@ pub async fn show(
         compute_ms: perf_now() - t0,
         report_url: served.version.report_html.as_deref().map(|k| src.url(k)),
         report,
+        forecast_url: src.base().strip_suffix("/v1/files/").map(|w| {
+            format!(
+                "{w}/v1/forecast/{}",
+                String::from(js_sys::encode_uri_component(&station.id))
+            )
+        }),
         offset,
+        local: offset_at(now_seconds() as i64),
         saved,
         unknown,
         summary,
@@ -156,6 +202,10 @@ pub fn StationScreens(
     let name = place(&shown.report.station);
     // Buttons, not links to `#now`: the address holds the station, and a shared link
     // must open the same one.
+    let has_year = shown
+        .summary
+        .as_ref()
+        .is_some_and(|s| !s.pollutants.is_empty());
     let sections = [
         ("outlook", "Today"),
         ("forecast", "Forecast"),
@@ -165,7 +215,11 @@ pub fn StationScreens(
         ("about", "About"),
         ("stations", "Stations"),
     ]
-    .map(|(id, text)| view! { <button type="button" on:click=move |_| show_section(id)>{text}</button> });
+    .into_iter()
+    // Only what is on the page.
+    .filter(|(id, _)| *id != "year" || has_year)
+    .map(|(id, text)| view! { <button type="button" on:click=move |_| show_section(id)>{text}</button> })
+    .collect_view();
     view! {
         {unknown}
         {saved}

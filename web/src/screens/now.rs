@@ -81,8 +81,7 @@ pub fn Now(shown: Arc<Shown>, name: String, palette: RwSignal<Palette>) -> impl 
                     // (the days ahead have theirs).
                     {recent.then(|| view! {
                         {(general != advice.everyone).then(|| view! { <p class="health">{general}</p> })}
-                        <p class="advice">{if advice.sensitive.is_some() { "Everyone: " } else { "Everyone, including sensitive groups: " }}{advice.everyone}</p>
-                        {advice.sensitive.map(|s| view! { <p class="advice">"Sensitive groups: "{s}</p> })}
+                        {super::advice_lines(&advice, super::sensitive_groups(r.forecast.scale, d.pollutant))}
                     })}
                 </div>
             }.into_any()

@@ -32,13 +32,7 @@ pub fn Outlook(shown: Arc<Shown>, palette: RwSignal<Palette>) -> impl IntoView {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let who = match fc.scale {
-        Scale::Epa => format!(
-            "Sensitive groups ({})",
-            aqcast_core::aqi::sensitive_groups(fc.pollutant).to_ascii_lowercase()
-        ),
-        Scale::Eea => "Sensitive groups".to_string(),
-    };
+    let who = super::sensitive_groups(fc.scale, fc.pollutant);
     let days = r.days.iter().take(2).map(|d| {
         let (scale, category) = (fc.scale, d.category);
         let name = fc
@@ -46,7 +40,7 @@ pub fn Outlook(shown: Arc<Shown>, palette: RwSignal<Palette>) -> impl IntoView {
             .get(usize::from(category))
             .map(|c| c.name.clone())
             .unwrap_or_default();
-        let day = words::relative_day(d.start, now, offset);
+        let day = shown.day_name(d.start, now);
         let hours = hourly.then(|| summary::day_hours(fc, d, offset));
         let (from, worst, best) = match &hours {
             Some(h) => {
@@ -83,17 +77,31 @@ pub fn Outlook(shown: Arc<Shown>, palette: RwSignal<Palette>) -> impl IntoView {
                 {worst.map(|w| view! { <p class="small">"Worst: "{w}</p> })}
                 {chance.map(|c| view! { <p class="small">{c}</p> })}
                 {best.map(|b| view! { <p class="small best">"Best time to be outside: "{b}</p> })}
-                <p class="advice"><span class="who">{if a.sensitive.is_some() { "Everyone: " } else { "Everyone, including sensitive groups: " }}</span>{a.everyone}</p>
-                {a.sensitive.map(|s| view! { <p class="advice"><span class="who">{who}": "</span>{s}</p> })}
+                {super::advice_lines(&a, who)}
             </li>
         }
     }).collect_view();
     let source = summary::advice(fc.scale, 0).source;
+    // From the edge worker: the same days as a calendar and a feed, for people who want
+    // no push (counted in the viewer's days).
+    let feeds = shown.forecast_url.clone().map(|u| {
+        let q = format!("?offset={}", shown.local / 60);
+        view! {
+            <p class="small feeds">"Days when sensitive groups should act: "
+                <a href=format!("{u}/ics{q}")>"add to your calendar"</a>" · "
+                <a href=format!("{u}/atom{q}")>"follow as a feed"</a></p>
+        }
+    });
     view! {
         <section id="outlook" class="card" aria-labelledby="outlook-h">
             <h2 id="outlook-h" tabindex="-1">{if hourly { "Today and tomorrow" } else { "The next days" }}</h2>
             <ul class="outlook">{days}</ul>
-            <p class="small muted">{format!("Advice: {source}. Times {}.", words::offset(offset))}</p>
+            {feeds}
+            <p class="small muted">{if hourly {
+                format!("Advice: {source}. Times {}.", words::offset(offset))
+            } else {
+                format!("Advice: {source}. Days as the source dates them.")
+            }}</p>
         </section>
     }
 }

@@ -60,12 +60,20 @@ fn pollutant(p: &PollutantMonths) -> impl IntoView {
         first.unwrap_or_default(),
         last.unwrap_or_default()
     );
+    // The annual guideline is compared with a year's mean only when the year is well
+    // covered (three days in four); O3's long-term level is a peak season's, which a
+    // year's mean does not measure.
+    let covered = f64::from(days) >= 0.75 * 365.0;
     let average = match (mean, g.long_term) {
-        (Some(m), Some(lt)) => Some(format!(
-            "Their average, {} {unit}, is {} the WHO's long-term guideline of {} {unit}.",
+        (Some(m), Some(lt)) if g.hours == 24 && covered => Some(format!(
+            "Their average, {} {unit}, is {} the WHO's annual guideline of {} {unit}.",
             words::value(m),
             if m > lt { "above" } else { "within" },
             words::value(lt)
+        )),
+        (Some(m), Some(_)) if g.hours == 24 => Some(format!(
+            "Their average is {} {unit}; too few days were measured to compare it with the WHO's annual guideline.",
+            words::value(m)
         )),
         _ => None,
     };
@@ -76,6 +84,7 @@ fn pollutant(p: &PollutantMonths) -> impl IntoView {
         .fold(g.short_term, f64::max);
     let line = g
         .long_term
+        .filter(|_| g.hours == 24)
         .map(|lt| format!("left:{}%", words::fixed(100.0 * lt / top, 1)));
     let bars = p
         .months
@@ -108,9 +117,9 @@ fn pollutant(p: &PollutantMonths) -> impl IntoView {
             }
         })
         .collect_view();
-    let mark = g.long_term.map(|lt| {
+    let mark = g.long_term.filter(|_| g.hours == 24).map(|lt| {
         format!(
-            "Bars: monthly mean of the {what}; the line marks the WHO long-term guideline ({} {unit}).",
+            "Bars: monthly mean of the {what}; the line marks the WHO annual guideline ({} {unit}).",
             words::value(lt)
         )
     });
@@ -133,7 +142,7 @@ pub fn Year(shown: Arc<Shown>) -> impl IntoView {
             <section id="year" class="card" aria-labelledby="year-h">
                 <h2 id="year-h" tabindex="-1">"The last 12 months against the WHO guidelines"</h2>
                 {parts}
-                <p class="small muted">"Guidelines: WHO global air quality guidelines, 2021. A day counts when at least 18 of its hours were measured."</p>
+                <p class="small muted">"Guidelines: WHO global air quality guidelines, 2021. For hourly measurements, a day counts when at least 18 of its hours were measured."</p>
             </section>
         }
     })

@@ -525,7 +525,12 @@ fn read_state(objects: &Objects) -> Option<PublishState> {
 
 /// The days of observations the last publication kept in each snapshot, if there was one.
 pub fn published_days(objects: &Objects) -> Option<u32> {
-    read_state(objects).map(|s| s.days)
+    // From a state of any format: an upgrade refreshes every snapshot once, but keeps
+    // the `--days` a user chose.
+    let f = objects.get(STATE).ok()??;
+    serde_json::from_slice::<PublishState>(&f.bytes)
+        .ok()
+        .map(|s| s.days)
 }
 
 /// The AQI now of `pollutant` in a snapshot, on the averaging the scale reports in real
