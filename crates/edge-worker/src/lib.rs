@@ -41,6 +41,7 @@ pub mod ratelimit;
 pub mod requests;
 pub mod routes;
 pub mod store;
+pub mod webpush;
 
 use worker::{event, Context, Env, Request, Response};
 
