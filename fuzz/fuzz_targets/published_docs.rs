@@ -1,19 +1,19 @@
 //! Untrusted bytes into the readers of the published documents, as the edge worker and the
 //! dashboard fetch them (the first byte picks the document: station list, snapshot,
-//! registry; the rest is its JSON): each returns a document or an error, never panics;
+//! registry, basemap, station summary; the rest is its JSON): each returns a document or an error, never panics;
 //! what reads back is used as they use it (a snapshot's series and measurements, a
 //! registry's versions and stages) and written out again to the same document.
 #![no_main]
 
 use aqcast_core::pollutant::{Pollutant, Unit};
-use aqcast_core::published::{layout, Registry, Snapshot, Stage, Stations};
+use aqcast_core::published::{layout, Basemap, Registry, Snapshot, Stage, Stations, Summary};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&kind, json)) = data.split_first() else {
         return;
     };
-    match kind % 3 {
+    match kind % 5 {
         0 => {
             if let Ok(s) = Stations::from_json(json) {
                 for st in &s.stations {
@@ -44,6 +44,23 @@ fuzz_target!(|data: &[u8]| {
                     let m = s.measured(p, Unit::UgM3);
                     assert!(m.windows(2).all(|w| w[0].0 <= w[1].0));
                 }
+            }
+        }
+        3 => {
+            if let Ok(b) = Basemap::from_json(json) {
+                // Drawn point by point, as the dashboard's map does.
+                let n: usize = b.coasts.iter().chain(&b.borders).map(Vec::len).sum();
+                let _ = b.coasts.iter().chain(&b.borders).flatten().fold(0.0, |a, p| a + p[0] - p[1]);
+                assert_eq!(Basemap::from_json(&b.to_json()).ok().as_ref(), Some(&b), "{n}");
+            }
+        }
+        4 => {
+            if let Ok(s) = Summary::from_json(json) {
+                for p in &s.pollutants {
+                    let _ = p.variable.parse::<Pollutant>();
+                    let _: u32 = p.months.iter().map(|m| m.over.saturating_add(m.days) / 2).fold(0, u32::saturating_add);
+                }
+                assert_eq!(Summary::from_json(&s.to_json()).ok().as_ref(), Some(&s));
             }
         }
         _ => {

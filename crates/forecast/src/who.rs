@@ -245,4 +245,38 @@ mod tests {
         let m = months(&s, &o3, 1);
         assert_eq!((m[0].days, m[0].over, m[0].mean), (1, 1, Some(120.0)));
     }
+
+    proptest::proptest! {
+        /// Any record, in any order, with gaps and repeats: the months asked for, in
+        /// order and consecutive, ending with the latest value's; days over never more
+        /// than the days counted, and those never more than the month's days; a mean only
+        /// where a day counted, within the values' range.
+        #[test]
+        fn months_hold_for_any_record(
+            values in proptest::collection::vec((0i64..2_000, 0.0f64..300.0), 1..400),
+            step in proptest::sample::select(vec![900i64, 3_600, 86_400]),
+            n in 1usize..15,
+            o3 in proptest::bool::ANY,
+        ) {
+            let g = guideline(if o3 { Pollutant::O3 } else { Pollutant::Pm10 }).unwrap();
+            let series: Vec<(i64, f64)> = values.iter().map(|&(k, v)| (k * step, v)).collect();
+            let m = months(&series, &g, n);
+            proptest::prop_assert_eq!(m.len(), n);
+            let last = series.iter().map(|s| s.0).max().unwrap();
+            let (y, mo, _) = time::civil_from_days(last.div_euclid(DAY));
+            let want = alloc::format!("{y:04}-{mo:02}");
+            proptest::prop_assert_eq!(m.last().map(|x| x.month.as_str()), Some(want.as_str()));
+            for w in m.windows(2) {
+                proptest::prop_assert!(w[0].month < w[1].month);
+            }
+            let (lo, hi) = series.iter().fold((f64::MAX, f64::MIN), |(a, b), s| (a.min(s.1), b.max(s.1)));
+            for x in &m {
+                proptest::prop_assert!(x.over <= x.days && x.days <= 31);
+                proptest::prop_assert_eq!(x.mean.is_some(), x.days > 0);
+                if let Some(mean) = x.mean {
+                    proptest::prop_assert!(mean >= lo - 1e-9 && mean <= hi + 1e-9);
+                }
+            }
+        }
+    }
 }
