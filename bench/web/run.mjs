@@ -72,40 +72,29 @@ async function visit(page, station, network) {
 
 // A first visit: empty cache, and the service worker kept out, so that every byte is seen
 // by the page's DevTools session (a worker's own fetches are not). A second visit: with
-// the service worker and the HTTP cache of the first.
-const cold = [], warm = [];
-for (let i = 0; i < runs; i++) {
-  const first = await browser.newContext({ viewport: { width: 360, height: 800 }, serviceWorkers: "block" });
-  await first.addInitScript(probe);
-  cold.push(await visit(await first.newPage(), HOURLY));
-  await first.close();
-  const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
-  await context.addInitScript(probe);
-  const page = await context.newPage();
-  await visit(page, HOURLY);
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await page.waitForTimeout(500);
-  warm.push(await visit(await context.newPage(), HOURLY));
-  await context.close();
+// the service worker and the HTTP cache of the first (made on loopback), on `network`.
+async function visits(network) {
+  const cold = [], warm = [];
+  for (let i = 0; i < runs; i++) {
+    const first = await browser.newContext({ viewport: { width: 360, height: 800 }, serviceWorkers: "block" });
+    await first.addInitScript(probe);
+    cold.push(await visit(await first.newPage(), HOURLY, network));
+    await first.close();
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    await context.addInitScript(probe);
+    const page = await context.newPage();
+    await visit(page, HOURLY);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForTimeout(500);
+    warm.push(await visit(await context.newPage(), HOURLY, network));
+    await context.close();
+  }
+  return { cold, warm };
 }
-
-// The same on a phone's "Fast 3G" network: a first visit, and a second with the service
-// worker (which answers without the network).
-const slowCold = [], slowWarm = [];
-for (let i = 0; i < runs; i++) {
-  const first = await browser.newContext({ viewport: { width: 360, height: 800 }, serviceWorkers: "block" });
-  await first.addInitScript(probe);
-  slowCold.push(await visit(await first.newPage(), HOURLY, FAST_3G));
-  await first.close();
-  const context = await browser.newContext({ viewport: { width: 360, height: 800 } });
-  await context.addInitScript(probe);
-  const page = await context.newPage();
-  await visit(page, HOURLY);
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await page.waitForTimeout(500);
-  slowWarm.push(await visit(await context.newPage(), HOURLY, FAST_3G));
-  await context.close();
-}
+const { cold, warm } = await visits();
+// The same on a phone's "Fast 3G" network (the second visit answered by the service
+// worker, without the network).
+const { cold: slowCold, warm: slowWarm } = await visits(FAST_3G);
 
 // Station changes in one page: within a model (daily), and to another model.
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

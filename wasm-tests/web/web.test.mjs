@@ -503,6 +503,13 @@ test("on a phone, choosing a station brings its Now into view with the focus, an
   await page.waitForFunction(() => document.activeElement?.id === "now-h");
   assert.ok((await seen(page, "#now-h")).top < 800);
   await page.screenshot({ path: path.join(shots, "chosen-by-map-360x800.png") });
+  // Back goes to the station before, its Now again in view.
+  await page.goBack();
+  await page.waitForSelector('main[data-station="DEMV017"][data-state="ready"]');
+  await page.waitForFunction(() => document.activeElement?.id === "now-h");
+  assert.ok((await seen(page, "#now-h")).top < 800);
+  await page.goForward();
+  await page.waitForSelector('main[data-station="DEBY047"][data-state="ready"]');
   // The section buttons and the skip link move the focus, not the station.
   await page.click('nav.sections button:text("About")');
   await page.waitForFunction(() => document.activeElement?.id === "about-h");

@@ -3,7 +3,7 @@
 //! threshold, each with what to do in the scale's agency's words. Pure text from a
 //! forecast: [`bad_days`] picks the days, [`atom`] and [`ics`] write them.
 
-use aqcast_core::aqi::{eea, Category, Scale};
+use aqcast_core::aqi::{advice, Advice};
 use aqcast_core::daily;
 use aqcast_core::forecast::Forecast;
 use aqcast_core::time;
@@ -17,6 +17,8 @@ pub const DEFAULT_FROM: u8 = 3;
 pub struct BadDay {
     /// The local day (`YYYY-MM-DD`).
     pub date: String,
+    /// The day after (`YYYYMMDD`): an all-day event's exclusive end.
+    pub until: String,
     /// Its first step (Unix seconds, UTC).
     pub start: i64,
     /// Its worst category (0 best).
@@ -24,16 +26,7 @@ pub struct BadDay {
     /// The category's name.
     pub name: String,
     /// What to do: for everyone, and for sensitive groups.
-    pub advice: (&'static str, &'static str),
-}
-
-/// What to do at `category` of `scale` (EPA's Air Quality Guide, the EEA's advice).
-fn advice(scale: Scale, category: u8) -> (&'static str, &'static str) {
-    let i = usize::from(category).min(5);
-    match scale {
-        Scale::Epa => Category::ALL[i].activity_guide(),
-        Scale::Eea => eea::Level::ALL[i].health_advice(),
-    }
+    pub advice: Advice,
 }
 
 /// The days of `fc` (local days at `offset` seconds from UTC) whose worst category is
@@ -44,8 +37,10 @@ pub fn bad_days(fc: &Forecast, offset: i64, from: u8) -> Vec<BadDay> {
         .filter(|d| d.category + 1 >= from)
         .map(|d| {
             let c = time::civil(d.start + offset);
+            let n = time::civil(d.start + offset + 86_400);
             BadDay {
                 date: format!("{:04}-{:02}-{:02}", c.year, c.month, c.day),
+                until: format!("{:04}{:02}{:02}", n.year, n.month, n.day),
                 start: d.start,
                 category: d.category,
                 name: fc
@@ -57,6 +52,14 @@ pub fn bad_days(fc: &Forecast, offset: i64, from: u8) -> Vec<BadDay> {
             }
         })
         .collect()
+}
+
+/// What to do, in one text: `separator` between what everyone and sensitive groups do.
+fn advice_text(a: &Advice, separator: &str) -> String {
+    match a.sensitive {
+        None => format!("Everyone, including sensitive groups: {}", a.everyone),
+        Some(s) => format!("Everyone: {}{separator}Sensitive groups: {s}", a.everyone),
+    }
 }
 
 /// What a feed is about.
@@ -97,12 +100,7 @@ pub fn atom(about: &About, days: &[BadDay]) -> String {
         xml(about.url),
     ));
     for d in days {
-        let (everyone, sensitive) = d.advice;
-        let text = if everyone == sensitive {
-            format!("Everyone, including sensitive groups: {everyone}")
-        } else {
-            format!("Everyone: {everyone} Sensitive groups: {sensitive}")
-        };
+        let text = advice_text(&d.advice, " ");
         out.push_str(&format!(
             "<entry>\n<id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<content type=\"text\">{}</content>\n</entry>\n",
             xml(&format!("{}#{}-{}", about.url, d.date, d.category + 1)),
@@ -160,27 +158,14 @@ pub fn ics(about: &About, days: &[BadDay]) -> String {
         ),
     ];
     for d in days {
-        let (everyone, sensitive) = d.advice;
-        let next = time::civil(d.start - d.start.rem_euclid(86_400) + 86_400);
-        let text = if everyone == sensitive {
-            format!("Everyone, including sensitive groups: {everyone}")
-        } else {
-            format!("Everyone: {everyone}\nSensitive groups: {sensitive}")
-        };
+        let text = advice_text(&d.advice, "\n");
         let date = d.date.replace('-', "");
-        // The day after, as the event's exclusive end.
-        let end = time::parse_datetime(&format!("{} 00:00:00", d.date))
-            .map(|t| time::civil(t + 86_400))
-            .unwrap_or(next);
         lines.extend([
             "BEGIN:VEVENT".to_string(),
             format!("UID:{date}-{}@aqcast", ics_text(about.station)),
             format!("DTSTAMP:{stamp}"),
             format!("DTSTART;VALUE=DATE:{date}"),
-            format!(
-                "DTEND;VALUE=DATE:{:04}{:02}{:02}",
-                end.year, end.month, end.day
-            ),
+            format!("DTEND;VALUE=DATE:{}", d.until),
             format!(
                 "SUMMARY:{}",
                 ics_text(&format!(
@@ -201,6 +186,7 @@ pub fn ics(about: &About, days: &[BadDay]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aqcast_core::aqi::Scale;
 
     fn about() -> About<'static> {
         About {
@@ -213,9 +199,12 @@ mod tests {
     }
 
     fn day(date: &str, category: u8) -> BadDay {
+        let start = time::parse_datetime(&format!("{date} 00:00:00")).unwrap();
+        let n = time::civil(start + 86_400);
         BadDay {
             date: date.into(),
-            start: time::parse_datetime(&format!("{date} 00:00:00")).unwrap(),
+            until: format!("{:04}{:02}{:02}", n.year, n.month, n.day),
+            start,
             category,
             name: "Poor; bad, very".into(),
             advice: advice(Scale::Eea, category),

@@ -191,6 +191,42 @@ impl Category {
     }
 }
 
+/// What to do at a category, in the words of the scale's agency: for everyone, and for
+/// sensitive groups when the agency says something else for them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Advice {
+    /// For everyone.
+    pub everyone: &'static str,
+    /// For sensitive groups, when it differs.
+    pub sensitive: Option<&'static str>,
+    /// Whose words they are.
+    pub source: &'static str,
+}
+
+/// What to do at `category` of `scale`: EPA's Air Quality Guide ("What should I do?"), or
+/// the EEA's health advice for the general and the sensitive population.
+pub fn advice(scale: Scale, category: u8) -> Advice {
+    let (everyone, sensitive, source) = match scale {
+        Scale::Epa => {
+            let (e, s) = Category::ALL[usize::from(category).min(5)].activity_guide();
+            (e, s, "US EPA, Air Quality Guide")
+        }
+        Scale::Eea => {
+            let (e, s) = eea::Level::ALL[usize::from(category).min(5)].health_advice();
+            (
+                e,
+                s,
+                "European Environment Agency, European Air Quality Index",
+            )
+        }
+    };
+    Advice {
+        everyone,
+        sensitive: (sensitive != everyone).then_some(sensitive),
+        source,
+    }
+}
+
 /// The groups EPA names as sensitive to a pollutant.
 pub fn sensitive_groups(p: Pollutant) -> &'static str {
     match p {
