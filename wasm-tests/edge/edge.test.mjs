@@ -428,6 +428,12 @@ test("metrics count requests by route and status", async () => {
   assert.match(m.text, /route="\/v1\/predict",status="405"\} \d+/);
   assert.match(m.text, /route="\/v1\/models",status="401"\} \d+/);
   assert.match(m.text, /aqcast_model_cache_total\{isolate="[0-9a-f]+",result="hit"\} \d+/);
+  // What the isolate holds, as its caches are bounded: compiled models, snapshots, and
+  // the forecasts' answers made once for everyone (the forecast test asked for one).
+  const gauge = (re) => Number(re.exec(m.text)?.[1] ?? NaN);
+  assert.ok(gauge(/aqcast_cache_bytes\{isolate="[0-9a-f]+",cache="models"\} (\d+)/) > 0, m.text);
+  assert.ok(gauge(/aqcast_cache_entries\{isolate="[0-9a-f]+",cache="answers"\} (\d+)/) >= 1, m.text);
+  assert.ok(gauge(/aqcast_wasm_memory_bytes\{isolate="[0-9a-f]+"\} (\d+)/) >= 65536, m.text);
 });
 
 test("JWTs (HS256 and ES256) carry scopes; expired, early, foreign, forged and alg:none tokens are refused", async () => {

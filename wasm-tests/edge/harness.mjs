@@ -1,8 +1,10 @@
 // What the edge worker's test and benchmark share: a store published by the native CLI
 // (a LightGBM model in two versions, a small 72-hour forecasting model, station data),
-// and the worker started in workerd (wrangler dev --local, pinned in wasm-tests/worker)
-// on a free port of 127.0.0.1 with that store in its local R2 bucket; stopped by PID.
-import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+// and the worker started in workerd (wrangler dev --local, pinned in wasm-tests/worker;
+// or under raw workerd through miniflare's API) on a free port of 127.0.0.1 with that
+// store in its local R2 bucket; stopped by PID (or miniflare's dispose).
+import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
@@ -120,4 +122,71 @@ export async function startWorker(state, vars) {
     await new Promise((r) => child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r));
   };
   return { url, stop, crash, log: () => log, startMs: Date.now() - started };
+}
+
+/** Starts the worker as wrangler dev would, on the same local state, but with a socket
+ * straight to its own entrypoint ("raw workerd": no dev proxy, no entry worker), through
+ * miniflare's API (its own log at warnings; no request for Cloudflare's `cf` object).
+ * With `floor`, a worker that answers at once runs in the same workerd, at
+ * `floor` in the result. Resolves once the worker answers. */
+export async function startRaw(state, vars, { floor = false } = {}) {
+  const { Miniflare, convertV4MiniflareOptions, Log, LogLevel } = createRequire(path.join(root, "wasm-tests/worker/package.json"))("miniflare");
+  const build = path.join(workerDir, "build");
+  const toml = readFileSync(path.join(workerDir, "wrangler.toml"), "utf8");
+  const defaults = {};
+  for (const m of (toml.split("[vars]")[1] ?? "").matchAll(/^([A-Z_]+)\s*=\s*"([^"]*)"/gm)) defaults[m[1]] = m[2];
+  const compatibilityDate = toml.match(/compatibility_date\s*=\s*"([^"]+)"/)[1];
+  const port = await freePort();
+  const floorPort = await freePort();
+  const workers = [
+    {
+      name: "aqcast-edge",
+      compatibilityDate,
+      modulesRoot: build,
+      modules: [
+        { type: "ESModule", path: path.join(build, "entry.js") },
+        ...readdirSync(build, { recursive: true })
+          .filter((f) => f !== "entry.js" && /\.(js|wasm)$/.test(f))
+          .map((f) => ({ type: f.endsWith(".wasm") ? "CompiledWasm" : "ESModule", path: path.join(build, f) })),
+      ],
+      bindings: { ...defaults, ...vars },
+      r2Buckets: { STORE: "aqcast-store" },
+      durableObjects: {
+        RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
+        INBOX: { className: "StationInbox", useSQLite: true },
+        PUSH_INDEX: { className: "PushIndex", useSQLite: true },
+      },
+      unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+    },
+  ];
+  if (floor)
+    workers.push({
+      name: "floor",
+      compatibilityDate,
+      modules: [{ type: "ESModule", path: path.join(build, "floor.mjs"), contents: 'export default { fetch() { return new Response("{}"); } };' }],
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: floorPort }],
+    });
+  const options = {
+    resourcePersistencePath: path.join(state, "v3"),
+    workers,
+    log: new Log(LogLevel.WARN),
+    cf: false,
+    // The worker's request log lines are handled as wrangler dev handles them, then
+    // dropped; its warnings and errors are printed.
+    handleStructuredLogs: ({ level, message }) => (level === "error" || level === "warn") && console.error(message),
+  };
+  const mf = new Miniflare(convertV4MiniflareOptions(options));
+  await mf.ready;
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/v1/health`)).ok) break;
+    } catch {}
+    if (i > 300) {
+      await mf.dispose();
+      throw new Error("the worker under raw workerd did not answer in 30 s");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, floor: floor ? `http://127.0.0.1:${floorPort}` : undefined, stop: () => mf.dispose() };
 }

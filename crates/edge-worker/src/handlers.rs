@@ -13,7 +13,7 @@ use aqcast_core::shap;
 use crate::api::{json, json_text, ApiError};
 use crate::requests::{self, Batch, OneRow, Promote};
 use crate::routes::{Answer, Ctx};
-use crate::store::{iso_now, Loaded, Store};
+use crate::store::{iso_now, Loaded, Made, Store};
 
 /// The store over the `STORE` binding.
 fn store(cx: &RouteContext<Ctx>) -> Result<Store, ApiError> {
@@ -423,52 +423,70 @@ pub async fn file(req: Request, cx: RouteContext<Ctx>) -> Answer {
         )));
     }
     let store = store(&cx)?;
-    let Some((mut bytes, mut etag)) = store.get(key).await? else {
-        return Err(ApiError::not_found(format!("no published file {key:?}")));
-    };
-    let mut cache = if key.starts_with("models/") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "public, max-age=60"
-    };
-    // A station's snapshot carries what its sensors pushed since it was published: read
-    // again at every use (an ETag makes that a 304 while nothing is new).
+    // A station's snapshot (as published, trusted for the TTL like a registry document)
+    // carries what its sensors pushed since: those are read at every use (an ETag makes
+    // that a 304 while nothing is new).
     if let Some(site) = key
         .strip_prefix("stations/")
         .and_then(|k| k.strip_suffix("/recent.json"))
     {
         let site = aqcast_core::published::layout::decode_segment(site)
             .unwrap_or_else(|| site.to_string());
-        let snapshot = store.parse_snapshot(&site, &bytes)?;
-        match crate::observations::merged(&cx.env, &site, snapshot).await {
-            (snapshot, Some(seq @ 1..)) => {
-                bytes = snapshot.to_json();
-                etag = format!("\"{}-{seq}\"", etag.trim_matches('"'));
-                cache = "public, max-age=0, must-revalidate";
-            }
-            // Nothing pushed yet: the first push shows within a minute.
-            (_, Some(_)) => {}
-            // The pushed values could not be read: the snapshot as published, not cached.
-            (_, None) => cache = "no-store",
+        let published = store.snapshot(&site).await?;
+        let (bytes, etag, cache) =
+            match crate::observations::merged(&cx.env, &site, published.doc.clone()).await {
+                (snapshot, Some(seq @ 1..)) => (
+                    snapshot.to_json(),
+                    format!("\"{}-{seq}\"", published.etag.trim_matches('"')),
+                    "public, max-age=0, must-revalidate",
+                ),
+                // Nothing pushed yet: the first push shows within a minute.
+                (_, Some(_)) => (
+                    published.bytes.clone(),
+                    published.etag.clone(),
+                    "public, max-age=60",
+                ),
+                // The pushed values could not be read: the snapshot as published, not
+                // cached.
+                (_, None) => (published.bytes.clone(), published.etag.clone(), "no-store"),
+            };
+        if if_none_match(&req, &etag) {
+            return not_modified(&etag, cache);
         }
+        return Ok(Response::from_bytes(bytes)?.with_headers(file_headers(key, &etag, cache)?));
     }
+    // Anything else goes from the bucket to the client as a stream, never through the
+    // worker's memory.
+    let Some((body, etag)) = store.open(key).await? else {
+        return Err(ApiError::not_found(format!("no published file {key:?}")));
+    };
+    let cache = if key.starts_with("models/") {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=60"
+    };
     if if_none_match(&req, &etag) {
         return not_modified(&etag, cache);
     }
+    Ok(Response::from_body(body)?.with_headers(file_headers(key, &etag, cache)?))
+}
+
+/// The headers of a published file: its ETag, how long it may be cached, its type (a
+/// training report shown, never able to script the API's origin).
+fn file_headers(key: &str, etag: &str, cache: &str) -> Result<Headers, ApiError> {
     let headers = Headers::new();
-    headers.set("etag", &etag)?;
+    headers.set("etag", etag)?;
     headers.set("cache-control", cache)?;
     let kind = match key.rsplit_once('.').map(|(_, e)| e) {
         Some("json") => "application/json",
         Some("html") => {
-            // A training report: shown, never able to script the API's origin.
             headers.set("content-security-policy", "sandbox")?;
             "text/html; charset=utf-8"
         }
         _ => "application/octet-stream",
     };
     headers.set("content-type", kind)?;
-    Ok(Response::from_bytes(bytes)?.with_headers(headers))
+    Ok(headers)
 }
 
 /// `GET /v1/stations`: the published station list.
@@ -500,20 +518,22 @@ fn not_modified(etag: &str, cache_control: &str) -> Result<Response, ApiError> {
 /// theirs and checked before anything is computed: a 304 costs no forecast.
 pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let query = Query::of(&req, &["model", "at"])?;
-    let (station, m, f, valid) = match computed(&req, &cx, &query, "").await? {
-        Computed::Unchanged(r) => return Ok(r),
-        Computed::Fresh(c) => c,
-    };
-    let mut out = serde_json::to_value(&f)
-        .map_err(|_| ApiError::new(500, "internal", "the forecast could not be written"))?;
-    if let Value::Object(o) = &mut out {
-        o.insert("station".into(), json!(station));
-        o.insert("model".into(), json!(m.name));
-        o.insert("version".into(), json!(m.version.version));
-        o.insert("sha256".into(), json!(m.version.sha256));
-        o.insert("generated".into(), json!(iso_now()));
-    }
-    valid.apply(json(200, &out)?, &m)
+    from_forecast(&req, &cx, &query, "", |station, m, f| {
+        let mut out = serde_json::to_value(&f)
+            .map_err(|_| ApiError::new(500, "internal", "the forecast could not be written"))?;
+        if let Value::Object(o) = &mut out {
+            o.insert("station".into(), json!(station));
+            o.insert("model".into(), json!(m.name));
+            o.insert("version".into(), json!(m.version.version));
+            o.insert("sha256".into(), json!(m.version.sha256));
+            o.insert("generated".into(), json!(iso_now()));
+        }
+        Ok(Made {
+            body: out.to_string().into_bytes(),
+            kind: "application/json; charset=utf-8",
+        })
+    })
+    .await
 }
 
 /// `GET /v1/forecast/{station}/atom` and `/ics` (`?from=1–6&offset=MINUTES&model=`): the
@@ -550,39 +570,35 @@ pub async fn forecast_feed(req: Request, cx: RouteContext<Ctx>, format: Feed) ->
         }
     };
     let tag = format!("-{}-{from}-{offset}", format.name());
-    let (station, m, f, valid) = match computed(&req, &cx, &query, &tag).await? {
-        Computed::Unchanged(r) => return Ok(r),
-        Computed::Fresh(c) => c,
-    };
-    // A daily forecast's days are the source's calendar days, in any time zone.
-    let offset = if f.step_seconds >= 86_400 { 0 } else { offset };
-    let days = crate::feeds::bad_days(&f, offset, from);
     let url = req.url()?.to_string();
-    let generated = iso_now();
-    let from_name = f
-        .categories
-        .get(usize::from(from - 1))
-        .map_or("", |c| c.name.as_str());
-    let about = crate::feeds::About {
-        station: &station,
-        pollutant: f.pollutant.label(),
-        url: &url,
-        generated: &generated,
-        from: (from, from_name),
-    };
-    let (body, kind) = match format {
-        Feed::Atom => (
-            crate::feeds::atom(&about, &days),
-            "application/atom+xml; charset=utf-8",
-        ),
-        Feed::Ics => (
-            crate::feeds::ics(&about, &days),
-            "text/calendar; charset=utf-8",
-        ),
-    };
-    let headers = Headers::new();
-    headers.set("content-type", kind)?;
-    valid.apply(Response::ok(body)?.with_headers(headers), &m)
+    from_forecast(&req, &cx, &query, &tag, |station, _, f| {
+        // A daily forecast's days are the source's calendar days, in any time zone.
+        let offset = if f.step_seconds >= 86_400 { 0 } else { offset };
+        let days = crate::feeds::bad_days(&f, offset, from);
+        let generated = iso_now();
+        let from_name = f
+            .categories
+            .get(usize::from(from - 1))
+            .map_or("", |c| c.name.as_str());
+        let about = crate::feeds::About {
+            station,
+            pollutant: f.pollutant.label(),
+            url: &url,
+            generated: &generated,
+            from: (from, from_name),
+        };
+        Ok(match format {
+            Feed::Atom => Made {
+                body: crate::feeds::atom(&about, &days).into_bytes(),
+                kind: "application/atom+xml; charset=utf-8",
+            },
+            Feed::Ics => Made {
+                body: crate::feeds::ics(&about, &days).into_bytes(),
+                kind: "text/calendar; charset=utf-8",
+            },
+        })
+    })
+    .await
 }
 
 /// The forms of [`forecast_feed`].
@@ -603,44 +619,22 @@ impl Feed {
     }
 }
 
-/// How long an answer made from a forecast is valid: its ETag and `Cache-Control`.
-struct Validity {
-    etag: String,
-    cache: String,
-}
-
-impl Validity {
-    fn apply(&self, mut r: Response, m: &Loaded) -> Answer {
-        let h = r.headers_mut();
-        h.set("etag", &self.etag)?;
-        h.set("cache-control", &self.cache)?;
-        tagged(r, m)
-    }
-}
-
-/// A forecast as the answers made from it need it, or the 304 that saves computing it.
-enum Computed {
-    Unchanged(Response),
-    Fresh(
-        (
-            String,
-            Rc<Loaded>,
-            aqcast_core::forecast::Forecast,
-            Validity,
-        ),
-    ),
-}
-
-/// The station's forecast (its production model's, or `?model=`'s; `?at=` when the
-/// query takes it), or a 304 when the request's `If-None-Match` holds the ETag of what it
-/// would be: a function of the version, the snapshot, `at` and `variant` (what the
-/// answer's form adds to the tag: nothing for the JSON), so nothing is computed for a 304.
-async fn computed(
+/// An answer made from the station's forecast (its production model's, or `?model=`'s;
+/// `?at=` when the query takes it) by `render`, or a 304 when the request's
+/// `If-None-Match` holds the ETag of what it would be: a function of the version, the
+/// snapshot, what was pushed, `at` and `variant` (what the answer's form adds to the tag:
+/// nothing for the JSON), so nothing is computed for a 304. The answer from the latest
+/// data (no `at`) is made once per isolate and kept under its ETag until the data change:
+/// everyone asking for a station's forecast between two data steps gets the same bytes.
+/// A replay (`at`) is computed each time, so that walking `at` cannot push the answers
+/// everyone asks for out of the cache.
+async fn from_forecast(
     req: &Request,
     cx: &RouteContext<Ctx>,
     query: &Query,
     variant: &str,
-) -> Result<Computed, ApiError> {
+    render: impl FnOnce(&str, &Loaded, aqcast_core::forecast::Forecast) -> Result<Made, ApiError>,
+) -> Answer {
     let station = param(cx, "station")?;
     let store = store(cx)?;
     let model = match query.get("model") {
@@ -671,10 +665,11 @@ async fn computed(
             format!("model {model} does not forecast"),
         )
     })?;
-    let (bytes, snapshot_etag) = store.snapshot_bytes(&station).await?;
+    let published = store.snapshot(&station).await?;
+    let snapshot_etag = &published.etag;
     // What the station's sensors pushed since the snapshot was published.
-    let snapshot = store.parse_snapshot(&station, &bytes)?;
-    let (snapshot, pushed) = crate::observations::merged(&cx.env, &station, snapshot).await;
+    let (snapshot, pushed) =
+        crate::observations::merged(&cx.env, &station, published.doc.clone()).await;
     // Valid until the next data step is due after the station's latest measurement, as
     // the (cached) station list gives it; a minute once it is overdue, or without it.
     let step = fc.pipeline().spec.grid.step.max(60);
@@ -699,13 +694,34 @@ async fn computed(
         at.map_or(0, |t| t)
     );
     if if_none_match(req, &etag) {
-        return Ok(Computed::Unchanged(not_modified(&etag, &cache)?));
+        return not_modified(&etag, &cache);
     }
-    // The bands this version has tracked at the station, as `aqcast stations` published
-    // them (the core keeps them out of a forecast from an earlier origin).
-    let tracked = snapshot.tracked_for(&m.name, &m.version.sha256);
-    let f = fc
-        .forecast_with(&snapshot.series(), at, Some(&station), tracked)
-        .map_err(|e| ApiError::forecast(e, at.is_some()).about(&format!("station {station:?}")))?;
-    Ok(Computed::Fresh((station, m, f, Validity { etag, cache })))
+    let kept = at.is_none().then(|| format!("{station}\n{etag}"));
+    let made = match kept.as_deref().and_then(crate::store::made) {
+        Some(made) => made,
+        None => {
+            // The bands this version has tracked at the station, as `aqcast stations`
+            // published them (the core keeps them out of a forecast from an earlier
+            // origin).
+            let tracked = snapshot.tracked_for(&m.name, &m.version.sha256);
+            let f = fc
+                .forecast_with(&snapshot.series(), at, Some(&station), tracked)
+                .map_err(|e| {
+                    ApiError::forecast(e, at.is_some()).about(&format!("station {station:?}"))
+                })?;
+            let made = Rc::new(render(&station, &m, f)?);
+            if let Some(key) = kept {
+                crate::store::keep_made(key, made.clone());
+            }
+            made
+        }
+    };
+    let headers = Headers::new();
+    headers.set("content-type", made.kind)?;
+    headers.set("etag", &etag)?;
+    headers.set("cache-control", &cache)?;
+    tagged(
+        Response::from_bytes(made.body.clone())?.with_headers(headers),
+        &m,
+    )
 }

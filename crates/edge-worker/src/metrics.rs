@@ -110,6 +110,18 @@ pub fn inputs(model: &Loaded, rows: &[Vec<f64>]) {
     });
 }
 
+/// The size of the worker's WebAssembly memory, in bytes (0 natively).
+fn wasm_memory() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
 fn label(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -161,6 +173,20 @@ pub fn render() -> String {
         let _ = writeln!(out, "# TYPE aqcast_model_cache_total counter");
         let _ = writeln!(out, "aqcast_model_cache_total{{isolate=\"{iso}\",result=\"hit\"}} {}", m.cache_hits);
         let _ = writeln!(out, "aqcast_model_cache_total{{isolate=\"{iso}\",result=\"miss\"}} {}", m.cache_misses);
+        let _ = writeln!(out, "# HELP aqcast_cache_bytes What this isolate's caches hold, as they are bounded (models: artifact bytes; snapshots: three times their bytes; answers: their bytes).");
+        let _ = writeln!(out, "# TYPE aqcast_cache_bytes gauge");
+        let cached = crate::store::cached();
+        for (cache, bytes, _) in cached {
+            let _ = writeln!(out, "aqcast_cache_bytes{{isolate=\"{iso}\",cache=\"{cache}\"}} {bytes}");
+        }
+        let _ = writeln!(out, "# HELP aqcast_cache_entries Entries in this isolate's caches.");
+        let _ = writeln!(out, "# TYPE aqcast_cache_entries gauge");
+        for (cache, _, n) in cached {
+            let _ = writeln!(out, "aqcast_cache_entries{{isolate=\"{iso}\",cache=\"{cache}\"}} {n}");
+        }
+        let _ = writeln!(out, "# HELP aqcast_wasm_memory_bytes This isolate's WebAssembly memory (it grows to the most the worker ever held at once, and never shrinks).");
+        let _ = writeln!(out, "# TYPE aqcast_wasm_memory_bytes gauge");
+        let _ = writeln!(out, "aqcast_wasm_memory_bytes{{isolate=\"{iso}\"}} {}", wasm_memory());
         let _ = writeln!(out, "# HELP aqcast_predicted_rows_total Rows predicted or explained, by model.");
         let _ = writeln!(out, "# TYPE aqcast_predicted_rows_total counter");
         for (model, n) in &m.rows {

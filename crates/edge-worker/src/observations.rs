@@ -11,6 +11,7 @@
 //! pushed again is recognised, not doubled.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde::Deserialize;
 use serde_json::json;
@@ -332,8 +333,8 @@ pub async fn pushed(req: Request, cx: RouteContext<Ctx>) -> Answer {
 pub async fn merged(
     env: &worker::Env,
     station: &str,
-    mut snapshot: Snapshot,
-) -> (Snapshot, Option<i64>) {
+    snapshot: Rc<Snapshot>,
+) -> (Rc<Snapshot>, Option<i64>) {
     let page = match inbox::since(env, station, snapshot.start.saturating_sub(1)).await {
         Ok(p) => p,
         Err(e) => {
@@ -353,8 +354,9 @@ pub async fn merged(
             value,
         })
         .collect();
-    snapshot.merge(&rows);
-    (snapshot, Some(page.seq))
+    let mut merged = Snapshot::clone(&snapshot);
+    merged.merge(&rows);
+    (Rc::new(merged), Some(page.seq))
 }
 
 #[cfg(test)]

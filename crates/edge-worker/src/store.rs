@@ -14,7 +14,7 @@ use std::rc::Rc;
 use aqcast_core::forecast::Forecaster;
 use aqcast_core::published::{self, layout, Registry, Snapshot, Stage, Stations, Version};
 use aqcast_core::{Parts, Predictor};
-use worker::{Bucket, Conditional};
+use worker::{Bucket, Conditional, ResponseBody};
 
 use crate::api::ApiError;
 use crate::bounded::Bounded;
@@ -36,16 +36,43 @@ pub struct Loaded {
     pub reference: Option<aqcast_core::drift::Reference>,
 }
 
+/// A station's snapshot as published: its bytes (served as they are), its ETag, and
+/// parsed.
+pub struct StationSnapshot {
+    /// `stations/<id>/recent.json` as published.
+    pub bytes: Vec<u8>,
+    /// Its ETag.
+    pub etag: String,
+    /// Parsed.
+    pub doc: Rc<Snapshot>,
+}
+
+/// An answer made from a station's forecast (the forecast's JSON, a feed): what it
+/// costs to make once per isolate for everyone who asks until the data change.
+pub struct Made {
+    /// The body.
+    pub body: Vec<u8>,
+    /// Its content type.
+    pub kind: &'static str,
+}
+
 /// Most compiled models an isolate keeps.
 pub const MAX_MODELS: usize = 8;
 /// Most artifact bytes of compiled models an isolate keeps (compiled, a model takes a few
 /// times its artifact).
 pub const MAX_MODEL_BYTES: u64 = 32 << 20;
+/// Most bytes of station snapshots an isolate keeps (each counted three times: its
+/// bytes, and parsed).
+pub const MAX_SNAPSHOT_BYTES: u64 = 16 << 20;
+/// Most bytes of answers made from forecasts an isolate keeps.
+pub const MAX_MADE_BYTES: u64 = 8 << 20;
 
 struct Cache {
     registries: HashMap<String, (f64, Rc<Registry>)>,
     stations: Option<(f64, Rc<StationList>)>,
     models: Bounded<String, Rc<Loaded>>,
+    snapshots: Bounded<String, (f64, Rc<StationSnapshot>)>,
+    made: Bounded<String, Rc<Made>>,
 }
 
 impl Default for Cache {
@@ -54,8 +81,35 @@ impl Default for Cache {
             registries: HashMap::new(),
             stations: None,
             models: Bounded::new(MAX_MODELS, MAX_MODEL_BYTES),
+            snapshots: Bounded::new(usize::MAX, MAX_SNAPSHOT_BYTES),
+            made: Bounded::new(usize::MAX, MAX_MADE_BYTES),
         }
     }
+}
+
+/// What this isolate's caches hold, in bytes as they are bounded: (cache, bytes,
+/// entries), for the metrics.
+pub fn cached() -> [(&'static str, u64, usize); 3] {
+    CACHE.with(|c| {
+        let c = c.borrow();
+        [
+            ("models", c.models.bytes(), c.models.len()),
+            ("snapshots", c.snapshots.bytes(), c.snapshots.len()),
+            ("answers", c.made.bytes(), c.made.len()),
+        ]
+    })
+}
+
+/// The answer made from a forecast under `key` (the station and the answer's ETag,
+/// which names the model version, the snapshot, what was pushed and the answer's form).
+pub fn made(key: &str) -> Option<Rc<Made>> {
+    CACHE.with(|c| c.borrow_mut().made.get(&key.to_string()))
+}
+
+/// Keeps an answer made from a forecast under `key`.
+pub fn keep_made(key: String, made: Rc<Made>) {
+    let size = made.body.len() as u64 + key.len() as u64;
+    CACHE.with(|c| c.borrow_mut().made.insert(key, size, made));
 }
 
 /// The published station list: its bytes (served as they are), its ETag, and parsed.
@@ -247,19 +301,43 @@ impl Store {
         Ok(list)
     }
 
-    /// A station's snapshot as published, and its ETag.
-    pub async fn snapshot_bytes(&self, site: &str) -> Result<(Vec<u8>, String), ApiError> {
-        self.get(&layout::snapshot(site)).await?.ok_or_else(|| {
+    /// A station's snapshot as published (cached for the TTL, like registry documents:
+    /// snapshots are published once a data step).
+    pub async fn snapshot(&self, site: &str) -> Result<Rc<StationSnapshot>, ApiError> {
+        let key = layout::snapshot(site);
+        let t = now_ms();
+        let cached = CACHE.with(|c| c.borrow_mut().snapshots.get(&key));
+        if let Some((_, s)) = cached.filter(|(at, _)| t - at < self.ttl_ms) {
+            return Ok(s);
+        }
+        let (bytes, etag) = self.get(&key).await?.ok_or_else(|| {
             ApiError::not_found(format!("no station {site:?} (GET /v1/stations lists them)"))
-        })
-    }
-
-    /// Parses a station's snapshot.
-    pub fn parse_snapshot(&self, site: &str, bytes: &[u8]) -> Result<Snapshot, ApiError> {
-        Snapshot::from_json(bytes).map_err(|e| {
+        })?;
+        let doc = Snapshot::from_json(&bytes).map_err(|e| {
             worker::console_error!("snapshot {site}: {e}");
             ApiError::unavailable(format!("the data of station {site:?} cannot be read"))
-        })
+        })?;
+        let size = 3 * bytes.len() as u64;
+        let s = Rc::new(StationSnapshot {
+            bytes,
+            etag,
+            doc: Rc::new(doc),
+        });
+        CACHE.with(|c| c.borrow_mut().snapshots.insert(key, size, (t, s.clone())));
+        Ok(s)
+    }
+
+    /// An object's body to hand to a response as a stream (it never enters the worker's
+    /// memory), and its ETag; `None` when there is none.
+    pub async fn open(&self, key: &str) -> Result<Option<(ResponseBody, String)>, ApiError> {
+        let Some(obj) = self.bucket.get(key).execute().await.map_err(bucket_error)? else {
+            return Ok(None);
+        };
+        let etag = obj.http_etag();
+        let Some(body) = obj.body() else {
+            return Ok(None);
+        };
+        Ok(Some((body.response_body().map_err(bucket_error)?, etag)))
     }
 
     /// Moves a version to a stage by the registry's one promotion rule
