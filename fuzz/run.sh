@@ -5,7 +5,8 @@
 # documents (station list, snapshot, registry) the edge worker and the dashboard fetch,
 # and the readers of what the live feeds download (EEA Parquet, metadata ZIP and URL
 # lists; AirNow's site list and hourly files), and the edge worker's reading and checking
-# of what sensors push (`POST /v1/observations`).
+# of what sensors push (`POST /v1/observations`) and of what browsers subscribe with
+# (`POST /v1/alerts/subscriptions`).
 # Not part of CI. Needs cargo-fuzz (installed here if missing) and a C compiler; uses
 # RUSTC_BOOTSTRAP=1 because only a stable toolchain is available.
 # Usage: fuzz/run.sh [SECONDS]
@@ -40,7 +41,7 @@ done
 { printf '\0'; head -c 4M /dev/zero | gzip -9; } > corpus/ingest_file/generated-bomb
 { printf '\0'; printf 'date,no2\n2024-01-01 00:00:00,'; head -c 64K /dev/zero | tr '\0' 1; printf '\n'; } > corpus/ingest_file/generated-long-line
 
-for t in decode_artifact load_any_model ingest_file published_docs feed_files pushes; do
+for t in decode_artifact load_any_model ingest_file published_docs feed_files pushes alert_subscriptions; do
   mkdir -p "corpus/$t"
   cp -n seeds/$t/* "corpus/$t/" 2>/dev/null || true
   echo "== $t, $secs s"

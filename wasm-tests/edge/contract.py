@@ -52,6 +52,9 @@ cmd = [
     "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
     "response_schema_conformance,negative_data_rejection",
     "--generation-with-security-parameters", "false",
+    # The stateful phase follows the link from a subscription to its deletion; most
+    # generated subscriptions are (rightly) refused, which Hypothesis calls filtering.
+    "--suppress-health-check", "filter_too_much",
     "-n", "40", "--seed", "20261130", "--no-color",
 ]
 r = subprocess.run(cmd, capture_output=True, text=True)

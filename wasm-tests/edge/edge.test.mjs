@@ -17,6 +17,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 
 import { root, fx, env, NAMES, sha, aqcast, aqcastBin, publishStore, loadBucket, startWorker } from "./harness.mjs";
+import { startPushService, browserKeys, decrypt, checkVapid } from "./push-service.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const KEYS = { admin: "k-admin-0123456789", reader: "k-reader-0123456789", predictor: "k-predict-0123456789", limited: "k-limited-0123456789", client: "k-client-0123456789", sensor: "k-sensor-0123456789", network: "k-network-0123456789" };
@@ -45,6 +46,12 @@ let forecastModel;
 let allRows;
 let workerVars;
 let workerState;
+// The push service alerts go to, and the server's VAPID key (as `npx web-push
+// generate-vapid-keys` makes one: the private scalar and the public point, base64url).
+let pushService;
+const vapid = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const vapidJwk = vapid.privateKey.export({ format: "jwk" });
+const vapidPublic = Buffer.concat([Buffer.from([4]), Buffer.from(vapidJwk.x, "base64url"), Buffer.from(vapidJwk.y, "base64url")]).toString("base64url");
 
 const call = async (p, { key, method = "GET", body, headers = {} } = {}) => {
   const h = { ...headers };
@@ -99,6 +106,11 @@ before(async () => {
     // The shipped data are from 2003: pushes continue them.
     MAX_PUSH_AGE_DAYS: "10000",
   };
+  pushService = await startPushService();
+  workerVars.VAPID_PRIVATE_KEY = vapidJwk.d;
+  workerVars.PUSH_SERVICES = pushService.origin;
+  // Two subscriptions at most, so that the alert test sees a full server refuse a third.
+  workerVars.MAX_ALERT_SUBSCRIPTIONS = "2";
   workerState = state;
   worker = await startWorker(state, workerVars);
   url = worker.url;
@@ -106,6 +118,7 @@ before(async () => {
 
 after(async () => {
   if (worker) await worker.stop();
+  if (pushService) await pushService.stop();
 });
 
 test("health, live, ready and the OpenAPI document", async () => {
@@ -743,4 +756,98 @@ test("concurrent pushes lose nothing and double nothing, across a kill of the wo
   assert.equal(new Set(times).size, times.length, "no value twice");
   assert.equal(times.length, 1000, "every value once");
   assert.equal(new Set(values.map((v) => v.seq)).size, values.length);
+});
+
+test("bad-air alerts: a browser subscribes, the hourly round tells it when an episode starts and when it clears, once each, signed and readable only by it; a dropped subscription is removed", async () => {
+  const station = "aurn_no2_2001_2003";
+  const key = await call("/v1/alerts/vapid-key");
+  assert.equal(key.status, 200, key.text);
+  assert.equal(key.json.key, vapidPublic);
+  const subscribe = (body) => call("/v1/alerts/subscriptions", { method: "POST", body });
+  // A browser subscribed from the first category up: every forecast day is one to tell.
+  const browser = browserKeys();
+  const endpoint = `${pushService.origin}/push/1`;
+  const sub = await subscribe({ subscription: browser.subscription(endpoint), station, from: 1, offset: 60 });
+  assert.equal(sub.status, 201, sub.text);
+  assert.equal(sub.json.id, sha(endpoint));
+  // One whose browser dropped it: the push service says 410.
+  const goneEndpoint = `${pushService.origin}/gone/1`;
+  assert.equal((await subscribe({ subscription: browserKeys().subscription(goneEndpoint), station, from: 1 })).status, 201);
+  // What is refused, and why.
+  const refused = async (body, status, code, says) => {
+    const r = await subscribe(body);
+    assertError(r, status, code);
+    assert.match(r.json.error.message, says);
+  };
+  await refused({ subscription: browser.subscription("https://attacker.example/push"), station }, 422, "bad_subscription", /push service/);
+  await refused({ subscription: browser.subscription(`${pushService.origin}.evil.example/push`), station }, 422, "bad_subscription", /push service/);
+  await refused({ subscription: browser.subscription(endpoint), station: "nowhere" }, 404, "not_found", /no station "nowhere"/);
+  await refused({ subscription: { ...browser.subscription(endpoint), keys: { p256dh: "BAAA", auth: "x" } }, station }, 422, "bad_subscription", /p256dh/);
+  await refused({ subscription: browser.subscription(endpoint), station, from: 9 }, 422, "bad_subscription", /from=9/);
+  await refused({ subscription: browser.subscription(endpoint), station, to: 3 }, 400, "bad_request", /unknown field `to`/);
+  // Two are kept: a third browser is refused (503, and said why), the first may change.
+  await refused({ subscription: browserKeys().subscription(`${pushService.origin}/push/3`), station }, 503, "alerts_full", /no more than 2 alert subscriptions/);
+  const round = async () => {
+    const r = await fetch(`${url}/__scheduled?cron=5+*+*+*+*`);
+    assert.equal(r.status, 200, await r.text());
+  };
+  const to = (p) => pushService.received.filter((m) => m.path === p);
+  const waitFor = async (ok) => {
+    for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 100));
+  };
+  await round();
+  await waitFor(() => to("/push/1").length >= 1 && to("/gone/1").length >= 1);
+  assert.equal(to("/push/1").length, 1, "one message for the episode");
+  const [msg] = to("/push/1");
+  assert.equal(msg.method, "POST");
+  assert.equal(msg.headers["content-encoding"], "aes128gcm");
+  assert.ok(Number(msg.headers.ttl) > 0, msg.headers.ttl);
+  // Signed by the key the worker publishes, for this push service, for a day at most.
+  const claims = checkVapid(msg.headers.authorization, vapidPublic);
+  assert.equal(claims.aud, pushService.origin);
+  assert.equal(claims.sub, "mailto:aqcast@localhost");
+  assert.ok(claims.exp > nowS() && claims.exp <= nowS() + 86400, String(claims.exp));
+  // Readable by the browser's keys (node's own crypto): the episode starts at the first
+  // hour of the forecast's next 24 (every category is at least the first), its worst
+  // category as the forecast says, with what to do.
+  const note = JSON.parse(decrypt(msg.body, browser));
+  const fc = (await call(`/v1/forecast/${station}`)).json;
+  const day = fc.steps.filter((s) => s.time < fc.steps[0].time + 86400);
+  const worst = Math.max(...day.map((s) => s.category));
+  assert.equal(note.kind, "starts");
+  assert.equal(note.station, station);
+  assert.equal(note.from, fc.steps[0].time);
+  assert.equal(note.category, worst + 1);
+  assert.equal(note.threshold, 1);
+  assert.equal(note.title, `${fc.categories[worst].name} air (NO2) forecast at ${station}`);
+  assert.match(note.body, /^From .+\.\nEveryone/);
+  assert.equal(note.url, `./#/station/${station}`);
+  assert.throws(() => decrypt(msg.body, browserKeys()), "another browser cannot read it");
+  // The dropped subscription is gone; the same episode is not told twice.
+  assertError(await call(`/v1/alerts/subscriptions/${sha(goneEndpoint)}`, { method: "DELETE" }), 404, "not_found");
+  await round();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(to("/push/1").length, 1, "the same episode is not told again");
+  assert.equal(to("/gone/1").length, 1, "a removed subscription gets nothing");
+  // The same browser raises its threshold to the worst category: the next 24 hours no
+  // longer reach it, and the episode it was told of clears, once.
+  const top = fc.categories.length;
+  assert.equal((await subscribe({ subscription: browser.subscription(endpoint), station, from: top, offset: 60 })).status, 201);
+  await round();
+  await waitFor(() => to("/push/1").length >= 2);
+  assert.equal(to("/push/1").length, 2);
+  const cleared = JSON.parse(decrypt(to("/push/1")[1].body, browser));
+  assert.equal(cleared.kind, "clears");
+  assert.equal(cleared.title, `Air at ${station}: back below ${fc.categories[top - 1].name}`);
+  assert.equal(cleared.body, `The next 24 hours are forecast ${fc.categories[worst].name} at worst (NO2).`);
+  await round();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(to("/push/1").length, 2, "a clearing is told once");
+  const del = await fetch(`${url}/v1/alerts/subscriptions/${sub.json.id}`, { method: "DELETE" });
+  assert.equal(del.status, 204);
+  assertError(await call(`/v1/alerts/subscriptions/${sub.json.id}`, { method: "DELETE" }), 404, "not_found");
+  // Unsubscribed: nothing more.
+  await round();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(to("/push/1").length, 2, "nothing after unsubscribing");
 });

@@ -84,7 +84,8 @@ export function loadBucket(dir, store) {
 export async function startWorker(state, vars) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state];
+  // --test-scheduled: GET /__scheduled runs the cron trigger (the hourly alerts).
+  const args = ["dev", "--local", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child = spawn(path.join(bin, "wrangler"), args, { cwd: workerDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
@@ -155,6 +156,7 @@ export async function startRaw(state, vars, { floor = false } = {}) {
         RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
         INBOX: { className: "StationInbox", useSQLite: true },
         PUSH_INDEX: { className: "PushIndex", useSQLite: true },
+        ALERTS: { className: "AlertBook", useSQLite: true },
       },
       unsafeDirectSockets: [{ host: "127.0.0.1", port }],
     },

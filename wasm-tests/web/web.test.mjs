@@ -7,7 +7,7 @@
 //   node --test wasm-tests/web/      (after scripts/build-web; scripts/test does both)
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -349,8 +349,13 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
   mkdirSync(dir, { recursive: true });
   const sensorKey = "k-sensor-web-0123456789";
   const keys = [{ id: "sensor", sha256: createHash("sha256").update(sensorKey).digest("hex"), scopes: ["ingest"], stations: [AURN] }];
+  // Alerts: the server's VAPID key and a push service on loopback.
+  const { startPushService, browserKeys, decrypt } = await import("../edge/push-service.mjs");
+  const pushService = await startPushService();
+  const vapid = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
   const worker = await startWorker(loadBucket(dir, store), {
     API_KEYS: JSON.stringify(keys), PUBLIC_READ: "true", CORS_ORIGINS: server.url.replace(/\/$/, ""), RATE_LIMIT_PER_MINUTE: "0", MAX_PUSH_AGE_DAYS: "10000",
+    VAPID_PRIVATE_KEY: vapid.d, PUSH_SERVICES: pushService.origin,
   });
   try {
     const data = encodeURIComponent(`${worker.url}/v1/files/`);
@@ -372,6 +377,83 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
     assert.ok(fromWorker >= 4, `${fromWorker} requests to the worker`);
     assert.deepEqual(errors, []);
     await context.close();
+
+    // Alerts, as a person asks for them: with a service worker, at phone size.
+    const origin = new URL(server.url).origin;
+    const phone = await browser.newContext({ viewport: { width: 360, height: 800 }, timezoneId: "UTC" });
+    const ap = await phone.newPage();
+    const apErrors = [];
+    ap.on("pageerror", (e) => apErrors.push(e.message));
+    await ap.goto(`${server.url}?data=${data}#/station/${AURN}`);
+    assert.deepEqual(await settled(ap), { state: "ready", station: AURN });
+    await ap.evaluate(() => navigator.serviceWorker.ready);
+    const ask = ap.locator("#outlook button.alert-on");
+    assert.equal(await ask.textContent(), "Tell me when sensitive groups should act here");
+    await ask.scrollIntoViewIfNeeded();
+    await ap.screenshot({ path: path.join(shots, "alerts-off-360x800.png") });
+    // Notifications not allowed: said, with what to use instead.
+    await ask.click();
+    const failed = ap.locator("#outlook .alert-failed");
+    await failed.waitFor();
+    assert.match(await failed.textContent(), /^No alerts: notifications are blocked for this page: allow them in the browser's site settings\. The calendar and the feed below list the same days\.$/);
+    // Allowed: headless Chromium has no push service (Chrome's is Google's FCM, not
+    // reachable here), so the browser refuses the subscription, and the page says so.
+    await phone.grantPermissions(["notifications"], { origin });
+    await ap.locator("#outlook button.alert-on", { hasText: "Try again" }).click();
+    await ap.waitForFunction(() => /could not subscribe/.test(document.querySelector("#outlook .alert-failed")?.textContent ?? ""));
+    assert.match(await failed.textContent(), /^No alerts: this browser could not subscribe \(.+\)\. The calendar/);
+    assert.equal(await ap.evaluate(() => localStorage.getItem("aqcast-alert")), null, "nothing remembered");
+    await ap.screenshot({ path: path.join(shots, "alerts-failed-360x800.png") });
+    await ap.setViewportSize({ width: 1280, height: 900 });
+    await failed.scrollIntoViewIfNeeded();
+    await ap.screenshot({ path: path.join(shots, "alerts-failed-1280x900.png") });
+    await ap.setViewportSize({ width: 360, height: 800 });
+    // The rest of the round trip with a browser's keys held here: subscribed through
+    // the API as the page would, the worker's hourly round pushes to the push service,
+    // the message is decrypted with the browser's keys, and handed to the page's service
+    // worker as Chrome hands it (DevTools' ServiceWorker.deliverPushMessage), which shows
+    // it.
+    const keysHere = browserKeys();
+    const endpoint = `${pushService.origin}/push/web`;
+    const sub = await fetch(`${worker.url}/v1/alerts/subscriptions`, {
+      method: "POST", headers: { "content-type": "application/json", origin },
+      body: JSON.stringify({ subscription: keysHere.subscription(endpoint), station: AURN, from: 1 }),
+    });
+    assert.equal(sub.status, 201, await sub.clone().text());
+    const { id } = await sub.json();
+    assert.equal((await fetch(`${worker.url}/__scheduled?cron=5+*+*+*+*`)).status, 200);
+    for (let i = 0; i < 100 && !pushService.received.some((m) => m.path === "/push/web"); i++) await new Promise((r) => setTimeout(r, 100));
+    const pushed = pushService.received.find((m) => m.path === "/push/web");
+    assert.ok(pushed, "the round pushed");
+    const note = JSON.parse(decrypt(pushed.body, keysHere));
+    const cdp = await phone.newCDPSession(ap);
+    const registrations = [];
+    cdp.on("ServiceWorker.workerRegistrationUpdated", (e) => registrations.push(...e.registrations));
+    await cdp.send("ServiceWorker.enable");
+    for (let i = 0; i < 50 && !registrations.some((r) => !r.isDeleted); i++) await new Promise((r) => setTimeout(r, 100));
+    const reg = registrations.find((r) => !r.isDeleted);
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: `${origin}/`, registrationId: reg.registrationId, data: JSON.stringify(note) });
+    const notifications = () => ap.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data.url })));
+    let shown = [];
+    for (let i = 0; i < 50 && !shown.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      shown = await notifications();
+    }
+    assert.deepEqual(shown, [{ title: note.title, body: note.body, tag: `aqcast-${AURN}`, url: `./#/station/${AURN}` }]);
+    assert.match(note.title, /^.+ air \(NO2\) forecast at /);
+    // A browser that subscribed sees its alerts on, and stops them here.
+    await ap.evaluate(([id, api, station]) => localStorage.setItem("aqcast-alert", JSON.stringify({ id, station, name: station, api })), [id, `${worker.url}/v1/alerts`, AURN]);
+    await ap.reload();
+    await settled(ap);
+    const state = ap.locator("#outlook .alert-state");
+    assert.match(await state.textContent(), /^This browser is told when sensitive groups should act here, and when that is over\./);
+    await ap.screenshot({ path: path.join(shots, "alerts-on-360x800.png") });
+    await ap.locator("#outlook button.alert-off").click();
+    await ap.locator("#outlook button.alert-on").waitFor();
+    assert.equal((await fetch(`${worker.url}/v1/alerts/subscriptions/${id}`, { method: "DELETE" })).status, 404, "the page ended the subscription");
+    assert.equal(await ap.evaluate(() => localStorage.getItem("aqcast-alert")), null);
+    assert.deepEqual(apErrors, []);
+    await phone.close();
 
     // The station's sensor pushes the three hours after the published data; a page opened
     // ten minutes after the last of them says "Now", from the pushed value.
@@ -397,6 +479,7 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
     await fresh.close();
   } finally {
     await worker.stop();
+    await pushService.stop();
   }
 });
 

@@ -7,6 +7,7 @@
 //! screens say), [`chart`], [`map`] and [`colours`] (what they draw), [`load`] (fetching
 //! the published documents). `scripts/build-web` builds it into `web/dist`.
 
+pub mod alerts;
 pub mod app;
 pub mod chart;
 pub mod colours;

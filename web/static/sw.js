@@ -1,4 +1,5 @@
-// aqcast's service worker: the app works offline after the first visit.
+// aqcast's service worker: the app works offline after the first visit, and shows the
+// edge worker's bad-air alerts.
 // - The app (page, script, wasm, styles, icons) is cached at install: cache first.
 // - Published data (stations.json, snapshots, registries) go to the network first; the
 //   last good answer is kept, and served when the network fails, marked with the time it
@@ -81,4 +82,32 @@ self.addEventListener("fetch", (e) => {
       ? fetch(req).catch(() => caches.match("index.html"))
       : cacheFirst(req, APP));
   }
+});
+
+// A bad-air alert from the edge worker (src/alerts.rs there): {title, body, station, day,
+// category, url}. One notification per station (a newer one replaces it).
+self.addEventListener("push", (e) => {
+  let note = {};
+  try {
+    note = e.data ? e.data.json() : {};
+  } catch { /* not ours: shown plainly */ }
+  const title = typeof note.title === "string" ? note.title : "Air quality alert";
+  e.waitUntil(self.registration.showNotification(title, {
+    body: typeof note.body === "string" ? note.body : "",
+    tag: `aqcast-${note.station ?? ""}`,
+    icon: "icon-192.png",
+    data: { url: typeof note.url === "string" ? note.url : "./" },
+  }));
+});
+
+// Opens the station the alert is about, in the app's window when one is open.
+self.addEventListener("notificationclick", (e) => {
+  e.notification.close();
+  const url = new URL(e.notification.data?.url ?? "./", self.registration.scope);
+  if (url.origin !== self.location.origin) return;
+  e.waitUntil(self.clients.matchAll({ type: "window" }).then((windows) => {
+    const open = windows.find((w) => w.url.startsWith(self.registration.scope));
+    if (open) return open.navigate(url.href).then((w) => (w ?? open).focus());
+    return self.clients.openWindow(url.href);
+  }));
 });

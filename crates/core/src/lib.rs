@@ -27,8 +27,8 @@ mod error;
 
 pub use aqcast_engine::{ensemble, predict, shap, Ensemble, Link, Matrix, Precision, Predictor};
 pub use aqcast_forecast::{
-    aqi, artifact, daily, drift, forecast, meaning, pipeline, pollutant, time, tracking, variable,
-    who, Head, Metadata, Model, Parts, VERSION,
+    alert, aqi, artifact, daily, drift, forecast, meaning, pipeline, pollutant, time, tracking,
+    variable, who, Head, Metadata, Model, Parts, VERSION,
 };
 pub use aqcast_import as import;
 pub use aqcast_published as published;

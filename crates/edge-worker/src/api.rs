@@ -191,7 +191,7 @@ pub fn cors(headers: &Headers, origin: Option<&str>, allowed: &[String]) -> work
             "access-control-allow-headers",
             "authorization, content-type, x-api-key, x-request-id, if-none-match",
         )?;
-        headers.set("access-control-allow-methods", "GET, POST, OPTIONS")?;
+        headers.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS")?;
         headers.set(
             "access-control-expose-headers",
             "x-request-id, etag, retry-after",

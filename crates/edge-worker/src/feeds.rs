@@ -10,7 +10,7 @@ use aqcast_core::time;
 
 /// The default threshold: the category (1 best to 6) from which sensitive groups are
 /// told to act — EPA's "Unhealthy for Sensitive Groups", the EEA's "Moderate".
-pub const DEFAULT_FROM: u8 = 3;
+pub const DEFAULT_FROM: u8 = aqcast_core::aqi::ACT_FROM;
 
 /// One day of the forecast at or past the threshold.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,7 +55,7 @@ pub fn bad_days(fc: &Forecast, offset: i64, from: u8) -> Vec<BadDay> {
 }
 
 /// What to do, in one text: `separator` between what everyone and sensitive groups do.
-fn advice_text(a: &Advice, separator: &str) -> String {
+pub fn advice_text(a: &Advice, separator: &str) -> String {
     match a.sensitive {
         None => format!("Everyone, including sensitive groups: {}", a.everyone),
         Some(s) => format!("Everyone: {}{separator}Sensitive groups: {s}", a.everyone),

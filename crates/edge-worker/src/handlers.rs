@@ -16,7 +16,7 @@ use crate::routes::{Answer, Ctx};
 use crate::store::{iso_now, Loaded, Made, Store};
 
 /// The store over the `STORE` binding.
-fn store(cx: &RouteContext<Ctx>) -> Result<Store, ApiError> {
+pub(crate) fn store(cx: &RouteContext<Ctx>) -> Result<Store, ApiError> {
     let bucket = cx.env.bucket("STORE").map_err(|_| {
         ApiError::unavailable("the worker has no STORE bucket binding (wrangler.toml)")
     })?;

@@ -27,6 +27,7 @@
 //! `RATE_LIMIT_BURST`, `AUTH_FAILURES_PER_MINUTE`, `MAX_PUSH_BYTES`; Durable Objects
 //! `RATE_LIMITER`, `INBOX`, `PUSH_INDEX`.
 
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod bounded;
@@ -70,6 +71,15 @@ pub(crate) fn authenticate(req: &Request, cfg: &Config) -> Result<Caller, ApiErr
         }
         Some(k) => auth::authenticate(&k, keys),
         None => Ok(Caller::anonymous()),
+    }
+}
+
+/// The hourly round of bad-air alerts (`[triggers] crons` in wrangler.toml).
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    match alerts::round(&env).await {
+        Ok(round) => worker::console_log!("{}", serde_json::json!({ "alerts": round })),
+        Err(e) => worker::console_error!("alerts: {}", e.message),
     }
 }
 

@@ -192,6 +192,21 @@ pub async fn run(req: Request, env: Env, cx: Ctx) -> worker::Result<Response> {
         Access::Read,
         |r, c| Box::pin(observations::pushed(r, c)),
     );
+    let router = get(router, "/v1/alerts/vapid-key", Access::Public, |r, c| {
+        Box::pin(crate::alerts::vapid_key(r, c))
+    });
+    let router = post(
+        router,
+        "/v1/alerts/subscriptions",
+        Access::Public,
+        |r, c| Box::pin(crate::alerts::subscribe(r, c)),
+    );
+    let router = delete(
+        router,
+        "/v1/alerts/subscriptions/{id}",
+        Access::Public,
+        |r, c| Box::pin(crate::alerts::unsubscribe(r, c)),
+    );
     let answer = router.run(req, env).await?;
     if seen.0.route.get().is_some() {
         return Ok(answer);
@@ -216,7 +231,7 @@ fn get<'a>(
     access: Access,
     handler: Handler,
 ) -> Router<'a, Ctx> {
-    route(router, pattern, Some((access, handler)), None)
+    route(router, pattern, Some((access, handler)), None, None)
 }
 
 /// Registers a `POST` route (and the 405s of its path).
@@ -226,7 +241,17 @@ fn post<'a>(
     access: Access,
     handler: Handler,
 ) -> Router<'a, Ctx> {
-    route(router, pattern, None, Some((access, handler)))
+    route(router, pattern, None, Some((access, handler)), None)
+}
+
+/// Registers a `DELETE` route (and the 405s of its path).
+fn delete<'a>(
+    router: Router<'a, Ctx>,
+    pattern: &'static str,
+    access: Access,
+    handler: Handler,
+) -> Router<'a, Ctx> {
+    route(router, pattern, None, None, Some((access, handler)))
 }
 
 /// Registers a path that takes both `GET` and `POST`, each with its access.
@@ -236,16 +261,18 @@ fn get_post<'a>(
     get: (Access, Handler),
     post: (Access, Handler),
 ) -> Router<'a, Ctx> {
-    route(router, pattern, Some(get), Some(post))
+    route(router, pattern, Some(get), Some(post), None)
 }
 
 /// Registers a path: its `GET` (which also answers `HEAD`: the same status and headers,
-/// no body) and its `POST`, and a 405 (or the preflight's 204) for every other method.
+/// no body), its `POST` and its `DELETE`, and a 405 (or the preflight's 204) for every
+/// other method.
 fn route<'a>(
     router: Router<'a, Ctx>,
     pattern: &'static str,
     get: Option<(Access, Handler)>,
     post: Option<(Access, Handler)>,
+    delete: Option<(Access, Handler)>,
 ) -> Router<'a, Ctx> {
     let path = matchit(pattern);
     let router = match get {
@@ -270,10 +297,15 @@ fn route<'a>(
         }),
         None => router.post_async(&path, move |req, cx| other_method(req, cx, pattern)),
     };
+    let router = match delete {
+        Some((access, handler)) => router.delete_async(&path, move |req, cx| {
+            serve(req, cx, pattern, access, handler)
+        }),
+        None => router.delete_async(&path, move |req, cx| other_method(req, cx, pattern)),
+    };
     router
         .put_async(&path, move |req, cx| other_method(req, cx, pattern))
         .patch_async(&path, move |req, cx| other_method(req, cx, pattern))
-        .delete_async(&path, move |req, cx| other_method(req, cx, pattern))
         .options_async(&path, move |req, cx| other_method(req, cx, pattern))
 }
 

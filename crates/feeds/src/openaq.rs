@@ -180,13 +180,94 @@ fn parse<T: serde::de::DeserializeOwned>(url: &Url, body: &[u8]) -> Result<T, Er
     crate::http::json(url, body, "an OpenAQ v3 answer")
 }
 
+/// A page of OpenAQ v3 locations, read.
+pub struct Locations {
+    /// Each location as the station it is (`openaq-<id>`).
+    pub sites: Vec<SiteFacts>,
+    /// Its sensors of the parameters asked for: (sensor id, station).
+    pub sensors: Vec<(u64, String)>,
+    /// Locations on the page (a page shorter than the limit is the last).
+    pub count: usize,
+}
+
+/// An OpenAQ v3 `locations` answer (`body`, from `url`): the stations, and the sensors of
+/// `parameters` they have.
+pub fn read_locations(url: &Url, body: &[u8], parameters: &[String]) -> Result<Locations, Error> {
+    let results = parse::<Page<Location>>(url, body)?.results;
+    let mut out = Locations {
+        sites: Vec::new(),
+        sensors: Vec::new(),
+        count: results.len(),
+    };
+    for l in results {
+        let site = format!("openaq-{}", l.id);
+        let license = l.licenses.as_ref().and_then(|v| v.first());
+        let name = match (l.name, l.locality) {
+            (Some(n), Some(loc)) if !n.contains(&loc) => Some(format!("{n}, {loc}")),
+            (n, loc) => n.or(loc),
+        };
+        out.sites.push(SiteFacts {
+            id: site.clone(),
+            name,
+            lat: l.coordinates.as_ref().and_then(|c| c.latitude),
+            lon: l.coordinates.as_ref().and_then(|c| c.longitude),
+            network: Some(match &l.provider {
+                Some(p) => format!("OpenAQ: {}", p.name),
+                None => "OpenAQ".into(),
+            }),
+            licence: license.map(|x| x.name.clone()),
+            attribution: Some(match license.and_then(|x| x.attribution.as_ref()) {
+                Some(a) => format!("{} via OpenAQ", a.name),
+                None => "OpenAQ".into(),
+            }),
+        });
+        for s in l.sensors {
+            if parameters.iter().any(|p| p == &s.parameter.name) {
+                out.sensors.push((s.id, site.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An OpenAQ v3 `sensors/{id}/hours` answer (`body`, from `url`) for `sensor` of `site`:
+/// its hours as records, and how many the page held.
+pub fn read_hours(
+    url: &Url,
+    body: &[u8],
+    site: &str,
+    sensor: &str,
+) -> Result<(Vec<Record>, usize), Error> {
+    let hours = parse::<Page<Hour>>(url, body)?.results;
+    let count = hours.len();
+    let mut records = Vec::with_capacity(count);
+    for h in hours {
+        let time =
+            aqcast_core::time::parse_datetime(&h.period.datetime_from.utc).ok_or_else(|| {
+                Error::Format {
+                    url: url.to_string(),
+                    message: format!("{:?} is not a time (RFC 3339)", h.period.datetime_from.utc),
+                }
+            })?;
+        records.push(Record {
+            site: site.to_string(),
+            series: sensor.to_string(),
+            variable: h.parameter.name,
+            unit: h.parameter.units,
+            time,
+            value: h.value,
+        });
+    }
+    Ok((records, count))
+}
+
 impl Source for OpenAq {
     fn name(&self) -> &'static str {
         "openaq"
     }
 
     fn plan(&mut self, http: &Http) -> Result<Plan, Error> {
-        let mut locations: Vec<Location> = Vec::new();
+        let mut pages: Vec<Locations> = Vec::new();
         match &self.selection {
             Selection::Ids(ids) => {
                 for id in ids {
@@ -194,7 +275,7 @@ impl Source for OpenAq {
                     let f = http
                         .get(&url, false)?
                         .ok_or_else(|| Error::NotFound(url.to_string()))?;
-                    locations.extend(parse::<Page<Location>>(&url, &f.body)?.results);
+                    pages.push(read_locations(&url, &f.body, &self.parameters)?);
                 }
             }
             Selection::Bbox(bbox) => {
@@ -207,9 +288,9 @@ impl Source for OpenAq {
                     let f = http
                         .get(&url, false)?
                         .ok_or_else(|| Error::NotFound(url.to_string()))?;
-                    let results = parse::<Page<Location>>(&url, &f.body)?.results;
-                    let short = results.len() < self.limit as usize;
-                    locations.extend(results);
+                    let read = read_locations(&url, &f.body, &self.parameters)?;
+                    let short = read.count < self.limit as usize;
+                    pages.push(read);
                     if short {
                         break;
                     }
@@ -218,39 +299,16 @@ impl Source for OpenAq {
         }
         let mut plan = Plan::default();
         self.sensors.clear();
-        for l in locations {
-            let site = format!("openaq-{}", l.id);
-            let license = l.licenses.as_ref().and_then(|v| v.first());
-            let name = match (l.name, l.locality) {
-                (Some(n), Some(loc)) if !n.contains(&loc) => Some(format!("{n}, {loc}")),
-                (n, loc) => n.or(loc),
-            };
-            plan.sites.insert(
-                site.clone(),
-                SiteFacts {
-                    id: site.clone(),
-                    name,
-                    lat: l.coordinates.as_ref().and_then(|c| c.latitude),
-                    lon: l.coordinates.as_ref().and_then(|c| c.longitude),
-                    network: Some(match &l.provider {
-                        Some(p) => format!("OpenAQ: {}", p.name),
-                        None => "OpenAQ".into(),
-                    }),
-                    licence: license.map(|x| x.name.clone()),
-                    attribution: Some(match license.and_then(|x| x.attribution.as_ref()) {
-                        Some(a) => format!("{} via OpenAQ", a.name),
-                        None => "OpenAQ".into(),
-                    }),
-                },
-            );
-            for s in l.sensors {
-                if self.parameters.iter().any(|p| p == &s.parameter.name) {
-                    self.sensors.insert(s.id, site.clone());
-                    plan.streams.push(Stream {
-                        key: format!("sensor:{}", s.id),
-                        site: Some(site.clone()),
-                    });
-                }
+        for page in pages {
+            for site in page.sites {
+                plan.sites.insert(site.id.clone(), site);
+            }
+            for (sensor, site) in page.sensors {
+                self.sensors.insert(sensor, site.clone());
+                plan.streams.push(Stream {
+                    key: format!("sensor:{sensor}"),
+                    site: Some(site),
+                });
             }
         }
         Ok(plan)
@@ -278,27 +336,8 @@ impl Source for OpenAq {
             let f = http
                 .get(&url, false)?
                 .ok_or_else(|| Error::NotFound(url.to_string()))?;
-            let hours = parse::<Page<Hour>>(&url, &f.body)?.results;
-            let short = hours.len() < self.limit as usize;
-            let mut records = Vec::with_capacity(hours.len());
-            for h in hours {
-                let time = aqcast_core::time::parse_datetime(&h.period.datetime_from.utc)
-                    .ok_or_else(|| Error::Format {
-                        url: url.to_string(),
-                        message: format!(
-                            "{:?} is not a time (RFC 3339)",
-                            h.period.datetime_from.utc
-                        ),
-                    })?;
-                records.push(Record {
-                    site: site.clone(),
-                    series: sensor.to_string(),
-                    variable: h.parameter.name,
-                    unit: h.parameter.units,
-                    time,
-                    value: h.value,
-                });
-            }
+            let (records, count) = read_hours(&url, &f.body, &site, sensor)?;
+            let short = count < self.limit as usize;
             page(records, None)?;
             if short {
                 break;

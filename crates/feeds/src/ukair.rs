@@ -138,6 +138,78 @@ fn station_name(label: &str) -> String {
     }
 }
 
+/// A UK-AIR `timeseries/{id}` answer (`body`, from `url`): its station, and the variable
+/// and unit aqcast reads its values as.
+pub fn read_series(url: &Url, body: &[u8]) -> Result<(SiteFacts, String, String), Error> {
+    let s: Series = crate::http::json(url, body, "a UK-AIR timeseries")?;
+    let code = s
+        .parameters
+        .as_ref()
+        .map(|p| p.phenomenon.id.text())
+        .unwrap_or_default();
+    let variable = code
+        .parse::<i64>()
+        .ok()
+        .and_then(eionet::pollutant)
+        .ok_or_else(|| Error::Format {
+            url: url.to_string(),
+            message: format!(
+                "phenomenon {code:?} is not a pollutant aqcast reads (8 NO2, 7 O3, 5 PM10, 6001 PM2.5, 1 SO2, 10 CO)"
+            ),
+        })?;
+    let site = format!("ukair-{}", s.station.properties.id.text());
+    // Latitude first, a text "NaN" third; a pair outside the UK's latitudes is taken the
+    // other way round.
+    let c: Vec<f64> = s
+        .station
+        .geometry
+        .as_ref()
+        .map(|g| g.coordinates.iter().filter_map(|v| v.as_f64()).collect())
+        .unwrap_or_default();
+    let (lat, lon) = match c.as_slice() {
+        [a, b, ..] if (49.0..=61.0).contains(a) => (Some(*a), Some(*b)),
+        [a, b, ..] if (49.0..=61.0).contains(b) => (Some(*b), Some(*a)),
+        _ => (None, None),
+    };
+    let facts = SiteFacts {
+        id: site,
+        name: s.station.properties.label.as_deref().map(station_name),
+        lat,
+        lon,
+        network: Some("UK-AIR (AURN)".into()),
+        licence: Some("Open Government Licence v3.0".into()),
+        attribution: Some("Defra UK-AIR, © Crown copyright".into()),
+    };
+    Ok((facts, variable.to_string(), eionet::unit(&s.uom)))
+}
+
+/// A UK-AIR `getData` answer (`body`, from `url`) of series `id` at `site`, its values of
+/// `variable` in `unit`: records stamped at the start of their hour, the network's fill
+/// values missing.
+pub fn read_data(
+    url: &Url,
+    body: &[u8],
+    (site, id): (&str, &str),
+    (variable, unit): (&str, &str),
+) -> Result<Vec<Record>, Error> {
+    let data: Data = crate::http::json(url, body, "UK-AIR data")?;
+    Ok(data
+        .values
+        .into_iter()
+        .map(|v| Record {
+            site: site.to_string(),
+            series: id.to_string(),
+            variable: variable.to_string(),
+            unit: unit.to_string(),
+            // Stamped at the end of the hour; aqcast stamps its start.
+            time: v.timestamp.div_euclid(1000) - 3600,
+            value: v
+                .value
+                .filter(|x| x.is_finite() && ![-99.0, -9999.0, 99999.0].contains(x)),
+        })
+        .collect())
+}
+
 impl Source for UkAir {
     fn name(&self) -> &'static str {
         "ukair"
@@ -151,47 +223,10 @@ impl Source for UkAir {
             let f = http
                 .get(&url, false)?
                 .ok_or_else(|| Error::NotFound(url.to_string()))?;
-            let s: Series = crate::http::json(&url, &f.body, "a UK-AIR timeseries")?;
-            let code = s
-                .parameters
-                .as_ref()
-                .map(|p| p.phenomenon.id.text())
-                .unwrap_or_default();
-            let variable = code
-                .parse::<i64>()
-                .ok()
-                .and_then(eionet::pollutant)
-                .ok_or_else(|| Error::Format {
-                url: url.to_string(),
-                message: format!(
-                    "phenomenon {code:?} is not a pollutant aqcast reads (8 NO2, 7 O3, 5 PM10, 6001 PM2.5, 1 SO2, 10 CO)"
-                ),
-            })?;
-            let site = format!("ukair-{}", s.station.properties.id.text());
-            // Latitude first, a text "NaN" third; a pair outside the UK's latitudes is
-            // taken the other way round.
-            let c: Vec<f64> = s
-                .station
-                .geometry
-                .as_ref()
-                .map(|g| g.coordinates.iter().filter_map(|v| v.as_f64()).collect())
-                .unwrap_or_default();
-            let (lat, lon) = match c.as_slice() {
-                [a, b, ..] if (49.0..=61.0).contains(a) => (Some(*a), Some(*b)),
-                [a, b, ..] if (49.0..=61.0).contains(b) => (Some(*b), Some(*a)),
-                _ => (None, None),
-            };
-            plan.sites.entry(site.clone()).or_insert(SiteFacts {
-                id: site.clone(),
-                name: s.station.properties.label.as_deref().map(station_name),
-                lat,
-                lon,
-                network: Some("UK-AIR (AURN)".into()),
-                licence: Some("Open Government Licence v3.0".into()),
-                attribution: Some("Defra UK-AIR, © Crown copyright".into()),
-            });
-            self.meta
-                .insert(id.clone(), (variable.to_string(), eionet::unit(&s.uom)));
+            let (facts, variable, unit) = read_series(&url, &f.body)?;
+            let site = facts.id.clone();
+            plan.sites.entry(site.clone()).or_insert(facts);
+            self.meta.insert(id.clone(), (variable, unit));
             plan.streams.push(Stream {
                 key: format!("timeseries:{id}"),
                 site: Some(site),
@@ -230,22 +265,7 @@ impl Source for UkAir {
             let f = http
                 .get(&url, false)?
                 .ok_or_else(|| Error::NotFound(url.to_string()))?;
-            let data: Data = crate::http::json(&url, &f.body, "UK-AIR data")?;
-            let records: Vec<Record> = data
-                .values
-                .into_iter()
-                .map(|v| Record {
-                    site: site.clone(),
-                    series: id.to_string(),
-                    variable: variable.clone(),
-                    unit: unit.clone(),
-                    // Stamped at the end of the hour; aqcast stamps its start.
-                    time: v.timestamp.div_euclid(1000) - 3600,
-                    value: v
-                        .value
-                        .filter(|x| x.is_finite() && ![-99.0, -9999.0, 99999.0].contains(x)),
-                })
-                .collect();
+            let records = read_data(&url, &f.body, (&site, id), (&variable, &unit))?;
             // A window that ended before now is complete through its last whole hour; the
             // latest one only through its latest value (an hour may still come).
             let through = (end < self.now).then(|| end.div_euclid(3600) * 3600 - 3600);

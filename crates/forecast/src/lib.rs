@@ -26,6 +26,7 @@
 
 extern crate alloc;
 
+pub mod alert;
 pub mod aqi;
 pub mod artifact;
 pub mod daily;

@@ -40,6 +40,8 @@ pub struct Shown {
     /// Where the edge worker serves this station's forecast (`…/v1/forecast/<id>`), when
     /// the data come from one: its feeds of bad-air days hang under it.
     pub forecast_url: Option<String>,
+    /// The edge worker's alerts (`…/v1/alerts`), when the data come from one.
+    pub alerts_url: Option<String>,
     /// The URL of the model's training report, when one was published.
     pub report_url: Option<String>,
     /// A station the address named that the list does not have (another is shown).
@@ -159,6 +161,10 @@ pub async fn show(
         compute_ms: perf_now() - t0,
         report_url: served.version.report_html.as_deref().map(|k| src.url(k)),
         report,
+        alerts_url: src
+            .base()
+            .strip_suffix("/v1/files/")
+            .map(|w| format!("{w}/v1/alerts")),
         forecast_url: src.base().strip_suffix("/v1/files/").map(|w| {
             format!(
                 "{w}/v1/forecast/{}",

@@ -9,7 +9,7 @@ use aqcast_core::aqi::{Palette, Scale};
 use leptos::prelude::*;
 
 use super::{now_seconds, Shown};
-use crate::{colours, summary, words};
+use crate::{alerts, colours, summary, words};
 
 /// The Outlook card.
 #[component]
@@ -92,10 +92,27 @@ pub fn Outlook(shown: Arc<Shown>, palette: RwSignal<Palette>) -> impl IntoView {
                 <a href=format!("{u}/atom{q}")>"follow as a feed"</a></p>
         }
     });
+    // From the edge worker, in a browser that takes pushes: told when those days come.
+    let alert_me = shown
+        .alerts_url
+        .clone()
+        .filter(|_| alerts::supported())
+        .map(|api| {
+            let station = &r.station;
+            view! {
+                <AlertMe
+                    api=api
+                    station=station.id.clone()
+                    name=station.name.clone().unwrap_or_else(|| station.id.clone())
+                    offset=shown.local / 60
+                />
+            }
+        });
     view! {
         <section id="outlook" class="card" aria-labelledby="outlook-h">
             <h2 id="outlook-h" tabindex="-1">{if hourly { "Today and tomorrow" } else { "The next days" }}</h2>
             <ul class="outlook">{days}</ul>
+            {alert_me}
             {feeds}
             <p class="small muted">{if hourly {
                 format!("Advice: {source}. Times {}.", words::offset(offset))
@@ -103,5 +120,80 @@ pub fn Outlook(shown: Arc<Shown>, palette: RwSignal<Palette>) -> impl IntoView {
                 format!("Advice: {source}. Days as the source dates them.")
             }}</p>
         </section>
+    }
+}
+
+/// Where this browser's alerts stand.
+#[derive(Clone, Debug, PartialEq)]
+enum Alerting {
+    /// None.
+    Off,
+    /// Asking the browser and the server.
+    Asking,
+    /// On for this station.
+    On,
+    /// On for another station (its name).
+    Elsewhere(String),
+    /// What went wrong.
+    Failed(String),
+}
+
+/// The push alerts of this station's bad-air days (from the category at which sensitive
+/// groups are told to act): turned on and off here; one station per browser.
+#[component]
+fn AlertMe(api: String, station: String, name: String, offset: i64) -> impl IntoView {
+    let state = RwSignal::new(match alerts::saved() {
+        Some(a) if a.station == station => Alerting::On,
+        Some(a) => Alerting::Elsewhere(a.name),
+        None => Alerting::Off,
+    });
+    let on = move |_| {
+        let (api, station, name) = (api.clone(), station.clone(), name.clone());
+        state.set(Alerting::Asking);
+        leptos::task::spawn_local(async move {
+            let from = aqcast_core::aqi::ACT_FROM;
+            state.set(
+                match alerts::subscribe(&api, &station, &name, from, offset).await {
+                    Ok(_) => Alerting::On,
+                    Err(why) => Alerting::Failed(why),
+                },
+            );
+        });
+    };
+    let off = move |_| {
+        let Some(a) = alerts::saved() else {
+            state.set(Alerting::Off);
+            return;
+        };
+        state.set(Alerting::Asking);
+        leptos::task::spawn_local(async move {
+            state.set(match alerts::unsubscribe(&a).await {
+                Ok(()) => Alerting::Off,
+                Err(why) => Alerting::Failed(why),
+            });
+        });
+    };
+    let ask = "Tell me when sensitive groups should act here";
+    view! {
+        <div class="alert-me" aria-live="polite">
+            {move || match state.get() {
+                Alerting::Off => view! {
+                    <button type="button" class="alert-on" on:click=on.clone()>{ask}</button>
+                }.into_any(),
+                Alerting::Asking => view! { <p class="small">"Asking this browser and the server…"</p> }.into_any(),
+                Alerting::On => view! {
+                    <p class="small alert-state">"This browser is told when sensitive groups should act here, and when that is over. "
+                        <button type="button" class="link alert-off" on:click=off>"Stop these alerts"</button></p>
+                }.into_any(),
+                Alerting::Elsewhere(there) => view! {
+                    <p class="small alert-state">{format!("This browser's alerts follow {there}. ")}
+                        <button type="button" class="link alert-on" on:click=on.clone()>"Follow this station instead"</button></p>
+                }.into_any(),
+                Alerting::Failed(why) => view! {
+                    <p class="small alert-failed" role="status">{format!("No alerts: {why}. The calendar and the feed below list the same days.")}</p>
+                    <button type="button" class="alert-on" on:click=on.clone()>"Try again"</button>
+                }.into_any(),
+            }}
+        </div>
     }
 }

@@ -191,6 +191,11 @@ impl Category {
     }
 }
 
+/// The category (1 best to 6) from which sensitive groups are told to act, on both
+/// scales: EPA's "Unhealthy for Sensitive Groups", the EEA's "Moderate". What bad-air
+/// feeds and alerts start from unless a subscriber says otherwise.
+pub const ACT_FROM: u8 = 3;
+
 /// What to do at a category, in the words of the scale's agency: for everyone, and for
 /// sensitive groups when the agency says something else for them.
 #[derive(Clone, Debug, PartialEq)]
@@ -259,6 +264,13 @@ pub(crate) fn truncate_units(value: f64, decimals: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn act_from_names_the_category_where_sensitive_groups_act_on_both_scales() {
+        let i = usize::from(ACT_FROM - 1);
+        assert_eq!(Category::ALL[i].name(), "Unhealthy for Sensitive Groups");
+        assert_eq!(eea::Level::ALL[i].name(), "Moderate");
+    }
 
     /// CIELAB lightness L* and hue angle (degrees) of `#RRGGBB` (sRGB, D65).
     fn lightness_and_hue(hex: &str) -> (f64, f64) {
