@@ -35,6 +35,9 @@ const worker = await startWorker(state, {
   RATE_LIMIT_PER_MINUTE: "0",
   VAPID_PRIVATE_KEY: vapid.d,
   PUSH_SERVICES: push.origin,
+  MAX_ALERT_SUBSCRIPTIONS: String(n),
+  // The shipped data are from 2003.
+  ALERT_MAX_DATA_AGE_HOURS: "1000000",
 });
 
 // CPU seconds of every workerd process on the machine (run the benchmark alone).

@@ -355,7 +355,7 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
   const vapid = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
   const worker = await startWorker(loadBucket(dir, store), {
     API_KEYS: JSON.stringify(keys), PUBLIC_READ: "true", CORS_ORIGINS: server.url.replace(/\/$/, ""), RATE_LIMIT_PER_MINUTE: "0", MAX_PUSH_AGE_DAYS: "10000",
-    VAPID_PRIVATE_KEY: vapid.d, PUSH_SERVICES: pushService.origin,
+    VAPID_PRIVATE_KEY: vapid.d, PUSH_SERVICES: pushService.origin, ALERT_MAX_DATA_AGE_HOURS: "1000000",
   });
   try {
     const data = encodeURIComponent(`${worker.url}/v1/files/`);

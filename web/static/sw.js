@@ -84,8 +84,9 @@ self.addEventListener("fetch", (e) => {
   }
 });
 
-// A bad-air alert from the edge worker (src/alerts.rs there): {title, body, station, day,
-// category, url}. One notification per station (a newer one replaces it).
+// A bad-air alert from the edge worker (src/alerts.rs there): {kind: "starts" | "clears",
+// title, body, station, category, threshold, from, url}. One notification per station (a
+// newer one replaces it).
 self.addEventListener("push", (e) => {
   let note = {};
   try {

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result,
-    RouteContext, SqlStorageValue, State,
+    RouteContext, SqlStorageValue, State, Url,
 };
 
 use crate::api::{json, ApiError};
@@ -48,8 +48,9 @@ const MAX_BODY: usize = 4096;
 pub const MAX_PUSHES: usize = 9_000;
 
 /// The most subscriptions one worker keeps unless `MAX_ALERT_SUBSCRIPTIONS` says
-/// otherwise.
-pub const MAX_SUBSCRIPTIONS: i64 = 100_000;
+/// otherwise: a round reads them all (about 450 bytes each) into one isolate's 128 MB;
+/// measured at 10,000 (BENCHMARKS.md).
+pub const MAX_SUBSCRIPTIONS: i64 = 20_000;
 
 /// Pushes in flight at once (a Worker keeps six connections open at a time).
 const IN_FLIGHT: usize = 6;
@@ -119,36 +120,30 @@ pub struct Keys {
     pub auth: String,
 }
 
-/// Whether `endpoint` belongs to one of `services`: an entry with a scheme
-/// (`http://127.0.0.1:8080`) is an origin the endpoint must start with; otherwise a host
-/// suffix, over HTTPS only.
-pub fn allowed(endpoint: &str, services: &[String]) -> bool {
-    let Ok(url) = url_parts(endpoint) else {
-        return false;
-    };
-    services.iter().any(|s| {
-        if s.contains("://") {
-            endpoint
-                .strip_prefix(s.trim_end_matches('/'))
-                .is_some_and(|rest| rest.starts_with('/'))
-        } else {
-            url.0 == "https" && (url.1 == *s || url.1.ends_with(&format!(".{s}")))
-        }
-    })
-}
-
-/// The scheme and host of a URL (no user info allowed).
-fn url_parts(u: &str) -> std::result::Result<(String, String), ()> {
-    let (scheme, rest) = u.split_once("://").ok_or(())?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
-        return Err(());
+/// `endpoint` as the runtime's `fetch` will read it (the WHATWG URL standard, the `url`
+/// crate), when it belongs to one of `services`: an entry with a scheme
+/// (`http://127.0.0.1:8080`) is an origin the endpoint must have; otherwise a host suffix,
+/// over HTTPS on its default port. No user info. The URL returned, written out again, is
+/// what is stored and posted to, so what was checked is what is fetched.
+pub fn allowed(endpoint: &str, services: &[String]) -> Option<Url> {
+    let url = Url::parse(endpoint).ok()?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return None;
     }
-    let host = match authority.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => authority,
-    };
-    Ok((scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+    let host = url.host_str()?.to_ascii_lowercase();
+    let origin = url.origin().ascii_serialization();
+    services
+        .iter()
+        .any(|s| {
+            if s.contains("://") {
+                Url::parse(s).is_ok_and(|o| o.origin().ascii_serialization() == origin)
+            } else {
+                url.scheme() == "https"
+                    && url.port().is_none()
+                    && (host == *s || host.ends_with(&format!(".{s}")))
+            }
+        })
+        .then_some(url)
 }
 
 /// A subscribe body checked: the subscription it makes (every field but the station's
@@ -156,12 +151,13 @@ fn url_parts(u: &str) -> std::result::Result<(String, String), ()> {
 pub fn check(body: Subscribe, services: &[String]) -> std::result::Result<Subscription, ApiError> {
     let s = body.subscription;
     let bad = |m: String| ApiError::new(422, "bad_subscription", m);
-    if s.endpoint.len() > 2048 || !allowed(&s.endpoint, services) {
+    let Some(endpoint) = allowed(&s.endpoint, services).filter(|_| s.endpoint.len() <= 2048) else {
         return Err(bad(format!(
             "the endpoint is not a push service's ({}): subscribe with the browser's PushManager",
             services.join(", ")
         )));
-    }
+    };
+    let endpoint = String::from(endpoint);
     let key = B64
         .decode(s.keys.p256dh.trim_end_matches('='))
         .ok()
@@ -190,13 +186,13 @@ pub fn check(body: Subscribe, services: &[String]) -> std::result::Result<Subscr
             "offset={offset} is not a UTC offset in minutes from -720 to 840"
         )));
     }
-    let id: String = Sha256::digest(s.endpoint.as_bytes())
+    let id: String = Sha256::digest(endpoint.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     Ok(Subscription {
         id,
-        endpoint: s.endpoint,
+        endpoint,
         p256dh: B64.encode(key),
         auth: B64.encode(auth),
         station: body.station,
@@ -209,9 +205,11 @@ pub fn check(body: Subscribe, services: &[String]) -> std::result::Result<Subscr
 /// `t` as a subscriber at `offset` seconds from UTC says it at `now`: "today 14:00",
 /// "tomorrow 06:00", "Mon 8 Dec 14:00" (without the hour for a daily forecast).
 pub fn when(t: i64, now: i64, offset: i64, hourly: bool) -> String {
-    let day = |t: i64| (t + offset).div_euclid(86_400);
-    let c = aqcast_core::time::civil(t + offset);
-    let date = match day(t) - day(now) {
+    // A daily forecast's step is its source's calendar day (00:00 UTC), in any time zone.
+    let local = if hourly { t + offset } else { t };
+    let day = local.div_euclid(86_400);
+    let c = aqcast_core::time::civil(local);
+    let date = match day - (now + offset).div_euclid(86_400) {
         0 => "today".to_string(),
         1 => "tomorrow".to_string(),
         _ => {
@@ -222,7 +220,7 @@ pub fn when(t: i64, now: i64, offset: i64, hourly: bool) -> String {
             let month = MONTHS[(c.month as usize).clamp(1, 12) - 1];
             format!(
                 "{} {} {month} {}",
-                DAYS[day(t).rem_euclid(7) as usize],
+                DAYS[day.rem_euclid(7) as usize],
                 c.day,
                 c.year
             )
@@ -258,7 +256,12 @@ pub fn message(
     let (kind, title, body) = match tell {
         Tell::Starts => {
             let from = w.from.unwrap_or(fc.origin);
-            let mut lead = format!("From {}", when(from, now, offset, hourly));
+            // Data a few hours late can put the first hour over the threshold behind us.
+            let mut lead = if hourly && from <= now {
+                "From now".to_string()
+            } else {
+                format!("From {}", when(from, now, offset, hourly))
+            };
             if let Some(t) = w.worst_at.filter(|&t| t != from) {
                 lead.push_str(&format!(
                     ", {} at worst {}",
@@ -295,9 +298,22 @@ pub fn message(
         "category": w.worst + 1,
         "threshold": threshold,
         "from": w.from,
-        "url": format!("./#/station/{station}"),
+        "url": format!("./#/station/{}", encode(station)),
     })
     .to_string()
+}
+
+/// `s` as `encodeURIComponent` writes it (the dashboard's station addresses).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 // ---- The HTTP side ----
@@ -440,6 +456,9 @@ pub struct Round {
     pub failed: usize,
     /// Subscribers to tell left for the next round (past [`MAX_PUSHES`]).
     pub deferred: usize,
+    /// Subscriptions to stations whose data are too old to tell anything
+    /// (`ALERT_MAX_DATA_AGE_HOURS`).
+    pub stale: usize,
 }
 
 /// One round: every station with subscribers forecast once, every subscriber whose
@@ -450,6 +469,14 @@ pub async fn round(env: &Env) -> std::result::Result<Round, ApiError> {
         .var("VAPID_SUBJECT")
         .map(|v| v.to_string())
         .unwrap_or_else(|_| "mailto:aqcast@localhost".into());
+    // A forecast from data older than this tells nobody anything (the dashboard says there
+    // is no recent measurement); an episode told stays as it was.
+    let max_age = env
+        .var("ALERT_MAX_DATA_AGE_HOURS")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<f64>().ok())
+        .filter(|h| h.is_finite() && *h >= 0.0)
+        .unwrap_or(6.0);
     let subs: Vec<Subscription> = call(env, "/list", None::<&()>).await?;
     let mut out = Round {
         subscriptions: subs.len(),
@@ -463,9 +490,16 @@ pub async fn round(env: &Env) -> std::result::Result<Round, ApiError> {
     let store = crate::store::Store::new(env.bucket("STORE")?, cfg.ttl);
     let list = store.stations().await?;
     let now = (js_sys::Date::now() / 1000.0) as i64;
+    let mut changed = Changes::default();
     // Who is to be told what: (subscription, its message, the state after).
     let mut told: Vec<(&Subscription, String, bool)> = Vec::new();
     for (station, subs) in by_station {
+        if list.doc.get(station).is_none() {
+            // A station no longer published: nothing will ever be told of it.
+            out.removed += subs.len();
+            changed.gone.extend(subs.iter().map(|s| s.id.clone()));
+            continue;
+        }
         let (f, name) = match forecast_now(env, &store, &list.doc, station).await {
             Ok(x) => x,
             Err(e) => {
@@ -474,6 +508,10 @@ pub async fn round(env: &Env) -> std::result::Result<Round, ApiError> {
                 continue;
             }
         };
+        if (now - f.data_time) as f64 > max_age * 3600.0 {
+            out.stale += subs.len();
+            continue;
+        }
         for s in subs {
             let Some(w) = alert::watch(&f, s.from) else {
                 continue;
@@ -485,6 +523,12 @@ pub async fn round(env: &Env) -> std::result::Result<Round, ApiError> {
             }
         }
     }
+    // Past MAX_PUSHES, the rest wait for the next round; which ones turns with the hour,
+    // so that none waits for ever behind others.
+    if !told.is_empty() {
+        let turn = (now / 3600).rem_euclid(told.len() as i64) as usize;
+        told.rotate_left(turn);
+    }
     out.deferred = told.len().saturating_sub(MAX_PUSHES);
     told.truncate(MAX_PUSHES);
     let signer = Signer {
@@ -493,8 +537,7 @@ pub async fn round(env: &Env) -> std::result::Result<Round, ApiError> {
         expires: now + PUSH_TTL,
         made: Default::default(),
     };
-    let mut changed = Changes::default();
-    for chunk in told.chunks(IN_FLIGHT) {
+    for (i, chunk) in told.chunks(IN_FLIGHT).enumerate() {
         let sent = futures_util::future::join_all(
             chunk
                 .iter()
@@ -505,7 +548,12 @@ pub async fn round(env: &Env) -> std::result::Result<Round, ApiError> {
             match result {
                 Ok(Sent::Accepted) => {
                     out.sent += 1;
-                    changed.on.push((s.id.clone(), *on));
+                    changed.on.push(Told {
+                        id: s.id.clone(),
+                        station: s.station.clone(),
+                        from: s.from,
+                        on: *on,
+                    });
                 }
                 Ok(Sent::Gone) => {
                     out.removed += 1;
@@ -517,18 +565,39 @@ pub async fn round(env: &Env) -> std::result::Result<Round, ApiError> {
                 }
             }
         }
+        // What was told is written as the round goes (every 600 pushes), so that a round
+        // cut short does not tell it again.
+        if (i + 1) % 100 == 0 {
+            write(env, &mut changed).await?;
+        }
     }
-    if !(changed.on.is_empty() && changed.gone.is_empty()) {
-        let _: bool = call(env, "/changes", Some(&changed)).await?;
-    }
+    write(env, &mut changed).await?;
     Ok(out)
+}
+
+async fn write(env: &Env, changed: &mut Changes) -> std::result::Result<(), ApiError> {
+    if !(changed.on.is_empty() && changed.gone.is_empty()) {
+        let _: bool = call(env, "/changes", Some(&*changed)).await?;
+        *changed = Changes::default();
+    }
+    Ok(())
 }
 
 /// What a round changed: the episodes told (on) or cleared (off), the subscriptions gone.
 #[derive(Default, Serialize, Deserialize)]
 struct Changes {
-    on: Vec<(String, bool)>,
+    on: Vec<Told>,
     gone: Vec<String>,
+}
+
+/// An episode told, for the subscription as it was when the round read it (a subscriber
+/// who changed station or threshold since starts afresh).
+#[derive(Serialize, Deserialize)]
+struct Told {
+    id: String,
+    station: String,
+    from: u8,
+    on: bool,
 }
 
 /// The station's forecast from its latest data, by the model that serves it, with what
@@ -614,14 +683,10 @@ async fn send(
     };
     let body = crate::webpush::encrypt(text, &ua, &auth, &ephemeral, &random::<16>()?)
         .map_err(|e| e.to_string())?;
-    let (scheme, _) = url_parts(&s.endpoint).map_err(|_| "bad endpoint".to_string())?;
-    let authority = s
-        .endpoint
-        .split_once("://")
-        .and_then(|(_, r)| r.split(['/', '?', '#']).next())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let origin = format!("{scheme}://{authority}");
+    let origin = Url::parse(&s.endpoint)
+        .map_err(|e| format!("the endpoint is not a URL ({e})"))?
+        .origin()
+        .ascii_serialization();
     let headers = worker::Headers::new();
     let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| e.to_string());
     set("content-encoding", "aes128gcm")?;
@@ -640,7 +705,10 @@ async fn send(
         .map_err(|e| e.to_string())?;
     match r.status_code() {
         200..=299 => Ok(Sent::Accepted),
-        404 | 410 => Ok(Sent::Gone),
+        // Gone (RFC 8030 §7.3), or refused for good: a malformed or oversized request or
+        // one the push service will not authorise (a VAPID key the subscription was not
+        // made with, after the key changed): it will never work, so it goes.
+        400 | 401 | 403 | 404 | 410 | 413 => Ok(Sent::Gone),
         n => Err(format!("the push service answered {n}")),
     }
 }
@@ -723,16 +791,26 @@ impl DurableObject for AlertBook {
             }
             "/delete" => {
                 let id: String = req.json().await?;
-                let before = self.count()?;
-                sql.exec("DELETE FROM subs WHERE id = ?", vec![id.as_str().into()])?;
-                Response::from_json(&(self.count()? < before))
+                let deleted = sql
+                    .exec(
+                        "DELETE FROM subs WHERE id = ? RETURNING id",
+                        vec![id.as_str().into()],
+                    )?
+                    .raw()
+                    .collect::<Result<Vec<_>>>()?;
+                Response::from_json(&!deleted.is_empty())
             }
             "/changes" => {
                 let c: Changes = req.json().await?;
-                for (id, on) in c.on {
+                for t in c.on {
                     sql.exec(
-                        "UPDATE subs SET episode = ? WHERE id = ?",
-                        vec![f64::from(u8::from(on)).into(), id.as_str().into()],
+                        "UPDATE subs SET episode = ? WHERE id = ? AND station = ? AND threshold = ?",
+                        vec![
+                            f64::from(u8::from(t.on)).into(),
+                            t.id.as_str().into(),
+                            t.station.as_str().into(),
+                            f64::from(t.from).into(),
+                        ],
                     )?;
                 }
                 for id in c.gone {
@@ -812,24 +890,45 @@ mod tests {
     #[test]
     fn endpoints_of_known_push_services_only() {
         let s = services();
-        assert!(allowed("https://fcm.googleapis.com/fcm/send/abc", &s));
-        assert!(allowed(
-            "https://wns2-db5p.notify.windows.com/w/?token=x",
-            &s
-        ));
-        assert!(allowed("http://127.0.0.1:9999/push/1", &s));
+        let ok = |u: &str| allowed(u, &s).map(String::from);
+        assert_eq!(
+            ok("https://fcm.googleapis.com/fcm/send/abc").as_deref(),
+            Some("https://fcm.googleapis.com/fcm/send/abc")
+        );
+        assert!(ok("https://wns2-db5p.notify.windows.com/w/?token=x").is_some());
+        assert!(ok("http://127.0.0.1:9999/push/1").is_some());
+        // What is stored is what fetch reads: the default port dropped, the host lowered,
+        // tabs and newlines taken out.
+        assert_eq!(
+            ok("https://FCM.googleapis.com:443/fcm/send/a").as_deref(),
+            Some("https://fcm.googleapis.com/fcm/send/a")
+        );
+        assert_eq!(
+            ok("https://evil.com\t.fcm.googleapis.com/x").as_deref(),
+            Some("https://evil.com.fcm.googleapis.com/x")
+        );
         for bad in [
+            // fetch reads a backslash as a slash: the host would be evil.com.
+            "https://evil.com\\.fcm.googleapis.com/x",
+            "https://evil.com%2F.fcm.googleapis.com/x",
+            "https://fcm.googleapis.com:8443/x",
+            "https://user:pw@fcm.googleapis.com/x",
             "http://fcm.googleapis.com/fcm/send/abc",
             "https://evilfcm.googleapis.com.example/x",
             "https://fcm.googleapis.com.evil.example/x",
             "https://user@fcm.googleapis.com/x",
             "http://127.0.0.1:99990/push",
-            "http://127.0.0.1:9999",
             "https://169.254.169.254/latest",
             "fcm.googleapis.com/x",
         ] {
-            assert!(!allowed(bad, &s), "{bad}");
+            assert!(ok(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_station_in_a_message_s_address_is_written_as_the_dashboard_writes_it() {
+        assert_eq!(encode("DEBY047"), "DEBY047");
+        assert_eq!(encode("a b/ü#"), "a%20b%2F%C3%BC%23");
     }
 
     #[test]
@@ -841,6 +940,15 @@ mod tests {
         // An hour ahead of UTC: 15:00; at 23:30 local the day before, tomorrow.
         assert_eq!(when(t, t - 16 * 3600 + 1_800, 3600, true), "tomorrow 15:00");
         assert_eq!(when(t, t - 3 * 86_400, 0, false), "Tue 8 Dec 2026");
+        // A daily step is its source's calendar day wherever the subscriber is: eight
+        // hours behind UTC, on the evening of the 7th, the 8th is tomorrow.
+        let day = 1_796_688_000;
+        assert_eq!(
+            when(day, day - 8 * 3600 + 3600, -8 * 3600, false),
+            "tomorrow"
+        );
+        assert_eq!(when(day, day + 3600, -8 * 3600, false), "tomorrow");
+        assert_eq!(when(day, day + 9 * 3600, -8 * 3600, false), "today");
     }
 
     #[test]

@@ -623,11 +623,12 @@ impl Feed {
 /// `?at=` when the query takes it) by `render`, or a 304 when the request's
 /// `If-None-Match` holds the ETag of what it would be: a function of the version, the
 /// snapshot, what was pushed, `at` and `variant` (what the answer's form adds to the tag:
-/// nothing for the JSON), so nothing is computed for a 304. The answer from the latest
-/// data (no `at`) is made once per isolate and kept under its ETag until the data change:
-/// everyone asking for a station's forecast between two data steps gets the same bytes.
-/// A replay (`at`) is computed each time, so that walking `at` cannot push the answers
-/// everyone asks for out of the cache.
+/// nothing for the JSON), so nothing is computed for a 304. The forecast's JSON from the
+/// latest data (no `at`) is made once per isolate and kept under its ETag until the data
+/// change: everyone asking for a station's forecast between two data steps gets the same
+/// bytes. A replay (`at`) and the feeds (thousands of forms a station, each with its own
+/// URL inside) are made each time, so that walking them cannot push the answers everyone
+/// asks for out of the cache.
 async fn from_forecast(
     req: &Request,
     cx: &RouteContext<Ctx>,
@@ -696,7 +697,7 @@ async fn from_forecast(
     if if_none_match(req, &etag) {
         return not_modified(&etag, &cache);
     }
-    let kept = at.is_none().then(|| format!("{station}\n{etag}"));
+    let kept = (at.is_none() && variant.is_empty()).then(|| format!("{station}\n{etag}"));
     let made = match kept.as_deref().and_then(crate::store::made) {
         Some(made) => made,
         None => {
