@@ -113,96 +113,127 @@ type Handler = fn(Request, RouteContext<Ctx>) -> LocalBoxFuture<'static, Answer>
 pub async fn run(req: Request, env: Env, cx: Ctx) -> worker::Result<Response> {
     let seen = cx.seen.clone();
     let request_id = cx.request_id.clone();
+    // Only the request's method is registered (each of its paths once): a table of every
+    // method for every path, built for each request, cost more than most answers.
+    let method = req.method();
     let router = Router::with_data(cx);
-    let router = get(router, "/v1/health", Access::Probe, |r, c| {
+    let router = get(router, &method, "/v1/health", Access::Probe, |r, c| {
         Box::pin(handlers::health(r, c))
     });
-    let router = get(router, "/v1/live", Access::Probe, |r, c| {
+    let router = get(router, &method, "/v1/live", Access::Probe, |r, c| {
         Box::pin(handlers::live(r, c))
     });
-    let router = get(router, "/v1/ready", Access::Open, |r, c| {
+    let router = get(router, &method, "/v1/ready", Access::Open, |r, c| {
         Box::pin(handlers::ready(r, c))
     });
-    let router = get(router, "/v1/openapi.json", Access::Open, |r, c| {
+    let router = get(router, &method, "/v1/openapi.json", Access::Open, |r, c| {
         Box::pin(handlers::openapi(r, c))
     });
-    let router = get(router, "/v1/metrics", Access::Read, |r, c| {
+    let router = get(router, &method, "/v1/metrics", Access::Read, |r, c| {
         Box::pin(handlers::metrics(r, c))
     });
-    let router = get(router, "/v1/models", Access::Read, |r, c| {
+    let router = get(router, &method, "/v1/models", Access::Read, |r, c| {
         Box::pin(handlers::models(r, c))
-    });
-    let router = get(router, "/v1/models/{name}", Access::Read, |r, c| {
-        Box::pin(handlers::model(r, c))
     });
     let router = get(
         router,
+        &method,
+        "/v1/models/{name}",
+        Access::Read,
+        |r, c| Box::pin(handlers::model(r, c)),
+    );
+    let router = get(
+        router,
+        &method,
         "/v1/models/{name}/versions/{version}",
         Access::Read,
         |r, c| Box::pin(handlers::version(r, c)),
     );
     let router = post(
         router,
+        &method,
         "/v1/models/{name}/promote",
         Access::Admin,
         |r, c| Box::pin(handlers::promote(r, c)),
     );
-    let router = post(router, "/v1/predict", Access::Predict, |r, c| {
+    let router = post(router, &method, "/v1/predict", Access::Predict, |r, c| {
         Box::pin(handlers::predict(r, c))
     });
-    let router = post(router, "/v1/predict/batch", Access::Predict, |r, c| {
-        Box::pin(handlers::predict_batch(r, c))
-    });
-    let router = post(router, "/v1/explain", Access::Predict, |r, c| {
+    let router = post(
+        router,
+        &method,
+        "/v1/predict/batch",
+        Access::Predict,
+        |r, c| Box::pin(handlers::predict_batch(r, c)),
+    );
+    let router = post(router, &method, "/v1/explain", Access::Predict, |r, c| {
         Box::pin(handlers::explain(r, c))
     });
-    let router = get(router, "/v1/stations", Access::Public, |r, c| {
+    let router = get(router, &method, "/v1/stations", Access::Public, |r, c| {
         Box::pin(handlers::stations(r, c))
     });
-    let router = get(router, "/v1/files/", Access::Public, |r, c| {
+    let router = get(router, &method, "/v1/files/", Access::Public, |r, c| {
         Box::pin(handlers::no_file(r, c))
-    });
-    let router = get(router, "/v1/files/{key...}", Access::Public, |r, c| {
-        Box::pin(handlers::file(r, c))
-    });
-    let router = get(router, "/v1/forecast/{station}", Access::Public, |r, c| {
-        Box::pin(handlers::forecast(r, c))
     });
     let router = get(
         router,
+        &method,
+        "/v1/files/{key...}",
+        Access::Public,
+        |r, c| Box::pin(handlers::file(r, c)),
+    );
+    let router = get(
+        router,
+        &method,
+        "/v1/forecast/{station}",
+        Access::Public,
+        |r, c| Box::pin(handlers::forecast(r, c)),
+    );
+    let router = get(
+        router,
+        &method,
         "/v1/forecast/{station}/atom",
         Access::Public,
         |r, c| Box::pin(handlers::forecast_feed(r, c, handlers::Feed::Atom)),
     );
     let router = get(
         router,
+        &method,
         "/v1/forecast/{station}/ics",
         Access::Public,
         |r, c| Box::pin(handlers::forecast_feed(r, c, handlers::Feed::Ics)),
     );
     let router = get_post(
         router,
+        &method,
         "/v1/observations",
         (Access::Read, |r, c| Box::pin(observations::list(r, c))),
         (Access::Ingest, |r, c| Box::pin(observations::push(r, c))),
     );
     let router = get(
         router,
+        &method,
         "/v1/observations/{station}",
         Access::Read,
         |r, c| Box::pin(observations::pushed(r, c)),
     );
-    let router = get(router, "/v1/alerts/vapid-key", Access::Public, |r, c| {
-        Box::pin(crate::alerts::vapid_key(r, c))
-    });
+    let router = get(
+        router,
+        &method,
+        "/v1/alerts/vapid-key",
+        Access::Public,
+        |r, c| Box::pin(crate::alerts::vapid_key(r, c)),
+    );
     let router = post(
         router,
+        &method,
         "/v1/alerts/subscriptions",
         Access::Public,
         |r, c| Box::pin(crate::alerts::subscribe(r, c)),
     );
     let router = delete(
         router,
+        &method,
         "/v1/alerts/subscriptions/{id}",
         Access::Public,
         |r, c| Box::pin(crate::alerts::unsubscribe(r, c)),
@@ -227,86 +258,90 @@ pub async fn run(req: Request, env: Env, cx: Ctx) -> worker::Result<Response> {
 /// Registers a `GET` route (and its `HEAD`, and the 405s of its path).
 fn get<'a>(
     router: Router<'a, Ctx>,
+    method: &Method,
     pattern: &'static str,
     access: Access,
     handler: Handler,
 ) -> Router<'a, Ctx> {
-    route(router, pattern, Some((access, handler)), None, None)
+    route(router, method, pattern, Some((access, handler)), None, None)
 }
 
 /// Registers a `POST` route (and the 405s of its path).
 fn post<'a>(
     router: Router<'a, Ctx>,
+    method: &Method,
     pattern: &'static str,
     access: Access,
     handler: Handler,
 ) -> Router<'a, Ctx> {
-    route(router, pattern, None, Some((access, handler)), None)
+    route(router, method, pattern, None, Some((access, handler)), None)
 }
 
 /// Registers a `DELETE` route (and the 405s of its path).
 fn delete<'a>(
     router: Router<'a, Ctx>,
+    method: &Method,
     pattern: &'static str,
     access: Access,
     handler: Handler,
 ) -> Router<'a, Ctx> {
-    route(router, pattern, None, None, Some((access, handler)))
+    route(router, method, pattern, None, None, Some((access, handler)))
 }
 
 /// Registers a path that takes both `GET` and `POST`, each with its access.
 fn get_post<'a>(
     router: Router<'a, Ctx>,
+    method: &Method,
     pattern: &'static str,
     get: (Access, Handler),
     post: (Access, Handler),
 ) -> Router<'a, Ctx> {
-    route(router, pattern, Some(get), Some(post), None)
+    route(router, method, pattern, Some(get), Some(post), None)
 }
 
-/// Registers a path: its `GET` (which also answers `HEAD`: the same status and headers,
-/// no body), its `POST` and its `DELETE`, and a 405 (or the preflight's 204) for every
-/// other method.
+/// Registers a path for the request's `method`: its `GET` (which also answers `HEAD`: the
+/// same status and headers, no body), its `POST` or its `DELETE`; for a method the path
+/// does not take, a 405 (or the preflight's 204 for `OPTIONS`). A method no route takes
+/// (`CONNECT`, `TRACE`) finds the path under `GET`, so that the router answers 405.
 fn route<'a>(
     router: Router<'a, Ctx>,
+    method: &Method,
     pattern: &'static str,
     get: Option<(Access, Handler)>,
     post: Option<(Access, Handler)>,
     delete: Option<(Access, Handler)>,
 ) -> Router<'a, Ctx> {
     let path = matchit(pattern);
-    let router = match get {
-        Some((access, handler)) => router
-            .get_async(&path, move |req, cx| {
-                serve(req, cx, pattern, access, handler)
-            })
-            .head_async(&path, move |req, cx| async move {
+    let other = move |req, cx| other_method(req, cx, pattern);
+    match (method, get, post, delete) {
+        (Method::Get, Some((access, handler)), _, _) => router.get_async(&path, move |req, cx| {
+            serve(req, cx, pattern, access, handler)
+        }),
+        (Method::Head, Some((access, handler)), _, _) => {
+            router.head_async(&path, move |req, cx| async move {
                 let full = serve(req, cx, pattern, access, handler).await?;
                 let headers = full.headers().clone();
                 Ok(Response::empty()?
                     .with_status(full.status_code())
                     .with_headers(headers))
+            })
+        }
+        (Method::Post, _, Some((access, handler)), _) => router
+            .post_async(&path, move |req, cx| {
+                serve(req, cx, pattern, access, handler)
             }),
-        None => router
-            .get_async(&path, move |req, cx| other_method(req, cx, pattern))
-            .head_async(&path, move |req, cx| other_method(req, cx, pattern)),
-    };
-    let router = match post {
-        Some((access, handler)) => router.post_async(&path, move |req, cx| {
-            serve(req, cx, pattern, access, handler)
-        }),
-        None => router.post_async(&path, move |req, cx| other_method(req, cx, pattern)),
-    };
-    let router = match delete {
-        Some((access, handler)) => router.delete_async(&path, move |req, cx| {
-            serve(req, cx, pattern, access, handler)
-        }),
-        None => router.delete_async(&path, move |req, cx| other_method(req, cx, pattern)),
-    };
-    router
-        .put_async(&path, move |req, cx| other_method(req, cx, pattern))
-        .patch_async(&path, move |req, cx| other_method(req, cx, pattern))
-        .options_async(&path, move |req, cx| other_method(req, cx, pattern))
+        (Method::Delete, _, _, Some((access, handler))) => router
+            .delete_async(&path, move |req, cx| {
+                serve(req, cx, pattern, access, handler)
+            }),
+        (Method::Head, ..) => router.head_async(&path, other),
+        (Method::Post, ..) => router.post_async(&path, other),
+        (Method::Delete, ..) => router.delete_async(&path, other),
+        (Method::Put, ..) => router.put_async(&path, other),
+        (Method::Patch, ..) => router.patch_async(&path, other),
+        (Method::Options, ..) => router.options_async(&path, other),
+        _ => router.get_async(&path, other),
+    }
 }
 
 /// A method the route does not take: the CORS preflight's 204 for `OPTIONS` (the headers
