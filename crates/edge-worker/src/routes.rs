@@ -6,7 +6,8 @@
 //! caller's scope and
 //! turns an [`ApiError`] into its JSON answer. A `GET` route also answers `HEAD`, with
 //! the same status and headers and no body; another method on a route's path is a JSON
-//! 405, or for `OPTIONS` the CORS preflight's 204.
+//! 405, or for `OPTIONS` the CORS preflight's 204. The router is built for each request
+//! (it holds the request's data), so it holds each path for the request's method only.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
