@@ -4,16 +4,18 @@
 //! subscriber is told, by the core's rule (`aqcast_core::alert`), when the next 24 hours
 //! reach their threshold and when they no longer do — once each per episode — with what
 //! to do in the scale's agency's words. A push service that says the subscription is gone
-//! (404, 410) has it removed.
+//! (404, 410) or refuses it for good (400, 401, 403, 413) has it removed, as has a
+//! station no longer published; data older than `ALERT_MAX_DATA_AGE_HOURS` alert nobody.
 //!
 //! The subscriptions live in one SQLite-backed Durable Object ([`AlertBook`]): one row
 //! per browser endpoint (its id is the endpoint's SHA-256, so subscribing again replaces
-//! the station and threshold and keeps the episode, and only the browser that holds the
-//! endpoint knows the id to unsubscribe with). Messages are encrypted for each browser
+//! the station and threshold — keeping the episode unless the station changes — and only
+//! the browser that holds the endpoint knows the id to unsubscribe with). Messages are encrypted for each browser
 //! and signed with the server's VAPID key (`webpush.rs`); the endpoint must belong to a
 //! known push service (`PUSH_SERVICES`), so the worker cannot be made to post to any
-//! address. A round sends its pushes six at a time (what a Worker keeps open), at most
-//! [`MAX_PUSHES`] of them, and writes what changed in one call.
+//! address (endpoints are read as `fetch` reads them). A round sends its pushes six at a
+//! time (what a Worker keeps open), at most [`MAX_PUSHES`] of them, and writes what it
+//! told as it goes (every 600 pushes).
 
 use std::collections::BTreeMap;
 
