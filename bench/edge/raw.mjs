@@ -74,11 +74,16 @@ for (let h = 0; h < 12 * 24; h++) {
   const t = new Date(Date.UTC(2003, 11, 19) + h * 3_600_000).toISOString().slice(0, 19).replace("T", "%20");
   replays.push(`/v1/forecast/aurn_no2_2001_2003?at=${t}`);
 }
+// The latest data's forecast both ways: as `aqcast stations publish` published it, and
+// the same answer computed at every request (`at=` the latest data time).
+const latest = JSON.parse(readFileSync(path.join(store, "stations/aurn_no2_2001_2003/recent.json"), "utf8")).data_time;
+const latestAt = new Date(latest * 1000).toISOString().slice(0, 19).replace("T", "%20");
 const endpoints = [
   ["/v1/health (nothing)", ["/v1/health"], {}],
   ["/v1/predict (1 row)", ["/v1/predict"], { method: "POST", headers: auth, body: one }],
-  ["/v1/forecast (72 h), the latest data: made once, then kept", ["/v1/forecast/aurn_no2_2001_2003"], {}],
-  ["/v1/forecast?at= (72 h), computed at every request", replays, {}],
+  ["/v1/forecast (72 h), the latest data: published", ["/v1/forecast/aurn_no2_2001_2003"], {}],
+  ["/v1/forecast?at=latest (72 h), the same answer computed at every request", [`/v1/forecast/aurn_no2_2001_2003?at=${latestAt}`], {}],
+  ["/v1/forecast?at= (72 h), 12 days of origins, computed at every request", replays, {}],
   ["/v1/files/…/recent.json (the snapshot and the pushed values)", ["/v1/files/stations/aurn_no2_2001_2003/recent.json"], {}],
 ];
 

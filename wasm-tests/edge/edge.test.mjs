@@ -199,6 +199,15 @@ test("the forecast equals the CLI's and is cacheable, a minute at most, by its E
   const station = "aurn_no2_2001_2003";
   const r = await call(`/v1/forecast/${station}`);
   assert.equal(r.status, 200, r.text);
+  // Served as `aqcast stations publish` published it: the same bytes as computed from the
+  // same origin, but for when each was made.
+  assert.equal(r.headers.get("x-forecast"), "published");
+  assert.equal(r.headers.get("x-model-version"), "no2-72h/1");
+  const latest = new Date(r.json.data_time * 1000).toISOString().replace("T", " ").slice(0, 19);
+  const computed = await call(`/v1/forecast/${station}?at=${encodeURIComponent(latest)}`);
+  assert.equal(computed.headers.get("x-forecast"), "computed");
+  assert.deepEqual({ ...computed.json, generated: null }, { ...r.json, generated: null });
+  assert.ok(r.json.snapshot_start < r.json.data_time);
   const cli = JSON.parse(aqcast("forecast", "--model", forecastModel, "--store", store, "--json"));
   assert.equal(r.json.model, "no2-72h");
   assert.equal(r.json.version, 1);
@@ -443,11 +452,12 @@ test("metrics count requests by route and status", async () => {
   assert.match(m.text, /route="\/v1\/predict",status="405"\} \d+/);
   assert.match(m.text, /route="\/v1\/models",status="401"\} \d+/);
   assert.match(m.text, /aqcast_model_cache_total\{isolate="[0-9a-f]+",result="hit"\} \d+/);
-  // What the isolate holds, as its caches are bounded: compiled models, snapshots, and
-  // the forecasts' answers made once for everyone (the forecast test asked for one).
+  // What the isolate holds, as its caches are bounded: compiled models, snapshots, the
+  // forecasts' answers made once for everyone, and the published forecasts read (the
+  // forecast test asked for one).
   const gauge = (re) => Number(re.exec(m.text)?.[1] ?? NaN);
   assert.ok(gauge(/aqcast_cache_bytes\{isolate="[0-9a-f]+",cache="models"\} (\d+)/) > 0, m.text);
-  assert.ok(gauge(/aqcast_cache_entries\{isolate="[0-9a-f]+",cache="answers"\} (\d+)/) >= 1, m.text);
+  assert.ok(gauge(/aqcast_cache_entries\{isolate="[0-9a-f]+",cache="published"\} (\d+)/) >= 1, m.text);
   assert.ok(gauge(/aqcast_wasm_memory_bytes\{isolate="[0-9a-f]+"\} (\d+)/) >= 65536, m.text);
 });
 
@@ -651,6 +661,7 @@ test("a push refuses every bad input with a 4xx and stores nothing of it", async
 test("a push is durable and idempotent, and the station's next forecast and snapshot use it", async () => {
   const before = await call(`/v1/forecast/${STATION}`);
   assert.equal(before.status, 200, before.text);
+  assert.equal(before.headers.get("x-forecast"), "published");
   const t0 = before.json.data_time;
   // The three hours after the published data, in µg/m³ (stored in ppb).
   const obs = [1, 2, 3].map((h) => ({ station: STATION, variable: "NO2", time: iso(t0 + h * 3600), value: 40 + h, unit: "µg/m³" }));
@@ -665,6 +676,7 @@ test("a push is durable and idempotent, and the station's next forecast and snap
   assert.equal(after.json.origin, t0 + 3 * 3600);
   assert.notEqual(after.headers.get("etag"), before.headers.get("etag"));
   assert.match(after.headers.get("cache-control"), /max-age=0/);
+  assert.equal(after.headers.get("x-forecast"), "computed", "values were pushed since the forecast was published");
   console.log(`# push → a forecast from it: ${ms.toFixed(0)} ms`);
   // The same forecast as the CLI's from a store that holds those values.
   const more = path.join(dir, "pushed.csv");

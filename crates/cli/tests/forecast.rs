@@ -611,3 +611,76 @@ fn a_damaged_tracking_section_or_a_replay_too_long_is_a_clear_error() {
     // Its bands as trained still serve.
     assert!(old.forecast(&series, Some(at), None).is_ok());
 }
+
+#[test]
+fn stations_publish_publishes_each_forecast_as_the_cli_makes_it_and_takes_it_back() {
+    let t = trained();
+    let dir = tempfile::tempdir().unwrap();
+    let store = p(&dir.path().join("store"));
+    ingest(&store);
+    let model = p(&t.model);
+    ok(&aqcast(&[
+        "publish",
+        &model,
+        "--name",
+        "no2-72h",
+        "--stage",
+        "production",
+        "--store",
+        &store,
+    ]));
+    let out = ok(&aqcast(&["stations", "publish", "--store", &store]));
+    assert!(out.contains("1 forecasts published"), "{out}");
+    let site = "aurn_no2_2001_2003";
+    let key = dir
+        .path()
+        .join(format!("store/stations/{site}/forecasts/no2-72h.json"));
+    let published: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&key).unwrap()).unwrap();
+    // The forecast `aqcast forecast` makes from the whole store, bit for bit.
+    let cli: serde_json::Value = serde_json::from_str(&ok(&aqcast(&[
+        "forecast", "--model", &model, "--store", &store, "--json",
+    ])))
+    .unwrap();
+    assert_eq!(published["station"], site);
+    assert_eq!(published["model"], "no2-72h");
+    assert_eq!(published["version"], 1);
+    assert_eq!(published["format"], 1);
+    for k in [
+        "origin",
+        "data_time",
+        "steps",
+        "categories",
+        "tracked",
+        "pollutant",
+    ] {
+        assert_eq!(published[k], cli[k], "{k}");
+    }
+    let snapshot: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            dir.path()
+                .join(format!("store/stations/{site}/recent.json")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(published["snapshot_start"], snapshot["start"]);
+    // The head a reader checks reads back.
+    let head =
+        aqcast_core::published::forecast::Head::from_json(&std::fs::read(&key).unwrap()).unwrap();
+    let sha = aqcast_core::published::sha256_hex(&std::fs::read(&t.model).unwrap());
+    assert!(head.is_of(site, "no2-72h", &sha));
+    // Nothing changed: nothing rewritten. The model archived: its forecast goes with it.
+    let out = ok(&aqcast(&["stations", "publish", "--store", &store]));
+    assert!(out.contains("0 forecasts published"), "{out}");
+    assert!(key.exists());
+    ok(&aqcast(&[
+        "models", "promote", "no2-72h", "1", "--to", "archived", "--store", &store,
+    ]));
+    let out = ok(&aqcast(&["stations", "publish", "--store", &store]));
+    assert!(out.contains("0 forecasts published"), "{out}");
+    assert!(
+        !key.exists(),
+        "the archived model's forecast is still published"
+    );
+}

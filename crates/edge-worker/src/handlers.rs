@@ -518,18 +518,21 @@ fn not_modified(etag: &str, cache_control: &str) -> Result<Response, ApiError> {
 /// theirs and checked before anything is computed: a 304 costs no forecast.
 pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let query = Query::of(&req, &["model", "at"])?;
-    from_forecast(&req, &cx, &query, "", |station, m, f| {
-        let mut out = serde_json::to_value(&f)
-            .map_err(|_| ApiError::new(500, "internal", "the forecast could not be written"))?;
-        if let Value::Object(o) = &mut out {
-            o.insert("station".into(), json!(station));
-            o.insert("model".into(), json!(m.name));
-            o.insert("version".into(), json!(m.version.version));
-            o.insert("sha256".into(), json!(m.version.sha256));
-            o.insert("generated".into(), json!(iso_now()));
-        }
+    from_forecast(&req, &cx, &query, "", |station, m, snapshot_start, f| {
+        let made = aqcast_core::published::forecast::Made {
+            station,
+            model: &m.name,
+            version: m.version.version,
+            sha256: &m.version.sha256,
+            snapshot_start,
+            generated: &iso_now(),
+        };
+        let body = aqcast_core::published::forecast::answer(&f, &made).map_err(|e| {
+            worker::console_error!("forecast of {station}: {e}");
+            ApiError::new(500, "internal", "the forecast could not be written")
+        })?;
         Ok(Made {
-            body: out.to_string().into_bytes(),
+            body,
             kind: "application/json; charset=utf-8",
         })
     })
@@ -571,7 +574,7 @@ pub async fn forecast_feed(req: Request, cx: RouteContext<Ctx>, format: Feed) ->
     };
     let tag = format!("-{}-{from}-{offset}", format.name());
     let url = req.url()?.to_string();
-    from_forecast(&req, &cx, &query, &tag, |station, _, f| {
+    from_forecast(&req, &cx, &query, &tag, |station, _, _, f| {
         // A daily forecast's days are the source's calendar days, in any time zone.
         let offset = if f.step_seconds >= 86_400 { 0 } else { offset };
         let days = crate::feeds::bad_days(&f, offset, from);
@@ -634,7 +637,7 @@ async fn from_forecast(
     cx: &RouteContext<Ctx>,
     query: &Query,
     variant: &str,
-    render: impl FnOnce(&str, &Loaded, aqcast_core::forecast::Forecast) -> Result<Made, ApiError>,
+    render: impl FnOnce(&str, &Loaded, i64, aqcast_core::forecast::Forecast) -> Result<Made, ApiError>,
 ) -> Answer {
     let station = param(cx, "station")?;
     let store = store(cx)?;
@@ -658,6 +661,13 @@ async fn from_forecast(
             ApiError::bad_request(format!("at={t:?} is not a time (YYYY-MM-DD HH:MM:SS, UTC)"))
         })?),
     };
+    // The JSON from the latest data, when `aqcast stations publish` made it and nothing
+    // was pushed since: served as published, nothing loaded or computed.
+    if at.is_none() && variant.is_empty() {
+        if let Some(r) = published_answer(req, cx, &store, &station, &model).await? {
+            return Ok(r);
+        }
+    }
     let m = store.model(&model, None).await?;
     let fc = m.forecaster.as_ref().ok_or_else(|| {
         ApiError::new(
@@ -673,20 +683,7 @@ async fn from_forecast(
         crate::observations::merged(&cx.env, &station, published.doc.clone()).await;
     // Valid until the next data step is due after the station's latest measurement, as
     // the (cached) station list gives it; a minute once it is overdue, or without it.
-    let step = fc.pipeline().spec.grid.step.max(60);
-    let now = (js_sys::Date::now() / 1000.0) as i64;
-    let data_time = Some(snapshot.data_time).filter(|&t| t > 0);
-    // A station whose sensors push may have a new value any minute; one that has not
-    // pushed yet may start to, so its forecast is kept a minute at most.
-    let cache = match (pushed, data_time) {
-        (None, _) => "no-store".to_string(),
-        (Some(1..), _) => "public, max-age=0".to_string(),
-        (Some(_), Some(t)) => format!(
-            "public, max-age={}",
-            (t.div_euclid(step) * step + step - now).clamp(0, 60)
-        ),
-        (Some(_), None) => "public, max-age=60".to_string(),
-    };
+    let cache = cache_control(pushed, snapshot.data_time, fc.pipeline().spec.grid.step);
     let pushed = pushed.map_or_else(|| "u".to_string(), |s| s.to_string());
     let etag = format!(
         "\"{}-{}-{}-{pushed}{variant}\"",
@@ -710,7 +707,7 @@ async fn from_forecast(
                 .map_err(|e| {
                     ApiError::forecast(e, at.is_some()).about(&format!("station {station:?}"))
                 })?;
-            let made = Rc::new(render(&station, &m, f)?);
+            let made = Rc::new(render(&station, &m, snapshot.start, f)?);
             if let Some(key) = kept {
                 crate::store::keep_made(key, made.clone());
             }
@@ -721,8 +718,81 @@ async fn from_forecast(
     headers.set("content-type", made.kind)?;
     headers.set("etag", &etag)?;
     headers.set("cache-control", &cache)?;
+    headers.set("x-forecast", "computed")?;
     tagged(
         Response::from_bytes(made.body.clone())?.with_headers(headers),
         &m,
     )
+}
+
+/// How long a forecast's answer may be kept: until the next data step is due after the
+/// station's latest measurement (`data_time`, 0 when unknown), a minute at most, because
+/// a station whose sensors push may have a new value any minute and one that has not
+/// pushed yet may start to; not at all when the inbox could not be read (`pushed`: its
+/// sequence number, none when unread), nor once something was pushed.
+fn cache_control(pushed: Option<i64>, data_time: i64, step: i64) -> String {
+    let step = step.max(60);
+    let now = (js_sys::Date::now() / 1000.0) as i64;
+    match (pushed, Some(data_time).filter(|&t| t > 0)) {
+        (None, _) => "no-store".to_string(),
+        (Some(1..), _) => "public, max-age=0".to_string(),
+        (Some(_), Some(t)) => format!(
+            "public, max-age={}",
+            (t.div_euclid(step) * step + step - now).clamp(0, 60)
+        ),
+        (Some(_), None) => "public, max-age=60".to_string(),
+    }
+}
+
+/// The station's forecast by the production version of `model` as `aqcast stations
+/// publish` published it, when there is one of that version and nothing was pushed
+/// since its snapshot (`None` otherwise: the caller computes it). Its ETag names the
+/// version, the published object and the inbox's sequence number, and is checked before
+/// anything is read; the answer says `x-forecast: published`.
+async fn published_answer(
+    req: &Request,
+    cx: &RouteContext<Ctx>,
+    store: &Store,
+    station: &str,
+    model: &str,
+) -> Result<Option<Response>, ApiError> {
+    let registry = store.registry(model).await?;
+    // A model without a production version: the computed path says what is wrong.
+    let Ok(version) = registry.resolve("production") else {
+        return Ok(None);
+    };
+    let Some(p) = store.published_forecast(station, model).await? else {
+        return Ok(None);
+    };
+    if !p.head.is_of(station, model, &version.sha256) {
+        return Ok(None);
+    }
+    let since = p.head.snapshot_start.saturating_sub(1);
+    let pushed = match crate::inbox::since(&cx.env, station, since).await {
+        Ok(page) if !page.rows.is_empty() => return Ok(None),
+        Ok(page) => Some(page.seq),
+        Err(e) => {
+            worker::console_error!("pushed values of {station} not read: {}", e.message);
+            None
+        }
+    };
+    let cache = cache_control(pushed, p.head.data_time, p.head.step_seconds);
+    let etag = format!(
+        "\"{}-p{}-{}\"",
+        &version.sha256[..16],
+        p.etag.trim_matches('"'),
+        pushed.map_or_else(|| "u".to_string(), |s| s.to_string())
+    );
+    if if_none_match(req, &etag) {
+        return not_modified(&etag, &cache).map(Some);
+    }
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("etag", &etag)?;
+    headers.set("cache-control", &cache)?;
+    headers.set("x-forecast", "published")?;
+    headers.set("x-model-version", &format!("{model}/{}", version.version))?;
+    Ok(Some(
+        Response::from_bytes(p.bytes.clone())?.with_headers(headers),
+    ))
 }

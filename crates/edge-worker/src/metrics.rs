@@ -173,7 +173,7 @@ pub fn render() -> String {
         let _ = writeln!(out, "# TYPE aqcast_model_cache_total counter");
         let _ = writeln!(out, "aqcast_model_cache_total{{isolate=\"{iso}\",result=\"hit\"}} {}", m.cache_hits);
         let _ = writeln!(out, "aqcast_model_cache_total{{isolate=\"{iso}\",result=\"miss\"}} {}", m.cache_misses);
-        let _ = writeln!(out, "# HELP aqcast_cache_bytes What this isolate's caches hold, as they are bounded (models: artifact bytes; snapshots: three times their bytes; answers: their bytes).");
+        let _ = writeln!(out, "# HELP aqcast_cache_bytes What this isolate's caches hold, as they are bounded (models: artifact bytes; snapshots: three times their bytes; answers and published forecasts: their bytes).");
         let _ = writeln!(out, "# TYPE aqcast_cache_bytes gauge");
         let cached = crate::store::cached();
         for (cache, bytes, _) in cached {

@@ -47,6 +47,18 @@ pub struct StationSnapshot {
     pub doc: Rc<Snapshot>,
 }
 
+/// A station's forecast by one model as `aqcast stations publish` published it
+/// (`stations/<id>/forecasts/<model>.json`): its bytes (served as they are), its ETag,
+/// and its head (whose it is, from which data).
+pub struct PublishedForecast {
+    /// The answer's bytes.
+    pub bytes: Vec<u8>,
+    /// Its ETag.
+    pub etag: String,
+    /// What a reader checks before serving it.
+    pub head: published::forecast::Head,
+}
+
 /// An answer made from a station's forecast (the forecast's JSON, a feed): what it
 /// costs to make once per isolate for everyone who asks until the data change.
 pub struct Made {
@@ -66,6 +78,9 @@ pub const MAX_MODEL_BYTES: u64 = 32 << 20;
 pub const MAX_SNAPSHOT_BYTES: u64 = 16 << 20;
 /// Most bytes of answers made from forecasts an isolate keeps.
 pub const MAX_MADE_BYTES: u64 = 8 << 20;
+/// Most bytes of published forecasts an isolate keeps (and at most this many stations
+/// known to have none).
+pub const MAX_PUBLISHED_BYTES: u64 = 8 << 20;
 
 struct Cache {
     registries: HashMap<String, (f64, Rc<Registry>)>,
@@ -73,6 +88,8 @@ struct Cache {
     models: Bounded<String, Rc<Loaded>>,
     snapshots: Bounded<String, (f64, Rc<StationSnapshot>)>,
     made: Bounded<String, Rc<Made>>,
+    /// By key, when read, and what was there (none: nothing, or not readable).
+    published: Bounded<String, (f64, Option<Rc<PublishedForecast>>)>,
 }
 
 impl Default for Cache {
@@ -83,19 +100,21 @@ impl Default for Cache {
             models: Bounded::new(MAX_MODELS, MAX_MODEL_BYTES),
             snapshots: Bounded::new(usize::MAX, MAX_SNAPSHOT_BYTES),
             made: Bounded::new(usize::MAX, MAX_MADE_BYTES),
+            published: Bounded::new(usize::MAX, MAX_PUBLISHED_BYTES),
         }
     }
 }
 
 /// What this isolate's caches hold, in bytes as they are bounded: (cache, bytes,
 /// entries), for the metrics.
-pub fn cached() -> [(&'static str, u64, usize); 3] {
+pub fn cached() -> [(&'static str, u64, usize); 4] {
     CACHE.with(|c| {
         let c = c.borrow();
         [
             ("models", c.models.bytes(), c.models.len()),
             ("snapshots", c.snapshots.bytes(), c.snapshots.len()),
             ("answers", c.made.bytes(), c.made.len()),
+            ("published", c.published.bytes(), c.published.len()),
         ]
     })
 }
@@ -325,6 +344,35 @@ impl Store {
         });
         CACHE.with(|c| c.borrow_mut().snapshots.insert(key, size, (t, s.clone())));
         Ok(s)
+    }
+
+    /// The published forecast of `site` by `model` (cached for the TTL, like snapshots:
+    /// forecasts are published with them once a data step); `None` when none is
+    /// published, or it cannot be read (the forecast is then computed).
+    pub async fn published_forecast(
+        &self,
+        site: &str,
+        model: &str,
+    ) -> Result<Option<Rc<PublishedForecast>>, ApiError> {
+        let key = layout::forecast(site, model);
+        let t = now_ms();
+        let cached = CACHE.with(|c| c.borrow_mut().published.get(&key));
+        if let Some((_, p)) = cached.filter(|(at, _)| t - at < self.ttl_ms) {
+            return Ok(p);
+        }
+        let p = match self.get(&key).await? {
+            None => None,
+            Some((bytes, etag)) => match published::forecast::Head::from_json(&bytes) {
+                Ok(head) => Some(Rc::new(PublishedForecast { bytes, etag, head })),
+                Err(e) => {
+                    worker::console_error!("{key}: {e}; computing the forecast instead");
+                    None
+                }
+            },
+        };
+        let size = key.len() as u64 + p.as_ref().map_or(0, |p| p.bytes.len() as u64);
+        CACHE.with(|c| c.borrow_mut().published.insert(key, size, (t, p.clone())));
+        Ok(p)
     }
 
     /// An object's body to hand to a response as a stream (it never enters the worker's

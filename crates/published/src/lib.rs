@@ -21,6 +21,7 @@
 extern crate alloc;
 
 mod error;
+pub mod forecast;
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -54,8 +55,9 @@ pub mod layout {
     /// Folder of the run records.
     pub const RUNS_DIR: &str = "runs/";
 
-    /// Whether `key` is an object readers fetch: the station list, a station's snapshot,
-    /// a registry document, or a version's artifact or report. The store's other contents
+    /// Whether `key` is an object readers fetch: the station list, the basemap, a
+    /// station's snapshot, summary or published forecast, a registry document, or a
+    /// version's artifact or report. The store's other contents
     /// (data files, manifests, run records) are not published to readers.
     pub fn is_published(key: &str) -> bool {
         let parts: alloc::vec::Vec<&str> = key.split('/').collect();
@@ -68,6 +70,12 @@ pub mod layout {
         match parts.as_slice() {
             [STATIONS] | [BASEMAP] => true,
             ["stations", site, "recent.json" | "summary.json"] => segment(site),
+            ["stations", site, "forecasts", doc] => {
+                segment(site)
+                    && doc
+                        .strip_suffix(".json")
+                        .is_some_and(|n| super::check_name(n).is_ok())
+            }
             ["registry", doc] => doc
                 .strip_suffix(".json")
                 .is_some_and(|n| super::check_name(n).is_ok()),
@@ -108,6 +116,12 @@ pub mod layout {
     /// The snapshot of a station's latest observations.
     pub fn snapshot(site: &str) -> String {
         format!("stations/{}/recent.json", encode_segment(site))
+    }
+
+    /// A station's forecast by one model from its latest data, as the worker answers it
+    /// ([`crate::forecast`]).
+    pub fn forecast(site: &str, model: &str) -> String {
+        format!("stations/{}/forecasts/{model}.json", encode_segment(site))
     }
 
     /// A station's last 12 months against the WHO guidelines.
@@ -1367,6 +1381,7 @@ mod tests {
             "basemap.json".into(),
             "stations/DEBY047/recent.json".into(),
             "stations/DEBY047/summary.json".into(),
+            "stations/DEBY047/forecasts/no2-72h.json".into(),
             "registry/no2-72h.json".into(),
             format!("models/no2-72h/{sha}/model.aqm"),
             format!("models/no2-72h/{sha}/report.html"),
@@ -1381,6 +1396,9 @@ mod tests {
             "stations//recent.json".into(),
             "stations/DEBY047/other.json".into(),
             "stations/../summary.json".into(),
+            "stations/DEBY047/forecasts/../x.json".into(),
+            "stations/DEBY047/forecasts/no2.txt".into(),
+            "stations/../forecasts/no2.json".into(),
             "registry/../x.json".into(),
             format!("models/no2-72h/{}/model.aqm", "A".repeat(64)),
             format!("models/no2-72h/{sha}/other.bin"),

@@ -61,8 +61,9 @@ pub const DEFAULT_DAYS: u32 = 8;
 /// What a model needs of a station's data.
 struct Need {
     name: String,
-    /// The version's artifact hash, model and forecaster (its bands are tracked per
-    /// station).
+    /// The version's number and artifact hash, model and forecaster (its bands are
+    /// tracked per station).
+    version: u32,
     sha256: String,
     model: std::rc::Rc<(Model, aqcast_core::forecast::Forecaster)>,
     variables: Vec<String>,
@@ -78,10 +79,12 @@ pub fn run(a: Args) -> Result<(), CliError> {
             emit(None, |w| {
                 writeln!(
                     w,
-                    "published {} stations ({} served by a model; {} snapshots refreshed, the others unchanged) to {}",
+                    "published {} stations ({} served by a model; {} snapshots refreshed, the others unchanged; {} forecasts published in {:.2} s) to {}",
                     summary.stations.stations.len(),
                     summary.served,
                     summary.refreshed,
+                    summary.forecasts,
+                    summary.forecasting.as_secs_f64(),
                     summary.url
                 )?;
                 for s in summary.stations.stations.iter().take(5) {
@@ -201,6 +204,11 @@ pub struct Summary {
     pub served: usize,
     /// Stations whose snapshot was written (the others' data and models had not changed).
     pub refreshed: usize,
+    /// Forecasts published with those snapshots (one per station and serving model that
+    /// can forecast from its latest data).
+    pub forecasts: usize,
+    /// The time spent making them.
+    pub forecasting: std::time::Duration,
     /// Where stations.json is.
     pub url: String,
 }
@@ -317,6 +325,7 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         for site in &v.stations {
             needs.entry(site.clone()).or_default().push(Need {
                 name: name.clone(),
+                version: v.version,
                 sha256: v.sha256.clone(),
                 model: shared.clone(),
                 variables: vars.clone(),
@@ -355,6 +364,8 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         stations: BTreeMap::new(),
     };
     let mut refreshed = 0;
+    let mut forecasts = 0;
+    let mut forecasting = std::time::Duration::ZERO;
     for (site, vars) in &variables {
         let need = needs.get(site.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let versions: Vec<String> = need.iter().map(|n| n.sha256.clone()).collect();
@@ -461,7 +472,26 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
             );
         }
         let key = layout::snapshot(site);
-        objects.put(&key, snapshot.to_json())?;
+        let bytes = snapshot.to_json();
+        objects.put(&key, bytes.clone())?;
+        // Each serving model's forecast from the snapshot as readers parse it, so that
+        // what the worker serves is what it would compute.
+        let read = Snapshot::from_json(&bytes).map_err(|e| aqcast_store::Error::Corrupt {
+            location: objects.url_of(""),
+            key: key.clone(),
+            message: format!("the snapshot just written does not read back: {e}"),
+        })?;
+        for n in need {
+            let t0 = std::time::Instant::now();
+            forecasts += usize::from(publish_forecast(&objects, &read, n, &now)?);
+            forecasting += t0.elapsed();
+        }
+        // Forecasts of models that no longer serve the station go.
+        for gone in old_list.get(site).map_or(&[][..], |o| &o.models) {
+            if !need.iter().any(|n| n.name == *gone) {
+                objects.delete(&layout::forecast(site, gone))?;
+            }
+        }
         // The last 12 months against the WHO guidelines, from the whole record.
         let summary = who_summary(site, &series, &now);
         match summary.pollutants.is_empty() {
@@ -504,6 +534,9 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
     {
         objects.delete(&layout::snapshot(gone))?;
         objects.delete(&layout::summary(gone))?;
+        for model in &old_list[gone.as_str()].models {
+            objects.delete(&layout::forecast(gone, model))?;
+        }
     }
     let bytes = serde_json::to_vec(&state).map_err(|e| CliError::Usage(e.to_string()))?;
     objects.put(STATE, bytes)?;
@@ -512,7 +545,54 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         stations,
         served,
         refreshed,
+        forecasts,
+        forecasting,
     })
+}
+
+/// Publishes the forecast of `need`'s model from a station's snapshot (the answer the
+/// worker would compute from it, with nothing pushed), or deletes the one published
+/// before when the model cannot forecast from it now (the worker then computes, and
+/// says why). Whether one was published.
+fn publish_forecast(
+    objects: &Objects,
+    snapshot: &Snapshot,
+    need: &Need,
+    now: &str,
+) -> Result<bool, CliError> {
+    let key = layout::forecast(&snapshot.site, &need.name);
+    let (_, fc) = &*need.model;
+    let tracked = snapshot.tracked_for(&need.name, &need.sha256);
+    match fc.forecast_with(&snapshot.series(), None, Some(&snapshot.site), tracked) {
+        Ok(f) => {
+            let made = published::forecast::Made {
+                station: &snapshot.site,
+                model: &need.name,
+                version: need.version,
+                sha256: &need.sha256,
+                snapshot_start: snapshot.start,
+                generated: now,
+            };
+            let answer = published::forecast::answer(&f, &made).map_err(|e| {
+                aqcast_store::Error::Corrupt {
+                    location: objects.url_of(""),
+                    key: key.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            objects.put(&key, answer)?;
+            Ok(true)
+        }
+        Err(e) => {
+            tracing::info!(
+                "{}: {} does not forecast from its latest data ({e}); none published",
+                snapshot.site,
+                need.name
+            );
+            objects.delete(&key)?;
+            Ok(false)
+        }
+    }
 }
 
 /// The last publication's state, if it left one this build reads.
