@@ -80,8 +80,11 @@ export const launch = () => chromium.launch(chromiumOptions);
 /** Headless Chromium with a profile on disk (not incognito: what installing needs). */
 export const launchProfile = (dir) => chromium.launchPersistentContext(dir, chromiumOptions);
 
-/** Waits until the page shows a station (ready) or an error; returns its state. */
+/** Waits until the page shows a station (ready, with its why and history) or an error;
+ * returns its state. */
 export async function settled(page, timeout = 30_000) {
   await page.waitForSelector('main[data-state="ready"], main[data-state="error"], .picker .error', { timeout });
+  // And, once a station is shown, its why and history (they load the model after it).
+  await page.waitForFunction(() => !document.querySelector('main[data-state="ready"] #why[data-state="loading"]'), null, { timeout });
   return page.$eval("main", (m) => ({ state: m.dataset.state, station: m.dataset.station }));
 }

@@ -34,9 +34,11 @@ after(async () => {
 const registry = (s, name) => JSON.parse(readFileSync(path.join(s, "registry", `${name}.json`), "utf8"));
 const production = (s, name) => registry(s, name).versions.find((v) => v.stage === "production");
 
-/** A fresh page (its own context: no service worker or storage from another test). */
-async function open(url, viewport = { width: 1280, height: 900 }) {
+/** A fresh page (its own context: no service worker or storage from another test);
+ * `setup` (the context) runs before it opens. */
+async function open(url, viewport = { width: 1280, height: 900 }, setup = null) {
   const context = await browser.newContext({ viewport, timezoneId: "UTC", serviceWorkers: "block" });
+  if (setup) await setup(context);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -59,6 +61,8 @@ for (const [station, model] of [[AURN, "no2-72h"], ["DEBY047", "pm10-de"]]) {
     const v = production(store, model);
     const cli = JSON.parse(aqcast("forecast", "--model", path.join(store, v.model), "--store", store, "--site", station, "--json"));
     const shown = await rows(page);
+    // Read as the trainer published it, not computed: the model is loaded for the why.
+    assert.equal(await page.$eval("[data-made]", (e) => e.dataset.made), "true");
     assert.equal(shown.length, cli.steps.length);
     assert.equal(shown.length, model === "no2-72h" ? 72 : 3);
     cli.steps.forEach((s, i) => {
@@ -103,6 +107,32 @@ for (const [station, model] of [[AURN, "no2-72h"], ["DEBY047", "pm10-de"]]) {
     await context.close();
   });
 }
+
+test("without a published forecast, or with one from other data, the page computes the same bits", async () => {
+  const station = AURN;
+  const expected = async (route) => {
+    const { page, context, errors } = await open(`${server.url}#/station/${station}`, undefined, route);
+    assert.deepEqual(await settled(page), { state: "ready", station });
+    assert.equal(await page.$eval("[data-made]", (e) => e.dataset.made), "false");
+    const shown = await rows(page);
+    assert.deepEqual(errors, []);
+    await context.close();
+    return shown;
+  };
+  const { page, context } = await open(`${server.url}#/station/${station}`);
+  await settled(page);
+  const published = await rows(page);
+  await context.close();
+  // Not published (an older store): 404.
+  assert.deepEqual(await expected((ctx) => ctx.route("**/forecasts/**", (r) => r.fulfill({ status: 404, body: "" }))), published);
+  // Published from an hour earlier than the snapshot: not used.
+  assert.deepEqual(await expected((ctx) => ctx.route("**/forecasts/**", async (r) => {
+    const doc = await (await r.fetch()).json();
+    doc.data_time -= 3600;
+    doc.steps[0].p50 = -1;
+    await r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(doc) });
+  })), published);
+});
 
 test("without a station in the address, the page shows the forecast station with the newest data", async () => {
   const { page, context } = await open(server.url);
@@ -296,12 +326,19 @@ async function broken(name, harm) {
 const ERRORS = [
   ["no station list", "Not published", /station list is not published/, (s) => rmSync(path.join(s, "stations.json"))],
   ["a damaged station list", "Damaged data", /station list .* is damaged/, (s) => writeFileSync(path.join(s, "stations.json"), "{ not json")],
-  ["a missing model", "Not published", /model no2-72h v\d+ is not published/, (s) => rmSync(path.join(s, production(s, "no2-72h").model))],
-  ["a corrupt model", "Damaged data", /model no2-72h v\d+ .* is damaged and was not used/, (s) => {
+  // The forecast comes made: without the model the answer is still there, and the why
+  // and the history say what is missing.
+  ["a missing model", null, /model no2-72h v\d+ is not published/, (s) => rmSync(path.join(s, production(s, "no2-72h").model))],
+  ["a corrupt model", null, /model no2-72h v\d+ .* is damaged and was not used/, (s) => {
     const f = path.join(s, production(s, "no2-72h").model);
     const b = readFileSync(f);
     b[b.length >> 1] ^= 0xff;
     writeFileSync(f, b);
+  }],
+  // Without the forecast made (an older store), the page needs the model to compute it.
+  ["a missing model and no forecast made", "Not published", /model no2-72h v\d+ is not published/, (s) => {
+    rmSync(path.join(s, production(s, "no2-72h").model));
+    rmSync(path.join(s, `stations/${AURN}/forecasts`), { recursive: true });
   }],
   ["no model in production", "No model in service", /No version of the model no2-72h is in production/, (s) => {
     const f = path.join(s, "registry/no2-72h.json");
@@ -321,6 +358,8 @@ const ERRORS = [
     const snap = JSON.parse(readFileSync(f, "utf8"));
     snap.series = snap.series.filter((s) => s.variable !== "no2");
     writeFileSync(f, JSON.stringify(snap));
+    // As the trainer publishes such a station: with no forecast made.
+    rmSync(path.join(s, `stations/${AURN}/forecasts`), { recursive: true });
   }],
 ];
 
@@ -329,11 +368,20 @@ for (const [name, title, message, harm] of ERRORS) {
     const s = await broken(name.replace(/\W+/g, "-"), harm);
     try {
       const { page, context, errors } = await open(`${s.url}#/station/${AURN}`);
-      await settled(page);
-      const alert = await page.waitForSelector('[role="alert"]');
-      const text = await alert.innerText();
-      assert.match(text, new RegExp(title));
-      assert.match(text, message);
+      const state = await settled(page);
+      if (title) {
+        const alert = await page.waitForSelector('[role="alert"]');
+        const text = await alert.innerText();
+        assert.match(text, new RegExp(title));
+        assert.match(text, message);
+      } else {
+        assert.equal(state.state, "ready");
+        assert.equal(await page.$$eval(".outlook-day", (d) => d.length), 2);
+        assert.equal(await page.$eval("#why", (e) => e.dataset.state), "error");
+        assert.match(await page.$eval("#why", (e) => e.innerText), message);
+        assert.match(await page.$eval("#history", (e) => e.innerText), message);
+        await (await page.$("#why")).screenshot({ path: path.join(shots, `error-${name.replace(/\W+/g, "-")}-why.png`) });
+      }
       assert.deepEqual(errors, []);
       await page.screenshot({ path: path.join(shots, `error-${name.replace(/\W+/g, "-")}.png`) });
       await context.close();

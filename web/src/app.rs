@@ -163,7 +163,7 @@ async fn show_asked(
 
 /// Tells the page's script that a station was shown, so that the service worker keeps
 /// what was loaded and the station works offline from the first visit.
-fn announce_shown() {
+pub fn announce_shown() {
     if let Some(w) = web_sys::window() {
         if let Ok(ev) = web_sys::Event::new("aqcast-shown") {
             let _ = w.dispatch_event(&ev);

@@ -1,6 +1,7 @@
 //! Where the published documents come from, and loading them: the station list, a
-//! model's production version (verified by its SHA-256, decoded by the core), a station's
-//! snapshot. The source is a base URL over the trainer's published layout
+//! model's production version and, when the page needs it, its artifact (verified by its
+//! SHA-256, decoded by the core), a station's snapshot and its published forecast. The
+//! source is a base URL over the trainer's published layout
 //! (`aqcast_core::published::layout`): a folder on any static host, or the edge worker's
 //! `/v1/files/`. Loaded models are kept for the page's life, so changing to a station of
 //! the same model does not fetch or decode it again.
@@ -10,7 +11,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use aqcast_core::forecast::Forecaster;
+use aqcast_core::forecast::{Forecast, Forecaster};
+use aqcast_core::published::forecast::Head;
 use aqcast_core::published::{
     layout, verify, Basemap, Registry, Snapshot, Stage, Stations, Summary, Version,
 };
@@ -150,6 +152,7 @@ pub struct Served {
 }
 
 thread_local! {
+    /// By the version's SHA-256.
     static MODELS: RefCell<HashMap<String, Arc<Served>>> = RefCell::new(HashMap::new());
 }
 
@@ -164,7 +167,10 @@ struct Fetched {
 }
 
 async fn get(src: &Source, key: &str, what: &str) -> Result<Fetched, LoadError> {
-    let url = src.url(key);
+    get_url(src.url(key), what).await
+}
+
+async fn get_url(url: String, what: &str) -> Result<Fetched, LoadError> {
     let offline = || LoadError::Offline {
         what: what.to_string(),
         url: url.clone(),
@@ -268,21 +274,26 @@ pub async fn snapshot(src: &Source, key: &str) -> Result<(Snapshot, Option<f64>)
     Ok((s, got.saved))
 }
 
-/// The production version of a model, loaded once per page.
-pub async fn model(src: &Source, name: &str) -> Result<Arc<Served>, LoadError> {
-    if let Some(m) = MODELS.with(|m| m.borrow().get(name).cloned()) {
-        return Ok(m);
-    }
+/// The production version of a model, from its registry (read each time a station is
+/// shown, so a promotion shows at the next one).
+pub async fn production(src: &Source, name: &str) -> Result<Version, LoadError> {
     let what = format!("registry of the model {name}");
     let key = layout::registry(name);
     let bytes = get(src, &key, &what).await?.bytes;
     let registry = Registry::from_json(&bytes).map_err(|e| corrupt(src, &key, &what, e))?;
-    let version = registry
+    registry
         .latest(Some(Stage::Production))
         .cloned()
         .ok_or_else(|| LoadError::NoProduction {
             model: name.to_string(),
-        })?;
+        })
+}
+
+/// A model version, ready to forecast: fetched, verified and decoded once per page.
+pub async fn model(src: &Source, name: &str, version: &Version) -> Result<Arc<Served>, LoadError> {
+    if let Some(m) = MODELS.with(|m| m.borrow().get(&version.sha256).cloned()) {
+        return Ok(m);
+    }
     let what = format!("model {name} v{}", version.version);
     let bytes = get(src, &version.model, &what).await?.bytes;
     verify(&bytes, &version.sha256).map_err(|e| corrupt(src, &version.model, &what, e))?;
@@ -291,11 +302,38 @@ pub async fn model(src: &Source, name: &str) -> Result<Arc<Served>, LoadError> {
         .map_err(|e| corrupt(src, &version.model, &what, e))?;
     let served = Arc::new(Served {
         name: name.to_string(),
-        version,
+        version: version.clone(),
         forecaster,
     });
-    MODELS.with(|m| m.borrow_mut().insert(name.to_string(), served.clone()));
+    MODELS.with(|m| {
+        m.borrow_mut()
+            .insert(version.sha256.clone(), served.clone())
+    });
     Ok(served)
+}
+
+/// The forecast of `station` by `model` from the latest data, made by the trainer or the
+/// edge worker: as published beside a folder's snapshot
+/// (`stations/<id>/forecasts/<model>.json`), or as the worker answers it at
+/// `forecast_url` (published, or computed with what the station pushed since); with its
+/// head, which says whose it is and from which data. `None` when there is none or it
+/// does not read: the page then computes it, with the same core, to the same bits.
+pub async fn forecast(
+    src: &Source,
+    station: &str,
+    model: &str,
+    forecast_url: Option<&str>,
+) -> Option<(Head, Forecast)> {
+    let url = match forecast_url {
+        Some(u) => format!(
+            "{u}?model={}",
+            String::from(js_sys::encode_uri_component(model))
+        ),
+        None => src.url(&layout::forecast(station, model)),
+    };
+    let bytes = get_url(url, "forecast").await.ok()?.bytes;
+    let head = Head::from_json(&bytes).ok()?;
+    Some((head, serde_json::from_slice(&bytes).ok()?))
 }
 
 #[cfg(test)]

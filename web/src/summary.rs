@@ -1,6 +1,8 @@
 //! What the page says about a station, computed from the published documents by the
-//! core: the air now, the forecast and its days, why, the last week measured against
-//! what was forecast, and the model. No browser here: it runs (and is tested) natively.
+//! core: the air now, the forecast's days ([`report`], from the forecast the trainer
+//! published or the page computed), and what takes the model itself ([`hindsight`]):
+//! why, and the last week measured against what was forecast. No browser here: it runs
+//! (and is tested) natively.
 
 use aqcast_core::aqi::current::{self, Now};
 use aqcast_core::aqi::Scale;
@@ -29,6 +31,11 @@ pub struct Report {
     pub now: Option<Now>,
     /// One summary per day forecast.
     pub days: Vec<Day>,
+}
+
+/// What the page says with the model itself, once it is loaded.
+#[derive(Clone, Debug)]
+pub struct Hindsight {
     /// Why the next day's forecast is what it is.
     pub why: Why,
     /// The last days measured against what was forecast the day before.
@@ -74,37 +81,60 @@ pub struct Hindcast {
     pub band: [f64; 3],
 }
 
-/// Builds the report of `station` from its snapshot with a model; days are local days at
-/// `offset` seconds from UTC.
-pub fn report(
+/// The forecast of `station` from its snapshot by a model version, as the trainer
+/// publishes it and the edge worker computes it: with the bands the version has tracked
+/// at the station.
+pub fn forecast(
     station: &Station,
     model: &str,
     version: &Version,
     forecaster: &Forecaster,
     snapshot: &Snapshot,
-    offset: i64,
-) -> Result<Report, String> {
-    let series = snapshot.series();
-    // The bands this version has tracked at the station, as the trainer published them.
+) -> Result<Forecast, String> {
     let tracked = snapshot.tracked_for(model, &version.sha256);
-    let fc = forecaster
-        .forecast_with(&series, None, Some(&station.id), tracked)
-        .map_err(|e| e.to_string())?;
-    let daily = fc.step_seconds >= 86_400;
-    let per_day = (86_400 / fc.step_seconds.max(1)).max(1) as u32;
-    let why_step = per_day.min(fc.steps.len() as u32).max(1);
-    let e = forecaster
-        .explain(&series, &[], None, Some(&station.id), why_step)
-        .map_err(|e| e.to_string())?;
-    Ok(Report {
+    forecaster
+        .forecast_with(&snapshot.series(), None, Some(&station.id), tracked)
+        .map_err(|e| e.to_string())
+}
+
+/// The report of `station` from its forecast and snapshot; days are local days at
+/// `offset` seconds from UTC.
+pub fn report(
+    station: &Station,
+    model: &str,
+    version: &Version,
+    fc: Forecast,
+    snapshot: &Snapshot,
+    offset: i64,
+) -> Report {
+    Report {
         now: now(snapshot, &fc),
         days: daily::days(&fc, offset),
-        why: why(forecaster, &e, &fc, daily),
-        history: history(forecaster, &series, &station.id, &fc, snapshot, per_day),
         station: station.clone(),
         model: model.to_string(),
         version: version.clone(),
         forecast: fc,
+    }
+}
+
+/// Why the next day's forecast is what it is, and the last days as forecast the day
+/// before: what takes the model.
+pub fn hindsight(
+    forecaster: &Forecaster,
+    fc: &Forecast,
+    station: &str,
+    snapshot: &Snapshot,
+) -> Result<Hindsight, String> {
+    let series = snapshot.series();
+    let daily = fc.step_seconds >= 86_400;
+    let per_day = (86_400 / fc.step_seconds.max(1)).max(1) as u32;
+    let why_step = per_day.min(fc.steps.len() as u32).max(1);
+    let e = forecaster
+        .explain(&series, &[], None, Some(station), why_step)
+        .map_err(|e| e.to_string())?;
+    Ok(Hindsight {
+        why: why(forecaster, &e, fc, daily),
+        history: history(forecaster, &series, station, fc, snapshot, per_day),
     })
 }
 

@@ -1,7 +1,7 @@
 // aqcast's service worker: the app works offline after the first visit, and shows the
 // edge worker's bad-air alerts.
 // - The app (page, script, wasm, styles, icons) is cached at install: cache first.
-// - Published data (stations.json, snapshots, registries) go to the network first; the
+// - Published data (stations.json, snapshots, forecasts, registries) go to the network first; the
 //   last good answer is kept, and served when the network fails, marked with the time it
 //   was saved (the x-aqcast-saved header) so the page can say how old it is.
 // - Model files are content-addressed (models/<name>/<sha256>/): cache first, forever.
@@ -66,7 +66,7 @@ self.addEventListener("message", (e) => {
 });
 
 const isModel = (p) => /\/models\/[^/]+\/[0-9a-f]{64}\//.test(p);
-const isData = (p) => isModel(p) || /(stations\.json|basemap\.json|\/stations\/|\/registry\/|\/files\/)/.test(p);
+const isData = (p) => isModel(p) || /(stations\.json|basemap\.json|\/stations\/|\/registry\/|\/files\/|\/v1\/forecast\/)/.test(p);
 
 self.addEventListener("fetch", (e) => {
   const req = e.request;

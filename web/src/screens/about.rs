@@ -1,5 +1,5 @@
 //! About: the model that made the forecast (version, training data, test skill, band
-//! coverage) and how long the page took to compute it.
+//! coverage), and whether the page computed the forecast or read it made.
 
 use std::sync::Arc;
 
@@ -59,8 +59,12 @@ pub fn About(shown: Arc<Shown>) -> impl IntoView {
                 <dt>"Fingerprint"</dt><dd><code>{v.sha256.get(..16).unwrap_or_default().to_string()}</code></dd>
             </dl>
             {shown.report_url.clone().map(|u| view! { <p><a href=u>"The full training report"</a></p> })}
-            <p class="muted small" data-compute-ms=words::fixed(shown.compute_ms, 1)>
-                {format!("Forecast computed in this browser in {} ms.", words::fixed(shown.compute_ms, 0))}
+            <p class="muted small" data-compute-ms=words::fixed(shown.compute_ms, 1) data-made=shown.made.to_string()>
+                {if shown.made {
+                    format!("Forecast made with this model when these measurements were published, read in {} ms; this browser loads the model to explain it.", words::fixed(shown.compute_ms, 0))
+                } else {
+                    format!("Forecast computed in this browser in {} ms.", words::fixed(shown.compute_ms, 0))
+                }}
             </p>
         </section>
     }

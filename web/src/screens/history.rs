@@ -5,15 +5,41 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::Shown;
+use crate::summary::Hindsight;
 use crate::{chart, words};
 
-/// The History card.
+/// The History card, once the model is loaded (`hindsight`): it forecasts each day again
+/// from what was known the day before.
 #[component]
-pub fn History(shown: Arc<Shown>, width: RwSignal<f64>) -> impl IntoView {
-    let r = &shown.report;
-    let unit = r.forecast.unit.symbol();
-    let h = &r.history;
-    let text = match (h.mae, h.inside) {
+pub fn History(
+    shown: Arc<Shown>,
+    hindsight: LocalResource<Result<Hindsight, String>>,
+    width: RwSignal<f64>,
+) -> impl IntoView {
+    let body = move || {
+        match hindsight.get() {
+        None => view! { <p class="muted">"Loading the model to forecast the last days again…"</p> }.into_any(),
+        Some(Err(why)) => {
+            view! { <p class="muted" role="status">{format!("The last days cannot be forecast again here: {why}")}</p> }
+                .into_any()
+        }
+        Some(Ok(h)) => compared(shown.clone(), h, width).into_any(),
+    }
+    };
+    view! {
+        <section id="history" class="card" aria-labelledby="history-h">
+            <h2 id="history-h" tabindex="-1">"The last days: measured and forecast"</h2>
+            {body}
+        </section>
+    }
+}
+
+/// The chart and what it says.
+fn compared(shown: Arc<Shown>, h: Hindsight, width: RwSignal<f64>) -> impl IntoView {
+    let fc = &shown.report.forecast;
+    let unit = fc.unit.symbol();
+    let history = h.history;
+    let text = match (history.mae, history.inside) {
         (Some(mae), (inside, n)) if n > 0 => format!(
             "Over these days, the forecast made the day before was off by {} {unit} on average, and {inside} of {n} measurements ({} %) fell inside its 80 % band.",
             words::value(mae),
@@ -21,15 +47,12 @@ pub fn History(shown: Arc<Shown>, width: RwSignal<f64>) -> impl IntoView {
         ),
         _ => "There are no measurements to compare with in these days.".to_string(),
     };
-    let chart_shown = shown.clone();
+    let (step, offset) = (fc.step_seconds, shown.offset);
     view! {
-        <section id="history" class="card" aria-labelledby="history-h">
-            <h2 id="history-h" tabindex="-1">"The last days: measured and forecast"</h2>
-            <div class="chart-box">
-                {move || chart::history(&chart_shown.report.history, chart_shown.report.forecast.unit.symbol(), chart_shown.report.forecast.step_seconds, width.get(), chart_shown.offset)}
-            </div>
-            <p class="legend small"><span class="key measured-key"></span>"measured "<span class="key dashed-key"></span>"forecast a day earlier, with its 80 % band"</p>
-            <p>{text}</p>
-        </section>
+        <div class="chart-box">
+            {move || chart::history(&history, unit, step, width.get(), offset)}
+        </div>
+        <p class="legend small"><span class="key measured-key"></span>"measured "<span class="key dashed-key"></span>"forecast a day earlier, with its 80 % band"</p>
+        <p>{text}</p>
     }
 }

@@ -35,6 +35,14 @@ pub struct Shown {
     pub saved: Option<f64>,
     /// How long the forecast and the rest of the report took in the page (ms).
     pub compute_ms: f64,
+    /// Whether the forecast came made (by the trainer, or the edge worker) rather than
+    /// computed in the page.
+    pub made: bool,
+    /// Where the documents came from (the model is loaded from there for the why and
+    /// the history).
+    pub src: Source,
+    /// The station's snapshot the report was made from.
+    pub snapshot: Arc<aqcast_core::published::Snapshot>,
     /// The station's last 12 months against the WHO guidelines, when published.
     pub summary: Option<aqcast_core::published::Summary>,
     /// Where the edge worker serves this station's forecast (`…/v1/forecast/<id>`), when
@@ -117,8 +125,10 @@ pub fn sensitive_groups(
     })
 }
 
-/// Loads what `station`'s screens need (the model that serves it, its snapshot) and
-/// computes its report.
+/// Loads what `station`'s screens need (the production version of the model that serves
+/// it, its snapshot and the forecast made from it) and builds its report. The forecast
+/// comes made, by the trainer or the edge worker, when it is that version's from that
+/// snapshot; otherwise the page loads the model and computes it (the same bits).
 pub async fn show(
     src: Source,
     station: Station,
@@ -127,56 +137,86 @@ pub async fn show(
     let name = station.models.first().ok_or_else(|| LoadError::Unserved {
         station: station.id.clone(),
     })?;
+    let forecast_url = src.base().strip_suffix("/v1/files/").map(|w| {
+        format!(
+            "{w}/v1/forecast/{}",
+            String::from(js_sys::encode_uri_component(&station.id))
+        )
+    });
     // All at once: on a slow network each is a round trip.
-    let (served, snapshot, summary) = futures_util::future::join3(
-        load::model(&src, name),
+    let (version, snapshot, summary, made) = futures_util::future::join4(
+        load::production(&src, name),
         load::snapshot(&src, &station.snapshot),
         load::summary(&src, &station.id),
+        load::forecast(&src, &station.id, name, forecast_url.as_deref()),
     )
     .await;
-    let (served, (snapshot, saved)) = (served?, snapshot?);
+    let (version, (snapshot, saved)) = (version?, snapshot?);
+    // Made by that version from the data the page holds, or not used.
+    let made = made
+        .filter(|(head, _)| {
+            head.is_of(&station.id, name, &version.sha256)
+                && head.data_time == snapshot.data_time
+                && head.snapshot_start == snapshot.start
+        })
+        .map(|(_, fc)| fc);
     let t0 = perf_now();
+    let (fc, t0, made) = match made {
+        Some(fc) => (fc, t0, true),
+        None => {
+            let served = load::model(&src, name, &version).await?;
+            let t0 = perf_now();
+            let fc = summary::forecast(&station, name, &version, &served.forecaster, &snapshot)
+                .map_err(|why| LoadError::Forecast {
+                    station: station.name.clone().unwrap_or_else(|| station.id.clone()),
+                    why,
+                })?;
+            (fc, t0, false)
+        }
+    };
     // A daily forecast's days are calendar days as the source dates them (the day of a
     // daily mean), not instants: shown as they are, in any time zone. Hourly steps are
     // instants: shown in the browser's local time.
-    let daily = served.forecaster.pipeline().spec.grid.step >= 86_400;
-    let offset = if daily {
+    let offset = if fc.step_seconds >= 86_400 {
         0
     } else {
         offset_at(snapshot.data_time)
     };
-    let report = summary::report(
-        &station,
-        &served.name,
-        &served.version,
-        &served.forecaster,
-        &snapshot,
-        offset,
-    )
-    .map_err(|why| LoadError::Forecast {
-        station: station.name.clone().unwrap_or_else(|| station.id.clone()),
-        why,
-    })?;
+    let report = summary::report(&station, name, &version, fc, &snapshot, offset);
     Ok(Shown {
         compute_ms: perf_now() - t0,
-        report_url: served.version.report_html.as_deref().map(|k| src.url(k)),
+        made,
+        report_url: version.report_html.as_deref().map(|k| src.url(k)),
         report,
         alerts_url: src
             .base()
             .strip_suffix("/v1/files/")
             .map(|w| format!("{w}/v1/alerts")),
-        forecast_url: src.base().strip_suffix("/v1/files/").map(|w| {
-            format!(
-                "{w}/v1/forecast/{}",
-                String::from(js_sys::encode_uri_component(&station.id))
-            )
-        }),
+        forecast_url,
         offset,
         local: offset_at(now_seconds() as i64),
         saved,
         unknown,
         summary,
+        src,
+        snapshot: Arc::new(snapshot),
     })
+}
+
+impl Shown {
+    /// Why and the history, with the model (loaded now if the forecast came made).
+    pub async fn hindsight(&self) -> Result<summary::Hindsight, String> {
+        let r = &self.report;
+        let served = load::model(&self.src, &r.model, &r.version)
+            .await
+            .map_err(|e| e.to_string())?;
+        summary::hindsight(
+            &served.forecaster,
+            &r.forecast,
+            &r.station.id,
+            &self.snapshot,
+        )
+    }
 }
 
 /// The screens of the station shown, with the section links and what the page must say
@@ -190,6 +230,21 @@ pub fn StationScreens(
     on_rendered: impl Fn() + 'static,
 ) -> impl IntoView {
     Effect::new(move |_| on_rendered());
+    // Why and the history take the model: loaded after the answer is on screen.
+    let hindsight = {
+        let shown = shown.clone();
+        LocalResource::new(move || {
+            let shown = shown.clone();
+            async move { shown.hindsight().await }
+        })
+    };
+    // Once it is, the service worker keeps the model too: the why and the history then
+    // work offline.
+    Effect::new(move |_| {
+        if hindsight.get().is_some() {
+            crate::app::announce_shown();
+        }
+    });
     let now = now_seconds();
     let unknown = shown.unknown.clone().map(|id| {
         view! {
@@ -233,8 +288,8 @@ pub fn StationScreens(
         <nav class="sections" aria-label="Sections">{sections}</nav>
         <outlook::Outlook shown=shown.clone() palette=palette/>
         <forecast::Forecast shown=shown.clone() palette=palette width=width/>
-        <why::Why shown=shown.clone()/>
-        <history::History shown=shown.clone() width=width/>
+        <why::Why shown=shown.clone() hindsight=hindsight/>
+        <history::History shown=shown.clone() hindsight=hindsight width=width/>
         <year::Year shown=shown.clone()/>
         <about::About shown=shown/>
     }

@@ -6,17 +6,45 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::Shown;
-use crate::{summary, words};
+use crate::summary::{self, Hindsight};
+use crate::words;
 
-/// The Why card.
+/// The Why card: its explanation once the model is loaded (`hindsight`).
 #[component]
-pub fn Why(shown: Arc<Shown>) -> impl IntoView {
-    let r = &shown.report;
-    let fc = &r.forecast;
+pub fn Why(
+    shown: Arc<Shown>,
+    hindsight: LocalResource<Result<Hindsight, String>>,
+) -> impl IntoView {
+    let body = move || {
+        match hindsight.get() {
+        None => view! { <p class="muted">"Loading the model to explain the forecast…"</p> }.into_any(),
+        Some(Err(why)) => {
+            view! { <p class="muted" role="status">{format!("The forecast cannot be explained here: {why}")}</p> }
+                .into_any()
+        }
+        Some(Ok(h)) => explained(&shown, &h).into_any(),
+    }
+    };
+    let state = move || match hindsight.get() {
+        None => "loading",
+        Some(Ok(_)) => "ready",
+        Some(Err(_)) => "error",
+    };
+    view! {
+        <section id="why" class="card" aria-labelledby="why-h" data-state=state aria-busy=move || (state() == "loading").to_string()>
+            <h2 id="why-h" tabindex="-1">"Why"</h2>
+            {body}
+        </section>
+    }
+}
+
+/// The explanation in sentences, each with what it adds.
+fn explained(shown: &Shown, h: &Hindsight) -> impl IntoView {
+    let fc = &shown.report.forecast;
     let offset = shown.offset;
     let hourly = fc.step_seconds < 86_400;
     let unit = fc.unit.symbol();
-    let why = &r.why;
+    let why = &h.why;
     // Each line with what it adds (`data-by`, signed), so a test can hold the verb to
     // the sign.
     let mut items: Vec<(String, Option<f64>)> = Vec::new();
@@ -50,10 +78,7 @@ pub fn Why(shown: Arc<Shown>) -> impl IntoView {
         words::date(why.time, offset)
     };
     view! {
-        <section id="why" class="card" aria-labelledby="why-h">
-            <h2 id="why-h" tabindex="-1">"Why"</h2>
-            <p>{format!("The forecast for {when} is {} {unit}.", words::value(why.forecast))}</p>
-            <ul class="why">{items}</ul>
-        </section>
+        <p>{format!("The forecast for {when} is {} {unit}.", words::value(why.forecast))}</p>
+        <ul class="why">{items}</ul>
     }
 }
