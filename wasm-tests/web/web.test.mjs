@@ -128,7 +128,7 @@ test("without a published forecast, or with one from other data, the page comput
   // Published from an hour earlier than the snapshot: not used.
   assert.deepEqual(await expected((ctx) => ctx.route("**/forecasts/**", async (r) => {
     const doc = await (await r.fetch()).json();
-    doc.data_time -= 3600;
+    doc.snapshot_data_time -= 3600;
     doc.steps[0].p50 = -1;
     await r.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(doc) });
   })), published);
@@ -412,6 +412,8 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
     const v = production(store, "no2-72h");
     const cli = JSON.parse(aqcast("forecast", "--model", path.join(store, v.model), "--store", store, "--site", AURN, "--json"));
     assert.deepEqual((await rows(page)).map((r) => r.p50), cli.steps.map((s) => s.p50));
+    // The worker's answer, as published: no model before the answer.
+    assert.equal(await page.$eval("[data-made]", (e) => e.dataset.made), "true");
     // The worker's feeds of the station's bad-air days, linked from the outlook.
     for (const kind of ["ics", "atom"]) {
       const href = await page.$eval(`.feeds a[href*="/${kind}?"]`, (a) => a.href);
@@ -520,8 +522,9 @@ test("from the edge worker's /v1/files/ (workerd) the page shows the same foreca
     const ms = performance.now() - started;
     assert.match(await p2.$eval("#now-h", (e) => e.textContent), /^Now at /);
     assert.match(await p2.$eval("#now", (e) => e.innerText), /NO2, 43 µg\/m³ measured .*\(10 minutes ago\)/);
-    // The forecast starts after the pushed hours.
+    // The forecast starts after the pushed hours: the worker made it with them.
     assert.equal((await rows(p2))[0].time, t0 + 4 * 3600);
+    assert.equal(await p2.$eval("[data-made]", (e) => e.dataset.made), "true");
     console.log(`# push → the dashboard's fresh Now (page load included): ${ms.toFixed(0)} ms`);
     await p2.screenshot({ path: path.join(shots, "pushed-now-360x800.png") });
     await fresh.close();

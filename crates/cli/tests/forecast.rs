@@ -665,6 +665,7 @@ fn stations_publish_publishes_each_forecast_as_the_cli_makes_it_and_takes_it_bac
     )
     .unwrap();
     assert_eq!(published["snapshot_start"], snapshot["start"]);
+    assert_eq!(published["snapshot_data_time"], snapshot["data_time"]);
     // The head a reader checks reads back.
     let head =
         aqcast_core::published::forecast::Head::from_json(&std::fs::read(&key).unwrap()).unwrap();

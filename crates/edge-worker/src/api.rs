@@ -194,7 +194,7 @@ pub fn cors(headers: &Headers, origin: Option<&str>, allowed: &[String]) -> work
         headers.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS")?;
         headers.set(
             "access-control-expose-headers",
-            "x-request-id, etag, retry-after",
+            "x-request-id, etag, retry-after, x-forecast, x-model-version",
         )?;
         headers.set("access-control-max-age", "600")?;
     }

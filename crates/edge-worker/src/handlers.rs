@@ -518,13 +518,14 @@ fn not_modified(etag: &str, cache_control: &str) -> Result<Response, ApiError> {
 /// theirs and checked before anything is computed: a 304 costs no forecast.
 pub async fn forecast(req: Request, cx: RouteContext<Ctx>) -> Answer {
     let query = Query::of(&req, &["model", "at"])?;
-    from_forecast(&req, &cx, &query, "", |station, m, snapshot_start, f| {
+    from_forecast(&req, &cx, &query, "", |station, m, snapshot, f| {
         let made = aqcast_core::published::forecast::Made {
             station,
             model: &m.name,
             version: m.version.version,
             sha256: &m.version.sha256,
-            snapshot_start,
+            snapshot_start: snapshot.start,
+            snapshot_data_time: snapshot.data_time,
             generated: &iso_now(),
         };
         let body = aqcast_core::published::forecast::answer(&f, &made).map_err(|e| {
@@ -637,7 +638,12 @@ async fn from_forecast(
     cx: &RouteContext<Ctx>,
     query: &Query,
     variant: &str,
-    render: impl FnOnce(&str, &Loaded, i64, aqcast_core::forecast::Forecast) -> Result<Made, ApiError>,
+    render: impl FnOnce(
+        &str,
+        &Loaded,
+        &aqcast_core::published::Snapshot,
+        aqcast_core::forecast::Forecast,
+    ) -> Result<Made, ApiError>,
 ) -> Answer {
     let station = param(cx, "station")?;
     let store = store(cx)?;
@@ -707,7 +713,7 @@ async fn from_forecast(
                 .map_err(|e| {
                     ApiError::forecast(e, at.is_some()).about(&format!("station {station:?}"))
                 })?;
-            let made = Rc::new(render(&station, &m, snapshot.start, f)?);
+            let made = Rc::new(render(&station, &m, &snapshot, f)?);
             if let Some(key) = kept {
                 crate::store::keep_made(key, made.clone());
             }

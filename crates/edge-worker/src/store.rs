@@ -348,7 +348,8 @@ impl Store {
 
     /// The published forecast of `site` by `model` (cached for the TTL, like snapshots:
     /// forecasts are published with them once a data step); `None` when none is
-    /// published, or it cannot be read (the forecast is then computed).
+    /// published, or it cannot be read (the forecast is then computed; a bucket that
+    /// fails is not remembered as having none).
     pub async fn published_forecast(
         &self,
         site: &str,
@@ -360,7 +361,11 @@ impl Store {
         if let Some((_, p)) = cached.filter(|(at, _)| t - at < self.ttl_ms) {
             return Ok(p);
         }
-        let p = match self.get(&key).await? {
+        let got = match self.get(&key).await {
+            Ok(got) => got,
+            Err(_) => return Ok(None),
+        };
+        let p = match got {
             None => None,
             Some((bytes, etag)) => match published::forecast::Head::from_json(&bytes) {
                 Ok(head) => Some(Rc::new(PublishedForecast { bytes, etag, head })),

@@ -27,12 +27,16 @@ pub struct Made<'a> {
     /// The first time of the station snapshot the forecast was made from (values pushed
     /// after it change the forecast).
     pub snapshot_start: i64,
+    /// The snapshot's latest observation, of any variable (the forecast's own
+    /// `data_time` is its target's).
+    pub snapshot_data_time: i64,
     /// When the answer was made (RFC 3339, UTC).
     pub generated: &'a str,
 }
 
 /// The answer's JSON: the core's forecast with `format`, `station`, `model`, `version`,
-/// `sha256`, `snapshot_start` and `generated` added, compact, keys sorted.
+/// `sha256`, `snapshot_start`, `snapshot_data_time` and `generated` added, compact, keys
+/// sorted.
 pub fn answer(f: &Forecast, made: &Made<'_>) -> Result<Vec<u8>, Error> {
     let mut out = serde_json::to_value(f)
         .map_err(|e| Error::Invalid(alloc::format!("the forecast cannot be written: {e}")))?;
@@ -45,6 +49,7 @@ pub fn answer(f: &Forecast, made: &Made<'_>) -> Result<Vec<u8>, Error> {
     o.insert("version".into(), made.version.into());
     o.insert("sha256".into(), made.sha256.into());
     o.insert("snapshot_start".into(), made.snapshot_start.into());
+    o.insert("snapshot_data_time".into(), made.snapshot_data_time.into());
     o.insert("generated".into(), made.generated.into());
     Ok(out.to_string().into_bytes())
 }
@@ -65,6 +70,8 @@ pub struct Head {
     pub sha256: String,
     /// The first time of the snapshot it was made from.
     pub snapshot_start: i64,
+    /// The snapshot's latest observation, of any variable.
+    pub snapshot_data_time: i64,
     /// The latest observation it starts from (Unix seconds, UTC).
     pub data_time: i64,
     /// Seconds between two steps.
@@ -86,6 +93,12 @@ impl Head {
     /// Whether this is the forecast of `station` by the version `sha256` of `model`.
     pub fn is_of(&self, station: &str, model: &str, sha256: &str) -> bool {
         self.station == station && self.model == model && self.sha256 == sha256
+    }
+
+    /// Whether it was made from a snapshot that starts at `start` and ends at
+    /// `data_time` (its latest observation, of any variable).
+    pub fn is_from(&self, start: i64, data_time: i64) -> bool {
+        self.snapshot_start == start && self.snapshot_data_time == data_time
     }
 }
 
@@ -111,12 +124,17 @@ mod tests {
             Head::from_json(br#"{"format":1,"station":"a"}"#),
             Err(Error::Invalid(_))
         ));
-        let ok = br#"{"format":1,"station":"a","model":"m","version":3,"sha256":"ab","snapshot_start":5,"data_time":9,"step_seconds":3600,"steps":[]}"#;
+        let ok = br#"{"format":1,"station":"a","model":"m","version":3,"sha256":"ab","snapshot_start":5,"snapshot_data_time":10,"data_time":9,"step_seconds":3600,"steps":[]}"#;
         let h = Head::from_json(ok).unwrap();
         assert!(h.is_of("a", "m", "ab"));
         assert!(!h.is_of("a", "m", "ac"));
         assert!(!h.is_of("b", "m", "ab"));
         assert_eq!(h.data_time, 9);
+        assert!(h.is_from(5, 10));
+        assert!(
+            !h.is_from(5, 9),
+            "the snapshot's latest time, not the forecast's"
+        );
         assert_eq!(
             Made {
                 station: "a b",
@@ -124,6 +142,7 @@ mod tests {
                 version: 1,
                 sha256: "",
                 snapshot_start: 0,
+                snapshot_data_time: 0,
                 generated: ""
             }
             .key(),

@@ -156,8 +156,7 @@ pub async fn show(
     let made = made
         .filter(|(head, _)| {
             head.is_of(&station.id, name, &version.sha256)
-                && head.data_time == snapshot.data_time
-                && head.snapshot_start == snapshot.start
+                && head.is_from(snapshot.start, snapshot.data_time)
         })
         .map(|(_, fc)| fc);
     let t0 = perf_now();

@@ -177,8 +177,9 @@ const STATE: &str = "state/stations-publish.json";
 
 /// The format of [`PublishState`]: a state of another format is not read, so every
 /// station is refreshed once (2: each station's `summary.json` is written with its
-/// snapshot; a store published before has none).
-const STATE_FORMAT: u32 = 2;
+/// snapshot; 3: and its forecasts, and the state names each model version by name and
+/// hash; a store published before has none).
+const STATE_FORMAT: u32 = 3;
 
 /// What the last publication built the snapshots from: how far it had read the data
 /// store's manifest (which only grows: the files taken since name the stations whose
@@ -192,7 +193,7 @@ struct PublishState {
     last: String,
     /// `--days`.
     days: u32,
-    /// Per station, the SHA-256 of each model version its snapshot tracked.
+    /// Per station, each model version its snapshot tracked (`<name>@<sha256>`).
     stations: BTreeMap<String, Vec<String>>,
 }
 
@@ -368,7 +369,10 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
     let mut forecasting = std::time::Duration::ZERO;
     for (site, vars) in &variables {
         let need = needs.get(site.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-        let versions: Vec<String> = need.iter().map(|n| n.sha256.clone()).collect();
+        let versions: Vec<String> = need
+            .iter()
+            .map(|n| format!("{}@{}", n.name, n.sha256))
+            .collect();
         let fact = facts.get(site.as_str());
         let mut models: Vec<String> = need.iter().map(|n| n.name.clone()).collect();
         models.dedup();
@@ -473,6 +477,12 @@ pub fn publish(a: &PublishArgs) -> Result<Summary, CliError> {
         }
         let key = layout::snapshot(site);
         let bytes = snapshot.to_json();
+        // The forecasts made from the old snapshot go first: a run that stops between the
+        // new snapshot and its forecasts leaves none, so readers compute them from the
+        // new data rather than serve the old ones.
+        for n in need {
+            objects.delete(&layout::forecast(site, &n.name))?;
+        }
         objects.put(&key, bytes.clone())?;
         // Each serving model's forecast from the snapshot as readers parse it, so that
         // what the worker serves is what it would compute.
@@ -571,6 +581,7 @@ fn publish_forecast(
                 version: need.version,
                 sha256: &need.sha256,
                 snapshot_start: snapshot.start,
+                snapshot_data_time: snapshot.data_time,
                 generated: now,
             };
             let answer = published::forecast::answer(&f, &made).map_err(|e| {
