@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use worker::{
     durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result,
-    RouteContext, SqlStorageValue, State, Url,
+    RouteContext, State, Url,
 };
 
 use crate::api::{json, ApiError};
@@ -35,6 +35,7 @@ use aqcast_core::forecast::Forecast;
 use crate::feeds;
 use crate::requests;
 use crate::routes::{Answer, Ctx};
+use crate::sql;
 
 /// The push services a subscription's endpoint may name by default (host suffixes, over
 /// HTTPS): Chrome's and Edge's, Firefox's, Safari's.
@@ -603,7 +604,8 @@ struct Told {
 }
 
 /// The station's forecast from its latest data, by the model that serves it, with what
-/// was pushed since its snapshot; and the station's name.
+/// was pushed since its snapshot (the published one when nothing was: what
+/// `/v1/forecast` serves); and the station's name.
 async fn forecast_now(
     env: &Env,
     store: &crate::store::Store,
@@ -617,6 +619,13 @@ async fn forecast_now(
         .models
         .first()
         .ok_or_else(|| ApiError::not_found("no model forecasts it"))?;
+    // As published, when it holds (what `/v1/forecast` serves): nothing loaded or computed.
+    if let Some((p, _, _)) = crate::handlers::published_forecast(env, store, station, model).await?
+    {
+        if let Ok(f) = serde_json::from_slice::<Forecast>(&p.bytes) {
+            return Ok((f, info.name.clone()));
+        }
+    }
     let m = store.model(model, None).await?;
     let fc = m
         .forecaster
@@ -729,21 +738,6 @@ impl AlertBook {
     }
 }
 
-fn text(row: &mut [SqlStorageValue], i: usize) -> String {
-    match row.get_mut(i) {
-        Some(SqlStorageValue::String(s)) => std::mem::take(s),
-        _ => String::new(),
-    }
-}
-
-fn num(row: &[SqlStorageValue], i: usize) -> i64 {
-    match row.get(i) {
-        Some(SqlStorageValue::Integer(n)) => *n,
-        Some(SqlStorageValue::Float(x)) => *x as i64,
-        _ => 0,
-    }
-}
-
 impl DurableObject for AlertBook {
     fn new(state: State, _env: Env) -> Self {
         AlertBook { state }
@@ -821,24 +815,21 @@ impl DurableObject for AlertBook {
                 Response::from_json(&true)
             }
             "/list" => {
-                let rows: Vec<Vec<SqlStorageValue>> = sql
-                    .exec(
-                        "SELECT id, endpoint, p256dh, auth, station, threshold, utc_offset, episode FROM subs ORDER BY station, id",
-                        None,
-                    )?
-                    .raw()
-                    .collect::<Result<_>>()?;
+                let rows = sql::rows(sql.exec(
+                    "SELECT id, endpoint, p256dh, auth, station, threshold, utc_offset, episode FROM subs ORDER BY station, id",
+                    None,
+                )?)?;
                 let list: Vec<Subscription> = rows
                     .into_iter()
                     .map(|mut r| Subscription {
-                        id: text(&mut r, 0),
-                        endpoint: text(&mut r, 1),
-                        p256dh: text(&mut r, 2),
-                        auth: text(&mut r, 3),
-                        station: text(&mut r, 4),
-                        from: num(&r, 5).clamp(1, 6) as u8,
-                        offset: num(&r, 6),
-                        on: num(&r, 7) != 0,
+                        id: sql::text(&mut r, 0),
+                        endpoint: sql::text(&mut r, 1),
+                        p256dh: sql::text(&mut r, 2),
+                        auth: sql::text(&mut r, 3),
+                        station: sql::text(&mut r, 4),
+                        from: sql::int(&r, 5).clamp(1, 6) as u8,
+                        offset: sql::int(&r, 6),
+                        on: sql::int(&r, 7) != 0,
                     })
                     .collect();
                 Response::from_json(&list)
@@ -850,12 +841,8 @@ impl DurableObject for AlertBook {
 
 impl AlertBook {
     fn count(&self) -> Result<i64> {
-        let rows: Vec<Vec<SqlStorageValue>> = self
-            .sql()
-            .exec("SELECT COUNT(*) FROM subs", None)?
-            .raw()
-            .collect::<Result<_>>()?;
-        Ok(rows.first().map(|r| num(r, 0)).unwrap_or(0))
+        let rows = sql::rows(self.sql().exec("SELECT COUNT(*) FROM subs", None)?)?;
+        Ok(rows.first().map(|r| sql::int(r, 0)).unwrap_or(0))
     }
 }
 

@@ -762,25 +762,9 @@ async fn published_answer(
     station: &str,
     model: &str,
 ) -> Result<Option<Response>, ApiError> {
-    let registry = store.registry(model).await?;
-    // A model without a production version: the computed path says what is wrong.
-    let Ok(version) = registry.resolve("production") else {
+    let Some((p, version, pushed)) = published_forecast(&cx.env, store, station, model).await?
+    else {
         return Ok(None);
-    };
-    let Some(p) = store.published_forecast(station, model).await? else {
-        return Ok(None);
-    };
-    if !p.head.is_of(station, model, &version.sha256) {
-        return Ok(None);
-    }
-    let since = p.head.snapshot_start.saturating_sub(1);
-    let pushed = match crate::inbox::since(&cx.env, station, since).await {
-        Ok(page) if !page.rows.is_empty() => return Ok(None),
-        Ok(page) => Some(page.seq),
-        Err(e) => {
-            worker::console_error!("pushed values of {station} not read: {}", e.message);
-            None
-        }
     };
     let cache = cache_control(pushed, p.head.data_time, p.head.step_seconds);
     let etag = format!(
@@ -801,4 +785,44 @@ async fn published_answer(
     Ok(Some(
         Response::from_bytes(p.bytes.clone())?.with_headers(headers),
     ))
+}
+
+/// The station's forecast by the production version of `model` as `aqcast stations
+/// publish` published it, when it holds: that version's, with nothing pushed since its
+/// snapshot. With the version and the inbox's sequence number (none when the inbox could
+/// not be read: the published forecast is then served, uncached). `None`: compute it.
+pub(crate) async fn published_forecast(
+    env: &worker::Env,
+    store: &Store,
+    station: &str,
+    model: &str,
+) -> Result<
+    Option<(
+        Rc<crate::store::PublishedForecast>,
+        aqcast_core::published::Version,
+        Option<i64>,
+    )>,
+    ApiError,
+> {
+    let registry = store.registry(model).await?;
+    // A model without a production version: the computed path says what is wrong.
+    let Ok(version) = registry.resolve("production") else {
+        return Ok(None);
+    };
+    let Some(p) = store.published_forecast(station, model).await? else {
+        return Ok(None);
+    };
+    if !p.head.is_of(station, model, &version.sha256) {
+        return Ok(None);
+    }
+    let since = p.head.snapshot_start.saturating_sub(1);
+    let pushed = match crate::inbox::since(env, station, since).await {
+        Ok(page) if !page.rows.is_empty() => return Ok(None),
+        Ok(page) => Some(page.seq),
+        Err(e) => {
+            worker::console_error!("pushed values of {station} not read: {}", e.message);
+            None
+        }
+    };
+    Ok(Some((p, version.clone(), pushed)))
 }

@@ -17,11 +17,11 @@
 
 use serde::{Deserialize, Serialize};
 use worker::{
-    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State,
 };
 
 use crate::api::ApiError;
+use crate::sql;
 
 /// How long pushed values are kept after they arrive; a value older than this is refused
 /// (older data go in with `aqcast ingest`).
@@ -84,37 +84,14 @@ pub struct StationInbox {
     state: State,
 }
 
-/// A row of a query's answer, read without serde (the columns are known).
-type SqlRow = Vec<SqlStorageValue>;
-
-fn rows(cursor: worker::SqlCursor) -> Result<Vec<SqlRow>> {
-    cursor.raw().collect()
-}
-
-/// A column as a number (SQLite's INTEGER and REAL both arrive as a JS number).
-fn num(row: &SqlRow, i: usize) -> f64 {
-    match row.get(i) {
-        Some(SqlStorageValue::Integer(n)) => *n as f64,
-        Some(SqlStorageValue::Float(x)) => *x,
-        _ => f64::NAN,
-    }
-}
-
-fn text(row: &mut SqlRow, i: usize) -> String {
-    match row.get_mut(i) {
-        Some(SqlStorageValue::String(s)) => std::mem::take(s),
-        _ => String::new(),
-    }
-}
-
 /// `[seq, variable, time, value]` rows as a page.
-fn page(found: Vec<SqlRow>, seq: i64) -> Page {
+fn page(found: Vec<sql::Row>, seq: i64) -> Page {
     Page {
         rows: found
             .into_iter()
             .map(|mut r| {
-                let v = text(&mut r, 1);
-                (num(&r, 0) as i64, v, num(&r, 2) as i64, num(&r, 3))
+                let v = sql::text(&mut r, 1);
+                (sql::int(&r, 0), v, sql::int(&r, 2), sql::float(&r, 3))
             })
             .collect(),
         seq,
@@ -148,7 +125,7 @@ impl StationInbox {
 
     /// Whether anything was ever pushed here (reads do not create the table).
     fn exists(&self) -> Result<bool> {
-        let found = rows(self.sql().exec(
+        let found = sql::rows(self.sql().exec(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'obs'",
             None,
         )?)?;
@@ -156,20 +133,20 @@ impl StationInbox {
     }
 
     fn last_seq(&self) -> Result<i64> {
-        let found = rows(self.sql().exec("SELECT MAX(seq) FROM obs", None)?)?;
-        let seq = found.first().map(|r| num(r, 0)).unwrap_or(0.0);
-        Ok(if seq.is_finite() { seq as i64 } else { 0 })
+        let found = sql::rows(self.sql().exec("SELECT MAX(seq) FROM obs", None)?)?;
+        // MAX of no row is NULL: 0.
+        Ok(found.first().map(|r| sql::int(r, 0)).unwrap_or(0))
     }
 
     fn add(&self, new: Vec<Row>, now: i64) -> Result<Added> {
         let sql = self.sql();
         let mut out = Added::default();
         for r in new {
-            let there = rows(sql.exec(
+            let there = sql::rows(sql.exec(
                 "SELECT value FROM obs WHERE variable = ? AND time = ?",
                 vec![r.variable.as_str().into(), (r.time as f64).into()],
             )?)?;
-            match there.first().map(|row| num(row, 0)) {
+            match there.first().map(|row| sql::float(row, 0)) {
                 Some(v) if v == r.value => out.repeated += 1,
                 Some(v) => out.conflicting.push(Conflict {
                     variable: r.variable,
@@ -200,7 +177,7 @@ impl StationInbox {
     }
 
     fn since(&self, time: i64) -> Result<Page> {
-        let found = rows(self.sql().exec(
+        let found = sql::rows(self.sql().exec(
             "SELECT seq, variable, time, value FROM obs WHERE time > ? ORDER BY time DESC LIMIT ?",
             vec![(time as f64).into(), (MAX_SINCE as f64).into()],
         )?)?;
@@ -210,7 +187,7 @@ impl StationInbox {
     }
 
     fn after(&self, seq: i64, limit: i64) -> Result<Page> {
-        let found = rows(self.sql().exec(
+        let found = sql::rows(self.sql().exec(
             "SELECT seq, variable, time, value FROM obs WHERE seq > ? ORDER BY seq LIMIT ?",
             vec![(seq as f64).into(), (limit as f64).into()],
         )?)?;
@@ -295,14 +272,15 @@ impl DurableObject for PushIndex {
                 Response::ok("")
             }
             _ => {
-                let list: Vec<Pushed> =
-                    rows(sql.exec("SELECT station, seq FROM stations ORDER BY station", None)?)?
-                        .into_iter()
-                        .map(|mut r| Pushed {
-                            station: text(&mut r, 0),
-                            seq: num(&r, 1) as i64,
-                        })
-                        .collect();
+                let list: Vec<Pushed> = sql::rows(
+                    sql.exec("SELECT station, seq FROM stations ORDER BY station", None)?,
+                )?
+                .into_iter()
+                .map(|mut r| Pushed {
+                    station: sql::text(&mut r, 0),
+                    seq: sql::int(&r, 1),
+                })
+                .collect();
                 Response::from_json(&list)
             }
         }

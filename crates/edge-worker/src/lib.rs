@@ -41,6 +41,7 @@ pub mod observations;
 pub mod ratelimit;
 pub mod requests;
 pub mod routes;
+pub mod sql;
 pub mod store;
 pub mod webpush;
 

@@ -27,7 +27,7 @@ pub const CHANCE_SHOWN: f64 = 0.1;
 /// category and its chance of the next worse one. A step belongs to the day it starts
 /// in.
 pub fn days(fc: &Forecast, offset: i64) -> Vec<Day> {
-    let day_of = |t: i64| (t + offset).div_euclid(86_400);
+    let day_of = |t: i64| t.saturating_add(offset).div_euclid(86_400);
     let mut out: Vec<Day> = Vec::new();
     let mut last_key = None;
     for s in &fc.steps {
