@@ -79,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
         }
         5 => {
             // A published forecast, as the worker checks it and the page reads it: its
-            // head, the forecast, and the page's days from it in two time zones.
+            // head, the forecast, and the page's days from it in three time zones.
             let head = aqcast_core::published::forecast::Head::from_json(json);
             let fc = serde_json::from_slice::<aqcast_core::forecast::Forecast>(json);
             if let Ok(f) = &fc {

@@ -622,8 +622,11 @@ async fn forecast_now(
     // As published, when it holds (what `/v1/forecast` serves): nothing loaded or computed.
     if let Some((p, _, _)) = crate::handlers::published_forecast(env, store, station, model).await?
     {
-        if let Ok(f) = serde_json::from_slice::<Forecast>(&p.bytes) {
-            return Ok((f, info.name.clone()));
+        match serde_json::from_slice::<Forecast>(&p.bytes) {
+            Ok(f) => return Ok((f, info.name.clone())),
+            Err(e) => worker::console_error!(
+                "the published forecast of {station} does not read ({e}); computing it"
+            ),
         }
     }
     let m = store.model(model, None).await?;
