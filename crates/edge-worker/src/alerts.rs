@@ -620,22 +620,28 @@ async fn forecast_now(
         .first()
         .ok_or_else(|| ApiError::not_found("no model forecasts it"))?;
     // As published, when it holds (what `/v1/forecast` serves): nothing loaded or computed.
-    if let Some((p, _, _)) = crate::handlers::published_forecast(env, store, station, model).await?
-    {
-        match serde_json::from_slice::<Forecast>(&p.bytes) {
-            Ok(f) => return Ok((f, info.name.clone())),
-            Err(e) => worker::console_error!(
-                "the published forecast of {station} does not read ({e}); computing it"
-            ),
+    let read = match crate::handlers::published_forecast(env, store, station, model).await? {
+        crate::handlers::Latest::Published(p, _, _) => {
+            match serde_json::from_slice::<Forecast>(&p.bytes) {
+                Ok(f) => return Ok((f, info.name.clone())),
+                Err(e) => {
+                    worker::console_error!(
+                        "the published forecast of {station} does not read ({e}); computing it"
+                    );
+                    None
+                }
+            }
         }
-    }
+        crate::handlers::Latest::Compute(read) => read,
+    };
     let m = store.model(model, None).await?;
     let fc = m
         .forecaster
         .as_ref()
         .ok_or_else(|| ApiError::not_found("its model does not forecast"))?;
     let published = store.snapshot(station).await?;
-    let (snapshot, _) = crate::observations::merged(env, station, published.doc.clone()).await;
+    let (snapshot, _) =
+        crate::observations::merged(env, station, published.doc.clone(), read).await;
     let tracked = snapshot.tracked_for(&m.name, &m.version.sha256);
     let f = fc
         .forecast_with(&snapshot.series(), None, Some(station), tracked)

@@ -11,6 +11,7 @@ use aqcast_core::published::Stage;
 use aqcast_core::shap;
 
 use crate::api::{json, json_text, ApiError};
+use crate::observations::InboxRead;
 use crate::requests::{self, Batch, OneRow, Promote};
 use crate::routes::{Answer, Ctx};
 use crate::store::{iso_now, Loaded, Made, Store};
@@ -434,7 +435,7 @@ pub async fn file(req: Request, cx: RouteContext<Ctx>) -> Answer {
             .unwrap_or_else(|| site.to_string());
         let published = store.snapshot(&site).await?;
         let (bytes, etag, cache) =
-            match crate::observations::merged(&cx.env, &site, published.doc.clone()).await {
+            match crate::observations::merged(&cx.env, &site, published.doc.clone(), None).await {
                 (snapshot, Some(seq @ 1..)) => (
                     snapshot.to_json(),
                     format!("\"{}-{seq}\"", published.etag.trim_matches('"')),
@@ -668,10 +669,13 @@ async fn from_forecast(
         })?),
     };
     // The JSON from the latest data, when `aqcast stations publish` made it and nothing
-    // was pushed since: served as published, nothing loaded or computed.
+    // was pushed since: served as published, nothing loaded or computed. What the inbox
+    // was found to hold is merged below without asking it again.
+    let mut read = None;
     if at.is_none() && variant.is_empty() {
-        if let Some(r) = published_answer(req, cx, &store, &station, &model).await? {
-            return Ok(r);
+        match published_answer(req, cx, &store, &station, &model).await? {
+            Ok(r) => return Ok(r),
+            Err(r) => read = r,
         }
     }
     let m = store.model(&model, None).await?;
@@ -686,7 +690,7 @@ async fn from_forecast(
     let snapshot_etag = &published.etag;
     // What the station's sensors pushed since the snapshot was published.
     let (snapshot, pushed) =
-        crate::observations::merged(&cx.env, &station, published.doc.clone()).await;
+        crate::observations::merged(&cx.env, &station, published.doc.clone(), read).await;
     // Valid until the next data step is due after the station's latest measurement, as
     // the (cached) station list gives it; a minute once it is overdue, or without it.
     let cache = cache_control(pushed, snapshot.data_time, fc.pipeline().spec.grid.step);
@@ -752,19 +756,20 @@ fn cache_control(pushed: Option<i64>, data_time: i64, step: i64) -> String {
 
 /// The station's forecast by the production version of `model` as `aqcast stations
 /// publish` published it, when there is one of that version and nothing was pushed
-/// since its snapshot (`None` otherwise: the caller computes it). Its ETag names the
-/// version, the published object and the inbox's sequence number, and is checked before
-/// anything is read; the answer says `x-forecast: published`.
+/// since its snapshot (otherwise what the inbox was found to hold, if it was read: the
+/// caller computes it). Its ETag names the version, the published object and the inbox's
+/// sequence number, and is checked before anything is read; the answer says
+/// `x-forecast: published`.
 async fn published_answer(
     req: &Request,
     cx: &RouteContext<Ctx>,
     store: &Store,
     station: &str,
     model: &str,
-) -> Result<Option<Response>, ApiError> {
-    let Some((p, version, pushed)) = published_forecast(&cx.env, store, station, model).await?
-    else {
-        return Ok(None);
+) -> Result<Result<Response, Option<InboxRead>>, ApiError> {
+    let (p, version, pushed) = match published_forecast(&cx.env, store, station, model).await? {
+        Latest::Published(p, version, pushed) => (p, version, pushed),
+        Latest::Compute(read) => return Ok(Err(read)),
     };
     let cache = cache_control(pushed, p.head.data_time, p.head.step_seconds);
     let etag = format!(
@@ -774,7 +779,7 @@ async fn published_answer(
         pushed.map_or_else(|| "u".to_string(), |s| s.to_string())
     );
     if if_none_match(req, &etag) {
-        return not_modified(&etag, &cache).map(Some);
+        return not_modified(&etag, &cache).map(Ok);
     }
     let headers = Headers::new();
     headers.set("content-type", "application/json; charset=utf-8")?;
@@ -782,47 +787,53 @@ async fn published_answer(
     headers.set("cache-control", &cache)?;
     headers.set("x-forecast", "published")?;
     headers.set("x-model-version", &format!("{model}/{}", version.version))?;
-    Ok(Some(
-        Response::from_bytes(p.bytes.clone())?.with_headers(headers),
+    Ok(Ok(
+        Response::from_bytes(p.bytes.clone())?.with_headers(headers)
     ))
 }
 
-/// The station's forecast by the production version of `model` as `aqcast stations
-/// publish` published it, when it holds: that version's, with nothing pushed since its
-/// snapshot. With the version and the inbox's sequence number (none when the inbox could
-/// not be read: the published forecast is then served, uncached). `None`: compute it.
+/// Whether a station's published forecast holds.
+pub(crate) enum Latest {
+    /// It does (that version's, with nothing pushed since its snapshot): it, the version,
+    /// and the inbox's sequence number (none when the inbox could not be read: the
+    /// published forecast is then served, uncached).
+    Published(
+        Rc<crate::store::PublishedForecast>,
+        Box<aqcast_core::published::Version>,
+        Option<i64>,
+    ),
+    /// It does not: compute it, with what the inbox was found to hold (when it was read:
+    /// something was pushed since the snapshot).
+    Compute(Option<InboxRead>),
+}
+
+/// Whether the station's forecast by the production version of `model` as `aqcast
+/// stations publish` published it holds.
 pub(crate) async fn published_forecast(
     env: &worker::Env,
     store: &Store,
     station: &str,
     model: &str,
-) -> Result<
-    Option<(
-        Rc<crate::store::PublishedForecast>,
-        aqcast_core::published::Version,
-        Option<i64>,
-    )>,
-    ApiError,
-> {
+) -> Result<Latest, ApiError> {
     let registry = store.registry(model).await?;
     // A model without a production version: the computed path says what is wrong.
     let Ok(version) = registry.resolve("production") else {
-        return Ok(None);
+        return Ok(Latest::Compute(None));
     };
     let Some(p) = store.published_forecast(station, model).await? else {
-        return Ok(None);
+        return Ok(Latest::Compute(None));
     };
     if !p.head.is_of(station, model, &version.sha256) {
-        return Ok(None);
+        return Ok(Latest::Compute(None));
     }
-    let since = p.head.snapshot_start.saturating_sub(1);
-    let pushed = match crate::inbox::since(env, station, since).await {
-        Ok(page) if !page.rows.is_empty() => return Ok(None),
+    let read = InboxRead::of(env, station, p.head.snapshot_start).await;
+    let pushed = match &read.page {
+        Ok(page) if !page.rows.is_empty() => return Ok(Latest::Compute(Some(read))),
         Ok(page) => Some(page.seq),
         Err(e) => {
             worker::console_error!("pushed values of {station} not read: {}", e.message);
             None
         }
     };
-    Ok(Some((p, version.clone(), pushed)))
+    Ok(Latest::Published(p, Box::new(version.clone()), pushed))
 }

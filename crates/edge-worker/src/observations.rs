@@ -327,15 +327,41 @@ pub async fn pushed(req: Request, cx: RouteContext<Ctx>) -> Answer {
     )
 }
 
+/// What a station's inbox held of the values pushed from a snapshot's first time on, as
+/// read once for a request (so that what reads it next need not ask again).
+pub struct InboxRead {
+    /// The snapshot's first time it was read from.
+    pub start: i64,
+    /// The values, or why they could not be read.
+    pub page: Result<inbox::Page, ApiError>,
+}
+
+impl InboxRead {
+    /// Reads what `station` pushed from `start` on.
+    pub async fn of(env: &worker::Env, station: &str, start: i64) -> InboxRead {
+        InboxRead {
+            start,
+            page: inbox::since(env, station, start.saturating_sub(1)).await,
+        }
+    }
+}
+
 /// A station's snapshot with the values pushed since it was published merged in, and the
 /// inbox's sequence number (0: nothing pushed, the snapshot as published; none: the inbox
 /// could not be read, so the snapshot is served as published and must not be cached).
+/// `read` is what the request already read of the inbox, used when it was read from the
+/// same snapshot's first time.
 pub async fn merged(
     env: &worker::Env,
     station: &str,
     snapshot: Rc<Snapshot>,
+    read: Option<InboxRead>,
 ) -> (Rc<Snapshot>, Option<i64>) {
-    let page = match inbox::since(env, station, snapshot.start.saturating_sub(1)).await {
+    let read = match read {
+        Some(r) if r.start == snapshot.start => r,
+        _ => InboxRead::of(env, station, snapshot.start).await,
+    };
+    let page = match read.page {
         Ok(p) => p,
         Err(e) => {
             worker::console_error!("pushed values of {station} not merged: {}", e.message);
