@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 use aqcast_forecast::forecast::Forecast;
 use serde::Deserialize;
 
-use crate::{check_format, parse, Error, FORMAT};
+use crate::{parse_format, Error, FORMAT};
 
 /// Who made a forecast from what: the fields the answer adds to the core's forecast.
 #[derive(Clone, Copy, Debug)]
@@ -81,13 +81,7 @@ pub struct Head {
 impl Head {
     /// Reads the head of a published forecast, refusing a newer format.
     pub fn from_json(bytes: &[u8]) -> Result<Head, Error> {
-        #[derive(Deserialize)]
-        struct Format {
-            format: u32,
-        }
-        let f: Format = parse(bytes, "published forecast")?;
-        check_format(f.format, FORMAT, "published forecast")?;
-        parse(bytes, "published forecast")
+        parse_format(bytes, FORMAT, "published forecast")
     }
 
     /// Whether this is the forecast of `station` by the version `sha256` of `model`.
@@ -99,13 +93,6 @@ impl Head {
     /// `data_time` (its latest observation, of any variable).
     pub fn is_from(&self, start: i64, data_time: i64) -> bool {
         self.snapshot_start == start && self.snapshot_data_time == data_time
-    }
-}
-
-impl Made<'_> {
-    /// The key this forecast is published under.
-    pub fn key(&self) -> String {
-        crate::layout::forecast(self.station, self.model)
     }
 }
 
@@ -136,16 +123,7 @@ mod tests {
             "the snapshot's latest time, not the forecast's"
         );
         assert_eq!(
-            Made {
-                station: "a b",
-                model: "m",
-                version: 1,
-                sha256: "",
-                snapshot_start: 0,
-                snapshot_data_time: 0,
-                generated: ""
-            }
-            .key(),
+            crate::layout::forecast("a b", "m"),
             "stations/a%20b/forecasts/m.json"
         );
     }

@@ -445,6 +445,22 @@ fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, 
     serde_json::from_slice(bytes).map_err(|e| Error::Invalid(format!("{what}: {e}")))
 }
 
+/// Parses a document whose `format` is read first, so that one of a newer format is
+/// refused as such (not as a document that does not parse).
+fn parse_format<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    newest: u32,
+    what: &str,
+) -> Result<T, Error> {
+    #[derive(Deserialize)]
+    struct Format {
+        format: u32,
+    }
+    let f: Format = parse(bytes, what)?;
+    check_format(f.format, newest, what)?;
+    parse(bytes, what)
+}
+
 fn to_json<T: Serialize>(doc: &T) -> Vec<u8> {
     // Serialising these plain structs cannot fail (string keys, no custom serializers);
     // a NaN metric becomes null.
@@ -467,13 +483,7 @@ impl Registry {
 
     /// Reads and checks a registry document.
     pub fn from_json(bytes: &[u8]) -> Result<Registry, Error> {
-        #[derive(Deserialize)]
-        struct Head {
-            format: u32,
-        }
-        let head: Head = parse(bytes, "registry document")?;
-        check_format(head.format, FORMAT, "registry document")?;
-        let r: Registry = parse(bytes, "registry document")?;
+        let r: Registry = parse_format(bytes, FORMAT, "registry document")?;
         r.validate()?;
         Ok(r)
     }

@@ -16,16 +16,12 @@ pub fn History(
     hindsight: LocalResource<Result<Hindsight, String>>,
     width: RwSignal<f64>,
 ) -> impl IntoView {
-    let body = move || {
-        match hindsight.get() {
-        None => view! { <p class="muted">"Loading the model to forecast the last days again…"</p> }.into_any(),
-        Some(Err(why)) => {
-            view! { <p class="muted" role="status">{format!("The last days cannot be forecast again here: {why}")}</p> }
-                .into_any()
-        }
-        Some(Ok(h)) => compared(shown.clone(), h, width).into_any(),
-    }
-    };
+    let body = super::with_hindsight(
+        hindsight,
+        "Loading the model to forecast the last days again…",
+        "The last days cannot be forecast again here",
+        move |h| compared(shown.clone(), h, width),
+    );
     view! {
         <section id="history" class="card" aria-labelledby="history-h">
             <h2 id="history-h" tabindex="-1">"The last days: measured and forecast"</h2>

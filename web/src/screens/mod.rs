@@ -125,6 +125,23 @@ pub fn sensitive_groups(
     })
 }
 
+/// A card's body from the hindsight (why and history): `loading` while the model loads,
+/// `failed` and the reason when it cannot be had, else what `shown` makes of it.
+pub fn with_hindsight<V: IntoView + 'static>(
+    hindsight: LocalResource<Result<summary::Hindsight, String>>,
+    loading: &'static str,
+    failed: &'static str,
+    shown: impl Fn(summary::Hindsight) -> V + 'static,
+) -> impl Fn() -> AnyView {
+    move || match hindsight.get() {
+        None => view! { <p class="muted">{loading}</p> }.into_any(),
+        Some(Err(why)) => {
+            view! { <p class="muted" role="status">{format!("{failed}: {why}")}</p> }.into_any()
+        }
+        Some(Ok(h)) => shown(h).into_any(),
+    }
+}
+
 /// Loads what `station`'s screens need (the production version of the model that serves
 /// it, its snapshot and the forecast made from it) and builds its report. The forecast
 /// comes made, by the trainer or the edge worker, when it is that version's from that

@@ -15,16 +15,12 @@ pub fn Why(
     shown: Arc<Shown>,
     hindsight: LocalResource<Result<Hindsight, String>>,
 ) -> impl IntoView {
-    let body = move || {
-        match hindsight.get() {
-        None => view! { <p class="muted">"Loading the model to explain the forecast…"</p> }.into_any(),
-        Some(Err(why)) => {
-            view! { <p class="muted" role="status">{format!("The forecast cannot be explained here: {why}")}</p> }
-                .into_any()
-        }
-        Some(Ok(h)) => explained(&shown, &h).into_any(),
-    }
-    };
+    let body = super::with_hindsight(
+        hindsight,
+        "Loading the model to explain the forecast…",
+        "The forecast cannot be explained here",
+        move |h| explained(&shown, &h),
+    );
     let state = move || match hindsight.get() {
         None => "loading",
         Some(Ok(_)) => "ready",
